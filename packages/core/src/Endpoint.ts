@@ -1,0 +1,434 @@
+/**
+ * An endpoint is the immutable description of one operation of a service: its method,
+ * its path template and, optionally, Schemas for its payload, success and error bodies,
+ * query and headers, plus endpoint-level plugin settings. The names of the path tokens
+ * are inferred from the template literal type, so a missing token is a compile error.
+ *
+ * @since 0.1.0
+ */
+import type { Duration, Schema, Stream, Types } from "effect"
+import { pipeArguments, type Pipeable } from "effect/Pipeable"
+import { RequestError, SpecError } from "./Errors.js"
+import { parseTemplate, type Template } from "./internal/path.js"
+import type { QueryValue } from "./internal/query.js"
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId = "~@service-client/core/Endpoint" as const
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export const methods: ReadonlyArray<Method> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+/**
+ * The input keys a call reserves for itself: a path token may not use one of these names.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const reservedInputKeys = [
+  "payload",
+  "query",
+  "headers",
+  "timeout",
+  "trackingToken",
+  "trackingTokenPrefix",
+  "elapsed"
+] as const
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ReservedInputKey = typeof reservedInputKeys[number]
+
+/**
+ * A query value: `null`/`undefined` removes the key (also a default), an array repeats it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { QueryValue }
+
+/**
+ * Which durations the Elapsed plugin records.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ElapsedSwitches {
+  readonly headers?: boolean | undefined
+  readonly read?: boolean | undefined
+  readonly parse?: boolean | undefined
+}
+
+/**
+ * How the mock transport answers an endpoint.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MockDescription =
+  | MockDescription.Json
+  | MockDescription.Raw
+  | MockDescription.File
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace MockDescription {
+  /** @since 0.1.0 */
+  export interface Common {
+    readonly status?: number | undefined
+    readonly headers?: Readonly<Record<string, string>> | undefined
+    readonly delay?: Duration.DurationInput | undefined
+  }
+  /** @since 0.1.0 */
+  export interface Json extends Common {
+    readonly type: "json"
+    readonly data: unknown
+  }
+  /** @since 0.1.0 */
+  export interface Raw extends Common {
+    readonly type: "raw"
+    readonly data: string | Uint8Array
+  }
+  /** @since 0.1.0 */
+  export interface File extends Common {
+    readonly type: "file"
+    readonly file: string
+  }
+}
+
+/**
+ * Endpoint-level settings read by the core and the plugins; a spec file sets the same keys.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Settings {
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly query?: Readonly<Record<string, QueryValue>> | undefined
+  readonly pathTokens?: Readonly<Record<string, string | number>> | undefined
+  /** `null`: no timeout for this endpoint, whatever the plugin's default. */
+  readonly timeout?: Duration.DurationInput | null | undefined
+  readonly elapsed?: ElapsedSwitches | undefined
+  readonly logger?: {
+    readonly hiddenRequestBody?: boolean | undefined
+    readonly hiddenResponseBody?: boolean | undefined
+  } | undefined
+  /** The payload is sent as it is (a `Stream` of bytes, bytes or a string), never serialized. */
+  readonly streamRequest?: boolean | undefined
+  /** The call returns the body as a `Stream` of bytes instead of reading and parsing it. */
+  readonly streamResponse?: boolean | undefined
+  readonly mock?: MockDescription | undefined
+  /** Fail a call whose response body is larger than this (bytes). */
+  readonly maxResponseBytes?: number | undefined
+  readonly description?: string | undefined
+}
+
+/**
+ * The keys of {@link Settings}, as a spec file may use them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const settingKeys: ReadonlyArray<keyof Settings> = [
+  "headers",
+  "query",
+  "pathTokens",
+  "timeout",
+  "elapsed",
+  "logger",
+  "streamRequest",
+  "streamResponse",
+  "mock",
+  "maxResponseBytes",
+  "description"
+]
+
+type AnySchema = Schema.Schema<any, any, never>
+
+/**
+ * The options of an endpoint constructor: settings plus Schemas.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends Settings {
+  readonly payload?: AnySchema | undefined
+  readonly success?: AnySchema | undefined
+  /** One Schema for every non-2xx status, or one per status. */
+  readonly error?: AnySchema | { readonly [status: number]: AnySchema } | undefined
+  readonly querySchema?: AnySchema | undefined
+  readonly headersSchema?: AnySchema | undefined
+}
+
+/**
+ * A body sent as it is by a `streamRequest` endpoint.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StreamBody = Stream.Stream<Uint8Array, unknown> | Uint8Array | string
+
+/**
+ * A path token's value.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TokenValue = string | number
+
+/**
+ * The token names of a path template: `TokensOf<"/a/{b}/{c}">` is `"b" | "c"`.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type TokensOf<P extends string> = P extends `${string}{${infer T}}${infer R}` ? T | TokensOf<R> : never
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommonInput {
+  readonly headers?: Readonly<Record<string, string | null | undefined>> | undefined
+  /** `null`: no timeout for this call. */
+  readonly timeout?: Duration.DurationInput | null | undefined
+  readonly trackingToken?: string | undefined
+  readonly trackingTokenPrefix?: string | undefined
+  readonly elapsed?: ElapsedSwitches | undefined
+}
+
+type DefaultedTokens<O> = O extends { readonly pathTokens: infer T } ? keyof T & string : never
+
+type OptionalIfUndefined<K extends string, A> = undefined extends A ? { readonly [_ in K]?: A } : { readonly [_ in K]: A }
+type OptionalIfEmpty<K extends string, A> = {} extends A ? { readonly [_ in K]?: A | undefined } : { readonly [_ in K]: A }
+
+type PayloadInput<O> = O extends { readonly payload: Schema.Schema<infer A, any, any> } ? OptionalIfUndefined<"payload", A>
+  : O extends { readonly streamRequest: true } ? { readonly payload?: StreamBody | undefined }
+  : { readonly payload?: unknown }
+
+type QueryInput<O> = O extends { readonly querySchema: Schema.Schema<infer A, any, any> } ? OptionalIfEmpty<"query", A>
+  : { readonly query?: Readonly<Record<string, QueryValue>> | undefined }
+
+/**
+ * The input of a call to an endpoint of path `P` built with options `O`.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type InputOf<P extends string, O> = Types.Simplify<
+  & { readonly [K in Exclude<TokensOf<P>, DefaultedTokens<O>>]: TokenValue }
+  & { readonly [K in Extract<TokensOf<P>, DefaultedTokens<O>>]?: TokenValue | undefined }
+  & PayloadInput<O>
+  & QueryInput<O>
+  & CommonInput
+>
+
+/**
+ * The success value of an endpoint built with options `O`.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type SuccessOf<O> = O extends { readonly streamResponse: true } ? Stream.Stream<Uint8Array, RequestError>
+  : O extends { readonly success: Schema.Schema<infer A, any, any> } ? A
+  : unknown
+
+/**
+ * The decoded error body of an endpoint built with options `O`.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ErrorOf<O> = O extends { readonly error: infer S } ?
+  S extends Schema.Schema<infer E, any, any> ? E
+  : S extends { readonly [status: number]: infer T } ? T extends Schema.Schema<infer E, any, any> ? E : unknown
+  : unknown
+  : unknown
+
+/**
+ * Rejects a template whose tokens use a reserved input key.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type CheckPath<P extends string> = [Extract<TokensOf<P>, ReservedInputKey>] extends [never] ? unknown
+  : `a path token may not be named "${Extract<TokensOf<P>, ReservedInputKey>}"`
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Endpoint<out P extends string = string, in out I = any, out A = unknown, out E = unknown>
+  extends Pipeable, Options
+{
+  readonly [TypeId]: {
+    readonly _I: Types.Invariant<I>
+    readonly _A: Types.Covariant<A>
+    readonly _E: Types.Covariant<E>
+  }
+  readonly method: Method
+  readonly path: P
+  /** The token names of the path template, in order. */
+  readonly tokens: ReadonlyArray<string>
+  /** @internal */
+  readonly template: Template
+}
+
+/**
+ * Any endpoint.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Any = Endpoint<string, any, any, any>
+
+/**
+ * An endpoint loaded from plain data: no Schemas, any input.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Untyped = Endpoint<string, UntypedInput, unknown, unknown>
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type UntypedInput = CommonInput & {
+  readonly payload?: unknown
+  readonly query?: Readonly<Record<string, QueryValue>> | undefined
+  readonly [token: string]: unknown
+}
+
+/**
+ * @since 0.1.0
+ * @category type-level
+ */
+export type Input<T> = T extends Endpoint<any, infer I, any, any> ? I : never
+
+/**
+ * @since 0.1.0
+ * @category type-level
+ */
+export type Success<T> = T extends Endpoint<any, any, infer A, any> ? A : never
+
+/**
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ErrorBody<T> = T extends Endpoint<any, any, any, infer E> ? E : never
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isEndpoint = (u: unknown): u is Any => typeof u === "object" && u !== null && TypeId in u
+
+const Proto = {
+  [TypeId]: { _I: (a: unknown) => a, _A: (a: unknown) => a, _E: (a: unknown) => a },
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+const reserved: ReadonlySet<string> = new Set(reservedInputKeys)
+
+/**
+ * Builds an endpoint. Throws a `SpecError` for a malformed template (`/a/{b`), a
+ * template that could reach another host (`//evil/`, `http://`), or a token named after
+ * a reserved input key: these are mistakes in code, caught when the module loads.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <const P extends string, const O extends Options = {}>(
+  options: O & { readonly method: Method; readonly path: P & CheckPath<P> }
+): Endpoint<P, InputOf<P, O>, SuccessOf<O>, ErrorOf<O>> => {
+  if (!methods.includes(options.method)) {
+    throw new SpecError({ key: "method", reason: `unknown method "${String(options.method)}"` })
+  }
+  const template = parseTemplate(options.path)
+  if (typeof template === "string") throw new SpecError({ key: "path", reason: template })
+  for (const token of template.tokens) {
+    if (reserved.has(token)) {
+      throw new SpecError({ key: "path", reason: `the path token "${token}" uses a reserved input key` })
+    }
+  }
+  const self = Object.create(Proto)
+  for (const key in options) {
+    const value = (options as unknown as Record<string, unknown>)[key]
+    if (value !== undefined) self[key] = value
+  }
+  self.tokens = template.tokens
+  self.template = template
+  return Object.freeze(self)
+}
+
+const withMethod = (method: Method) =>
+<const P extends string, const O extends Options = {}>(
+  path: P & CheckPath<P>,
+  options?: O
+): Endpoint<P, InputOf<P, O>, SuccessOf<O>, ErrorOf<O>> => make<P, O>({ ...(options as O), method, path })
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const get = withMethod("GET")
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const post = withMethod("POST")
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const put = withMethod("PUT")
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const patch = withMethod("PATCH")
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const del = withMethod("DELETE")
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const head = withMethod("HEAD")
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const options = withMethod("OPTIONS")

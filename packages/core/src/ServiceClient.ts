@@ -1,0 +1,170 @@
+/**
+ * The service client: built from a spec and options by a scoped Effect, it has one method
+ * per endpoint returning the decoded success value, and `call(name, input)` returning the
+ * whole `ServiceResponse`. Every call runs through the plugins' hooks.
+ *
+ * @since 0.1.0
+ */
+import { Config, type ConfigError, type Context, Effect, Layer, type Scope } from "effect"
+import type * as Endpoint from "./Endpoint.js"
+import { type CallError, InputError, SpecError } from "./Errors.js"
+import { type ClientContext, compile } from "./internal/call.js"
+import { checkBaseUrl } from "./internal/path.js"
+import * as Parser from "./Parser.js"
+import * as Plugin from "./Plugin.js"
+import * as Serializer from "./Serializer.js"
+import type { ServiceResponse } from "./ServiceResponse.js"
+import type * as Spec from "./Spec.js"
+import * as Transport from "./Transport.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<Plugins extends ReadonlyArray<Plugin.PluginLike> = ReadonlyArray<Plugin.PluginLike>> {
+  /** The service's name, in errors and logs. */
+  readonly name: string
+  /** Absolute http(s) URL, optionally with a path prefix; no query or fragment. */
+  readonly baseUrl: string | Config.Config<string>
+  /** Plugins or the scoped Effects that build them; the first is the outermost `aroundSend`. */
+  readonly plugins?: Plugins | undefined
+  /** Fail any call whose response body is larger than this (bytes); endpoints may set their own. */
+  readonly maxResponseBytes?: number | undefined
+}
+
+type EndpointsOf<S> = S extends Spec.Spec<infer E> ? E : never
+
+type ArgsOf<I> = {} extends I ? [input?: I] : [input: I]
+
+/**
+ * The method of an endpoint: input in, decoded success value out.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MethodOf<E> = E extends Endpoint.Endpoint<any, infer I, infer A, infer Err>
+  ? (...args: ArgsOf<I>) => Effect.Effect<A, CallError<Err>>
+  : never
+
+/**
+ * A client of spec `S`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Client<S extends Spec.Any> =
+  & { readonly [K in keyof EndpointsOf<S>]: MethodOf<EndpointsOf<S>[K]> }
+  & {
+    /** The service's name. */
+    readonly service: string
+    readonly spec: S
+    /** Calls an endpoint by name and returns the whole response. */
+    readonly call: <K extends keyof EndpointsOf<S> & string>(
+      name: K,
+      ...args: ArgsOf<Endpoint.Input<EndpointsOf<S>[K]>>
+    ) => Effect.Effect<
+      ServiceResponse<Endpoint.Success<EndpointsOf<S>[K]>>,
+      CallError<Endpoint.ErrorBody<EndpointsOf<S>[K]>>
+    >
+  }
+
+/**
+ * The errors of building a client with plugins `P`.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type MakeError<P extends ReadonlyArray<Plugin.PluginLike>> =
+  | SpecError
+  | ConfigError.ConfigError
+  | Plugin.ErrorOf<P[number]>
+
+/**
+ * What building a client with plugins `P` needs besides `Transport` and `Scope`.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type MakeContext<P extends ReadonlyArray<Plugin.PluginLike>> = Plugin.ContextOf<P[number]>
+
+/**
+ * Builds a client. Closing the scope closes every plugin; later calls fail with
+ * `ClientClosed`. Fails with `SpecError` for a bad name or baseUrl.
+ *
+ * **Example**
+ *
+ * ```ts
+ * const users = yield* ServiceClient.make(UserApi, { name: "users", baseUrl: "http://127.0.0.1:8080" })
+ * const user = yield* users.getUser({ user_id: 12 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.PluginLike> = []>(
+  spec: S,
+  options: Options<P>
+): Effect.Effect<Client<S>, MakeError<P>, Transport.Transport | Scope.Scope | MakeContext<P>> =>
+  Effect.gen(function*() {
+    const service = options.name
+    if (typeof service !== "string" || service.length === 0) {
+      return yield* new SpecError({ key: "name", reason: "the service needs a non-empty name" })
+    }
+    const baseUrl = Config.isConfig(options.baseUrl) ? yield* options.baseUrl : options.baseUrl
+    const invalid = checkBaseUrl(baseUrl)
+    if (invalid !== undefined) return yield* new SpecError({ service, key: "baseUrl", reason: invalid })
+    const max = options.maxResponseBytes
+    if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
+      return yield* new SpecError({ service, key: "maxResponseBytes", reason: "expected a positive whole number" })
+    }
+    const plugins: Array<Plugin.Plugin> = []
+    for (const p of options.plugins ?? []) plugins.push(Plugin.isPlugin(p) ? p : yield* p)
+    for (const p of plugins) {
+      if (p.close !== undefined) yield* Effect.addFinalizer(() => p.close!)
+    }
+    const state = { closed: false }
+    yield* Effect.addFinalizer(() => Effect.sync(() => void (state.closed = true)))
+    const ctx: ClientContext = {
+      service,
+      baseUrl,
+      transport: yield* Transport.Transport,
+      serializer: yield* Serializer.Serializer,
+      parser: yield* Parser.Parser,
+      plugins,
+      maxResponseBytes: max,
+      state
+    }
+    const calls = new Map<string, (input: unknown) => Effect.Effect<ServiceResponse, CallError>>()
+    const client: Record<string, unknown> = {}
+    for (const [name, endpoint] of Object.entries(spec.endpoints)) {
+      const call = compile(ctx, name, endpoint)
+      calls.set(name, call)
+      client[name] = (input?: unknown) => Effect.map(call(input), (response) => response.data)
+    }
+    client.service = service
+    client.spec = spec
+    client.call = (name: string, input?: unknown) =>
+      calls.get(name)?.(input) ??
+        Effect.fail(new InputError({ service, endpoint: String(name), reason: "no such endpoint in the spec" }))
+    return Object.freeze(client) as Client<S>
+  })
+
+/**
+ * A Layer that builds the client for `tag`, so that `yield* UserService.getUser(...)` works
+ * with an `Effect.Tag`.
+ *
+ * **Example**
+ *
+ * ```ts
+ * class UserService extends Effect.Tag("UserService")<UserService, ServiceClient.Client<typeof UserApi>>() {}
+ * const UserServiceLive = ServiceClient.layer(UserService, UserApi, { name: "users", baseUrl: Config.string("USERS_URL") })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = <I, S extends Spec.Any, const P extends ReadonlyArray<Plugin.PluginLike> = []>(
+  tag: Context.Tag<I, Client<S>>,
+  spec: S,
+  options: Options<P>
+): Layer.Layer<I, MakeError<P>, Transport.Transport | MakeContext<P>> => Layer.scoped(tag, make(spec, options))

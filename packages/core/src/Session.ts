@@ -1,0 +1,56 @@
+/**
+ * The per-call session: what the call is (service, endpoint, input) and the request as
+ * the pipeline builds it, plus the attributes plugins add and loggers print. Plugins
+ * change the request by writing to the session's fields in their hooks.
+ *
+ * @since 0.1.0
+ */
+import type { Stream } from "effect"
+import type * as Endpoint from "./Endpoint.js"
+import type { QueryValue } from "./internal/query.js"
+
+/**
+ * The body handed to the transport: nothing, text, bytes or a byte stream.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RequestBody = undefined | string | Uint8Array | Stream.Stream<Uint8Array, unknown>
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Session {
+  readonly service: string
+  readonly endpoint: string
+  readonly definition: Endpoint.Any
+  /** The call's input as given. */
+  readonly input: Readonly<Record<string, unknown>>
+  /** Free-form attributes: trackingToken, elapsed, blockedByPool, timeout... */
+  readonly attributes: Record<string, unknown>
+  readonly method: Endpoint.Method
+  /** Token values by name; `preparePath` hooks may add defaults. */
+  pathTokens: Record<string, unknown>
+  /** The filled path, set once `preparePath` hooks have run. */
+  path: string
+  /** Query values by name (`null` removes a key); `prepareRequest` hooks may add defaults. */
+  query: Record<string, QueryValue>
+  /** Lower-cased header names (`null` removes a header); `prepareRequest` hooks may add defaults. */
+  headers: Record<string, string | null>
+  /** The full URL with its query string, set once `prepareRequest` hooks have run. */
+  url: string
+  /** The payload before serialization (after the payload Schema encoded it). */
+  payload: unknown
+  /** The body as sent, set by serialization. */
+  body: RequestBody
+}
+
+/**
+ * Whether a body is streamed rather than held in memory.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isStreamBody = (body: RequestBody): body is Stream.Stream<Uint8Array, unknown> =>
+  body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)

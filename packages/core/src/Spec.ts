@@ -1,0 +1,350 @@
+/**
+ * A spec is a named record of endpoints: typed with `Spec.make`, or decoded from plain
+ * data (the seed's dictionary shape) with `Spec.fromRecord`.
+ *
+ * @since 0.1.0
+ */
+import { Duration, Effect, Either } from "effect"
+import { pipeArguments, type Pipeable } from "effect/Pipeable"
+import * as Endpoint from "./Endpoint.js"
+import { SpecError } from "./Errors.js"
+import { checkHeader } from "./internal/headers.js"
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId = "~@service-client/core/Spec" as const
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Spec<out Endpoints extends Record<string, Endpoint.Any> = Record<string, Endpoint.Any>>
+  extends Pipeable
+{
+  readonly [TypeId]: TypeId
+  readonly endpoints: Endpoints
+  /** The file the spec was loaded from, if any: mock files are relative to it. */
+  readonly file?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Any = Spec<Record<string, Endpoint.Any>>
+
+/**
+ * A spec decoded from plain data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Untyped = Spec<Record<string, Endpoint.Untyped>>
+
+/**
+ * Names an endpoint may not take: the client's own members, and the statics an
+ * `Effect.Tag` class or a function already has (they would hide the accessor).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const reservedNames = [
+  "call",
+  "service",
+  "spec",
+  "use",
+  "of",
+  "key",
+  "context",
+  "pipe",
+  "name",
+  "length",
+  "apply",
+  "bind",
+  "caller",
+  "arguments",
+  "prototype",
+  "toString",
+  "toJSON",
+  "valueOf",
+  "constructor",
+  "then",
+  "__proto__",
+  "hasOwnProperty",
+  "Service",
+  "Identifier",
+  "stack"
+] as const
+
+/**
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ReservedName = typeof reservedNames[number]
+
+/**
+ * @since 0.1.0
+ * @category type-level
+ */
+export type CheckNames<E> = [Extract<keyof E, ReservedName>] extends [never] ? unknown
+  : { readonly [K in Extract<keyof E, ReservedName>]: `the endpoint name "${K}" is reserved` }
+
+const reserved: ReadonlySet<string> = new Set(reservedNames)
+
+const Proto = {
+  [TypeId]: TypeId,
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+const unsafeMake = <E extends Record<string, Endpoint.Any>>(endpoints: E, file?: string): Spec<E> => {
+  const self = Object.create(Proto)
+  self.endpoints = Object.freeze({ ...endpoints })
+  if (file !== undefined) self.file = file
+  return Object.freeze(self)
+}
+
+const checkName = (name: string, file?: string): SpecError | undefined => {
+  if (name.length === 0) return new SpecError({ file, reason: "an endpoint name may not be empty" })
+  if (reserved.has(name)) {
+    return new SpecError({ file, endpoint: name, reason: `"${name}" is reserved for the client's own members` })
+  }
+  return undefined
+}
+
+/**
+ * A typed spec. Throws a `SpecError` for a reserved endpoint name (also a compile error).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <const E extends Record<string, Endpoint.Any>>(endpoints: E & CheckNames<E>): Spec<E> => {
+  for (const name of Object.keys(endpoints)) {
+    const error = checkName(name)
+    if (error) throw error
+    if (!Endpoint.isEndpoint(endpoints[name])) throw new SpecError({ endpoint: name, reason: "not an Endpoint" })
+  }
+  return unsafeMake(endpoints)
+}
+
+type Check<A> = Either.Either<A, { readonly key: string; readonly reason: string }>
+const bad = (key: string, reason: string): Check<never> => Either.left({ key, reason })
+const isRecord = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u) && !(u instanceof Uint8Array)
+const describe = (u: unknown) => (u === null ? "null" : Array.isArray(u) ? "an array" : `a ${typeof u}`)
+
+const record = <A>(key: string, u: unknown, item: (key: string, v: unknown) => Check<A>): Check<Record<string, A>> => {
+  if (!isRecord(u)) return bad(key, `expected a mapping, got ${describe(u)}`)
+  const out: Record<string, A> = {}
+  for (const [k, v] of Object.entries(u)) {
+    const r = item(`${key}.${k}`, v)
+    if (Either.isLeft(r)) return Either.left(r.left)
+    out[k] = r.right
+  }
+  return Either.right(out)
+}
+
+const boolean = (key: string, u: unknown): Check<boolean> =>
+  typeof u === "boolean" ? Either.right(u) : bad(key, `expected true or false, got ${describe(u)}`)
+
+const switches = <K extends string>(key: string, u: unknown, keys: ReadonlyArray<K>): Check<Record<K, boolean>> => {
+  if (!isRecord(u)) return bad(key, `expected a mapping, got ${describe(u)}`)
+  for (const k of Object.keys(u)) {
+    if (!keys.includes(k as K)) return bad(`${key}.${k}`, `unknown key (expected one of ${keys.join(", ")})`)
+  }
+  return record(key, u, boolean) as Check<Record<K, boolean>>
+}
+
+const duration = (key: string, u: unknown): Check<Duration.DurationInput | null> => {
+  if (u === null) return Either.right(null)
+  if (typeof u === "number" && u >= 0 && Number.isFinite(u)) return Either.right(u)
+  if (typeof u === "string") {
+    const d = Duration.decodeUnknown(u)
+    if (d._tag === "Some") return Either.right(d.value)
+  }
+  return bad(key, `expected milliseconds, a duration like "5 seconds", or null; got ${JSON.stringify(u)}`)
+}
+
+const scalar = (key: string, u: unknown): Check<string | number | boolean> =>
+  typeof u === "string" || typeof u === "boolean" || (typeof u === "number" && Number.isFinite(u))
+    ? Either.right(u)
+    : bad(key, `expected a string, number or boolean, got ${describe(u)}`)
+
+const queryValue = (key: string, u: unknown): Check<Endpoint.QueryValue> => {
+  if (u === null) return Either.right(null)
+  if (!Array.isArray(u)) return scalar(key, u)
+  const out: Array<string | number | boolean> = []
+  for (const [i, item] of u.entries()) {
+    const r = scalar(`${key}[${i}]`, item)
+    if (Either.isLeft(r)) return Either.left(r.left)
+    out.push(r.right)
+  }
+  return Either.right(out)
+}
+
+const mockKeys = ["type", "data", "file", "status", "headers", "delay"]
+
+const mock = (key: string, u: unknown): Check<Endpoint.MockDescription> => {
+  if (!isRecord(u)) return bad(key, `expected a mapping, got ${describe(u)}`)
+  for (const k of Object.keys(u)) {
+    if (!mockKeys.includes(k)) return bad(`${key}.${k}`, `unknown key (expected one of ${mockKeys.join(", ")})`)
+  }
+  if (u.status !== undefined && !(Number.isInteger(u.status) && (u.status as number) >= 100 && (u.status as number) <= 599)) {
+    return bad(`${key}.status`, `expected an HTTP status (100-599), got ${JSON.stringify(u.status)}`)
+  }
+  if (u.headers !== undefined) {
+    const h = record(`${key}.headers`, u.headers, string)
+    if (Either.isLeft(h)) return Either.left(h.left)
+  }
+  if (u.delay !== undefined) {
+    const d = duration(`${key}.delay`, u.delay)
+    if (Either.isLeft(d)) return Either.left(d.left)
+  }
+  switch (u.type) {
+    case "json":
+      if (!("data" in u)) return bad(`${key}.data`, "a json mock needs data")
+      break
+    case "raw":
+      if (typeof u.data !== "string" && !(u.data instanceof Uint8Array)) {
+        return bad(`${key}.data`, `a raw mock needs data as a string or bytes, got ${describe(u.data)}`)
+      }
+      break
+    case "file":
+      if (typeof u.file !== "string" || u.file.length === 0) return bad(`${key}.file`, "a file mock needs a file path")
+      break
+    default:
+      return bad(`${key}.type`, `unknown mock type ${JSON.stringify(u.type)} (expected json, raw or file)`)
+  }
+  return Either.right(u as unknown as Endpoint.MockDescription)
+}
+
+const string = (key: string, u: unknown): Check<string> =>
+  typeof u === "string" ? Either.right(u) : bad(key, `expected a string, got ${describe(u)}`)
+
+const settings: { readonly [K in keyof Endpoint.Settings]-?: (key: string, u: unknown) => Check<unknown> } = {
+  headers: (key, u) =>
+    record(key, u, (k, v) => {
+      const name = k.slice(key.length + 1)
+      const reason = checkHeader(name, v)
+      return reason === undefined ? Either.right(v as string) : bad(k, reason)
+    }),
+  query: (key, u) => record(key, u, queryValue),
+  pathTokens: (key, u) =>
+    record(key, u, (k, v) =>
+      (typeof v === "string" && v.length > 0) || (typeof v === "number" && Number.isFinite(v))
+        ? Either.right(v)
+        : bad(k, `expected a non-empty string or a number, got ${describe(v)}`)),
+  timeout: duration,
+  elapsed: (key, u) => switches(key, u, ["headers", "read", "parse"]),
+  logger: (key, u) => switches(key, u, ["hiddenRequestBody", "hiddenResponseBody"]),
+  streamRequest: boolean,
+  streamResponse: boolean,
+  mock,
+  maxResponseBytes: (key, u) =>
+    Number.isInteger(u) && (u as number) > 0 ? Either.right(u) : bad(key, "expected a positive whole number of bytes"),
+  description: string
+}
+
+const endpointKeys = ["path", "method", ...Endpoint.settingKeys]
+
+/**
+ * Decodes one endpoint description (a mapping, or a path string for a GET).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const endpointFromRecord = (
+  data: unknown
+): Either.Either<Endpoint.Untyped, { readonly key: string | undefined; readonly reason: string }> => {
+  const desc = typeof data === "string" ? { path: data } : data
+  if (!isRecord(desc)) return Either.left({ key: undefined, reason: `expected a mapping, got ${describe(data)}` })
+  const options: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(desc)) {
+    if (!endpointKeys.includes(key)) {
+      return Either.left({ key, reason: `unknown key (expected one of ${endpointKeys.join(", ")})` })
+    }
+    if (key === "path" || key === "method" || value === undefined) continue
+    const r = settings[key as keyof Endpoint.Settings](key, value)
+    if (Either.isLeft(r)) return Either.left(r.left)
+    options[key] = r.right
+  }
+  if (desc.path === undefined) return Either.left({ key: "path", reason: "the path is missing" })
+  if (typeof desc.path !== "string") return Either.left({ key: "path", reason: `expected a string, got ${describe(desc.path)}` })
+  const method = desc.method === undefined ? "GET" : typeof desc.method === "string" ? desc.method.toUpperCase() : ""
+  if (!(Endpoint.methods as ReadonlyArray<string>).includes(method)) {
+    return Either.left({
+      key: "method",
+      reason: `unknown method ${JSON.stringify(desc.method)} (expected one of ${Endpoint.methods.join(", ")})`
+    })
+  }
+  try {
+    return Either.right(
+      Endpoint.make({ ...options, method: method as Endpoint.Method, path: desc.path }) as unknown as Endpoint.Untyped
+    )
+  } catch (e) {
+    if (e instanceof SpecError) return Either.left({ key: e.key, reason: e.reason })
+    throw e
+  }
+}
+
+/**
+ * Decodes a plain-data spec: a mapping of endpoint names to descriptions with the keys
+ * `path`, `method` (any case, GET by default) and the endpoint settings (`headers`,
+ * `query`, `pathTokens`, `timeout`, `elapsed`, `logger`, `streamRequest`,
+ * `streamResponse`, `mock`, `maxResponseBytes`, `description`). Fails with a
+ * `SpecError` naming the endpoint and the key at fault.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromRecordEither = (
+  data: unknown,
+  options: { readonly file?: string | undefined } = {}
+): Either.Either<Untyped, SpecError> => {
+  const file = options.file
+  if (!isRecord(data)) return Either.left(new SpecError({ file, reason: `a spec must be a mapping, got ${describe(data)}` }))
+  const endpoints: Record<string, Endpoint.Untyped> = {}
+  for (const [name, desc] of Object.entries(data)) {
+    const nameError = checkName(name, file)
+    if (nameError) return Either.left(nameError)
+    const r = endpointFromRecord(desc)
+    if (Either.isLeft(r)) return Either.left(new SpecError({ file, endpoint: name, key: r.left.key, reason: r.left.reason }))
+    endpoints[name] = r.right
+  }
+  return Either.right(unsafeMake(endpoints, file))
+}
+
+/**
+ * {@link fromRecordEither} as an Effect.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromRecord = (
+  data: unknown,
+  options: { readonly file?: string | undefined } = {}
+): Effect.Effect<Untyped, SpecError> => Effect.suspend(() => fromRecordEither(data, options))
+
+/**
+ * A spec of the same endpoints, remembering the file it came from.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withFile = <E extends Record<string, Endpoint.Any>>(self: Spec<E>, file: string): Spec<E> =>
+  unsafeMake(self.endpoints, file)
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSpec = (u: unknown): u is Any => typeof u === "object" && u !== null && TypeId in u

@@ -1,0 +1,375 @@
+/**
+ * The call pipeline of one endpoint, compiled once when the client is built: hook lists
+ * per stage, the path template, the Schemas' encoders and decoders. A call then does only
+ * per-call work.
+ *
+ * @internal
+ */
+import { Effect, Either, ParseResult, Predicate, Schema, Stream } from "effect"
+import * as Endpoint from "../Endpoint.js"
+import {
+  type CallError,
+  ClientClosed,
+  excerpt,
+  InputError,
+  ParseError,
+  type RequestError,
+  ResponseError
+} from "../Errors.js"
+import type * as Parser from "../Parser.js"
+import type * as Plugin from "../Plugin.js"
+import type * as Serializer from "../Serializer.js"
+import type { ServiceResponse } from "../ServiceResponse.js"
+import type { RequestBody, Session } from "../Session.js"
+import type * as Transport from "../Transport.js"
+import { checkHeader, lowerCaseNames } from "./headers.js"
+import { fill, join } from "./path.js"
+import { encodeQuery, type QueryValue } from "./query.js"
+
+/** @internal */
+export interface ClientContext {
+  readonly service: string
+  readonly baseUrl: string
+  readonly transport: Transport.Service
+  readonly serializer: Serializer.Service
+  readonly parser: Parser.Service
+  readonly plugins: ReadonlyArray<Plugin.Plugin>
+  readonly maxResponseBytes: number | undefined
+  readonly state: { closed: boolean }
+}
+
+class SessionImpl implements Session {
+  readonly attributes: Record<string, unknown> = {}
+  path = ""
+  url = ""
+  payload: unknown = undefined
+  body: RequestBody = undefined
+  constructor(
+    readonly service: string,
+    readonly endpoint: string,
+    readonly definition: Endpoint.Any,
+    readonly input: Readonly<Record<string, unknown>>,
+    readonly method: Endpoint.Method,
+    public pathTokens: Record<string, unknown>,
+    public query: Record<string, QueryValue>,
+    public headers: Record<string, string | null>
+  ) {}
+}
+
+class ResponseImpl implements ServiceResponse {
+  readonly service: string
+  readonly endpoint: string
+  readonly method: string
+  readonly url: string
+  readonly attributes: Record<string, unknown>
+  body: Uint8Array | undefined = undefined
+  stream: Stream.Stream<Uint8Array, RequestError> | undefined = undefined
+  data: unknown = undefined
+  constructor(session: Session, readonly status: number, readonly headers: Readonly<Record<string, string>>) {
+    this.service = session.service
+    this.endpoint = session.endpoint
+    this.method = session.method
+    this.url = session.url
+    this.attributes = session.attributes
+  }
+}
+
+const emptyObject: Readonly<Record<string, never>> = Object.freeze({})
+const isRecord = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e))
+const formatIssue = (e: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(e)
+
+const runHooks = (hooks: ReadonlyArray<Plugin.SessionHook>, session: Session): Effect.Effect<void, CallError> => {
+  switch (hooks.length) {
+    case 0:
+      return Effect.void
+    case 1:
+      return hooks[0]!(session)
+    default:
+      return Effect.forEach(hooks, (hook) => hook(session), { discard: true })
+  }
+}
+
+const runResponseHooks = (
+  hooks: ReadonlyArray<Plugin.ResponseHook>,
+  session: Session,
+  response: ServiceResponse
+): Effect.Effect<void, CallError> => {
+  switch (hooks.length) {
+    case 0:
+      return Effect.void
+    case 1:
+      return hooks[0]!(session, response)
+    default:
+      return Effect.forEach(hooks, (hook) => hook(session, response), { discard: true })
+  }
+}
+
+const collectHooks = <K extends keyof Plugin.Hooks>(plugins: ReadonlyArray<Plugin.Plugin>, key: K) =>
+  plugins.flatMap((p) => (p[key] === undefined ? [] : [p[key]!])) as Array<NonNullable<Plugin.Hooks[K]>>
+
+const errorDecoders = (error: Endpoint.Options["error"]) => {
+  if (error === undefined) return () => undefined
+  if (Schema.isSchema(error)) {
+    const decode = Schema.decodeUnknownEither(error)
+    return () => decode
+  }
+  const byStatus = new Map<number, ReturnType<typeof Schema.decodeUnknownEither>>()
+  for (const [status, schema] of Object.entries(error)) byStatus.set(Number(status), Schema.decodeUnknownEither(schema))
+  return (status: number) => byStatus.get(status)
+}
+
+/**
+ * Compiles one endpoint's call: `(input) => Effect<ServiceResponse, CallError>`.
+ *
+ * @internal
+ */
+export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any) => {
+  const { parser, serializer, service, transport } = ctx
+  const hooks = {
+    prepareSession: collectHooks(ctx.plugins, "prepareSession"),
+    preparePath: collectHooks(ctx.plugins, "preparePath"),
+    prepareRequest: collectHooks(ctx.plugins, "prepareRequest"),
+    preparePayload: collectHooks(ctx.plugins, "preparePayload"),
+    beforeRequest: collectHooks(ctx.plugins, "beforeRequest"),
+    aroundSend: collectHooks(ctx.plugins, "aroundSend"),
+    onResponse: collectHooks(ctx.plugins, "onResponse"),
+    onException: collectHooks(ctx.plugins, "onException"),
+    onRead: collectHooks(ctx.plugins, "onRead"),
+    onParsedResponse: collectHooks(ctx.plugins, "onParsedResponse"),
+    onParseException: collectHooks(ctx.plugins, "onParseException")
+  }
+  const template = endpoint.template
+  const allowedKeys = new Set<string>([...template.tokens, ...Endpoint.reservedInputKeys])
+  const expectedKeys = [...template.tokens, ...Endpoint.reservedInputKeys].join(", ")
+  const encodePayload = endpoint.payload === undefined ? undefined : Schema.encodeUnknownEither(endpoint.payload)
+  const encodeQuerySchema = endpoint.querySchema === undefined
+    ? undefined
+    : Schema.encodeUnknownEither(endpoint.querySchema)
+  const encodeHeaders = endpoint.headersSchema === undefined
+    ? undefined
+    : Schema.encodeUnknownEither(endpoint.headersSchema)
+  const decodeSuccess = endpoint.success === undefined ? undefined : Schema.decodeUnknownEither(endpoint.success)
+  const decoderFor = errorDecoders(endpoint.error)
+  const endpointHeaders = endpoint.headers === undefined ? undefined : lowerCaseNames(endpoint.headers)
+  const endpointQuery = endpoint.query
+  const endpointTokens = endpoint.pathTokens
+  const maxBytes = endpoint.maxResponseBytes ?? ctx.maxResponseBytes
+  const streamRequest = endpoint.streamRequest === true
+  const streamResponse = endpoint.streamResponse === true
+  const bodyless = endpoint.method === "GET" || endpoint.method === "HEAD"
+
+  const inputError = (reason: string, key?: string, cause?: unknown) =>
+    new InputError({ service, endpoint: name, reason, key, cause })
+
+  const prepare = (raw: unknown): Either.Either<SessionImpl, InputError> => {
+    const input = raw === undefined ? emptyObject : raw
+    if (!isRecord(input)) return Either.left(inputError(`the input must be an object, got ${typeof raw}`))
+    for (const key in input) {
+      if (!allowedKeys.has(key)) {
+        return Either.left(inputError(`unknown input key (expected one of ${expectedKeys})`, key))
+      }
+    }
+    const tokens: Record<string, unknown> = endpointTokens === undefined ? {} : { ...endpointTokens }
+    for (const token of template.tokens) {
+      if (input[token] !== undefined) tokens[token] = input[token]
+    }
+    let query = input.query
+    if (encodeQuerySchema !== undefined) {
+      const r = encodeQuerySchema(query)
+      if (Either.isLeft(r)) return Either.left(inputError(formatIssue(r.left), "query", r.left))
+      query = r.right
+    }
+    if (query !== undefined && !isRecord(query)) return Either.left(inputError("the query must be a record", "query"))
+    let headers = input.headers
+    if (encodeHeaders !== undefined) {
+      const r = encodeHeaders(headers)
+      if (Either.isLeft(r)) return Either.left(inputError(formatIssue(r.left), "headers", r.left))
+      headers = r.right
+    }
+    if (headers !== undefined && !isRecord(headers)) {
+      return Either.left(inputError("the headers must be a record", "headers"))
+    }
+    let payload = input.payload
+    if (encodePayload !== undefined) {
+      const r = encodePayload(payload)
+      if (Either.isLeft(r)) return Either.left(inputError(formatIssue(r.left), "payload", r.left))
+      payload = r.right
+    }
+    if (payload !== undefined && bodyless) {
+      return Either.left(inputError(`a ${endpoint.method} request carries no payload`, "payload"))
+    }
+    const session = new SessionImpl(
+      service,
+      name,
+      endpoint,
+      input,
+      endpoint.method,
+      tokens,
+      endpointQuery === undefined
+        ? (query === undefined ? {} : { ...query as Record<string, QueryValue> })
+        : { ...endpointQuery, ...query as Record<string, QueryValue> | undefined },
+      headers === undefined
+        ? (endpointHeaders === undefined ? {} : { ...endpointHeaders })
+        : lowerCaseNames(headers as Record<string, string | null>, { ...endpointHeaders })
+    )
+    session.payload = payload
+    return Either.right(session)
+  }
+
+  const buildPath = (session: Session): Effect.Effect<void, InputError> => {
+    const path = fill(template, session.pathTokens)
+    if (typeof path !== "string") return Effect.fail(inputError(path.reason, path.key))
+    session.path = path
+    return Effect.void
+  }
+
+  const buildRequest = (session: Session): Effect.Effect<void, InputError> => {
+    const headers = session.headers
+    for (const header in headers) {
+      const value = headers[header]
+      if (value === null || value === undefined) {
+        delete headers[header]
+        continue
+      }
+      const reason = checkHeader(header, value)
+      if (reason !== undefined) return Effect.fail(inputError(reason, "headers"))
+    }
+    const query = encodeQuery(session.query)
+    if (typeof query !== "string") return Effect.fail(inputError(query.reason, `query.${query.key}`))
+    const url = join(ctx.baseUrl, session.path)
+    session.url = query.length === 0 ? url : `${url}?${query}`
+    return Effect.void
+  }
+
+  const serialize = (session: Session): Effect.Effect<void, InputError> => {
+    const payload = session.payload
+    if (payload === undefined) return Effect.void
+    if (streamRequest) {
+      if (typeof payload !== "string" && !(payload instanceof Uint8Array) && !isStream(payload)) {
+        return Effect.fail(inputError("a streamRequest payload must be a Stream of bytes, bytes or a string", "payload"))
+      }
+      session.body = payload as RequestBody
+      return Effect.void
+    }
+    try {
+      session.body = serializer.serialize(payload)
+    } catch (e) {
+      return Effect.fail(inputError(`cannot be serialized as ${serializer.name}: ${errorMessage(e)}`, "payload", e))
+    }
+    if (serializer.contentType !== undefined && !("content-type" in session.headers)) {
+      session.headers["content-type"] = serializer.contentType
+    }
+    return Effect.void
+  }
+
+  const exchange = (session: Session): Plugin.Send =>
+    Effect.flatMap(transport.send(session), (raw) => {
+      const response = new ResponseImpl(session, raw.status, raw.headers)
+      const received = runResponseHooks(hooks.onResponse, session, response)
+      if (streamResponse && raw.status >= 200 && raw.status < 300) {
+        response.stream = raw.stream
+        return Effect.as(received, response)
+      }
+      return received.pipe(
+        Effect.zipRight(raw.read(maxBytes)),
+        Effect.flatMap((body) => {
+          response.body = body
+          return Effect.as(runResponseHooks(hooks.onRead, session, response), response)
+        })
+      )
+    })
+
+  const send = (session: Session): Plugin.Send => {
+    let effect = exchange(session)
+    for (let i = hooks.aroundSend.length - 1; i >= 0; i--) effect = hooks.aroundSend[i]!(session, effect)
+    if (hooks.onException.length === 0) return effect
+    return Effect.tapError(effect, (error) => Effect.forEach(hooks.onException, (hook) => hook(session, error)))
+  }
+
+  const parseFailure = (session: Session, response: ResponseImpl, reason: string, cause: unknown) => {
+    const error = new ParseError({
+      service,
+      endpoint: name,
+      method: session.method,
+      url: session.url,
+      status: response.status,
+      reason,
+      excerpt: excerpt(response.body),
+      cause
+    })
+    return hooks.onParseException.length === 0
+      ? Effect.fail(error)
+      : Effect.zipRight(Effect.forEach(hooks.onParseException, (hook) => hook(session, error)), Effect.fail(error))
+  }
+
+  const parse = (session: Session, response: ResponseImpl): Effect.Effect<ServiceResponse, CallError> => {
+    const ok = response.status >= 200 && response.status < 300
+    if (ok && response.stream !== undefined) {
+      response.data = response.stream
+      return Effect.as(runResponseHooks(hooks.onParsedResponse, session, response), response)
+    }
+    const body = response.body!
+    let data: unknown = undefined
+    if (body.length > 0) {
+      try {
+        data = parser.parse(body, response.headers["content-type"])
+      } catch (e) {
+        if (ok) return parseFailure(session, response, `the body is not valid ${parser.name}: ${errorMessage(e)}`, e)
+      }
+    }
+    if (!ok) {
+      const decode = decoderFor(response.status)
+      const decoded = decode === undefined || data === undefined ? undefined : decode(data)
+      response.data = data
+      const error = new ResponseError({
+        service,
+        endpoint: name,
+        method: session.method,
+        url: session.url,
+        status: response.status,
+        headers: response.headers,
+        body,
+        error: decoded !== undefined && Either.isRight(decoded) ? decoded.right : undefined,
+        attributes: session.attributes
+      })
+      return Effect.zipRight(runResponseHooks(hooks.onParsedResponse, session, response), Effect.fail(error))
+    }
+    if (decodeSuccess !== undefined) {
+      const decoded = decodeSuccess(data)
+      if (Either.isLeft(decoded)) {
+        return parseFailure(
+          session,
+          response,
+          `the body does not match the success schema: ${formatIssue(decoded.left)}`,
+          decoded.left
+        )
+      }
+      data = decoded.right
+    }
+    response.data = data
+    return Effect.as(runResponseHooks(hooks.onParsedResponse, session, response), response)
+  }
+
+  return (input: unknown): Effect.Effect<ServiceResponse, CallError> =>
+    Effect.suspend(() => {
+      if (ctx.state.closed) return Effect.fail(new ClientClosed({ service, endpoint: name }))
+      const prepared = prepare(input)
+      if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
+      const session = prepared.right
+      return runHooks(hooks.prepareSession, session).pipe(
+        Effect.zipRight(Effect.suspend(() => runHooks(hooks.preparePath, session))),
+        Effect.zipRight(Effect.suspend(() => buildPath(session))),
+        Effect.zipRight(Effect.suspend(() => runHooks(hooks.prepareRequest, session))),
+        Effect.zipRight(Effect.suspend(() => buildRequest(session))),
+        Effect.zipRight(Effect.suspend(() => runHooks(hooks.preparePayload, session))),
+        Effect.zipRight(Effect.suspend(() => serialize(session))),
+        Effect.zipRight(Effect.suspend(() => runHooks(hooks.beforeRequest, session))),
+        Effect.zipRight(Effect.suspend(() => send(session))),
+        Effect.flatMap((response) => parse(session, response as ResponseImpl))
+      )
+    })
+}
+
+const isStream = (u: unknown): boolean => Predicate.hasProperty(u, Stream.StreamTypeId)

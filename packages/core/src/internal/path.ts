@@ -1,0 +1,145 @@
+/**
+ * Path templates: parsed once per endpoint, filled per call.
+ *
+ * @internal
+ */
+
+/** @internal */
+export interface Template {
+  readonly source: string
+  /** literal parts and token names, alternating: literals at even indexes */
+  readonly parts: ReadonlyArray<string>
+  readonly tokens: ReadonlyArray<string>
+}
+
+const tokenName = /^[A-Za-z_][A-Za-z0-9_]*$/
+// eslint-disable-next-line no-control-regex
+const forbiddenLiteral = /[\u0000-\u0020\u007f?#\\]/
+
+/**
+ * Parses `/user/{user_id}/posts`; returns an error message when the template is malformed
+ * or could change the request's host.
+ *
+ * @internal
+ */
+export const parseTemplate = (source: string): Template | string => {
+  if (typeof source !== "string") return "the path must be a string"
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(source)) return `the path "${source}" has a scheme: give only the path`
+  if (source.startsWith("//")) return `the path "${source}" starts with "//", which names another host`
+  const parts: Array<string> = []
+  const tokens: Array<string> = []
+  let literal = ""
+  let i = 0
+  while (i < source.length) {
+    const c = source[i]!
+    if (c === "}") return `unmatched "}" at position ${i} in "${source}"`
+    if (c !== "{") {
+      literal += c
+      i++
+      continue
+    }
+    const end = source.indexOf("}", i + 1)
+    if (end < 0) return `unclosed "{" at position ${i} in "${source}"`
+    const name = source.slice(i + 1, end)
+    if (!tokenName.test(name)) return `"{${name}}" in "${source}" is not a valid token name`
+    if (tokens.includes(name)) return `the token "${name}" appears twice in "${source}"`
+    parts.push(literal)
+    tokens.push(name)
+    literal = ""
+    i = end + 1
+  }
+  parts.push(literal)
+  for (const part of parts) {
+    if (forbiddenLiteral.test(part)) {
+      return `the path "${source}" contains a space, a control character, "\\", "?" or "#" (put query values in "query")`
+    }
+  }
+  for (const segment of source.split("/")) {
+    if (segment === "." || segment === "..") return `the path "${source}" contains a "${segment}" segment`
+  }
+  return { source, parts, tokens }
+}
+
+const dotsOnly = /^\.+$/
+
+/**
+ * Percent-encodes one token value so that it can never add a segment, a query or a
+ * fragment, nor become a `.`/`..` segment.
+ *
+ * @internal
+ */
+export const encodeToken = (value: string): string => {
+  const encoded = encodeURIComponent(value)
+  return dotsOnly.test(encoded) ? encoded.replace(/\./g, "%2E") : encoded
+}
+
+/**
+ * Fills a template. Returns the path, or the name of the first missing token, or an
+ * error message for a value that cannot be encoded, as `{ missing }` / `{ invalid }`.
+ *
+ * @internal
+ */
+export const fill = (
+  template: Template,
+  values: Readonly<Record<string, unknown>>
+): string | { readonly key: string; readonly reason: string } => {
+  const { parts, tokens } = template
+  if (tokens.length === 0) return parts[0]!
+  let out = parts[0]!
+  for (let i = 0; i < tokens.length; i++) {
+    const name = tokens[i]!
+    const raw = values[name]
+    let value: string
+    if (typeof raw === "string") value = raw
+    else if (typeof raw === "number" && Number.isFinite(raw)) value = String(raw)
+    else if (typeof raw === "bigint") value = String(raw)
+    else if (raw === undefined || raw === null) return { key: name, reason: "the path token is missing" }
+    else return { key: name, reason: `a path token must be a string or a number, got ${typeof raw}` }
+    if (value.length === 0) return { key: name, reason: "a path token may not be empty" }
+    try {
+      out += encodeToken(value) + parts[i + 1]!
+    } catch {
+      return { key: name, reason: "the value is not well-formed Unicode" }
+    }
+  }
+  // a segment made only of dots by two adjacent tokens would still be a dot segment
+  if (out.includes("/.")) {
+    out = out.split("/").map((s) => (dotsOnly.test(s) ? s.replace(/\./g, "%2E") : s)).join("/")
+  }
+  return out
+}
+
+/**
+ * Joins a base URL and a path with exactly one `/`.
+ *
+ * @internal
+ */
+export const join = (base: string, path: string): string => {
+  const b = base.endsWith("/") ? base.slice(0, -1) : base
+  if (path.length === 0) return b
+  return path.startsWith("/") ? b + path : `${b}/${path}`
+}
+
+/**
+ * Checks a base URL: absolute http(s), no query, no fragment, no credentials.
+ *
+ * @internal
+ */
+export const checkBaseUrl = (url: unknown): string | undefined => {
+  if (typeof url !== "string") return "baseUrl must be a string"
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return `baseUrl "${url}" is not an absolute URL`
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    return `baseUrl "${url}" must use http or https`
+  }
+  if (parsed.search !== "" || parsed.hash !== "" || url.includes("?") || url.includes("#")) {
+    return `baseUrl "${url}" may not have a query or a fragment`
+  }
+  if (parsed.username !== "" || parsed.password !== "") return `baseUrl "${url}" may not carry credentials`
+  if (/[\s\\]/.test(url)) return `baseUrl "${url}" contains whitespace or "\\"`
+  return undefined
+}
