@@ -10,6 +10,7 @@ const Api = Spec.make({
   search: Endpoint.get("/search", { query: { page: 1, size: 10 }, headers: { "X-Default": "endpoint" } }),
   create: Endpoint.post("/user", { payload: Schema.Struct({ name: Schema.String, age: Schema.Number }) }),
   typedQuery: Endpoint.get("/q", { querySchema: Schema.Struct({ limit: Schema.NumberFromString }) }),
+  optionalQuery: Endpoint.get("/o", { querySchema: Schema.Struct({ limit: Schema.optional(Schema.NumberFromString) }) }),
   remove: Endpoint.del("/user/{user_id}")
 })
 
@@ -141,6 +142,20 @@ describe("ServiceClient: request building", () => {
       Effect.gen(function*() {
         yield* client.typedQuery({ query: { limit: 5 } })
         assert.strictEqual(sent[0]!.url, "http://127.0.0.1:9/api/q?limit=5")
+      })
+    ))
+
+  it.effect("an optional typed query may be left out; a required one may not", () =>
+    withClient((client, sent) =>
+      Effect.gen(function*() {
+        yield* client.optionalQuery()
+        yield* client.optionalQuery({ query: { limit: 2 } })
+        assert.strictEqual(sent[0]!.url, "http://127.0.0.1:9/api/o")
+        assert.strictEqual(sent[1]!.url, "http://127.0.0.1:9/api/o?limit=2")
+        // @ts-expect-error the query is required
+        const error = yield* Effect.flip(client.typedQuery())
+        assert.strictEqual(error._tag, "InputError")
+        assert.match((error as { reason: string }).reason, /limit/)
       })
     ))
 

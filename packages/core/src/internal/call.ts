@@ -177,14 +177,14 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     }
     let query = input.query
     if (encodeQuerySchema !== undefined) {
-      const r = encodeQuerySchema(query)
+      const r = encodeQuerySchema(query ?? {})
       if (Either.isLeft(r)) return Either.left(inputError(formatIssue(r.left), "query", r.left))
       query = r.right
     }
     if (query !== undefined && !isRecord(query)) return Either.left(inputError("the query must be a record", "query"))
     let headers = input.headers
     if (encodeHeaders !== undefined) {
-      const r = encodeHeaders(headers)
+      const r = encodeHeaders(headers ?? {})
       if (Either.isLeft(r)) return Either.left(inputError(formatIssue(r.left), "headers", r.left))
       headers = r.right
     }
