@@ -8,6 +8,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
 import { Mock, MockTransport } from "@service-client/mock"
+import * as NodeMockTransport from "@service-client/mock/NodeMockTransport"
 import { Config, ConfigProvider, Effect, Layer, Schema } from "effect"
 import * as Server from "./support/server.js"
 
@@ -81,4 +82,16 @@ describe("one app, live and mocked", () => {
       ])
       assert.strictEqual(calls[2]!.body, `{"username":"foobar"}`)
     }).pipe(Effect.provide(UserServiceLive.pipe(Layer.provideMerge(MockedTransport))), withUrl("http://users.test")))
+
+  // The example of docs/mock.md, "Testing a service with MockTransport".
+  const TestLayer = ServiceClient.layer(UserService, UserApi, { name: "users", baseUrl: "http://users.test" })
+    .pipe(Layer.provideMerge(NodeMockTransport.layer))
+
+  it.effect("gets a user (docs example)", () =>
+    Effect.gen(function*() {
+      yield* Mock.use(() => Mock.json({ id: 12, username: "foo" }), { endpoint: "getUser" })
+      const user = yield* UserService.getUser({ user_id: 12 })
+      assert.strictEqual(user.username, "foo")
+      assert.strictEqual((yield* Mock.calls)[0]!.url, "http://users.test/user/12")
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)))
 })
