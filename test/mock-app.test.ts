@@ -52,7 +52,11 @@ describe("one app, live and mocked", () => {
         if (req.method === "POST") return Server.json(res, 201, { id: 2, ...JSON.parse(req.body.toString()) })
         Server.json(res, 200, { id: 12, username: "live" })
       })
-      const result = yield* program.pipe(Effect.provide(UserServiceLive), Effect.provide(LiveTransport), withUrl(server.url))
+      const result = yield* program.pipe(
+        Effect.provide(UserServiceLive),
+        Effect.provide(LiveTransport),
+        withUrl(server.url)
+      )
       assert.deepStrictEqual(result, {
         user: { id: 12, username: "live" },
         status: 200,

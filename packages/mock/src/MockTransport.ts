@@ -65,14 +65,17 @@ const check = (desc: unknown): Either.Either<Checked, string> => {
   if (!isRecord(desc)) return Either.left(`expected a mock description object, got ${describe(desc)}`)
   let status = 200
   if (desc.status !== undefined) {
-    if (!(typeof desc.status === "number" && Number.isInteger(desc.status) && desc.status >= 100 && desc.status <= 599)) {
+    const s = desc.status
+    if (!(typeof s === "number" && Number.isInteger(s) && s >= 100 && s <= 599)) {
       return Either.left(`"status" must be an HTTP status (100-599), got ${String(desc.status)}`)
     }
-    status = desc.status
+    status = s
   }
   const headers: Record<string, string> = {}
   if (desc.headers !== undefined) {
-    if (!isRecord(desc.headers)) return Either.left(`"headers" must be a record of strings, got ${describe(desc.headers)}`)
+    if (!isRecord(desc.headers)) {
+      return Either.left(`"headers" must be a record of strings, got ${describe(desc.headers)}`)
+    }
     for (const [name, value] of Object.entries(desc.headers)) {
       if (typeof value !== "string") {
         return Either.left(`the header "${name}" must be a string, got ${describe(value)}`)
@@ -129,7 +132,8 @@ const response = (
   return {
     status,
     headers,
-    read: (maxBytes) => maxBytes !== undefined && body.length > maxBytes ? Effect.fail(Transport.tooLarge(session, maxBytes)) : read,
+    read: (maxBytes) =>
+      maxBytes !== undefined && body.length > maxBytes ? Effect.fail(Transport.tooLarge(session, maxBytes)) : read,
     stream: body.length === 0 ? Stream.empty : Stream.make(body)
   }
 }

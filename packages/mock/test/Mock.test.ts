@@ -7,7 +7,10 @@ import { Context, Duration, Effect, Fiber, Schema, TestClock } from "effect"
 const User = Schema.Struct({ id: Schema.Number, username: Schema.String })
 
 const Api = Spec.make({
-  getUser: Endpoint.get("/user/{user_id}", { success: User, mock: { type: "json", data: { id: 0, username: "spec" } } }),
+  getUser: Endpoint.get("/user/{user_id}", {
+    success: User,
+    mock: { type: "json", data: { id: 0, username: "spec" } }
+  }),
   listUsers: Endpoint.get("/users", { mock: { type: "json", data: [] } }),
   createUser: Endpoint.post("/user", { mock: { type: "json", data: { id: 1, username: "spec" }, status: 201 } }),
   unmocked: Endpoint.get("/unmocked")
@@ -157,7 +160,9 @@ describe("Mock", () => {
   it.scoped("a handler may fail with a call error as it is", () =>
     Effect.gen(function*() {
       const users = yield* client()
-      yield* Mock.use((r) => Effect.fail(new NoMock({ service: r.service, endpoint: r.endpoint, reason: "on purpose" })))
+      yield* Mock.use((r) =>
+        Effect.fail(new NoMock({ service: r.service, endpoint: r.endpoint, reason: "on purpose" }))
+      )
       const error = yield* Effect.flip(users.getUser({ user_id: 1 }))
       assert.strictEqual(error._tag, "NoMock")
       assert.include(error.message, "on purpose")

@@ -20,13 +20,18 @@ const User = Schema.Struct({ id: Schema.Number, username: Schema.String })
 const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes)
 
 const Api = Spec.make({
-  getUser: Endpoint.get("/user/{user_id}", { success: User, mock: { type: "json", data: { id: 12, username: "foo" } } }),
+  getUser: Endpoint.get("/user/{user_id}", {
+    success: User,
+    mock: { type: "json", data: { id: 12, username: "foo" } }
+  }),
   createUser: Endpoint.post("/user", {
     payload: Schema.Struct({ username: Schema.String }),
     success: User,
     mock: { type: "json", data: { id: 2, username: "bar" }, status: 201, headers: { "X-Id": "2" } }
   }),
-  greeting: Endpoint.get("/greeting", { mock: { type: "raw", data: "hello", headers: { "content-type": "text/plain" } } }),
+  greeting: Endpoint.get("/greeting", {
+    mock: { type: "raw", data: "hello", headers: { "content-type": "text/plain" } }
+  }),
   bytes: Endpoint.get("/bytes", { mock: { type: "raw", data: new Uint8Array([1, 2, 3]) } }),
   missing: Endpoint.get("/missing", { mock: { type: "json", data: { error: "nope" }, status: 404 } }),
   unmocked: Endpoint.get("/unmocked"),
@@ -95,7 +100,10 @@ describe("MockTransport", () => {
       yield* fs.writeFileString(file, JSON.stringify({ id: 7, username: "from-file" }))
       const spec = Spec.make({
         absolute: Endpoint.get("/a", { success: User, mock: { type: "file", file } }),
-        relative: Endpoint.get("/r", { success: User, mock: { type: "file", file: Path.relative(process.cwd(), file) } })
+        relative: Endpoint.get("/r", {
+          success: User,
+          mock: { type: "file", file: Path.relative(process.cwd(), file) }
+        })
       })
       const client = yield* ServiceClient.make(spec, { name: "users", baseUrl: "http://users.test" })
       assert.deepStrictEqual(yield* client.absolute(), { id: 7, username: "from-file" })
@@ -229,7 +237,11 @@ describe("MockTransport", () => {
         onParsedResponse: hook("onParsedResponse"),
         onException: hook("onException")
       })
-      const client = yield* ServiceClient.make(Api, { name: "users", baseUrl: "http://users.test", plugins: [recorder] })
+      const client = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl: "http://users.test",
+        plugins: [recorder]
+      })
       yield* client.createUser({ payload: { username: "bar" } })
       assert.deepStrictEqual(seen, [
         "prepareSession",
@@ -257,7 +269,9 @@ describe("MockTransport", () => {
       const lines: Array<string> = []
       const logger = Plugin.make("BodyLogger", {
         beforeRequest: (session) =>
-          Effect.sync(() => void lines.push(`> ${session.method} ${session.url} ${String(session.body ?? "<NO BODY>")}`)),
+          Effect.sync(() => {
+            lines.push(`> ${session.method} ${session.url} ${String(session.body ?? "<NO BODY>")}`)
+          }),
         onRead: (_, response: ServiceResponse.ServiceResponse) =>
           Effect.sync(() => void lines.push(`< ${response.status} ${text(response.body)}`)),
         onException: (_, error) => Effect.sync(() => void lines.push(`! ${error._tag}`))
