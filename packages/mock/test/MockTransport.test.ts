@@ -213,6 +213,23 @@ describe("MockTransport", () => {
       assert.strictEqual((yield* Fiber.join(timedOut))._tag, "TimeoutError")
     }).pipe(Effect.provide(TestLayer)))
 
+  it.scoped("a delayed mock holds a pool's slot for its delay on the TestClock", () =>
+    Effect.gen(function*() {
+      const semaphore = yield* Effect.makeSemaphore(1)
+      const pool = Plugin.make("Pool", { aroundSend: (_, send) => semaphore.withPermits(1)(send) })
+      const client = yield* ServiceClient.make(Api, { name: "users", baseUrl: "http://users.test", plugins: [pool] })
+      const first = yield* Effect.fork(client.slow())
+      const second = yield* Effect.fork(client.slow())
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Mock.calls).length, 1)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Fiber.poll(first))._tag, "Some")
+      assert.strictEqual((yield* Fiber.poll(second))._tag, "None")
+      yield* TestClock.adjust("2 seconds")
+      assert.deepStrictEqual(yield* Fiber.join(second), { ok: true })
+      assert.strictEqual((yield* Mock.calls).length, 2)
+    }).pipe(Effect.provide(TestLayer)))
+
   it.scoped("runs every hook over the mock, in order, and records the request as the plugins left it", () =>
     Effect.gen(function*() {
       const seen: Array<string> = []
