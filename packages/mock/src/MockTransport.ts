@@ -96,7 +96,8 @@ const check = (desc: unknown): Either.Either<Checked, string> => {
       try {
         text = JSON.stringify(desc.data)
       } catch (e) {
-        return Either.left(`the json data cannot be encoded as JSON: ${e instanceof Error ? e.message : String(e)}`)
+        const reason = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, " ")
+        return Either.left(`the json data cannot be encoded as JSON: ${reason}`)
       }
       if (text === undefined) return Either.left(`the json data cannot be encoded as JSON: got ${describe(desc.data)}`)
       body = encoder.encode(text)
@@ -174,7 +175,8 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
           : Effect.succeed({ desc: mock, source: "the endpoint's mock" })
       }
       if (override._tag === "Patch") {
-        return Effect.succeed({ desc: { ...mock, ...override.patch }, source: "the endpoint's mock with Mock.patch" })
+        const desc = { ...mock, ...override.patch }
+        return Effect.succeed({ desc, source: "the endpoint's mock patched by Mock.patch" })
       }
       return override.handler(request).pipe(
         Effect.mapBoth({
@@ -199,14 +201,14 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
         registry.record(request)
         const { desc, source } = yield* answer(session, request)
         const checked = check(desc)
-        if (Either.isLeft(checked)) return yield* noMock(session, `bad mock (${source}): ${checked.left}`)
+        if (Either.isLeft(checked)) return yield* noMock(session, `${source} is invalid: ${checked.left}`)
         const { delay, headers, status } = checked.right
         if (delay !== undefined) yield* Effect.sleep(delay)
         const target = checked.right.body
         if (target instanceof Uint8Array) return response(session, status, headers, target)
         const bytes = yield* Effect.mapError(
           fs.readFile(target.file),
-          (e) => noMock(session, `bad mock (${source}): cannot read the file "${target.file}": ${e.message}`)
+          (e) => noMock(session, `cannot read the file "${target.file}" of ${source}: ${e.message}`)
         )
         return response(session, status, headers, bytes)
       })
