@@ -85,7 +85,7 @@ describe("one app, live and mocked", () => {
         "POST http://users.test/user"
       ])
       assert.strictEqual(calls[2]!.body, `{"username":"foobar"}`)
-    }).pipe(Effect.provide(UserServiceLive.pipe(Layer.provideMerge(MockedTransport))), withUrl("http://users.test")))
+    }).pipe(Effect.provide(UserServiceLive), Effect.provide(MockedTransport), withUrl("http://users.test")))
 
   // The example of docs/mock.md, "Testing a service with MockTransport".
   const TestLayer = ServiceClient.layer(UserService, UserApi, { name: "users", baseUrl: "http://users.test" })
