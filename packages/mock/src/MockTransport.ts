@@ -53,7 +53,15 @@ interface Checked {
 }
 
 const describe = (u: unknown): string =>
-  u === null ? "null" : Array.isArray(u) ? "an array" : u instanceof Uint8Array ? "bytes" : `a ${typeof u}`
+  u === null || u === undefined
+    ? String(u)
+    : Array.isArray(u)
+    ? "an array"
+    : u instanceof Uint8Array
+    ? "bytes"
+    : typeof u === "object"
+    ? "an object"
+    : `a ${typeof u}`
 
 const isRecord = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u) && !(u instanceof Uint8Array)
@@ -115,6 +123,8 @@ const check = (desc: unknown): Either.Either<Checked, string> => {
       }
       body = { file: desc.file }
       break
+    case undefined:
+      return Either.left(`"type" is missing (expected "json", "raw" or "file")`)
     default:
       return Either.left(`unknown mock type ${JSON.stringify(desc.type)} (expected "json", "raw" or "file")`)
   }

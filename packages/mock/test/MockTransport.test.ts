@@ -125,7 +125,8 @@ describe("MockTransport", () => {
       const cases: Array<[unknown, string]> = [
         [{ type: "json", data: circular }, "cannot be encoded as JSON"],
         [{ type: "json", data: 10n }, "cannot be encoded as JSON"],
-        [{ type: "json", data: undefined }, "cannot be encoded as JSON"],
+        [{ type: "json", data: undefined }, "cannot be encoded as JSON: got undefined"],
+        [{ data: "x" }, "\"type\" is missing"],
         [{ type: "raw", data: 42 }, "must be a string or bytes, got a number"],
         [{ type: "file" }, "needs \"file\""],
         [{ type: "yaml", data: "a: 1" }, "unknown mock type \"yaml\""],
