@@ -104,19 +104,30 @@ const SourceId: unique symbol = Symbol.for("@service-client/core/ClientConfig/So
 const sourceOf = (config: unknown): Source | undefined =>
   typeof config === "object" && config !== null ? (config as { [SourceId]?: Source })[SourceId] : undefined
 
-const locate = (error: SpecError, source: Source | undefined, path: ReadonlyArray<string | number>) =>
-  source === undefined ? error : withLine(error, source, path)
+/** Adds the config file and line, unless the key at fault was overridden since the file was read. */
+const locate = (
+  error: SpecError,
+  config: unknown,
+  source: Source | undefined,
+  path: ReadonlyArray<string | number>
+) => {
+  if (source === undefined) return error
+  const top = path[0]
+  const fromFile = top === undefined ||
+    (config as Record<string, unknown>)[top] === (source.data as Record<string, unknown>)[top]
+  return fromFile ? withLine(error, source, path) : error
+}
 
 const validate = (config: unknown, source: Source | undefined) => {
   const decoded = decode(source === undefined ? config : Object.fromEntries(Object.entries(config as object)))
   if (Either.isLeft(decoded)) {
     const error = PluginRegistry.specError(decoded.left)
-    return Either.left(locate(error, source, keyPath(error.key)))
+    return Either.left(locate(error, config, source, keyPath(error.key)))
   }
   const value = decoded.right
   if ((value.spec === undefined) === (value.specFile === undefined)) {
     return Either.left(
-      locate(new SpecError({ service: value.name, reason: "give exactly one of spec and specFile" }), source, [])
+      locate(new SpecError({ service: value.name, reason: "give exactly one of spec and specFile" }), config, source, [])
     )
   }
   return Either.right(value)
@@ -192,7 +203,7 @@ const resolveUnknown = (config: unknown): Effect.Effect<Resolved, SpecError, Fil
       const decoded = Spec.fromRecordEither(value.spec)
       if (Either.isLeft(decoded)) {
         const e = decoded.left
-        return yield* named(locate(e, source, ["spec", ...(e.endpoint === undefined ? [] : [e.endpoint]), ...keyPath(e.key)]))
+        return yield* named(locate(e, config, source, ["spec", ...(e.endpoint === undefined ? [] : [e.endpoint]), ...keyPath(e.key)]))
       }
       spec = decoded.right
     } else {
@@ -202,7 +213,7 @@ const resolveUnknown = (config: unknown): Effect.Effect<Resolved, SpecError, Fil
     for (const [i, description] of (value.plugins ?? []).entries()) {
       const where = (error: SpecError) => {
         const key = `plugins[${i}]${error.key === undefined ? "" : `.${error.key}`}`
-        return named(locate(new SpecError({ ...fields(error), key }), source, keyPath(key)))
+        return named(locate(new SpecError({ ...fields(error), key }), config, source, keyPath(key)))
       }
       const build = yield* Effect.mapError(PluginRegistry.lookup(description), where)
       plugins.push(Effect.mapError(build, where))
