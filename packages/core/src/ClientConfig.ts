@@ -10,7 +10,7 @@
 import type { FileSystem } from "@effect/platform"
 import { Config, Effect, Either, Option, Schema, type Scope } from "effect"
 import { SpecError } from "./Errors.js"
-import { formatOf, keyPath, path as pathService, read, type Source, withLine } from "./internal/source.js"
+import { absoluteMockFiles, formatOf, keyPath, path as pathService, read, type Source, withLine } from "./internal/source.js"
 import * as Parser from "./Parser.js"
 import type * as Plugin from "./Plugin.js"
 import * as PluginRegistry from "./PluginRegistry.js"
@@ -200,7 +200,13 @@ const resolveUnknown = (config: unknown): Effect.Effect<Resolved, SpecError, Fil
     const named = (error: SpecError) => new SpecError({ ...fields(error), service })
     let spec: Spec.Untyped
     if (value.spec !== undefined) {
-      const decoded = Spec.fromRecordEither(value.spec)
+      const inFile = source !== undefined &&
+        (config as Record<string, unknown>).spec === (source.data as Record<string, unknown>).spec
+      const path = yield* pathService
+      const decoded = Spec.fromRecordEither(
+        inFile ? absoluteMockFiles(value.spec, path.dirname(source.file), path) : value.spec,
+        inFile ? { file: source.file } : {}
+      )
       if (Either.isLeft(decoded)) {
         const e = decoded.left
         return yield* named(locate(e, config, source, ["spec", ...(e.endpoint === undefined ? [] : [e.endpoint]), ...keyPath(e.key)]))

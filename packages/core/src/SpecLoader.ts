@@ -10,7 +10,7 @@
 import type { FileSystem } from "@effect/platform"
 import { Effect, Either } from "effect"
 import { SpecError } from "./Errors.js"
-import { type Format, formatOf, keyPath, path as pathService, read, withLine } from "./internal/source.js"
+import { absoluteMockFiles, type Format, formatOf, keyPath, path as pathService, read, withLine } from "./internal/source.js"
 import * as Spec from "./Spec.js"
 
 /**
@@ -64,13 +64,7 @@ const loadDescriptions = (
       const e = checked.left
       return yield* withLine(e, source, e.endpoint === undefined ? [] : [e.endpoint, ...keyPath(e.key)])
     }
-    const dir = path.dirname(file)
-    for (const [name, desc] of Object.entries(own)) {
-      if (isRecord(desc) && isRecord(desc.mock) && desc.mock.type === "file" && typeof desc.mock.file === "string") {
-        own[name] = { ...desc, mock: { ...desc.mock, file: path.resolve(dir, desc.mock.file) } }
-      }
-    }
-    return { ...inherited, ...own }
+    return { ...inherited, ...absoluteMockFiles(own, path.dirname(file), path) }
   })
 
 const load = (file: string, format: Format): Effect.Effect<Spec.Untyped, SpecError, FileSystem.FileSystem> =>

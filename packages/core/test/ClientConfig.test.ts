@@ -252,6 +252,14 @@ describe("ClientConfig.fromFile", () => {
     }).pipe(Effect.provide(layer), Effect.provide(NodeFileSystem.layer))
   })
 
+  it.effect("mock files of an inline spec are relative to the config file", () =>
+    Effect.gen(function*() {
+      const config = yield* load("configs/inline-mock.yaml")
+      const resolved = yield* ClientConfig.resolve(config)
+      assert.deepStrictEqual(resolved.spec.endpoints.getUser!.mock, { type: "file", file: at("specs/mocks/user.json") })
+      assert.strictEqual(resolved.spec.file, at("configs/inline-mock.yaml"))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
   it.effect("a bad plugin option in a file names the file and the line", () =>
     Effect.gen(function*() {
       const error = yield* flipFile("configs/bad-plugin.yaml")

@@ -69,6 +69,14 @@ describe("SpecLoader", () => {
       assert.deepStrictEqual(e.middle!.mock, { type: "file", file: at("mocks/user.json") })
     }))
 
+  it.effect("YAML anchors and merge keys share settings between endpoints", () =>
+    Effect.gen(function*() {
+      const spec = yield* load("merge.yaml")
+      assert.strictEqual(spec.endpoints.listUsers!.path, "/users")
+      assert.deepStrictEqual(spec.endpoints.listUsers!.headers, { accept: "application/json" })
+      assert.strictEqual(spec.endpoints.listUsers!.timeout, 1000)
+    }))
+
   it.effect("SpecLoader.fromFile picks the format by extension", () =>
     Effect.gen(function*() {
       const json = yield* SpecLoader.fromFile(at("users.json"))

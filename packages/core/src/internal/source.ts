@@ -40,7 +40,7 @@ const locator = (text: string) => {
   return (keys: ReadonlyArray<string | number>): number | undefined => {
     if (cached === undefined) {
       const lineCounter = new YAML.LineCounter()
-      const doc = YAML.parseDocument(text, { lineCounter, keepSourceTokens: true, uniqueKeys: false })
+      const doc = YAML.parseDocument(text, { lineCounter, keepSourceTokens: true, uniqueKeys: false, merge: true })
       const lineAt = (offset: number) => lineCounter.linePos(offset).line
       cached = (keys) => {
         let node: unknown = doc.contents
@@ -127,7 +127,7 @@ export const read = (
     const lineCounter = new YAML.LineCounter()
     let doc: YAML.Document.Parsed
     try {
-      doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+      doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true })
     } catch (e) {
       return yield* new SpecError({ file, reason: `not valid YAML: ${errorMessage(e)}` })
     }
@@ -162,3 +162,26 @@ export const withLine = (error: SpecError, source: Source, path: ReadonlyArray<s
       file: source.file,
       line: source.lineOf(path)
     })
+
+const isRecord = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u) && !(u instanceof Uint8Array)
+
+/**
+ * A copy of plain-data endpoint descriptions whose `mock.file` paths are made absolute,
+ * relative to `dir`.
+ *
+ * @internal
+ */
+export const absoluteMockFiles = (
+  descriptions: Readonly<Record<string, unknown>>,
+  dir: string,
+  path: Path.Path
+): Record<string, unknown> => {
+  const out: Record<string, unknown> = { ...descriptions }
+  for (const [name, desc] of Object.entries(descriptions)) {
+    if (isRecord(desc) && isRecord(desc.mock) && desc.mock.type === "file" && typeof desc.mock.file === "string") {
+      out[name] = { ...desc, mock: { ...desc.mock, file: path.resolve(dir, desc.mock.file) } }
+    }
+  }
+  return out
+}
