@@ -209,6 +209,15 @@ describe("ServiceClient.fromConfig", () => {
       assert.strictEqual(max.key, "maxResponseBytes")
     }))
 
+  it("type-level: a FileSystem is needed only for a specFile", () => {
+    const inline = ServiceClient.fromConfig({ name: "x", baseUrl: "http://127.0.0.1:1", spec: {} })
+    const noFs: Effect.Effect<unknown, unknown, Transport.Transport | Scope.Scope> = inline
+    const fromFile = ServiceClient.fromConfig({ name: "x", baseUrl: "http://127.0.0.1:1", specFile: "a.yaml" })
+    // @ts-expect-error the spec file is read through FileSystem
+    const needsFs: Effect.Effect<unknown, unknown, Transport.Transport | Scope.Scope> = fromFile
+    assert.isDefined([noFs, needsFs])
+  })
+
   it("DurationOption takes milliseconds or duration strings", () => {
     const decode = Schema.decodeUnknownSync(PluginRegistry.DurationOption)
     assert.strictEqual(Duration.toMillis(decode(250)), 250)
