@@ -7,7 +7,7 @@
  */
 import type { Errors, Session } from "@service-client/core"
 import { SpecError } from "@service-client/core"
-import { Effect, FiberRef, LogLevel, Predicate, Stream } from "effect"
+import { Effect, FiberRef, HashMap, LogLevel, Predicate, Stream } from "effect"
 
 /**
  * A log level: a `LogLevel`, its literal (`"Info"`, `"Debug"`...) or `"None"`/`"Off"` to
@@ -169,7 +169,10 @@ export const emit = (
   Effect.withFiberRuntime((fiber) => {
     if (LogLevel.greaterThan(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), level)) return Effect.void
     const record = build()
-    return Effect.annotateLogs(Effect.logWithLevel(level, record.message), record.annotations)
+    const annotations = HashMap.mutate(fiber.getFiberRef(FiberRef.currentLogAnnotations), (map) => {
+      for (const key in record.annotations) HashMap.set(map, key, record.annotations[key])
+    })
+    return Effect.locally(Effect.logWithLevel(level, record.message), FiberRef.currentLogAnnotations, annotations)
   })
 
 const decoder = new TextDecoder()
