@@ -222,6 +222,31 @@ describe("InnerLogger", () => {
       assert.strictEqual(records[1]!.annotations.blockedByPool, 7)
     }))
 
+  it.effect("never lets an attribute replace a record field", () =>
+    Effect.gen(function*() {
+      const clash = Plugin.make("Clash", {
+        prepareSession: (session) =>
+          Effect.sync(() => {
+            session.attributes.headers = { authorization: "s3cret-attribute" }
+            session.attributes.body = "s3cret-body"
+            session.attributes.record = "other"
+            session.attributes.custom = "kept"
+          })
+      })
+      const { entries, records } = yield* run(
+        undefined,
+        () => ({}),
+        (c) => c.call("get", { id: 1, headers: { authorization: "s3cret-header" } }),
+        [clash]
+      )
+      assert.deepStrictEqual(records[0]!.annotations.headers, { authorization: "<REDACTED>" })
+      assert.deepStrictEqual(records.map((r) => [r.annotations.record, r.annotations.body, r.annotations.custom]), [
+        ["request", "<NO BODY>", "kept"],
+        ["response", "<NO BODY>", "kept"]
+      ])
+      assert.notInclude(JSON.stringify(entries), "s3cret")
+    }))
+
   it.effect("logs the send's exception", () =>
     Effect.gen(function*() {
       const { entries, result } = yield* run(
