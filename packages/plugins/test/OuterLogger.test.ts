@@ -203,6 +203,16 @@ describe("OuterLogger", () => {
       assert.match(record.annotations.error as string, /^ParseError: the body does not match the success schema/)
     }))
 
+  it.effect("cuts long error descriptions at maxBodyLength", () =>
+    Effect.gen(function*() {
+      const { records } = yield* run(
+        [OuterLogger.make({ maxBodyLength: 20 })],
+        () => Effect.fail(new (class extends Error { readonly _tag = "RequestError" })("x".repeat(100))),
+        (c) => Effect.flip(c.call("get", { id: 1 }))
+      )
+      assert.strictEqual(records[1]!.annotations.error, "RequestError: xxxxxx…<CUT 114 chars>")
+    }))
+
   it.effect("logs nothing for a level that is off", () =>
     Effect.gen(function*() {
       const off = yield* run(

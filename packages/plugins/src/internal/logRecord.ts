@@ -92,7 +92,7 @@ export const keys = {
   status: "status",
   /** The body as text, cut, or `<HIDDEN>`, `<STREAM>`, `<NO BODY>`. */
   body: "body",
-  /** `Tag: description` of the error (exception and parseException records). */
+  /** `Tag: description` of the error, cut at `maxBodyLength` (exception and parseException records). */
   error: "error"
 } as const
 
@@ -339,7 +339,7 @@ export const exception = (cfg: Config, session: Session.Session, error: Errors.C
   emit(cfg.levels.exception!, () => {
     const annotations = base(cfg, "exception", session)
     const tag = Predicate.hasProperty(error, "_tag") ? String(error._tag) : "Error"
-    annotations[keys.error] = describeError(error, hiddenResponseBody(session))
+    annotations[keys.error] = text(describeError(error, hiddenResponseBody(session)), cfg.maxBodyLength)
     return { message: message("exception", session, tag), annotations }
   })
 
@@ -353,7 +353,7 @@ export const parseException = (cfg: Config, session: Session.Session, error: Err
     const annotations = base(cfg, "parseException", session)
     const hidden = hiddenResponseBody(session)
     annotations[keys.status] = error.status
-    annotations[keys.error] = describeError(error, hidden)
+    annotations[keys.error] = text(describeError(error, hidden), cfg.maxBodyLength)
     annotations[keys.body] = bodyText(error.excerpt, { hidden, streamed: false }, cfg.maxBodyLength)
     return { message: message("parseException", session, error.status), annotations }
   })
