@@ -11,13 +11,32 @@ const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const badValue = /[^\t\u0020-\u007e\u0080-\u00ff]/
 
 /**
+ * Headers that name the host or frame the message: a caller may not set them (undici
+ * refuses most of them, and `host` would send the request to another virtual host).
+ */
+const transportOwned: ReadonlySet<string> = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "keep-alive",
+  "upgrade",
+  "expect"
+])
+
+/**
  * Returns the reason a header is invalid, or `undefined`.
  *
  * @internal
  */
 export const checkHeader = (name: string, value: unknown): string | undefined => {
   if (!token.test(name)) return `"${name}" is not a valid header name`
+  if (transportOwned.has(name.toLowerCase())) {
+    return `the header "${name}" is set by the transport (the host comes from baseUrl, the framing from the body)`
+  }
   if (typeof value !== "string") return `the value of header "${name}" must be a string, got ${typeof value}`
+  if (name.toLowerCase() === "connection" && !/^(?:close|keep-alive)$/i.test(value)) {
+    return `the header "${name}" may only be "close" or "keep-alive"`
+  }
   if (badValue.test(value)) {
     return `the value of header "${name}" contains CR, LF, NUL, another control character or a character above U+00FF`
   }
