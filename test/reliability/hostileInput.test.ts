@@ -150,9 +150,18 @@ describe("headers: InputError, nothing sent", () => {
     { "bad\r\nname": "v" },
     { "": "v" },
     { "naïve": "v" },
-    { "x(y)": "v" }
+    { "x(y)": "v" },
+    // headers that name the host or frame the message belong to the transport
+    { host: "evil.example" },
+    { Host: "evil.example" },
+    { "content-length": "1" },
+    { "Transfer-Encoding": "chunked" },
+    { expect: "100-continue" },
+    { upgrade: "websocket" },
+    { "keep-alive": "timeout=5" },
+    { connection: "upgrade" }
   ]
-  it.scoped("CR/LF, control characters, non-Latin-1 values, invalid names", () =>
+  it.scoped("CR/LF, control characters, non-Latin-1 values, invalid names, Host and framing headers", () =>
     Effect.gen(function*() {
       const server = yield* okServer
       const client = yield* ServiceClient.make(Api, { name: "hostile", baseUrl: server.url })
@@ -163,8 +172,13 @@ describe("headers: InputError, nothing sent", () => {
       }
       assert.strictEqual(server.requests.length, 0)
       // what is valid goes through untouched (Latin-1 text, tabs inside a value)
-      yield* client.call("one", { id: 1, headers: { "X-Ok": "caf\u00e9\tau lait", "x-token": "!#$%&'*+-.^_`|~" } })
+      yield* client.call("one", {
+        id: 1,
+        headers: { "X-Ok": "caf\u00e9\tau lait", "x-token": "!#$%&'*+-.^_`|~", connection: "close" }
+      })
       const request = yield* server.request(1)
+      assert.strictEqual(request.headers.host, server.host)
+      assert.strictEqual(request.headers.connection, "close")
       assert.strictEqual(Buffer.from(request.headers["x-ok"]!, "latin1").toString("latin1"), "caf\u00e9\tau lait")
       assert.strictEqual(request.headers["x-token"], "!#$%&'*+-.^_`|~")
     }).pipe(Effect.provide(Live)))
@@ -173,6 +187,9 @@ describe("headers: InputError, nothing sent", () => {
     const r = Spec.fromRecordEither({ one: { path: "/x", headers: { "x-evil": "a\r\nb" } } })
     assert.isTrue(Either.isLeft(r))
     if (Either.isLeft(r)) assert.strictEqual(r.left.key, "headers.x-evil")
+    const host = Spec.fromRecordEither({ one: { path: "/x", headers: { Host: "evil.example" } } })
+    assert.isTrue(Either.isLeft(host))
+    if (Either.isLeft(host)) assert.strictEqual(host.left.key, "headers.Host")
   })
 })
 
