@@ -280,6 +280,22 @@ describe("specs and base URLs that try to reach another host: SpecError when mad
     }).pipe(Effect.provide(Live)))
 })
 
+describe("redirects are not followed", () => {
+  it.scoped("a 30x to another host is a ResponseError; nothing is sent elsewhere", () =>
+    Effect.gen(function*() {
+      const other = yield* okServer
+      const server = yield* Fault.start((_, c) =>
+        Fault.respond(c, 302, "", { location: `${other.url}/stolen`, "content-type": "text/plain" })
+      )
+      const client = yield* ServiceClient.make(Api, { name: "hostile", baseUrl: server.url })
+      const error = expectFailure(yield* Effect.exit(client.call("one", { id: 1 })), "ResponseError", where("one"))
+      assert.strictEqual(error.status, 302)
+      assert.strictEqual(error.headers.location, `${other.url}/stolen`)
+      assert.strictEqual(server.requests.length, 1)
+      assert.strictEqual(other.requests.length, 0)
+    }).pipe(Effect.provide(Live)))
+})
+
 describe("malformed call input: InputError before any I/O", () => {
   it.scoped("unknown keys, non-object inputs, bad reserved keys", () =>
     Effect.gen(function*() {

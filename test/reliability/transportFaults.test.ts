@@ -13,7 +13,8 @@ import { expectFailure, expectInterrupted, Live } from "./support.js"
 const Api = Spec.make({
   item: Endpoint.get("/item/{id}"),
   capped: Endpoint.get("/item/{id}", { maxResponseBytes: 1_000_000 }),
-  download: Endpoint.get("/item/{id}", { streamResponse: true })
+  download: Endpoint.get("/item/{id}", { streamResponse: true }),
+  upload: Endpoint.post("/upload", { streamRequest: true })
 })
 const where = (endpoint: string) => ({ service: "faults", endpoint })
 
@@ -165,6 +166,44 @@ describe("transport faults", () => {
       const server = yield* Fault.start(partialBody((c) => setTimeout(() => Fault.reset(c), 50)))
       const faults = yield* client(server.url)
       expectFailure(yield* Effect.exit(faults.item({ id: 1 })), "RequestError", where("item"))
+    }).pipe(Effect.provide(Live)))
+
+  it.scoped("a request body stream that fails mid-way: RequestError, the socket closes", () =>
+    Effect.gen(function*() {
+      const server = yield* Fault.start((_, c) => Fault.json(c, 200, { ok: true }))
+      const faults = yield* client(server.url)
+      const payload = Stream.concat(
+        Stream.make(new TextEncoder().encode("first bytes")),
+        Stream.fail(new Error("the upload source broke"))
+      )
+      const error = expectFailure(yield* Effect.exit(faults.upload({ payload })), "RequestError", where("upload"))
+      assert.strictEqual(error.reason, "Transport")
+      yield* server.waitUntil("the upload's socket closed", () => server.connections.every((c) => c.closed))
+      assert.strictEqual(server.requests.length, 0)
+    }).pipe(Effect.provide(Live)))
+
+  it.scoped("the server resets while the request body still streams: RequestError", () =>
+    Effect.gen(function*() {
+      const server = yield* Fault.start(() => {})
+      const faults = yield* client(server.url)
+      const payload = Stream.repeatEffect(Effect.succeed(new Uint8Array(16 * 1024)))
+      const fiber = yield* Effect.fork(Effect.exit(faults.upload({ payload })))
+      yield* server.waitUntil("a connection", () => server.connections.length === 1)
+      Fault.reset(server.connections[0]!)
+      const error = expectFailure(yield* Fiber.join(fiber), "RequestError", where("upload"))
+      assert.strictEqual(error.reason, "Transport")
+    }).pipe(Effect.provide(Live)))
+
+  it.scoped("interrupting an upload in flight closes the socket", () =>
+    Effect.gen(function*() {
+      const server = yield* Fault.start(() => {})
+      const faults = yield* client(server.url)
+      const payload = Stream.repeatEffect(Effect.succeed(new Uint8Array(16 * 1024)))
+      const fiber = yield* Effect.fork(faults.upload({ payload }))
+      yield* server.waitUntil("a connection", () => server.connections.length === 1)
+      expectInterrupted(yield* Fiber.interrupt(fiber))
+      yield* server.waitUntil("the upload's socket closed", () => server.connections[0]!.closed)
+      assert.isTrue(server.connections[0]!.closedByClient)
     }).pipe(Effect.provide(Live)))
 
   it.scoped("interrupting calls in flight: every socket closes, later calls still work", () =>
