@@ -73,7 +73,7 @@ const multimap = (pairs: Iterable<readonly [string, string]>) => {
   return out
 }
 
-const fastCheck = { fastCheck: { numRuns: 100 } }
+const fastCheck = { fastCheck: { numRuns: 80 } }
 
 layer(FixtureLive)("property: round trips over the wire", (it) => {
   it.effect.prop("a path token reaches the server as given, or is refused before any I/O", [anyText], ([token]) =>

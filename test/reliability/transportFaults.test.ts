@@ -206,6 +206,32 @@ describe("transport faults", () => {
       assert.isTrue(server.connections[0]!.closedByClient)
     }).pipe(Effect.provide(Live)))
 
+  it.scoped("200 concurrent calls, each meeting a different fault: typed errors only, the good ones succeed", () =>
+    Effect.gen(function*() {
+      const faultsById: ReadonlyArray<(c: Fault.Connection) => void> = [
+        (c) => Fault.json(c, 200, { ok: true }),
+        (c) => Fault.reset(c),
+        (c) => Fault.hangUp(c),
+        (c) => partialBody(Fault.reset)(undefined as never, c),
+        (c) => partialBody(Fault.hangUp)(undefined as never, c),
+        (c) => Fault.respond(c, 200, "{not json", { "content-type": "application/json" }),
+        (c) => Fault.json(c, 503, { busy: true })
+      ]
+      const server = yield* Fault.start((request, c) => faultsById[Number(request.target.split("/")[2]) % 7]!(c))
+      const faults = yield* client(server.url)
+      const exits = yield* Effect.forEach(
+        Array.from({ length: 200 }, (_, i) => i),
+        (id) => Effect.exit(faults.item({ id })),
+        { concurrency: 200 }
+      )
+      const tags = exits.map((exit, id) => {
+        if (exit._tag === "Success") return "ok"
+        return expectFailure(exit, id % 7 === 5 ? "ParseError" : id % 7 === 6 ? "ResponseError" : "RequestError", where("item"))._tag
+      })
+      assert.strictEqual(tags.filter((t) => t === "ok").length, Math.ceil(200 / 7))
+      assert.deepStrictEqual(exits.flatMap((exit, id) => exit._tag === "Success" ? [id % 7] : []).filter((k) => k !== 0), [])
+    }).pipe(Effect.provide(Live)))
+
   it.scoped("interrupting calls in flight: every socket closes, later calls still work", () =>
     Effect.gen(function*() {
       const server = yield* Fault.start((request, c) => {
