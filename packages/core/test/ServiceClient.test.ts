@@ -52,8 +52,7 @@ describe("ServiceClient: path building", () => {
           ["a#b", "a%23b"],
           ["100%", "100%25"],
           ["%2F", "%252F"],
-          ["..", "%2E%2E"],
-          [".", "%2E"],
+          ["...", "..."],
           ["a b", "a%20b"],
           ["ünï😀", "%C3%BCn%C3%AF%F0%9F%98%80"],
           ["a.json", "a.json"]
@@ -94,6 +93,8 @@ describe("ServiceClient: input validation (before any I/O)", () => {
   it.effect("a missing path token", () =>
     // @ts-expect-error user_id is missing
     failsWith((c) => c.getUser({}), "user_id", /missing/))
+  it.effect("a '..' path token (no URL can carry it as a segment)", () =>
+    failsWith((c) => c.getUser({ user_id: ".." }), "user_id", /"\.\." segment/))
   it.effect("an empty path token", () => failsWith((c) => c.getUser({ user_id: "" }), "user_id", /empty/))
   it.effect("a token of the wrong type", () =>
     // @ts-expect-error not a token value
