@@ -66,7 +66,8 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
       timeout
     })
     yield* Effect.addFinalizer(() => limiter.close)
-    const release = Effect.forkIn(Effect.zipRight(Effect.sleep(period!), limiter.give), scope)
+    // Interruptible: the release runs in a finalizer (uninterruptible), and closing the client must not wait for it.
+    const release = Effect.forkIn(Effect.interruptible(Effect.zipRight(Effect.sleep(period!), limiter.give)), scope)
     return Plugin.make("RateLimit", {
       aroundSend: (session, send) => limiter.around(session, send, Effect.asVoid(release))
     })

@@ -4,7 +4,7 @@
 import type { CallError } from "@service-client/core/Errors"
 import type { Session } from "@service-client/core/Session"
 import * as Transport from "@service-client/core/Transport"
-import { Context, Effect, Layer, Stream } from "effect"
+import { Clock, Context, Effect, Layer, Stream } from "effect"
 
 export interface Answer {
   readonly status?: number
@@ -45,3 +45,16 @@ export const layer = (
 }
 
 export const sessions = Effect.map(RecorderTag, (r) => r.sessions)
+
+/** A transport handler that counts calls in flight and records start times (Clock ms). */
+export const gauge = (hold: (session: Session) => Effect.Effect<Answer, CallError>) => {
+  const state = { inFlight: 0, max: 0, starts: [] as Array<{ readonly at: number; readonly url: string }> }
+  const handler = (session: Session) =>
+    Effect.gen(function*() {
+      state.inFlight++
+      state.max = Math.max(state.max, state.inFlight)
+      state.starts.push({ at: yield* Clock.currentTimeMillis, url: session.url })
+      return yield* hold(session)
+    }).pipe(Effect.ensuring(Effect.sync(() => void state.inFlight--)))
+  return { state, handler }
+}
