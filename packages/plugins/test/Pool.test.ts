@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Plugin, RequestError, ServiceClient, Spec } from "@service-client/core"
 import * as Pool from "@service-client/plugins/Pool"
-import { Effect, Exit, Fiber, Scope, TestClock } from "effect"
+import { Effect, Exit, Fiber, Queue, Scope, TestClock } from "effect"
 import * as Support from "./support.js"
 
 const Api = Spec.make({ plain: Endpoint.get("/a/{n}"), failing: Endpoint.get("/fail") })
@@ -195,35 +195,83 @@ describe("Pool", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.scoped("1,000 concurrent calls through Pool(limit 4, hardLimit 50)", () => {
-    const { layer, state } = setup()
-    return Effect.gen(function*() {
-      const c = yield* make({ limit: 4, hardLimit: 50 })
-      const ns = Array.from({ length: 1000 }, (_, i) => i)
+  it.scoped("1,000 concurrent calls through Pool(limit 4, hardLimit 50)", () =>
+    Effect.gen(function*() {
+      // Calls hold their slot until the test lets one through the gate: no clock involved.
+      const gate = yield* Queue.unbounded<void>()
+      const g = Support.gauge(() => Effect.as(Queue.take(gate), {}))
+      const c = yield* make({ limit: 4, hardLimit: 50 }).pipe(Effect.provide(Support.layer(g.handler)))
+      const counts = { ok: 0, TooManyRequestsPending: 0, other: 0 }
+      const call = (n: number) =>
+        Effect.tap(flipTag(c.call("plain", { n })), (tag) =>
+          Effect.sync(() => {
+            if (tag === "ok" || tag === "TooManyRequestsPending") counts[tag]++
+            else counts.other++
+          }))
+      const until = (check: () => boolean) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 100_000 && !check(); i++) yield* Effect.yieldNow()
+          return check()
+        })
       const fiber = yield* Effect.fork(
-        Effect.forEach(ns, (n) => flipTag(c.call("plain", { n })), { concurrency: "unbounded" })
+        Effect.forEach(Array.from({ length: 1000 }, (_, i) => i), call, { concurrency: "unbounded" })
       )
-      yield* TestClock.adjust("1 minute")
+      assert.isTrue(yield* until(() => counts.TooManyRequestsPending === 946 && g.state.inFlight === 4))
+      assert.strictEqual(counts.ok, 0)
+      yield* Queue.offerAll(gate, Array.from({ length: 54 }, () => undefined))
       const tags = yield* Fiber.join(fiber)
       assert.strictEqual(tags.filter((t) => t === "ok").length, 54)
       assert.strictEqual(tags.filter((t) => t === "TooManyRequestsPending").length, 946)
-      assert.strictEqual(state.max, 4)
-      // every permit is back: a batch of `limit` calls all start at once
-      state.max = 0
+      assert.strictEqual(counts.other, 0)
+      assert.strictEqual(g.state.max, 4)
+      assert.strictEqual(g.state.inFlight, 0)
+      // every permit is back: a batch of `limit` calls are all in flight at once
       const batch = yield* Effect.fork(
         Effect.forEach([1, 2, 3, 4], (n) => c.call("plain", { n }), { concurrency: "unbounded" })
       )
-      yield* TestClock.adjust("1 second")
+      assert.isTrue(yield* until(() => g.state.inFlight === 4))
+      yield* Queue.offerAll(gate, [undefined, undefined, undefined, undefined])
       const results = yield* Fiber.join(batch)
       assert.deepStrictEqual(results.map((r) => r.attributes.blockedByPool), [0, 0, 0, 0])
-      assert.strictEqual(state.max, 4)
-    }).pipe(Effect.provide(layer))
-  })
+      assert.strictEqual(g.state.max, 4)
+    }))
 
   it("rejects bad options when made", () => {
     assert.throws(() => Pool.make({ limit: 0 }), /Pool.limit/)
     assert.throws(() => Pool.make({ limit: 1.5 }), /Pool.limit/)
     assert.throws(() => Pool.make({ hardLimit: -1 }), /Pool.hardLimit/)
     assert.throws(() => Pool.make({ timeout: -1 }), /Pool.timeout/)
+  })
+})
+
+describe("Pool under churn", () => {
+  it.scoped("random hold times, interruptions and timeouts never exceed the limit nor lose a permit", () => {
+    const g = Support.gauge((session) => Effect.as(Effect.sleep(Number(session.url.split("/").pop()) % 7 * 10 + 5), {}))
+    return Effect.gen(function*() {
+      const c = yield* make({ limit: 3, hardLimit: 15, timeout: "150 millis" })
+      const fibers = yield* Effect.forEach(Array.from({ length: 120 }, (_, i) => i), (n) =>
+        Effect.gen(function*() {
+          const fiber = yield* Effect.fork(flipTag(c.call("plain", { n })))
+          if (n % 5 === 0) yield* Effect.fork(Effect.zipRight(Effect.sleep(n % 13 * 3), Fiber.interrupt(fiber)))
+          if (n % 10 === 0) yield* TestClock.adjust("7 millis")
+          return fiber
+        }))
+      yield* TestClock.adjust("5 seconds")
+      const tags = yield* Effect.forEach(fibers, (f) => Effect.exit(Fiber.join(f)))
+      assert.isTrue(tags.some((e) => Exit.isSuccess(e) && e.value === "ok"))
+      assert.isTrue(tags.some((e) => Exit.isInterrupted(e)))
+      assert.isTrue(tags.some((e) => Exit.isSuccess(e) && e.value === "TooMuchTimePending"))
+      assert.isTrue(tags.some((e) => Exit.isSuccess(e) && e.value === "TooManyRequestsPending"))
+      assert.isAtMost(g.state.max, 3)
+      assert.strictEqual(g.state.inFlight, 0)
+      g.state.max = 0
+      const batch = yield* Effect.fork(
+        Effect.forEach([1, 2, 3], (n) => c.call("plain", { n: n * 7 }), { concurrency: "unbounded" })
+      )
+      yield* TestClock.adjust("1 second")
+      const results = yield* Fiber.join(batch)
+      assert.deepStrictEqual(results.map((r) => r.attributes.blockedByPool), [0, 0, 0])
+      assert.strictEqual(g.state.max, 3)
+    }).pipe(Effect.provide(Support.layer(g.handler)))
   })
 })
