@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Plugin, RequestError, ServiceClient, Spec } from "@service-client/core"
 import * as Pool from "@service-client/plugins/Pool"
+import * as Timeout from "@service-client/plugins/Timeout"
 import { Effect, Exit, Fiber, Queue, Scope, TestClock } from "effect"
 import * as Support from "./support.js"
 
@@ -156,6 +157,28 @@ describe("Pool", () => {
       assert.strictEqual(res.attributes.blockedByPool, 1)
       assert.deepStrictEqual(state.starts.map((s) => s.url.slice(-1)), ["1", "3"])
       assert.strictEqual(state.max, 1)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.scoped("a Timeout listed before the Pool interrupts a waiter, which leaves the queue", () => {
+    const { layer, state } = setup()
+    return Effect.gen(function*() {
+      const c = yield* ServiceClient.make(Api, {
+        name: "svc",
+        baseUrl: "http://127.0.0.1:1",
+        plugins: [Timeout.make({ timeout: "1500 millis" }), Pool.make({ limit: 1, hardLimit: 1 })]
+      })
+      const a = yield* Effect.fork(c.call("plain", { n: 1, timeout: null }))
+      yield* TestClock.adjust("1 millis")
+      const b = yield* Effect.fork(flipTag(c.call("plain", { n: 2, timeout: "100 millis" })))
+      yield* TestClock.adjust("100 millis")
+      assert.strictEqual(yield* Fiber.join(b), "TimeoutError")
+      // its place is free again: a new call may wait
+      const c3 = yield* Effect.fork(flipTag(c.call("plain", { n: 3, timeout: "5 seconds" })))
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual(yield* Fiber.join(c3), "ok")
+      yield* Fiber.join(a)
+      assert.deepStrictEqual(state.starts.map((s) => s.url.slice(-1)), ["1", "3"])
     }).pipe(Effect.provide(layer))
   })
 
