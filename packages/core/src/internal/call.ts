@@ -144,6 +144,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     preparePayload: collectHooks(ctx.plugins, "preparePayload"),
     beforeRequest: collectHooks(ctx.plugins, "beforeRequest"),
     aroundSend: collectHooks(ctx.plugins, "aroundSend"),
+    onSend: collectHooks(ctx.plugins, "onSend"),
     onResponse: collectHooks(ctx.plugins, "onResponse"),
     onException: collectHooks(ctx.plugins, "onException"),
     onRead: collectHooks(ctx.plugins, "onRead"),
@@ -284,8 +285,12 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     return Effect.void
   }
 
+  const transportSend = hooks.onSend.length === 0
+    ? transport.send
+    : (session: Session) => Effect.zipRight(runHooks(hooks.onSend, session), Effect.suspend(() => transport.send(session)))
+
   const exchange = (session: Session): Plugin.Send =>
-    Effect.flatMap(transport.send(session), (raw) => {
+    Effect.flatMap(transportSend(session), (raw) => {
       const response = new ResponseImpl(session, raw.status, raw.headers)
       const received = runResponseHooks(hooks.onResponse, session, response)
       if (streamResponse && raw.status >= 200 && raw.status < 300) {
