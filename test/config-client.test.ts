@@ -1,39 +1,17 @@
 import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { ClientConfig, Plugin, PluginRegistry, ServiceClient, Transport } from "@service-client/core"
-import { Effect, Layer, Schema } from "effect"
+import { ClientConfig, ServiceClient, Transport } from "@service-client/core"
+import { Registry } from "@service-client/plugins"
+import { Effect, Layer } from "effect"
 import { fileURLToPath } from "node:url"
 import * as Server from "./support/server.js"
 
 const configFile = fileURLToPath(new URL("../packages/core/test/fixtures/configs/live.yaml", import.meta.url))
 
-/** Until @service-client/plugins registers Headers and Pool, two plugin types of this test's own. */
-const TestPlugins = PluginRegistry.layer({
-  DefaultHeaders: PluginRegistry.fromSchema(
-    Schema.Struct({ headers: Schema.Record({ key: Schema.String, value: Schema.String }) }),
-    ({ headers }) =>
-      Plugin.make("DefaultHeaders", {
-        prepareRequest: (session) =>
-          Effect.sync(() => {
-            for (const [name, value] of Object.entries(headers)) {
-              const key = name.toLowerCase()
-              if (!(key in session.headers)) session.headers[key] = value
-            }
-          })
-      })
-  ),
-  Concurrency: PluginRegistry.fromSchema(
-    Schema.Struct({ limit: Schema.Int.pipe(Schema.positive()) }),
-    ({ limit }) =>
-      Effect.map(Effect.makeSemaphore(limit), (semaphore) =>
-        Plugin.make("Concurrency", { aroundSend: (_session, send) => semaphore.withPermits(1)(send) }))
-  )
-})
-
 const Live = Layer.mergeAll(
   Transport.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)),
   NodeFileSystem.layer,
-  TestPlugins
+  Registry.layer
 )
 
 describe("a client built from a YAML config", () => {
@@ -73,7 +51,7 @@ describe("a client built from a YAML config", () => {
       const error = yield* Effect.flip(ServiceClient.fromConfig({
         ...config,
         baseUrl: server.url,
-        plugins: [{ type: "Concurrency", limit: 0 }]
+        plugins: [{ type: "Pool", limit: 0 }]
       }))
       if (error._tag !== "SpecError") return assert.fail(`expected a SpecError, got ${error._tag}`)
       assert.include(error.message, `key "plugins[0].limit"`)

@@ -6,6 +6,7 @@
  */
 import { NodeFileSystem, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
 import { ClientConfig, Plugin, PluginRegistry, ServiceClient, Transport } from "@service-client/core"
+import { Registry } from "@service-client/plugins"
 import { Console, Effect, Layer, Schema } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -80,7 +81,7 @@ program.pipe(
   Effect.provide(Layer.mergeAll(
     Transport.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)),
     NodeFileSystem.layer,
-    PluginRegistry.layer({ ApiKey })
+    PluginRegistry.layer({ ApiKey }).pipe(Layer.provide(Registry.layer))
   )),
   NodeRuntime.runMain
 )

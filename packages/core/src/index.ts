@@ -4,6 +4,7 @@
 export * as ClientConfig from "./ClientConfig.js"
 export * as Endpoint from "./Endpoint.js"
 export * as Errors from "./Errors.js"
+export * as Header from "./Header.js"
 export * as Parser from "./Parser.js"
 export * as Plugin from "./Plugin.js"
 export * as PluginRegistry from "./PluginRegistry.js"

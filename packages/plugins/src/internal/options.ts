@@ -5,6 +5,7 @@
  * @internal
  */
 import { SpecError } from "@service-client/core/Errors"
+import * as Header from "@service-client/core/Header"
 import { Duration, Option } from "effect"
 
 /** @internal */
@@ -52,17 +53,8 @@ const describe = (u: unknown) => {
   }
 }
 
-// eslint-disable-next-line no-control-regex
-const badValue = /[\r\n\u0000]/
-const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-
-/** The reason a header is invalid, or `undefined`. @internal */
-export const checkHeader = (name: string, value: unknown): string | undefined => {
-  if (!token.test(name)) return `"${name}" is not a valid header name`
-  if (typeof value !== "string") return `the value of header "${name}" must be a string, got ${typeof value}`
-  if (badValue.test(value)) return `the value of header "${name}" contains CR, LF or NUL`
-  return undefined
-}
+/** The reason a header is invalid, or `undefined` (the core's own check). @internal */
+export const checkHeader = Header.check
 
 /** A record option (or `{}` when `undefined`). @internal */
 export const recordOption = (plugin: string, key: string, value: unknown): Readonly<Record<string, unknown>> => {
