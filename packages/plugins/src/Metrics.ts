@@ -52,6 +52,32 @@ export const defaultDurationBoundaries = MetricBoundaries.exponential({ start: 5
  */
 export const defaultBlockedBoundaries = MetricBoundaries.exponential({ start: 1, factor: 2, count: 15 })
 
+/**
+ * The plugin's metrics before tagging (tags: `service`, `endpoint`, and `status` or
+ * `limiter`), to read them back or export them: a metric is identified by its name,
+ * description, boundaries and tags.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const metrics = (options: Options = {}) => {
+  const n = names(options.prefix)
+  return {
+    calls: Metric.counter(n.calls, { description: "Service client calls by status" }),
+    duration: Metric.histogram(
+      n.duration,
+      options.durationBoundaries ?? defaultDurationBoundaries,
+      "Service client call duration (ms)"
+    ),
+    pending: Metric.gauge(n.pending, { description: "Service client calls in flight" }),
+    blocked: Metric.histogram(
+      n.blocked,
+      options.blockedBoundaries ?? defaultBlockedBoundaries,
+      "Time a call waited for a Pool or RateLimit slot (ms)"
+    )
+  }
+}
+
 interface PerEndpoint {
   readonly duration: Metric.Metric.Histogram<number>
   readonly pending: Metric.Metric.Gauge<number>
@@ -77,19 +103,7 @@ interface PerEndpoint {
  * @category constructors
  */
 export const make = (options: Options = {}): Plugin.Plugin => {
-  const n = names(options.prefix)
-  const calls = Metric.counter(n.calls, { description: "Service client calls by status" })
-  const duration = Metric.histogram(
-    n.duration,
-    options.durationBoundaries ?? defaultDurationBoundaries,
-    "Service client call duration (ms)"
-  )
-  const pending = Metric.gauge(n.pending, { description: "Service client calls in flight" })
-  const blocked = Metric.histogram(
-    n.blocked,
-    options.blockedBoundaries ?? defaultBlockedBoundaries,
-    "Time a call waited for a Pool or RateLimit slot (ms)"
-  )
+  const { blocked, calls, duration, pending } = metrics(options)
   const endpoints = new Map<string, PerEndpoint>()
 
   const forEndpoint = (session: Session.Session): PerEndpoint => {
