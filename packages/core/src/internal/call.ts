@@ -265,7 +265,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   }
 
   const exchange = (session: Session): Plugin.Send =>
-    Effect.flatMap(transport.send(session), (raw) => {
+    // suspended: the transport reads the session when the send runs, after the aroundSend hooks changed it
+    Effect.flatMap(Effect.suspend(() => transport.send(session)), (raw) => {
       const response = new ResponseImpl(session, raw.status, raw.headers)
       const received = runResponseHooks(hooks.onResponse, session, response)
       if (streamResponse && raw.status >= 200 && raw.status < 300) {
