@@ -1,8 +1,8 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
-import { Retry, Tracing } from "@service-client/plugins"
-import { Effect, Layer, Schema } from "effect"
+import { Auth, Retry, Tracing } from "@service-client/plugins"
+import { Effect, Layer, Redacted, Schema } from "effect"
 import * as Server from "./support/server.js"
 
 const Api = Spec.make({
@@ -52,5 +52,24 @@ describe("Retry against a real server", () => {
       const error = yield* Effect.flip(client.createUser({ payload: { name: "x" } }))
       assert.strictEqual(error._tag, "RequestError")
       assert.strictEqual(server.received.length, 3)
+    }).pipe(Effect.provide(Live)))
+
+  it.scopedLive("headers set in aroundSend (Auth, traceparent) reach the server; a 401 is replayed once", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.start((req, res) => {
+        if (req.headers.authorization !== "Bearer fresh") return Server.json(res, 401, {})
+        Server.json(res, 200, { id: 3 })
+      })
+      let issued = 0
+      const auth = yield* Auth.make({ token: Effect.sync(() => Redacted.make(++issued === 1 ? "stale" : "fresh")) })
+      const client = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl: server.url,
+        plugins: [Tracing.make(), auth]
+      })
+      assert.deepStrictEqual(yield* client.getUser({ user_id: 3 }), { id: 3 })
+      assert.deepStrictEqual(server.received.map((r) => r.headers.authorization), ["Bearer stale", "Bearer fresh"])
+      assert.strictEqual(issued, 2)
+      for (const r of server.received) assert.match(String(r.headers.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
     }).pipe(Effect.provide(Live)))
 })
