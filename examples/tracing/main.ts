@@ -5,6 +5,7 @@
  *
  *   npx tsx examples/tracing/main.ts
  */
+import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
 import { Auth, Metrics, Retry, Tracing } from "@service-client/plugins"
@@ -96,10 +97,17 @@ const program = Effect.gen(function*() {
   yield* Console.log("service_client.calls{status=200}:", calls.count)
 })
 
+// @effect/platform's HttpClient would add its own span under each attempt and replace
+// traceparent with it (same trace): turned off here so the plugin's spans stand alone
+const HttpClientUntraced = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.map(HttpClient.HttpClient, HttpClient.withTracerDisabledWhen(() => true))
+).pipe(Layer.provide(NodeHttpClient.layerUndici))
+
 program.pipe(
   Effect.scoped,
   Effect.withTracer(consoleTracer()),
-  Effect.provide(Transport.layer.pipe(Layer.provide(NodeHttpClient.layerUndici))),
+  Effect.provide(Transport.layer.pipe(Layer.provide(HttpClientUntraced))),
   Effect.runPromise
 ).catch((e) => {
   console.error(e)
