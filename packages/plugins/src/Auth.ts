@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Plugin, PluginError, type Session } from "@service-client/core"
+import { Plugin, PluginError, Session } from "@service-client/core"
 import { Deferred, Effect, Exit, FiberId, Redacted, type Scope } from "effect"
 
 /**
@@ -126,6 +126,8 @@ export const make = <E, R>(options: Options<E, R>): Effect.Effect<Plugin.Plugin,
           return Effect.flatMap(withToken(session, undefined), (used) =>
             Effect.flatMap(send, (response) => {
               if (!statuses.has(response.status)) return Effect.succeed(response)
+              // a streamed body cannot be sent twice: refresh for the next calls, but do not replay
+              if (Session.isStreamBody(session.body)) return Effect.as(withToken(session, used), response)
               return Effect.zipRight(withToken(session, used), send)
             }))
         })

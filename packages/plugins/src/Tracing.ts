@@ -74,7 +74,8 @@ const callSetsTraceparent = (session: Session.Session): boolean => {
 /**
  * The Tracing plugin (an `aroundSend` hook). List it first, so the call span covers the
  * time spent in Timeout, Retry (one child span per attempt), Pool and RateLimit. The span
- * covers the send and the body read, not the decoding.
+ * covers the send and the body read, not the decoding. Listed after Retry, it makes one
+ * span per attempt instead (no common parent).
  *
  * **Example** (Spans to OpenTelemetry)
  *
@@ -104,6 +105,9 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     session.headers["traceparent"] = owned.value
   }
 
+  // the traceparent this plugin set on a session: replaced on the next attempt, unlike the call's own
+  const ownedBySession = new WeakMap<Session.Session, { value: string | undefined }>()
+
   return Plugin.make("Tracing", {
     aroundSend: (session, send) =>
       Effect.suspend(() => {
@@ -116,9 +120,16 @@ export const make = (options: Options = {}): Plugin.Plugin => {
         urlAttributes(session.url, attributes)
         const token = session.attributes.trackingToken
         if (typeof token === "string") attributes[trackingTokenAttribute] = token
-        const owned: { value: string | undefined } = { value: undefined }
+        let owned = ownedBySession.get(session)
+        if (owned === undefined) {
+          owned = { value: undefined }
+          ownedBySession.set(session, owned)
+        }
+        // listed after Retry, this hook runs once per attempt: each attempt is a span of its own
+        const attempt = session.attributes.attempts
+        if (typeof attempt === "number") attributes["service_client.attempt"] = attempt
         return Effect.useSpan(name, { kind: "client", attributes, captureStackTrace: false }, (span) => {
-          if (attemptSpans) {
+          if (attemptSpans && attempt === undefined) {
             Attempt.register(session, (attempt, attemptSend) =>
               Effect.useSpan(`${name} attempt`, {
                 kind: "client",

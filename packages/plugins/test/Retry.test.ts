@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec } from "@service-client/core"
 import { Retry } from "@service-client/plugins"
-import { type Duration, Effect, Either, Fiber, Schedule, TestClock } from "effect"
+import { type Duration, Effect, Either, Fiber, Schedule, Stream, TestClock } from "effect"
 import { type Answer, scripted } from "./support/scriptedTransport.js"
 
 const Api = Spec.make({
@@ -9,7 +9,8 @@ const Api = Spec.make({
   createUser: Endpoint.post("/user"),
   upsertUser: Endpoint.post("/user/upsert", { retry: { idempotent: true } }),
   fragile: Endpoint.get("/fragile", { retry: false }),
-  patient: Endpoint.get("/patient", { retry: { maxAttempts: 5, baseDelay: "1 second", jitter: false } })
+  patient: Endpoint.get("/patient", { retry: { maxAttempts: 5, baseDelay: "1 second", jitter: false } }),
+  upload: Endpoint.put("/upload", { streamRequest: true })
 })
 
 const ok: Answer = { status: 200, body: "{\"ok\":true}" }
@@ -277,6 +278,20 @@ describe("Retry", () => {
       const error = yield* Fiber.join(fiber2)
       assert.strictEqual(error._tag, "TimeoutError")
       assert.strictEqual(always.seen.length, 2)
+    }))
+
+  it.scoped("a streamed request body is never sent twice", () =>
+    Effect.gen(function*() {
+      const { client, seen } = setup([unavailable, unavailable, ok])
+      const users = yield* client
+      const error = yield* Effect.flip(users.upload({ payload: Stream.make(new Uint8Array([1, 2, 3])) }))
+      assert.strictEqual(error._tag, "ResponseError")
+      assert.strictEqual(seen.length, 1)
+      // the same endpoint with bytes in memory is retried
+      const fiber = yield* Effect.fork(users.upload({ payload: new Uint8Array([1, 2, 3]) }))
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(fiber)
+      assert.strictEqual(seen.length, 3)
     }))
 
   it.scoped("bad call-level settings fail with InputError before any request", () =>

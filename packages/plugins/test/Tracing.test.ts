@@ -104,4 +104,20 @@ describe("Tracing", () => {
       assert.strictEqual(on.spans.length, 3)
     }).pipe(Effect.withTracer(on.tracer))
   })
+
+  it.scoped("listed after Retry: one span per attempt, each with its attempt number", () => {
+    const { client, seen, spans, tracer } = setup(
+      [{ status: 503 }, { status: 503 }, { status: 200, body: "{}" }],
+      [Retry.make({ jitter: false }), Tracing.make()]
+    )
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.fork((yield* client).getUser({ id: 1 }))
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(fiber)
+      assert.deepStrictEqual(spans.map((s) => s.name), ["users.getUser", "users.getUser", "users.getUser"])
+      assert.deepStrictEqual(spans.map((s) => s.attributes.get("service_client.attempt")), [1, 2, 3])
+      assert.deepStrictEqual(spans.map((s) => s.attributes.get("http.response.status_code")), [503, 503, 200])
+      assert.strictEqual(new Set(seen.map((s) => s.headers.traceparent)).size, 3)
+    }).pipe(Effect.withTracer(tracer))
+  })
 })
