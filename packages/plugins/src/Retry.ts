@@ -16,7 +16,7 @@ import {
   Session,
   TimeoutError
 } from "@service-client/core"
-import { Cause, Clock, Duration, Effect, Either, Exit, Option, Schedule, ScheduleDecision, ScheduleIntervals } from "effect"
+import { Cause, Duration, Effect, Either, Exit, Option, Schedule, ScheduleDecision, ScheduleIntervals } from "effect"
 import * as Attempt from "./internal/attempt.js"
 import * as RetryAfter from "./internal/retryAfter.js"
 
@@ -191,6 +191,12 @@ export const backoff = (options: {
 const timeoutError = (session: Session.Session, timeout: Duration.Duration) =>
   new TimeoutError({ service: session.service, endpoint: session.endpoint, method: session.method, url: session.url, timeout })
 
+const withAttemptTimeout = (session: Session.Session, send: Plugin.Send, r: Resolved): Plugin.Send =>
+  r.attemptTimeout === undefined ? send : Effect.timeoutFail(send, {
+    duration: r.attemptTimeout,
+    onTimeout: () => timeoutError(session, r.attemptTimeout!)
+  })
+
 /**
  * The Retry plugin (an `aroundSend` hook). List it after Timeout (so the call's timeout
  * bounds all attempts) and Tracing (so each attempt gets its own child span), and before
@@ -229,37 +235,35 @@ export const make = (options: Options = {}): Plugin.Plugin => {
   }
 
   const retrying = (session: Session.Session, send: Plugin.Send, r: Resolved): Plugin.Send =>
-    Effect.gen(function*() {
-      const attemptSend = r.attemptTimeout === undefined ? send : Effect.timeoutFail(send, {
-        duration: r.attemptTimeout,
-        onTimeout: () => timeoutError(session, r.attemptTimeout!)
-      })
-      const start = yield* Clock.currentTimeMillis
-      let state = r.schedule.initial
-      for (let attempt = 1;; attempt++) {
+    Effect.clockWith((clock) => {
+      const attemptSend = withAttemptTimeout(session, send, r)
+      const start = clock.unsafeCurrentTimeMillis()
+      const loop = (attempt: number, state: unknown): Plugin.Send => {
         session.attributes.attempts = attempt
-        const exit = yield* Effect.exit(Attempt.wrap(session, attempt, attemptSend))
-        let failure: Failure | undefined
-        let response: ServiceResponse.ServiceResponse | undefined
-        if (Exit.isSuccess(exit)) {
-          if (r.statuses.has(exit.value.status)) failure = response = exit.value
-        } else {
-          const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
-          if (error !== undefined && isTransient(error)) failure = error
-        }
-        if (failure === undefined || attempt >= r.maxAttempts) return yield* exit
-        const now = yield* Clock.currentTimeMillis
-        const [next, , decision] = yield* r.schedule.step(now, failure, state)
-        if (ScheduleDecision.isDone(decision)) return yield* exit
-        state = next
-        let delay = Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
-        if (r.retryAfter && response !== undefined) {
-          const asked = RetryAfter.parse(response.headers["retry-after"], now)
-          if (asked !== undefined) delay = Math.max(delay, Math.min(asked, r.maxRetryAfter))
-        }
-        if (r.maxElapsed !== undefined && now + delay - start >= r.maxElapsed) return yield* exit
-        yield* Effect.sleep(Duration.millis(delay))
+        return Effect.flatMap(Effect.exit(Attempt.wrap(session, attempt, attemptSend)), (exit) => {
+          let failure: Failure | undefined
+          let response: ServiceResponse.ServiceResponse | undefined
+          if (Exit.isSuccess(exit)) {
+            if (r.statuses.has(exit.value.status)) failure = response = exit.value
+          } else {
+            const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
+            if (error !== undefined && isTransient(error)) failure = error
+          }
+          if (failure === undefined || attempt >= r.maxAttempts) return exit
+          const now = clock.unsafeCurrentTimeMillis()
+          return Effect.flatMap(r.schedule.step(now, failure, state), ([next, , decision]) => {
+            if (ScheduleDecision.isDone(decision)) return exit
+            let delay = Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
+            if (r.retryAfter && response !== undefined) {
+              const asked = RetryAfter.parse(response.headers["retry-after"], now)
+              if (asked !== undefined) delay = Math.max(delay, Math.min(asked, r.maxRetryAfter))
+            }
+            if (r.maxElapsed !== undefined && now + delay - start >= r.maxElapsed) return exit
+            return Effect.zipRight(Effect.sleep(Duration.millis(delay)), Effect.suspend(() => loop(attempt + 1, next)))
+          })
+        })
       }
+      return loop(1, r.schedule.initial)
     })
 
   return Plugin.make("Retry", {
@@ -282,11 +286,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
         const once = (!r.idempotent && !methods.has(session.method)) || Session.isStreamBody(session.body)
         if (once || r.maxAttempts === 1) {
           session.attributes.attempts = 1
-          const attemptSend = r.attemptTimeout === undefined ? send : Effect.timeoutFail(send, {
-            duration: r.attemptTimeout,
-            onTimeout: () => timeoutError(session, r.attemptTimeout!)
-          })
-          return Attempt.wrap(session, 1, attemptSend)
+          return Attempt.wrap(session, 1, withAttemptTimeout(session, send, r))
         }
         return retrying(session, send, r)
       })
