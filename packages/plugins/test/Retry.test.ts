@@ -45,15 +45,20 @@ describe("Retry", () => {
 
   it.scoped("the default backoff is jittered within 0.8-1.2 of 200 ms", () =>
     Effect.gen(function*() {
-      const { client, seen } = setup([unavailable, ok], {})
+      const { client, seen } = setup([unavailable, ok, unavailable, ok, unavailable, ok, unavailable, ok], {})
       const users = yield* client
-      const fiber = yield* Effect.fork(users.getUser({ id: 1 }))
-      yield* TestClock.adjust("159 millis")
-      assert.strictEqual(seen.length, 1)
-      yield* TestClock.adjust("81 millis")
-      yield* Fiber.join(fiber)
-      assert.strictEqual(seen.length, 2)
-      assert.isTrue(seen[1]!.at >= 160 && seen[1]!.at <= 240, `retried at ${seen[1]!.at}`)
+      const delays: Array<number> = []
+      for (let i = 0; i < 4; i++) {
+        const fiber = yield* Effect.fork(users.getUser({ id: 1 }))
+        yield* TestClock.adjust("159 millis")
+        assert.strictEqual(seen.length, 2 * i + 1)
+        yield* TestClock.adjust("81 millis")
+        yield* Fiber.join(fiber)
+        assert.strictEqual(seen.length, 2 * i + 2)
+        delays.push(seen[2 * i + 1]!.at - seen[2 * i]!.at)
+      }
+      for (const d of delays) assert.isTrue(d >= 160 && d <= 240, `retried after ${d} ms`)
+      assert.isTrue(new Set(delays).size > 1, `the same delay every time: ${delays}`)
     }))
 
   it.scoped("delays are capped by maxDelay", () =>
