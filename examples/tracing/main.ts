@@ -23,7 +23,8 @@ const server = Effect.acquireRelease(
     let calls = 0
     const s = Http.createServer((req, res) => {
       calls++
-      console.log(`  server: ${req.method} ${req.url} traceparent=${req.headers.traceparent} authorization=${req.headers.authorization}`)
+      const { authorization, traceparent } = req.headers
+      console.log(`  server: ${req.method} ${req.url} traceparent=${traceparent} authorization=${authorization}`)
       if (calls <= 2) {
         res.writeHead(503, { "retry-after": "0" }).end()
       } else if (req.headers.authorization !== "Bearer fresh") {
@@ -61,7 +62,8 @@ const consoleTracer = (): Tracer.Tracer => {
         kind,
         end(endTime) {
           const ms = Number(endTime - startTime) / 1e6
-          console.log(`${"  ".repeat(level)}span ${name} (${kind}, ${ms.toFixed(1)} ms) ${JSON.stringify(Object.fromEntries(attributes))}`)
+          const attrs = JSON.stringify(Object.fromEntries(attributes))
+          console.log(`${"  ".repeat(level)}span ${name} (${kind}, ${ms.toFixed(1)} ms) ${attrs}`)
         },
         attribute: (k, v) => void attributes.set(k, v),
         event() {},

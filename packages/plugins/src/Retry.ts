@@ -116,7 +116,9 @@ const optionalDuration = (key: string, u: unknown): Either.Either<Duration.Durat
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** Merges the levels (plugin < endpoint < call) into one set of settings. */
-const merge = (levels: ReadonlyArray<unknown>): Either.Either<{ enabled: boolean; settings: Record<string, unknown> }, Bad> => {
+const merge = (
+  levels: ReadonlyArray<unknown>
+): Either.Either<{ enabled: boolean; settings: Record<string, unknown> }, Bad> => {
   let enabled = true
   const settings: Record<string, unknown> = {}
   for (const level of levels) {
@@ -189,7 +191,13 @@ export const backoff = (options: {
 }
 
 const timeoutError = (session: Session.Session, timeout: Duration.Duration) =>
-  new TimeoutError({ service: session.service, endpoint: session.endpoint, method: session.method, url: session.url, timeout })
+  new TimeoutError({
+    service: session.service,
+    endpoint: session.endpoint,
+    method: session.method,
+    url: session.url,
+    timeout
+  })
 
 const withAttemptTimeout = (session: Session.Session, send: Plugin.Send, r: Resolved): Plugin.Send =>
   r.attemptTimeout === undefined ? send : Effect.timeoutFail(send, {

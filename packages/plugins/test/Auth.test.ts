@@ -31,7 +31,9 @@ describe("Auth", () => {
     Effect.gen(function*() {
       const { client, seen, state } = setup()
       const users = yield* client
-      const batch = Effect.all(Array.from({ length: 5 }, (_, i) => users.getUser({ id: i })), { concurrency: "unbounded" })
+      const batch = Effect.all(Array.from({ length: 5 }, (_, i) => users.getUser({ id: i })), {
+        concurrency: "unbounded"
+      })
       const first = yield* Effect.fork(batch)
       yield* TestClock.adjust("1 second")
       yield* Fiber.join(first)

@@ -46,7 +46,8 @@ describe("Metrics", () => {
       const users = yield* client
       const m = Metrics.metrics({ prefix: "m2" })
       const pending = tags(m.pending)
-      const fiber = yield* Effect.fork(Effect.all([users.getUser({ id: 1 }), users.getUser({ id: 2 })], { concurrency: 2 }))
+      const both = Effect.all([users.getUser({ id: 1 }), users.getUser({ id: 2 })], { concurrency: 2 })
+      const fiber = yield* Effect.fork(both)
       yield* TestClock.adjust("100 millis")
       assert.strictEqual((yield* Metric.value(pending)).value, 2)
       yield* TestClock.adjust("200 millis")

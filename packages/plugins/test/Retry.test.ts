@@ -18,7 +18,11 @@ const unavailable: Answer = { status: 503 }
 
 const setup = (answers: ReadonlyArray<Answer>, options: Retry.Options = { jitter: false }) => {
   const transport = scripted(answers)
-  const client = ServiceClient.make(Api, { name: "users", baseUrl: "http://127.0.0.1:1", plugins: [Retry.make(options)] })
+  const client = ServiceClient.make(Api, {
+    name: "users",
+    baseUrl: "http://127.0.0.1:1",
+    plugins: [Retry.make(options)]
+  })
     .pipe(Effect.provide(transport.layer))
   return { seen: transport.seen, client }
 }
@@ -302,7 +306,8 @@ describe("Retry", () => {
   it.scoped("bad call-level settings fail with InputError before any request", () =>
     Effect.gen(function*() {
       const { client, seen } = setup([ok])
-      const error = yield* Effect.flip((yield* client).getUser({ id: 1, retry: { baseDelay: "soon" as Duration.DurationInput } }))
+      const soon = "soon" as Duration.DurationInput
+      const error = yield* Effect.flip((yield* client).getUser({ id: 1, retry: { baseDelay: soon } }))
       assert.strictEqual(error._tag, "InputError")
       assert.strictEqual(error._tag === "InputError" && error.key, "retry.baseDelay")
       assert.strictEqual(seen.length, 0)
