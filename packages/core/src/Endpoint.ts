@@ -49,7 +49,8 @@ export const reservedInputKeys = [
   "timeout",
   "trackingToken",
   "trackingTokenPrefix",
-  "elapsed"
+  "elapsed",
+  "retry"
 ] as const
 
 /**
@@ -76,6 +77,43 @@ export interface ElapsedSwitches {
   readonly headers?: boolean | undefined
   readonly read?: boolean | undefined
   readonly parse?: boolean | undefined
+}
+
+/**
+ * What the Retry plugin reads at the endpoint and call levels (plain data, so a spec file
+ * can set it): `false` disables retries, `true` enables them with the settings below it,
+ * a mapping enables them and overrides some settings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RetrySetting = boolean | RetrySettings
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetrySettings {
+  /** Attempts in all, the first included. */
+  readonly maxAttempts?: number | undefined
+  /** No new attempt starts past this time since the first one (`null`: no limit). */
+  readonly maxElapsed?: Duration.DurationInput | null | undefined
+  /** Fails one attempt with `TimeoutError` (`null`: no per-attempt timeout). */
+  readonly attemptTimeout?: Duration.DurationInput | null | undefined
+  /** The first delay of the exponential backoff. */
+  readonly baseDelay?: Duration.DurationInput | undefined
+  /** The longest backoff delay. */
+  readonly maxDelay?: Duration.DurationInput | undefined
+  /** Spread each delay randomly (0.8× to 1.2×). */
+  readonly jitter?: boolean | undefined
+  /** The response statuses retried. */
+  readonly statuses?: ReadonlyArray<number> | undefined
+  /** Retry even a non-idempotent method (POST, PATCH): the endpoint is safe to repeat. */
+  readonly idempotent?: boolean | undefined
+  /** Wait as long as the response's `Retry-After` asks. */
+  readonly retryAfter?: boolean | undefined
+  /** The longest `Retry-After` wait honoured (longer ones are cut to this). */
+  readonly maxRetryAfter?: Duration.DurationInput | undefined
 }
 
 /**
@@ -141,6 +179,8 @@ export interface Settings {
   readonly mock?: MockDescription | undefined
   /** Fail a call whose response body is larger than this (bytes). */
   readonly maxResponseBytes?: number | undefined
+  /** Retry plugin settings; `false` disables retries for this endpoint. */
+  readonly retry?: RetrySetting | undefined
   readonly description?: string | undefined
 }
 
@@ -161,6 +201,7 @@ export const settingKeys: ReadonlyArray<keyof Settings> = [
   "streamResponse",
   "mock",
   "maxResponseBytes",
+  "retry",
   "description"
 ]
 
@@ -234,6 +275,8 @@ export interface CommonInput {
   readonly trackingToken?: string | undefined
   readonly trackingTokenPrefix?: string | undefined
   readonly elapsed?: ElapsedSwitches | undefined
+  /** Retry plugin settings for this call; `false` disables retries. */
+  readonly retry?: RetrySetting | undefined
 }
 
 type DefaultedTokens<O> = O extends { readonly pathTokens: infer T } ? keyof T & string : never

@@ -227,6 +227,56 @@ const mock = (key: string, u: unknown): Check<Endpoint.MockDescription> => {
   return Either.right(u as unknown as Endpoint.MockDescription)
 }
 
+const retryKeys = [
+  "maxAttempts",
+  "maxElapsed",
+  "attemptTimeout",
+  "baseDelay",
+  "maxDelay",
+  "jitter",
+  "statuses",
+  "idempotent",
+  "retryAfter",
+  "maxRetryAfter"
+]
+
+const retry = (key: string, u: unknown): Check<Endpoint.RetrySetting> => {
+  if (typeof u === "boolean") return Either.right(u)
+  if (!isRecord(u)) return bad(key, `expected true, false or a mapping, got ${describe(u)}`)
+  for (const [k, v] of Object.entries(u)) {
+    const at = `${key}.${k}`
+    let r: Check<unknown>
+    switch (k) {
+      case "maxAttempts":
+        r = Number.isInteger(v) && (v as number) >= 1 ? Either.right(v) : bad(at, "expected a whole number, at least 1")
+        break
+      case "maxElapsed":
+      case "attemptTimeout":
+        r = duration(at, v)
+        break
+      case "baseDelay":
+      case "maxDelay":
+      case "maxRetryAfter":
+        r = v === null ? bad(at, "expected milliseconds or a duration like \"5 seconds\"") : duration(at, v)
+        break
+      case "jitter":
+      case "idempotent":
+      case "retryAfter":
+        r = boolean(at, v)
+        break
+      case "statuses":
+        r = Array.isArray(v) && v.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)
+          ? Either.right(v)
+          : bad(at, "expected a list of HTTP statuses (100-599)")
+        break
+      default:
+        r = bad(at, `unknown key (expected one of ${retryKeys.join(", ")})`)
+    }
+    if (Either.isLeft(r)) return Either.left(r.left)
+  }
+  return Either.right(u as Endpoint.RetrySettings)
+}
+
 const string = (key: string, u: unknown): Check<string> =>
   typeof u === "string" ? Either.right(u) : bad(key, `expected a string, got ${describe(u)}`)
 
@@ -251,6 +301,7 @@ const settings: { readonly [K in keyof Endpoint.Settings]-?: (key: string, u: un
   mock,
   maxResponseBytes: (key, u) =>
     Number.isInteger(u) && (u as number) > 0 ? Either.right(u) : bad(key, "expected a positive whole number of bytes"),
+  retry,
   description: string
 }
 
@@ -300,7 +351,7 @@ export const endpointFromRecord = (
  * Decodes a plain-data spec: a mapping of endpoint names to descriptions with the keys
  * `path`, `method` (any case, GET by default) and the endpoint settings (`headers`,
  * `query`, `pathTokens`, `timeout`, `elapsed`, `logger`, `streamRequest`,
- * `streamResponse`, `mock`, `maxResponseBytes`, `description`). Fails with a
+ * `streamResponse`, `mock`, `maxResponseBytes`, `retry`, `description`). Fails with a
  * `SpecError` naming the endpoint and the key at fault.
  *
  * @since 0.1.0

@@ -285,9 +285,14 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     return Effect.void
   }
 
+  // suspended: the transport reads the session when the send runs, after the aroundSend hooks changed it
   const transportSend = hooks.onSend.length === 0
-    ? transport.send
-    : (session: Session) => Effect.zipRight(runHooks(hooks.onSend, session), Effect.suspend(() => transport.send(session)))
+    ? (session: Session) => Effect.suspend(() => transport.send(session))
+    : (session: Session) =>
+      Effect.zipRight(
+        Effect.suspend(() => runHooks(hooks.onSend, session)),
+        Effect.suspend(() => transport.send(session))
+      )
 
   const exchange = (session: Session): Plugin.Send =>
     Effect.flatMap(transportSend(session), (raw) => {

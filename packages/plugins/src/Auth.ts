@@ -1,0 +1,135 @@
+/**
+ * Puts a token on every request (`Authorization: Bearer <token>` by default), fetched
+ * from a token source on the first call and refreshed when the server answers 401: the
+ * source runs once for any number of concurrent 401s (a single flight), then each call
+ * that failed is replayed once with the new token. Tokens stay `Redacted` everywhere but
+ * on the wire.
+ *
+ * @since 0.1.0
+ */
+import { Plugin, PluginError, Session } from "@service-client/core"
+import { Deferred, Effect, Exit, FiberId, Redacted, type Scope } from "effect"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<E, R> {
+  /** Fetches a fresh token; runs once per refresh, however many calls wait for it. */
+  readonly token: Effect.Effect<string | Redacted.Redacted<string>, E, R>
+  /** The header's name. Default `"authorization"`. */
+  readonly header?: string | undefined
+  /** The scheme before the token (`null`: the token alone). Default `"Bearer"`. */
+  readonly scheme?: string | null | undefined
+  /** The statuses that mean "the token is no good". Default `[401]`. */
+  readonly statuses?: ReadonlyArray<number> | undefined
+}
+
+interface Current {
+  readonly token: Redacted.Redacted<string>
+  readonly generation: number
+}
+
+/**
+ * The Auth plugin: a scoped Effect (a refresh in flight belongs to the client's scope,
+ * so a call interrupted while waiting does not cancel it for the others). The token
+ * source's failure fails the calls with `PluginError` (plugin `"Auth"`). A call whose
+ * own input sets the header is left alone and never replayed.
+ *
+ * **Example**
+ *
+ * ```ts
+ * const auth = Auth.make({ token: Effect.map(fetchToken, (t) => Redacted.make(t.access_token)) })
+ * const client = yield* ServiceClient.make(Api, { name: "users", baseUrl, plugins: [Retry.make(), auth] })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <E, R>(options: Options<E, R>): Effect.Effect<Plugin.Plugin, never, R | Scope.Scope> =>
+  Effect.gen(function*() {
+    const context = yield* Effect.context<R>()
+    const scope = yield* Effect.scope
+    const header = (options.header ?? "authorization").toLowerCase()
+    const scheme = options.scheme === undefined ? "Bearer" : options.scheme
+    const statuses: ReadonlySet<number> = new Set(options.statuses ?? [401])
+    const source = Effect.map(
+      Effect.provide(options.token, context),
+      (t) => (Redacted.isRedacted(t) ? t : Redacted.make(t))
+    )
+    let current: Current | undefined
+    let inflight: Deferred.Deferred<Current, E> | undefined
+    let generation = 0
+
+    /**
+     * The token newer than `stale` (any token when `stale` is undefined): the current one,
+     * the refresh in flight, or a new refresh.
+     */
+    const tokenAfter = (stale: number | undefined): Effect.Effect<Current, E> =>
+      Effect.suspend(() => {
+        if (current !== undefined && (stale === undefined || current.generation > stale)) {
+          return Effect.succeed(current)
+        }
+        return Effect.flatMap(joinOrStart, Deferred.await)
+      })
+
+    // uninterruptible: once `inflight` is set, the refresh that completes it is forked
+    const joinOrStart = Effect.uninterruptible(Effect.suspend(() => {
+      if (inflight !== undefined) return Effect.succeed(inflight)
+      const deferred = Deferred.unsafeMake<Current, E>(FiberId.none)
+      inflight = deferred
+      const refresh = source.pipe(
+        Effect.map((token): Current => ({ token, generation: ++generation })),
+        Effect.onExit((exit) =>
+          Effect.suspend(() => {
+            inflight = undefined
+            if (Exit.isSuccess(exit)) current = exit.value
+            return Deferred.done(deferred, exit)
+          })
+        )
+      )
+      return Effect.as(Effect.forkIn(refresh, scope), deferred)
+    }))
+
+    const pluginError = (session: Session.Session, cause: unknown) =>
+      new PluginError({
+        service: session.service,
+        endpoint: session.endpoint,
+        plugin: "Auth",
+        reason: "the token source failed",
+        cause
+      })
+
+    const withToken = (session: Session.Session, stale: number | undefined) =>
+      Effect.mapBoth(tokenAfter(stale), {
+        onFailure: (e) => pluginError(session, e),
+        onSuccess: (c) => {
+          const value = Redacted.value(c.token)
+          session.headers[header] = scheme === null ? value : `${scheme} ${value}`
+          return c.generation
+        }
+      })
+
+    const callSetsHeader = (session: Session.Session): boolean => {
+      const headers = session.input.headers
+      if (typeof headers !== "object" || headers === null) return false
+      for (const name in headers) {
+        if (name.toLowerCase() === header) return true
+      }
+      return false
+    }
+
+    return Plugin.make("Auth", {
+      aroundSend: (session, send) =>
+        Effect.suspend(() => {
+          if (callSetsHeader(session)) return send
+          return Effect.flatMap(withToken(session, undefined), (used) =>
+            Effect.flatMap(send, (response) => {
+              if (!statuses.has(response.status)) return Effect.succeed(response)
+              // a streamed body cannot be sent twice: refresh for the next calls, but do not replay
+              if (Session.isStreamBody(session.body)) return Effect.as(withToken(session, used), response)
+              return Effect.zipRight(withToken(session, used), send)
+            }))
+        })
+    })
+  })

@@ -1,0 +1,166 @@
+/**
+ * A span per call, named `${service}.${endpoint}`, with the HTTP semantic-convention
+ * attributes (`http.request.method`, `url.full`, `server.address`, `server.port`,
+ * `http.response.status_code`, `error.type`), the tracking token when there is one, a
+ * child span per attempt when the Retry plugin is listed after it, and the W3C
+ * `traceparent` header propagated to the server. Spans go to Effect's current `Tracer`:
+ * plug in OpenTelemetry with `@effect/opentelemetry`, or any `Tracer` layer.
+ *
+ * @since 0.1.0
+ */
+import { HttpTraceContext } from "@effect/platform"
+import { type CallError, Plugin, type ServiceResponse, type Session } from "@service-client/core"
+import { Effect, type Tracer } from "effect"
+import * as Attempt from "./internal/attempt.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Put the span's `traceparent` header on each request (unless the call sets its own). Default `true`. */
+  readonly propagate?: boolean | undefined
+  /** A child span per attempt when Retry is listed after Tracing. Default `true`. */
+  readonly attemptSpans?: boolean | undefined
+  /** Attributes added to every call span. */
+  readonly attributes?: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * The attribute that carries the call's tracking token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const trackingTokenAttribute = "service_client.tracking_token"
+
+const urlParts = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)(?::(\d+))?/i
+
+/**
+ * `url.full` without credentials, `server.address` and `server.port` (the scheme's
+ * default port when the URL has none).
+ */
+const urlAttributes = (url: string, attributes: Record<string, unknown>) => {
+  const m = urlParts.exec(url)
+  if (m === null) {
+    attributes["url.full"] = url
+    return
+  }
+  const scheme = m[1]!.toLowerCase()
+  const host = m[2]!
+  const at = url.indexOf("@")
+  attributes["url.full"] = at !== -1 && at < m[0].length ? `${m[1]}://${url.slice(at + 1)}` : url
+  attributes["server.address"] = host.startsWith("[") ? host.slice(1, -1) : host
+  attributes["server.port"] = m[3] !== undefined ? Number(m[3]) : scheme === "https" ? 443 : 80
+}
+
+const annotateResponse = (span: Tracer.Span, response: ServiceResponse.ServiceResponse) => {
+  span.attribute("http.response.status_code", response.status)
+  if (response.status >= 400) span.attribute("error.type", String(response.status))
+}
+
+const annotateError = (span: Tracer.Span, error: CallError) => span.attribute("error.type", error._tag)
+
+/** Whether the call's own input removes or sets the header (`headers: { traceparent: null }` opts out). */
+const callSetsTraceparent = (session: Session.Session): boolean => {
+  const headers = session.input.headers
+  if (typeof headers !== "object" || headers === null) return false
+  for (const name in headers) {
+    if (name.toLowerCase() === "traceparent") return true
+  }
+  return false
+}
+
+/**
+ * The Tracing plugin (an `aroundSend` hook). List it first, so the call span covers the
+ * time spent in Timeout, Retry (one child span per attempt), Pool and RateLimit. The span
+ * covers the send and the body read, not the decoding. Listed after Retry, it makes one
+ * span per attempt instead (no common parent).
+ *
+ * **Example** (Spans to OpenTelemetry)
+ *
+ * ```ts
+ * const client = yield* ServiceClient.make(Api, {
+ *   name: "users",
+ *   baseUrl: "http://127.0.0.1:8080",
+ *   plugins: [Tracing.make(), Retry.make()]
+ * })
+ * // provide NodeSdk.layer(...) from @effect/opentelemetry, or any Tracer
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Plugin.Plugin => {
+  const propagateOn = options.propagate !== false
+  const attemptSpans = options.attemptSpans !== false
+  const extra = options.attributes
+
+  const propagate = (session: Session.Session, span: Tracer.Span, owned: { value: string | undefined }) => {
+    if (!propagateOn) return
+    const current = session.headers["traceparent"]
+    if (current !== undefined && current !== owned.value) return
+    if (owned.value === undefined && callSetsTraceparent(session)) return
+    owned.value = HttpTraceContext.toHeaders(span)["traceparent"]!
+    session.headers["traceparent"] = owned.value
+  }
+
+  // the traceparent this plugin set on a session: replaced on the next attempt, unlike the call's own
+  const ownedBySession = new WeakMap<Session.Session, { value: string | undefined }>()
+
+  return Plugin.make("Tracing", {
+    aroundSend: (session, send) =>
+      Effect.suspend(() => {
+        const name = `${session.service}.${session.endpoint}`
+        const attributes: Record<string, unknown> = {
+          "http.request.method": session.method,
+          "url.template": session.definition.path,
+          ...extra
+        }
+        urlAttributes(session.url, attributes)
+        const token = session.attributes.trackingToken
+        if (typeof token === "string") attributes[trackingTokenAttribute] = token
+        let owned = ownedBySession.get(session)
+        if (owned === undefined) {
+          owned = { value: undefined }
+          ownedBySession.set(session, owned)
+        }
+        // listed after Retry, this hook runs once per attempt: each attempt is a span of its own
+        const attempt = session.attributes.attempts
+        if (typeof attempt === "number") attributes["service_client.attempt"] = attempt
+        return Effect.useSpan(name, { kind: "client", attributes, captureStackTrace: false }, (span) => {
+          if (attemptSpans && attempt === undefined) {
+            Attempt.register(session, (attempt, attemptSend) =>
+              Effect.useSpan(`${name} attempt`, {
+                kind: "client",
+                attributes: attempt > 1
+                  ? { "service_client.attempt": attempt, "http.request.resend_count": attempt - 1 }
+                  : { "service_client.attempt": attempt },
+                captureStackTrace: false
+              }, (child) => {
+                propagate(session, child, owned)
+                return attemptSend.pipe(
+                  Effect.tapBoth({
+                    onFailure: (error) => Effect.sync(() => annotateError(child, error)),
+                    onSuccess: (response) => Effect.sync(() => annotateResponse(child, response))
+                  }),
+                  Effect.withParentSpan(child)
+                )
+              }))
+          }
+          propagate(session, span, owned)
+          return send.pipe(
+            Effect.tapBoth({
+              onFailure: (error) => Effect.sync(() => annotateError(span, error)),
+              onSuccess: (response) => Effect.sync(() => annotateResponse(span, response))
+            }),
+            Effect.ensuring(Effect.sync(() => {
+              const attempts = session.attributes.attempts
+              if (typeof attempts === "number") span.attribute("service_client.attempts", attempts)
+            })),
+            Effect.withParentSpan(span)
+          )
+        })
+      })
+  })
+}
