@@ -1,1 +1,2 @@
-export {}
+export * as RedisLimiter from "./RedisLimiter.js"
+export * as RedisStore from "./RedisStore.js"
