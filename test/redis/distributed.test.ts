@@ -177,7 +177,16 @@ describe("Redis limiters across processes", () => {
 /** A Redis of our own on a free port, so it can be stopped without touching the shared one on 6379. */
 const ownRedis = Effect.acquireRelease(
   Effect.sync(() => {
-    const port = 6400 + Math.floor(Math.random() * 500)
+    const answers = (p: number) => {
+      try {
+        execFileSync("redis-cli", ["-p", String(p), "ping"], { stdio: "ignore", timeout: 2000 })
+        return true
+      } catch {
+        return false
+      }
+    }
+    let port = 6400 + Math.floor(Math.random() * 500)
+    for (let i = 0; i < 10 && answers(port); i++) port = 6400 + Math.floor(Math.random() * 500)
     const pidfile = `/tmp/sc-redis-${port}.pid`
     const start = () =>
       execFileSync("redis-server", [

@@ -237,17 +237,24 @@ const makeLimiter = (p: Plan): Effect.Effect<Limiter, never, RedisStore | Scope.
       })
 
     const acquire = (caller: Caller): Effect.Effect<number, AcquireError, Scope.Scope> =>
-      Effect.gen(function*() {
-        if (closed) return yield* new ClientClosed(where(caller))
-        const scope = yield* Effect.scope
+      Effect.suspend(() => {
+        if (closed) return Effect.fail(new ClientClosed(where(caller)))
         const id = `${processId}:${++sequence}`
+        // a caller that gives up (or is interrupted) leaves the queue; not awaited, Redis may be away
+        return take(caller, id).pipe(
+          Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : Effect.asVoid(Effect.forkDaemon(cancel(id))))
+        )
+      })
+
+    const take = (caller: Caller, id: string): Effect.Effect<number, AcquireError, Scope.Scope> =>
+      Effect.gen(function*() {
+        const scope = yield* Effect.scope
         const start = yield* Clock.currentTimeMillis
         const first = yield* Effect.either(attempt(id, scope))
         if (first._tag === "Left") return yield* onUnavailable(caller, first.left, start)
         const [granted, , hint] = first.right
         if (granted === 1) return 0
         if (pending >= p.hardLimit) {
-          yield* cancel(id)
           return yield* new TooManyRequestsPending({ ...where(caller), limiter: p.limiter, pending })
         }
         pending++
@@ -262,7 +269,6 @@ const makeLimiter = (p: Plan): Effect.Effect<Limiter, never, RedisStore | Scope.
           })
         }
         const outcome = yield* waiting.pipe(
-          Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : cancel(id)),
           Effect.ensuring(Effect.sync(() => pending--)),
           Effect.either
         )

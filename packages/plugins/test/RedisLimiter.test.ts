@@ -2,6 +2,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
 import { RedisLimiter, RedisStore } from "@service-client/plugins"
+import * as Net from "node:net"
 import { Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
 
 const prefix = `test-${process.pid}-${Date.now().toString(36)}`
@@ -64,6 +65,7 @@ describe("RedisLimiter.semaphore", () => {
       assert.deepStrictEqual(yield* sem.stats, { taken: 1, waiting: 1 })
       assert.strictEqual(yield* sem.pending, 1)
       yield* Fiber.interrupt(waiter)
+      yield* waitFor(Effect.map(sem.stats, (s) => s.waiting === 0))
       assert.deepStrictEqual(yield* sem.stats, { taken: 1, waiting: 0 })
       yield* Fiber.interrupt(holder)
       assert.deepStrictEqual(yield* sem.stats, { taken: 0, waiting: 0 })
@@ -100,6 +102,7 @@ describe("RedisLimiter.semaphore", () => {
       assert.strictEqual(tooLong._tag, "TooMuchTimePending")
       assert.isAtLeast((yield* now()) - t0, 140)
       yield* Fiber.interrupt(hog)
+      yield* waitFor(Effect.map(sem.stats, (s) => s.waiting === 0))
       assert.deepStrictEqual(yield* sem.stats, { taken: 0, waiting: 0 })
     }).pipe(Effect.scoped, Effect.provide(Store)))
 
@@ -115,6 +118,7 @@ describe("RedisLimiter.semaphore", () => {
       assert.strictEqual((yield* Fiber.join(waiter))._tag, "ClientClosed")
       assert.strictEqual((yield* Effect.flip(Effect.scoped(sem.acquire(caller))))._tag, "ClientClosed")
       yield* Fiber.interrupt(holder)
+      yield* waitFor(Effect.map(sem.stats, (s) => s.waiting === 0))
       assert.deepStrictEqual(yield* sem.stats, { taken: 0, waiting: 0 })
     }).pipe(Effect.scoped, Effect.provide(Store)))
 
@@ -171,9 +175,17 @@ describe("RedisLimiter.window", () => {
     }).pipe(Effect.scoped, Effect.provide(Store)))
 })
 
+/** A port nothing listens on: taken from the OS, then closed. */
+const closedPort = await new Promise<number>((resolve) => {
+  const server = Net.createServer().listen(0, "127.0.0.1", () => {
+    const { port } = server.address() as Net.AddressInfo
+    server.close(() => resolve(port))
+  })
+})
+
 describe("RedisStore unavailable", () => {
   const Down = (onUnavailable: "fail" | "allow") =>
-    RedisStore.layer({ url: "redis://127.0.0.1:6390", prefix, connectTimeout: "200 millis", commandTimeout: "300 millis", onUnavailable })
+    RedisStore.layer({ url: `redis://127.0.0.1:${closedPort}`, prefix, connectTimeout: "200 millis", commandTimeout: "300 millis", onUnavailable })
 
   it.live("fails fast with LimiterUnavailable (closed by default)", () =>
     Effect.gen(function*() {
@@ -225,7 +237,7 @@ describe("plugins", () => {
         baseUrl: "http://127.0.0.1:1",
         plugins: [RedisLimiter.pool({ name: name(), limit: 1 })]
       }).pipe(
-        Effect.provide(RedisStore.layer({ url: "redis://127.0.0.1:6390", commandTimeout: "300 millis" }))
+        Effect.provide(RedisStore.layer({ url: `redis://127.0.0.1:${closedPort}`, commandTimeout: "300 millis" }))
       )
       const error = yield* Effect.flip(down.call("ping"))
       assert.strictEqual(error._tag, "PluginError")
