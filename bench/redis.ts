@@ -31,6 +31,7 @@ const measure = (label: string, op: Effect.Effect<unknown, unknown>) =>
 const fmt = (ms: number) => `${(ms * 1000).toFixed(1)} µs`
 
 const program = Effect.gen(function*() {
+  const store = yield* RedisStore.RedisStore
   const memory = yield* Effect.makeSemaphore(10)
   const sem = yield* RedisLimiter.semaphore({ name: "bench-sem", limit: 10 })
   const win = yield* RedisLimiter.window({ name: "bench-win", limit: 1_000_000, period: "1 second" })
@@ -42,6 +43,7 @@ const program = Effect.gen(function*() {
   })
   const rows = [
     yield* measure("in-memory Effect Semaphore", memory.withPermits(1)(Effect.void)),
+    yield* measure("(context) one ioredis PING round trip", Effect.promise(() => store.redis.ping())),
     yield* measure("Redis semaphore (Pool)", sem.withPermit(caller)(Effect.void)),
     yield* measure("Redis window, afterResponse (RateLimit)", win.withPermit(caller)(Effect.void)),
     yield* measure("Redis window, fromStart (no release)", log.withPermit(caller)(Effect.void))

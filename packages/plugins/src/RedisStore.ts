@@ -19,7 +19,7 @@ import {
   Redacted,
   type Scope
 } from "effect"
-import { Redis } from "ioredis"
+import type { Redis } from "ioredis"
 import * as Scripts from "./internal/redisScripts.js"
 
 /**
@@ -118,9 +118,13 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
       ? Redacted.value(options.url)
       : options.url
     const timeoutMs = Duration.toMillis(commandTimeout)
+    // loaded here so that importing the plugins package does not need the optional ioredis
+    const { Redis } = yield* Effect.promise(() => import("ioredis")).pipe(
+      Effect.catchAllDefect(() => Effect.dieMessage("RedisStore needs the ioredis package: npm install ioredis@5"))
+    )
     const redis = yield* Effect.acquireRelease(
       Effect.try({
-        try: () =>
+        try: (): Redis =>
           new Redis(url, {
             connectTimeout: Duration.toMillis(connectTimeout),
             commandTimeout: timeoutMs,
