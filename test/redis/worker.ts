@@ -1,6 +1,6 @@
 /**
- * One process of the multi-process Redis limiter tests (run by distributed.test.ts with
- * `node --import tsx`). Its command timeout is generous (the test is about limits, and a busy CI
+ * One process of the multi-process Redis limiter tests (bundled and run by distributed.test.ts;
+ * `node --import tsx test/redis/worker.ts '<job>'` runs it by hand). Its command timeout is generous (the test is about limits, and a busy CI
  * machine can stall an event loop for a second). Reads its job from argv[2] (JSON), calls the test's server through
  * a client with a Redis pool or rate limit, and prints one JSON line with its results.
  */

@@ -158,7 +158,7 @@ const plan = (limiter: "pool" | "rateLimit", options: CommonOptions, period?: nu
     return { ...base, ttl, renewEvery: Math.ceil(leaseTtl / 3), hold: Math.ceil(period) } satisfies Plan
   })
 
-const processId = Math.random().toString(36).slice(2, 10)
+const processId = globalThis.crypto.randomUUID().slice(0, 13)
 let sequence = 0
 
 const makeLimiter = (p: Plan): Effect.Effect<Limiter, never, RedisStore | Scope.Scope> =>
