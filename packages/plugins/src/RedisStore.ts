@@ -42,8 +42,13 @@ export interface Options {
   readonly onUnavailable?: "fail" | "allow" | undefined
 }
 
-/** @internal */
-type ScriptName = keyof typeof scripts
+/**
+ * The names of the limiters' Lua scripts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ScriptName = keyof typeof scripts
 
 const scripts = {
   scAcquire: Scripts.acquire,
@@ -110,7 +115,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
     const commandTimeout = yield* duration("commandTimeout", options.commandTimeout, "1 second")
     const onUnavailable = options.onUnavailable ?? "fail"
     if (onUnavailable !== "fail" && onUnavailable !== "allow") {
-      return yield* Effect.fail(ConfigError.InvalidData(["onUnavailable"], `expected "fail" or "allow", got ${String(onUnavailable)}`))
+      const reason = `expected "fail" or "allow", got ${String(onUnavailable)}`
+      return yield* Effect.fail(ConfigError.InvalidData(["onUnavailable"], reason))
     }
     const url = options.url === undefined
       ? "redis://127.0.0.1:6379"
