@@ -1,3 +1,4 @@
+<<<<<<< HEAD
 /**
  * @since 0.1.0
  */
@@ -12,8 +13,14 @@ export * as PathTokens from "./PathTokens.js"
 export * as Pool from "./Pool.js"
 export * as QueryParams from "./QueryParams.js"
 export * as RateLimit from "./RateLimit.js"
+export * as RedisLimiter from "./RedisLimiter.js"
+export * as RedisStore from "./RedisStore.js"
 export * as Registry from "./Registry.js"
 export * as Retry from "./Retry.js"
 export * as Timeout from "./Timeout.js"
 export * as Tracing from "./Tracing.js"
 export * as TrackingToken from "./TrackingToken.js"
+=======
+export * as RedisLimiter from "./RedisLimiter.js"
+export * as RedisStore from "./RedisStore.js"
+>>>>>>> redis
