@@ -1,4 +1,3 @@
-<<<<<<< HEAD
 /**
  * @since 0.1.0
  */
@@ -20,7 +19,3 @@ export * as Retry from "./Retry.js"
 export * as Timeout from "./Timeout.js"
 export * as Tracing from "./Tracing.js"
 export * as TrackingToken from "./TrackingToken.js"
-=======
-export * as RedisLimiter from "./RedisLimiter.js"
-export * as RedisStore from "./RedisStore.js"
->>>>>>> redis
