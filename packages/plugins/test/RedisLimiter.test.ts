@@ -260,8 +260,9 @@ describe("Pool and RateLimit on RedisStore.layerLimiters", () => {
           commandTimeout: "300 millis",
           onUnavailable
         })
+      // built in the test's scope: a layer provided to `make` alone would close its connection once the client is built
       const closed = yield* client(name(), [Pool.make({ limit: 1 }), RateLimit.make({ limit: 5 })]).pipe(
-        Effect.provide(Down("fail"))
+        Effect.provide(yield* Layer.build(Down("fail")))
       )
       const t0 = yield* now()
       const error = yield* Effect.flip(closed.call("ping"))
@@ -272,7 +273,7 @@ describe("Pool and RateLimit on RedisStore.layerLimiters", () => {
         assert.strictEqual(error.limiter, "pool")
         assert.include(error.message, ".ping")
       }
-      const open = yield* client(name(), [Pool.make({ limit: 1 })]).pipe(Effect.provide(Down("allow")))
+      const open = yield* client(name(), [Pool.make({ limit: 1 })]).pipe(Effect.provide(yield* Layer.build(Down("allow"))))
       assert.strictEqual((yield* open.call("ping")).status, 200)
     }).pipe(Effect.scoped, Effect.provide(Stub)))
 })
