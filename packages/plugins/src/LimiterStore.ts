@@ -22,9 +22,9 @@ import * as Memory from "./internal/limiter.js"
 export interface Options {
   readonly limiter: "pool" | "rateLimit"
   /**
-   * The name of the limit in a shared store; by default `<service>:pool` or
-   * `<service>:rateLimit`, from the name of the calling client. The in-memory store
-   * ignores it: there, each plugin is its own limit.
+   * Names the limit in a shared store in place of the calling client's name (a shared
+   * store keeps `<key or service>:pool` and `<key or service>:rateLimit` apart). The
+   * in-memory store ignores it: there, each plugin is its own limit.
    */
   readonly key: string | undefined
   readonly limit: number

@@ -26,8 +26,9 @@ export interface Options {
   /** How long a call may wait before it fails with `TooMuchTimePending`. Default: no limit. */
   readonly timeout?: Duration.DurationInput | undefined
   /**
-   * The name of the limit in a shared store (`RedisStore.layerLimiters`): clients with the
-   * same key share it. Default `<service name>:rateLimit`. Ignored by the in-memory store.
+   * Names the limit in a shared store (`RedisStore.layerLimiters`) in place of the client's
+   * name: the limit is `<key>:rateLimit`, shared by every RateLimit with that key (or on a
+   * client of that name). Default: the client's name. Ignored by the in-memory store.
    */
   readonly key?: string | undefined
 }

@@ -277,9 +277,9 @@ export const config: Config.Config<Options> = Config.all({
 )
 
 /**
- * The `LimiterStore` on Redis. A Pool or RateLimit plugin gets one Redis limiter per key:
- * its `key` option, or `<service>:pool` / `<service>:rateLimit` from the name of the
- * client that calls. Its blocked time goes to the same attributes as in memory, also
+ * The `LimiterStore` on Redis. A Pool or RateLimit plugin gets one Redis limiter per name:
+ * `<name>:pool` / `<name>:rateLimit`, where `<name>` is its `key` option or else the name
+ * of the client that calls. Its blocked time goes to the same attributes as in memory, also
  * when the call fails.
  *
  * @since 0.1.0
@@ -309,7 +309,7 @@ export const limiters = (store: Service): LimiterStore.Service => ({
         around: (session, send) =>
           Effect.suspend(() => {
             if (closed) return Effect.fail(new ClientClosed({ service: session.service, endpoint: session.endpoint }))
-            const name = options.key ?? `${session.service}:${options.limiter}`
+            const name = `${options.key ?? session.service}:${options.limiter}`
             return Effect.flatMap(Clock.currentTimeMillis, (start) =>
               Effect.flatMap(limiterOf(name), (limiter) =>
                 Effect.scoped(

@@ -1,6 +1,6 @@
 // Runs against the Redis at 127.0.0.1:6379 (`.ci/run` starts one); every run uses its own key prefix.
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, Errors, type Plugin, ServiceClient, Spec, Transport } from "@service-client/core"
+import { Endpoint, Errors, Plugin, ServiceClient, Spec, Transport } from "@service-client/core"
 import { LimiterStore, Pool, RateLimit, RedisLimiter, RedisStore } from "@service-client/plugins"
 import * as Net from "node:net"
 import { Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
@@ -233,16 +233,26 @@ describe("Pool and RateLimit on RedisStore.layerLimiters", () => {
       assert.strictEqual(typeof a.attributes.blockedByRateLimit, "number")
     }).pipe(Effect.scoped, Effect.provide(Stub), Effect.provide(Limiters)))
 
-  it.live("the limit is named `<service>:pool` (or `key`), so every holder of that name shares it", () =>
+  it.live("the limit is named `<service or key>:pool`, so every holder of that name shares it", () =>
     Effect.gen(function*() {
       const service = name()
       const outside = yield* RedisLimiter.semaphore({ name: `${service}:pool`, limit: 1 })
       const holder = yield* Effect.fork(outside.withPermit(caller)(Effect.never))
       yield* waitFor(Effect.map(outside.stats, (s) => s.taken === 1))
-      const users = yield* client(service, [Pool.make({ limit: 1, timeout: "200 millis" })])
+      let blocked: unknown
+      const spy = Plugin.make("Spy", {
+        onException: (session) => Effect.sync(() => void (blocked = session.attributes.blockedByPool))
+      })
+      const users = yield* ServiceClient.make(Api, {
+        name: service,
+        baseUrl: "http://127.0.0.1:1",
+        plugins: [spy, Pool.make({ limit: 1, timeout: "200 millis" })]
+      })
       const error = yield* Effect.flip(users.call("ping"))
       assert.strictEqual(error._tag, "TooMuchTimePending")
-      const other = yield* client(name(), [Pool.make({ limit: 1, key: `${service}:pool`, timeout: "200 millis" })])
+      // as in memory, the time spent waiting is on the session also when the call fails
+      assert.isAtLeast(blocked as number, 190)
+      const other = yield* client(name(), [Pool.make({ limit: 1, key: service, timeout: "200 millis" })])
       assert.strictEqual((yield* Effect.flip(other.call("ping")))._tag, "TooMuchTimePending")
       yield* Fiber.interrupt(holder)
       const res = yield* users.call("ping")
