@@ -52,7 +52,9 @@ const program = Effect.gen(function*() {
 }).pipe(
   Effect.scoped,
   Effect.provide(Transport.layer.pipe(Layer.provide(FetchHttpClient.layer))),
-  Effect.provide(RedisStore.layerLimiters({ prefix: job.prefix, commandTimeout: "5 seconds", leaseTtl: job.leaseTtl ?? 10_000 }))
+  Effect.provide(
+    RedisStore.layerLimiters({ prefix: job.prefix, commandTimeout: "5 seconds", leaseTtl: job.leaseTtl ?? 10_000 })
+  )
 )
 
 Effect.runPromise(program).then(

@@ -20,7 +20,12 @@
  *
  * @since 0.1.0
  */
-import type { ClientClosed, LimiterUnavailable, TooManyRequestsPending, TooMuchTimePending } from "@service-client/core/Errors"
+import type {
+  ClientClosed,
+  LimiterUnavailable,
+  TooManyRequestsPending,
+  TooMuchTimePending
+} from "@service-client/core/Errors"
 import { Duration, Effect, type Scope } from "effect"
 import * as Impl from "./internal/redisLimiter.js"
 import { RedisStore, type StoreFailure } from "./RedisStore.js"

@@ -283,7 +283,9 @@ describe("Pool and RateLimit on RedisStore.layerLimiters", () => {
         assert.strictEqual(error.limiter, "pool")
         assert.include(error.message, ".ping")
       }
-      const open = yield* client(name(), [Pool.make({ limit: 1 })]).pipe(Effect.provide(yield* Layer.build(Down("allow"))))
+      const open = yield* client(name(), [Pool.make({ limit: 1 })]).pipe(
+        Effect.provide(yield* Layer.build(Down("allow")))
+      )
       assert.strictEqual((yield* open.call("ping")).status, 200)
     }).pipe(Effect.scoped, Effect.provide(Stub)))
 })

@@ -5,7 +5,12 @@
  *
  * @internal
  */
-import { ClientClosed, LimiterUnavailable, TooManyRequestsPending, TooMuchTimePending } from "@service-client/core/Errors"
+import {
+  ClientClosed,
+  LimiterUnavailable,
+  TooManyRequestsPending,
+  TooMuchTimePending
+} from "@service-client/core/Errors"
 import { Clock, Deferred, Duration, Effect, Exit, FiberId, Option, Schedule, Scope } from "effect"
 import type { AcquireError, Caller, CommonOptions, Limiter } from "../RedisLimiter.js"
 import type { Service, StoreFailure } from "../RedisStore.js"
