@@ -260,6 +260,19 @@ describe("Pool and RateLimit on RedisStore.layerLimiters", () => {
       assert.deepStrictEqual(yield* outside.stats, { taken: 0, waiting: 0 })
     }).pipe(Effect.scoped, Effect.provide(Stub), Effect.provide(Limiters)))
 
+  it.live("LimiterStore.layer(memory) keeps one client in memory under the Redis layer", () =>
+    Effect.gen(function*() {
+      const service = name()
+      const outside = yield* RedisLimiter.semaphore({ name: `${service}:pool`, limit: 1 })
+      const holder = yield* Effect.fork(outside.withPermit(caller)(Effect.never))
+      yield* waitFor(Effect.map(outside.stats, (s) => s.taken === 1))
+      const local = yield* client(service, [Pool.make({ limit: 1, timeout: "200 millis" })]).pipe(
+        Effect.provide(LimiterStore.layer(LimiterStore.memory))
+      )
+      assert.strictEqual((yield* local.call("ping")).status, 200)
+      yield* Fiber.interrupt(holder)
+    }).pipe(Effect.scoped, Effect.provide(Stub), Effect.provide(Limiters)))
+
   it.live("Redis unreachable: the call fails fast with the core's LimiterUnavailable; fail open lets it through", () =>
     Effect.gen(function*() {
       const Down = (onUnavailable: "fail" | "allow") =>
