@@ -1,13 +1,22 @@
 /**
  * Added latency of a Redis permit (acquire + release) against an in-memory Effect
  * Semaphore, sequential, one permit at a time (no waiting): median, p99 and mean over a
- * few thousand operations. Needs the Redis at REDIS_URL (default redis://127.0.0.1:6379).
+ * few thousand operations; then the same through a client's call (a transport that
+ * answers at once) with the Pool and RateLimit plugins on the in-memory store and on
+ * `RedisStore.layerLimiters`. Needs the Redis at REDIS_URL (default redis://127.0.0.1:6379).
  *
  *   npx tsx bench/redis.ts [operations]
  */
+import * as Endpoint from "@service-client/core/Endpoint"
+import type * as Plugin from "@service-client/core/Plugin"
+import * as ServiceClient from "@service-client/core/ServiceClient"
+import * as Spec from "@service-client/core/Spec"
+import * as Transport from "@service-client/core/Transport"
+import * as Pool from "@service-client/plugins/Pool"
+import * as RateLimit from "@service-client/plugins/RateLimit"
 import * as RedisLimiter from "@service-client/plugins/RedisLimiter"
 import * as RedisStore from "@service-client/plugins/RedisStore"
-import { Effect } from "effect"
+import { Effect, Layer, type Scope, Stream } from "effect"
 
 const operations = Number(process.argv[2] ?? 5000)
 const warmup = 300
@@ -30,6 +39,20 @@ const measure = (label: string, op: Effect.Effect<unknown, unknown>) =>
 
 const fmt = (ms: number) => `${(ms * 1000).toFixed(1)} µs`
 
+const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
+const Api = Spec.make({ ping: Endpoint.get("/ping") })
+const body = new Uint8Array()
+const Instant = Layer.succeed(Transport.Transport, {
+  send: () => Effect.succeed({ status: 200, headers: {}, read: () => Effect.succeed(body), stream: Stream.empty })
+})
+
+/** One call of a client with `plugins`, built on the store in context. */
+const client = (service: string, plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin, never, Scope.Scope>>) =>
+  Effect.map(
+    ServiceClient.make(Api, { name: service, baseUrl: "http://127.0.0.1:1", plugins }),
+    (c) => c.call("ping")
+  )
+
 const program = Effect.gen(function*() {
   const store = yield* RedisStore.RedisStore
   const memory = yield* Effect.makeSemaphore(10)
@@ -41,6 +64,13 @@ const program = Effect.gen(function*() {
     period: "100 millis",
     hold: "fromStart"
   })
+  const redisStore = yield* Layer.build(
+    RedisStore.layerLimiters({ url, prefix: `bench-${process.pid}-plugins` })
+  )
+  const onRedis = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, redisStore)
+  const pool = { limit: 10 }
+  const rate = { limit: 1_000_000, period: "1 second" } as const
+  const bare = yield* client("bench", [])
   const rows = [
     yield* measure("in-memory Effect Semaphore", memory.withPermits(1)(Effect.void)),
     yield* measure("(context) one ioredis PING round trip", Effect.promise(() => store.redis.ping())),
@@ -48,21 +78,33 @@ const program = Effect.gen(function*() {
     yield* measure("Redis window, afterResponse (RateLimit)", win.withPermit(caller)(Effect.void)),
     yield* measure("Redis window, fromStart (no release)", log.withPermit(caller)(Effect.void))
   ]
-  const base = rows[0]!
-  console.log(`${operations} sequential acquire+release each (after ${warmup} warm-up), Node ${process.version}`)
-  console.log("| store | median | p99 | mean | added median | added p99 |")
-  console.log("| --- | --- | --- | --- | --- | --- |")
-  for (const r of rows) {
-    console.log(
-      `| ${r.label} | ${fmt(r.median)} | ${fmt(r.p99)} | ${fmt(r.mean)} | ${fmt(r.median - base.median)} | ${
-        fmt(r.p99 - base.p99)
-      } |`
-    )
+  const calls = [
+    yield* measure("call, no limiter", bare),
+    yield* measure("call + Pool, in memory", yield* client("bench", [Pool.make(pool)])),
+    yield* measure("call + Pool, Redis", yield* onRedis(client("bench", [Pool.make(pool)]))),
+    yield* measure("call + RateLimit, in memory", yield* client("bench", [RateLimit.make(rate)])),
+    yield* measure("call + RateLimit, Redis", yield* onRedis(client("bench", [RateLimit.make(rate)])))
+  ]
+  const table = (title: string, rs: ReadonlyArray<{ label: string; median: number; p99: number; mean: number }>) => {
+    const base = rs[0]!
+    console.log(`\n| ${title} | median | p99 | mean | added median | added p99 |`)
+    console.log("| --- | --- | --- | --- | --- | --- |")
+    for (const r of rs) {
+      console.log(
+        `| ${r.label} | ${fmt(r.median)} | ${fmt(r.p99)} | ${fmt(r.mean)} | ${fmt(r.median - base.median)} | ${
+          fmt(r.p99 - base.p99)
+        } |`
+      )
+    }
   }
+  console.log(`${operations} sequential operations each (after ${warmup} warm-up), Node ${process.version}`)
+  table("acquire + release", rows)
+  table("one call (instant transport)", calls)
 }).pipe(
   Effect.scoped,
+  Effect.provide(Instant),
   Effect.provide(
-    RedisStore.layer({ url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix: `bench-${process.pid}` })
+    RedisStore.layer({ url, prefix: `bench-${process.pid}` })
   )
 )
 

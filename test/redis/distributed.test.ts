@@ -1,8 +1,10 @@
-// Several processes sharing one Redis limiter (the Redis at 127.0.0.1:6379; `.ci/run` starts one),
-// checked from the side of the server they call.
+// Several processes sharing one limit through the Pool and RateLimit plugins on the Redis store (the Redis at
+// 127.0.0.1:6379; `.ci/run` starts one), checked from the side of the server they call.
 import { assert, describe, it } from "@effect/vitest"
-import { RedisLimiter, RedisStore } from "@service-client/plugins"
-import { Duration, Effect, Schedule } from "effect"
+import { FetchHttpClient } from "@effect/platform"
+import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
+import { Pool, RedisStore } from "@service-client/plugins"
+import { Duration, Effect, Layer, Schedule } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import * as Esbuild from "esbuild"
 import { execFileSync, spawn } from "node:child_process"
@@ -30,7 +32,6 @@ beforeAll(() =>
 )
 afterAll(() => Fs.rmSync(worker, { force: true }))
 const prefix = `dist-${process.pid}-${Date.now().toString(36)}`
-const caller = { service: "svc", endpoint: "ep" }
 
 interface Arrival {
   readonly t: number
@@ -233,13 +234,18 @@ const ownRedis = Effect.acquireRelease(
 )
 
 describe("Redis down and back", () => {
-  it.live("fails fast with LimiterUnavailable while Redis is down and recovers when it returns", () =>
+  it.live("a Pool call fails fast with LimiterUnavailable while Redis is down and recovers when it returns", () =>
     Effect.gen(function*() {
       const redis = yield* ownRedis
+      const server = yield* startServer(1)
       redis.start()
       const run = Effect.gen(function*() {
-        const sem = yield* RedisLimiter.semaphore({ name: "down", limit: 1 })
-        const use = Effect.scoped(sem.acquire(caller))
+        const client = yield* ServiceClient.make(Spec.make({ work: Endpoint.get("/work") }), {
+          name: "down",
+          baseUrl: server.url,
+          plugins: [Pool.make({ limit: 1 })]
+        })
+        const use = client.call("work")
         const retry = Effect.retry(Schedule.intersect(Schedule.spaced("50 millis"), Schedule.recurs(100)))
         yield* use.pipe(retry, Effect.orDie)
         redis.stop()
@@ -266,8 +272,9 @@ describe("Redis down and back", () => {
       })
       yield* run.pipe(
         Effect.scoped,
+        Effect.provide(Transport.layer.pipe(Layer.provide(FetchHttpClient.layer))),
         Effect.provide(
-          RedisStore.layer({ url: `redis://127.0.0.1:${redis.port}`, prefix, commandTimeout: "500 millis" })
+          RedisStore.layerLimiters({ url: `redis://127.0.0.1:${redis.port}`, prefix, commandTimeout: "500 millis" })
         )
       )
     }).pipe(Effect.scoped))

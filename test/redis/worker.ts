@@ -2,11 +2,13 @@
  * One process of the multi-process Redis limiter tests (bundled and run by distributed.test.ts;
  * `node --import tsx test/redis/worker.ts '<job>'` runs it by hand). Its command timeout is generous (the test is about limits, and a busy CI
  * machine can stall an event loop for a second). Reads its job from argv[2] (JSON), calls the test's server through
- * a client with a Redis pool or rate limit, and prints one JSON line with its results.
+ * a client with the Pool or RateLimit plugin on the Redis store (`RedisStore.layerLimiters`; the limit is named after
+ * the client, `<name>:pool` or `<name>:rateLimit`), and prints one JSON line with its results.
  */
 import { FetchHttpClient } from "@effect/platform"
 import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
-import * as RedisLimiter from "@service-client/plugins/RedisLimiter"
+import * as Pool from "@service-client/plugins/Pool"
+import * as RateLimit from "@service-client/plugins/RateLimit"
 import * as RedisStore from "@service-client/plugins/RedisStore"
 import { Effect, Layer } from "effect"
 
@@ -28,11 +30,11 @@ const job = JSON.parse(process.argv[2]!) as Job
 const Api = Spec.make({ work: Endpoint.get("/work"), hang: Endpoint.get("/hang") })
 
 const limiter = job.kind === "pool"
-  ? RedisLimiter.pool({ name: job.name, limit: job.limit, leaseTtl: job.leaseTtl ?? 10_000 })
-  : RedisLimiter.rateLimit({ name: job.name, limit: job.limit, period: job.period ?? 1000 })
+  ? Pool.make({ limit: job.limit })
+  : RateLimit.make({ limit: job.limit, period: job.period ?? 1000 })
 
 const program = Effect.gen(function*() {
-  const client = yield* ServiceClient.make(Api, { name: "bench", baseUrl: job.baseUrl, plugins: [limiter] })
+  const client = yield* ServiceClient.make(Api, { name: job.name, baseUrl: job.baseUrl, plugins: [limiter] })
   const blocked: Array<number> = []
   const errors: Array<string> = []
   const one = (i: number) =>
@@ -41,7 +43,7 @@ const program = Effect.gen(function*() {
         const b = res.attributes.blockedByPool ?? res.attributes.blockedByRateLimit
         if (typeof b === "number") blocked.push(b)
       }),
-      Effect.catchAll((e) => Effect.sync(() => void errors.push(e._tag === "PluginError" ? e.message : e._tag)))
+      Effect.catchAll((e) => Effect.sync(() => void errors.push(e._tag === "LimiterUnavailable" ? e.message : e._tag)))
     )
   yield* Effect.forEach(Array.from({ length: job.calls }, (_, i) => i), one, { concurrency: job.concurrency })
   process.stdout.write(
@@ -50,7 +52,9 @@ const program = Effect.gen(function*() {
 }).pipe(
   Effect.scoped,
   Effect.provide(Transport.layer.pipe(Layer.provide(FetchHttpClient.layer))),
-  Effect.provide(RedisStore.layer({ prefix: job.prefix, commandTimeout: "5 seconds" }))
+  Effect.provide(
+    RedisStore.layerLimiters({ prefix: job.prefix, commandTimeout: "5 seconds", leaseTtl: job.leaseTtl ?? 10_000 })
+  )
 )
 
 Effect.runPromise(program).then(

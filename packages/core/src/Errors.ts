@@ -181,6 +181,26 @@ export class TooMuchTimePending extends Data.TaggedError("TooMuchTimePending")<{
 }
 
 /**
+ * The shared store behind a Pool or a RateLimit (Redis) did not answer within its command
+ * timeout, or answered with an error, so the call could not get a permit. Raised only
+ * when the store fails closed (the default); a store that fails open lets the call through.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LimiterUnavailable extends Data.TaggedError("LimiterUnavailable")<{
+  readonly service: string
+  readonly endpoint: string
+  readonly limiter: "pool" | "rateLimit"
+  readonly reason: string
+  readonly cause?: unknown
+}> {
+  override get message() {
+    return `${where(this)}: the ${this.limiter}'s store is unavailable: ${this.reason}`
+  }
+}
+
+/**
  * The client's scope has closed.
  *
  * @since 0.1.0
@@ -243,6 +263,7 @@ export type CallError<E = unknown> =
   | ParseError
   | TooManyRequestsPending
   | TooMuchTimePending
+  | LimiterUnavailable
   | ClientClosed
   | NoMock
   | PluginError
@@ -255,6 +276,7 @@ const callErrorTags: ReadonlySet<string> = new Set([
   "ParseError",
   "TooManyRequestsPending",
   "TooMuchTimePending",
+  "LimiterUnavailable",
   "ClientClosed",
   "NoMock",
   "PluginError"

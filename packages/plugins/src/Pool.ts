@@ -5,8 +5,8 @@
  */
 import * as Plugin from "@service-client/core/Plugin"
 import { type Duration, Effect, type Scope } from "effect"
-import * as Limiter from "./internal/limiter.js"
-import { durationOption, wholeNumber } from "./internal/options.js"
+import { durationOption, keyOption, wholeNumber } from "./internal/options.js"
+import { LimiterStore } from "./LimiterStore.js"
 
 /**
  * @since 0.1.0
@@ -22,6 +22,12 @@ export interface Options {
   readonly hardLimit?: number | undefined
   /** How long a call may wait before it fails with `TooMuchTimePending`. Default: no limit. */
   readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * Names the limit in a shared store (`RedisStore.layerLimiters`) in place of the client's
+   * name: the limit is `<key>:pool`, shared by every Pool with that key (or on a client of
+   * that name). Default: the client's name. Ignored by the in-memory store.
+   */
+  readonly key?: string | undefined
 }
 
 /**
@@ -31,6 +37,10 @@ export interface Options {
  * queue. The limiter's own errors (`TooManyRequestsPending`, `TooMuchTimePending`,
  * `ClientClosed`) never give back a permit they did not take. Closing the scope fails
  * every waiter, and every later call, with `ClientClosed`.
+ *
+ * The permits live in the `LimiterStore` in context when the client is built: in memory
+ * by default, in Redis (shared by every process) under `RedisStore.layerLimiters`, with the
+ * same options, errors and attributes (plus `LimiterUnavailable` when Redis is down).
  *
  * Throws a `SpecError` for bad options (a limit below 1, a negative hardLimit or timeout):
  * they are mistakes in code.
@@ -52,17 +62,10 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
   const limit = wholeNumber("Pool", "limit", options?.limit, 1, 1)
   const hardLimit = options?.hardLimit === undefined ? undefined : wholeNumber("Pool", "hardLimit", options.hardLimit, 0, 0)
   const timeout = durationOption("Pool", "timeout", options?.timeout)
-  return Effect.gen(function*() {
-    const limiter = Limiter.make({
-      limiter: "pool",
-      attribute: "blockedByPool",
-      store: Limiter.memoryStore(limit),
-      hardLimit,
-      timeout
-    })
-    yield* Effect.addFinalizer(() => limiter.close)
-    return Plugin.make("Pool", {
-      aroundSend: (session, send) => limiter.around(session, send, limiter.give)
-    })
-  })
+  const key = keyOption("Pool", options?.key)
+  return Effect.flatMap(LimiterStore, (store) =>
+    Effect.map(
+      store.make({ limiter: "pool", key, limit, period: undefined, hardLimit, timeout }),
+      (limiter) => Plugin.make("Pool", { aroundSend: limiter.around })
+    ))
 }

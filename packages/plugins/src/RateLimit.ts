@@ -6,8 +6,8 @@
  */
 import * as Plugin from "@service-client/core/Plugin"
 import { Duration, Effect, type Scope } from "effect"
-import * as Limiter from "./internal/limiter.js"
-import { durationOption, invalid, wholeNumber } from "./internal/options.js"
+import { durationOption, invalid, keyOption, wholeNumber } from "./internal/options.js"
+import { LimiterStore } from "./LimiterStore.js"
 
 /**
  * @since 0.1.0
@@ -25,6 +25,12 @@ export interface Options {
   readonly hardLimit?: number | undefined
   /** How long a call may wait before it fails with `TooMuchTimePending`. Default: no limit. */
   readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * Names the limit in a shared store (`RedisStore.layerLimiters`) in place of the client's
+   * name: the limit is `<key>:rateLimit`, shared by every RateLimit with that key (or on a
+   * client of that name). Default: the client's name. Ignored by the in-memory store.
+   */
+  readonly key?: string | undefined
 }
 
 /**
@@ -32,7 +38,8 @@ export interface Options {
  * response was read or the send failed or was interrupted: the release is a fiber forked
  * in the plugin's scope, so it is interrupted when the client closes. Waiting time goes to
  * `attributes.blockedByRateLimit` (ms). Errors, interruption and close behave as in Pool,
- * with limiter `"rateLimit"`.
+ * with limiter `"rateLimit"`. The store is chosen as in Pool (in memory unless
+ * `RedisStore.layerLimiters` is in context).
  *
  * Throws a `SpecError` for bad options (a limit below 1, a period that is not a positive
  * finite duration, a negative hardLimit or timeout).
@@ -52,24 +59,16 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
     ? undefined
     : wholeNumber("RateLimit", "hardLimit", options.hardLimit, 0, 0)
   const timeout = durationOption("RateLimit", "timeout", options?.timeout)
-  const period = options?.period === undefined
+  const given = options?.period === undefined
     ? Duration.seconds(1)
     : durationOption("RateLimit", "period", options.period)
-  if (period === undefined || Duration.isZero(period)) invalid("RateLimit", "period", "expected a positive finite duration")
-  return Effect.gen(function*() {
-    const scope = yield* Effect.scope
-    const limiter = Limiter.make({
-      limiter: "rateLimit",
-      attribute: "blockedByRateLimit",
-      store: Limiter.memoryStore(limit),
-      hardLimit,
-      timeout
-    })
-    yield* Effect.addFinalizer(() => limiter.close)
-    // Interruptible: the release runs in a finalizer (uninterruptible), and closing the client must not wait for it.
-    const release = Effect.forkIn(Effect.interruptible(Effect.zipRight(Effect.sleep(period!), limiter.give)), scope)
-    return Plugin.make("RateLimit", {
-      aroundSend: (session, send) => limiter.around(session, send, Effect.asVoid(release))
-    })
-  })
+  const period = given === undefined || Duration.isZero(given)
+    ? invalid("RateLimit", "period", "expected a positive finite duration")
+    : given
+  const key = keyOption("RateLimit", options?.key)
+  return Effect.flatMap(LimiterStore, (store) =>
+    Effect.map(
+      store.make({ limiter: "rateLimit", key, limit, period, hardLimit, timeout }),
+      (limiter) => Plugin.make("RateLimit", { aroundSend: limiter.around })
+    ))
 }

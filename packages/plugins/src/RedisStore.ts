@@ -1,12 +1,14 @@
 /**
- * The Redis connection behind the distributed limiters of `RedisLimiter`: one ioredis
- * client (plus one for pub/sub wake-ups, made on first use) per layer, with connect and
- * command timeouts so an unreachable Redis is a typed failure and never a hang, and the
- * limiters' Lua scripts loaded on it.
+ * The Redis connection behind the distributed limiters: one ioredis client (plus one for
+ * pub/sub wake-ups, made on first use) per layer, with connect and command timeouts so an
+ * unreachable Redis is a typed failure and never a hang, and the limiters' Lua scripts
+ * loaded on it. `layerLimiters` puts every `Pool` and `RateLimit` built under it on Redis.
  *
  * @since 0.1.0
  */
+import { ClientClosed } from "@service-client/core/Errors"
 import {
+  Clock,
   Config,
   ConfigError,
   Context,
@@ -17,10 +19,12 @@ import {
   Layer,
   Option,
   Redacted,
-  type Scope
+  Scope
 } from "effect"
 import type { Redis } from "ioredis"
+import * as Impl from "./internal/redisLimiter.js"
 import * as Scripts from "./internal/redisScripts.js"
+import * as LimiterStore from "./LimiterStore.js"
 
 /**
  * @since 0.1.0
@@ -36,10 +40,19 @@ export interface Options {
   /** Longest wait for one Redis command before the limiter counts Redis as unavailable. Default 1 second. */
   readonly commandTimeout?: Duration.DurationInput | undefined
   /**
-   * When Redis is unavailable: `"fail"` (default) fails the call with `LimiterUnavailable`;
-   * `"allow"` lets the call through without a permit (logged as a warning).
+   * When Redis is unavailable: `"fail"` (fail closed, the default) fails the call with the
+   * core's `LimiterUnavailable`; `"allow"` (fail open) lets the call through without a
+   * permit (logged as a warning).
    */
   readonly onUnavailable?: "fail" | "allow" | undefined
+  /**
+   * How long the permit of a call in flight stays taken without renewal (a fiber of the
+   * call renews it every third of it), so a process that dies gives its permits back
+   * within it. Default 10 seconds.
+   */
+  readonly leaseTtl?: Duration.DurationInput | undefined
+  /** Longest sleep between two tries of a waiting call. Default 50 millis. */
+  readonly pollInterval?: Duration.DurationInput | undefined
 }
 
 /**
@@ -59,7 +72,7 @@ const scripts = {
 } as const
 
 /**
- * A store command failed: the limiter turns it into `RedisLimiter.LimiterUnavailable`.
+ * A store command failed: the limiter turns it into the core's `LimiterUnavailable`.
  *
  * @since 0.1.0
  * @category errors
@@ -73,6 +86,10 @@ export class StoreFailure extends Data.TaggedError("StoreFailure")<{ readonly re
 export interface Service {
   readonly prefix: string
   readonly onUnavailable: "fail" | "allow"
+  /** Default lease TTL of a limiter (ms). */
+  readonly leaseTtl: number
+  /** Default poll interval of a limiter (ms). */
+  readonly pollInterval: number
   /** The command connection. */
   readonly redis: Redis
   /** Runs one of the store's scripts on `keys` (see `internal/redisScripts.ts`). */
@@ -103,7 +120,7 @@ const duration = (key: string, input: unknown, fallback: Duration.DurationInput)
 
 /**
  * Connects to Redis for the life of the scope. Never waits for the connection: a Redis
- * that is down shows up as `RedisLimiter.LimiterUnavailable` on calls, and ioredis reconnects in the
+ * that is down shows up as `LimiterUnavailable` on calls, and ioredis reconnects in the
  * background.
  *
  * @since 0.1.0
@@ -113,6 +130,14 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
   Effect.gen(function*() {
     const connectTimeout = yield* duration("connectTimeout", options.connectTimeout, "1 second")
     const commandTimeout = yield* duration("commandTimeout", options.commandTimeout, "1 second")
+    const leaseTtl = Duration.toMillis(yield* duration("leaseTtl", options.leaseTtl, "10 seconds"))
+    const pollInterval = Duration.toMillis(yield* duration("pollInterval", options.pollInterval, "50 millis"))
+    if (!(leaseTtl >= 10 && Number.isFinite(leaseTtl))) {
+      return yield* Effect.fail(ConfigError.InvalidData(["leaseTtl"], "expected a finite duration of 10 ms or more"))
+    }
+    if (!(pollInterval >= 1 && Number.isFinite(pollInterval))) {
+      return yield* Effect.fail(ConfigError.InvalidData(["pollInterval"], "expected a finite duration of 1 ms or more"))
+    }
     const onUnavailable = options.onUnavailable ?? "fail"
     if (onUnavailable !== "fail" && onUnavailable !== "allow") {
       const reason = `expected "fail" or "allow", got ${String(onUnavailable)}`
@@ -191,7 +216,15 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
         )
       })
 
-    return { prefix: options.prefix ?? "service-client", onUnavailable, redis, run, subscribe }
+    return {
+      prefix: options.prefix ?? "service-client",
+      onUnavailable,
+      leaseTtl,
+      pollInterval,
+      redis,
+      run,
+      subscribe
+    }
   })
 
 /**
@@ -212,3 +245,120 @@ export const layer = (options: Options = {}): Layer.Layer<RedisStore, ConfigErro
  */
 export const layerConfig = (options: Config.Config.Wrap<Options>): Layer.Layer<RedisStore, ConfigError.ConfigError> =>
   Layer.scoped(RedisStore, Effect.flatMap(Config.unwrap(options), make))
+
+/**
+ * The default configuration of {@link layerLimitersConfig}: every key optional.
+ *
+ * | key | option |
+ * | --- | --- |
+ * | `REDIS_URL` | `url` (read as `Redacted`) |
+ * | `REDIS_PREFIX` | `prefix` |
+ * | `REDIS_ON_UNAVAILABLE` | `onUnavailable` (`fail` or `allow`) |
+ * | `REDIS_COMMAND_TIMEOUT` | `commandTimeout` (e.g. `500 millis`) |
+ * | `REDIS_LEASE_TTL` | `leaseTtl` |
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Options> = Config.all({
+  url: Config.option(Config.redacted("REDIS_URL")),
+  prefix: Config.option(Config.string("REDIS_PREFIX")),
+  onUnavailable: Config.option(Config.literal("fail", "allow")("REDIS_ON_UNAVAILABLE")),
+  commandTimeout: Config.option(Config.duration("REDIS_COMMAND_TIMEOUT")),
+  leaseTtl: Config.option(Config.duration("REDIS_LEASE_TTL"))
+}).pipe(
+  Config.map((c): Options => ({
+    url: Option.getOrUndefined(c.url),
+    prefix: Option.getOrUndefined(c.prefix),
+    onUnavailable: Option.getOrUndefined(c.onUnavailable),
+    commandTimeout: Option.getOrUndefined(c.commandTimeout),
+    leaseTtl: Option.getOrUndefined(c.leaseTtl)
+  }))
+)
+
+/**
+ * The `LimiterStore` on Redis. A Pool or RateLimit plugin gets one Redis limiter per name:
+ * `<name>:pool` / `<name>:rateLimit`, where `<name>` is its `key` option or else the name
+ * of the client that calls. Its blocked time goes to the same attributes as in memory, also
+ * when the call fails.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const limiters = (store: Service): LimiterStore.Service => ({
+  kind: "redis",
+  make: (options) =>
+    Effect.gen(function*() {
+      const scope = yield* Effect.scope
+      let closed = false
+      yield* Effect.addFinalizer(() => Effect.sync(() => void (closed = true)))
+      const attribute = options.limiter === "pool" ? "blockedByPool" : "blockedByRateLimit"
+      const common = {
+        limit: options.limit,
+        hardLimit: options.hardLimit,
+        timeout: options.timeout
+      }
+      const period = options.period === undefined ? undefined : Duration.toMillis(options.period)
+      const limiterOf = yield* Effect.cachedFunction((name: string) =>
+        Impl.plan(store, options.limiter, { ...common, name }, period).pipe(
+          Effect.flatMap((p) => Impl.make(store, p)),
+          Scope.extend(scope)
+        )
+      )
+      return {
+        around: (session, send) =>
+          Effect.suspend(() => {
+            if (closed) return Effect.fail(new ClientClosed({ service: session.service, endpoint: session.endpoint }))
+            const name = `${options.key ?? session.service}:${options.limiter}`
+            return Effect.flatMap(Clock.currentTimeMillis, (start) =>
+              Effect.flatMap(limiterOf(name), (limiter) =>
+                Effect.scoped(
+                  limiter.acquire(session).pipe(
+                    Effect.onExit(() =>
+                      Effect.map(Clock.currentTimeMillis, (now) => {
+                        session.attributes[attribute] = now - start
+                      })
+                    ),
+                    Effect.zipRight(send)
+                  )
+                )))
+          })
+      }
+    })
+})
+
+/**
+ * Connects to Redis and puts every `Pool` and `RateLimit` built under this layer on it
+ * (provides `RedisStore` too, for `RedisLimiter.semaphore`/`window`). Without it they
+ * stay in memory.
+ *
+ * **Example** (Five calls in flight across every replica)
+ * ```ts
+ * const UsersLive = ServiceClient.layer(Users, UserApi, {
+ *   name: "users",
+ *   baseUrl: Config.string("USERS_URL"),
+ *   plugins: [Pool.make({ limit: 5 }), RateLimit.make({ limit: 20, period: "1 second" })]
+ * }).pipe(Layer.provide(RedisStore.layerLimiters({ url: "redis://redis:6379", prefix: "shop" })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerLimiters = (
+  options: Options = {}
+): Layer.Layer<RedisStore | LimiterStore.LimiterStore, ConfigError.ConfigError> =>
+  Layer.effect(LimiterStore.LimiterStore, Effect.map(RedisStore, limiters)).pipe(Layer.provideMerge(layer(options)))
+
+/**
+ * {@link layerLimiters} from Effect `Config`: by default the keys of {@link config}
+ * (`REDIS_URL`, `REDIS_PREFIX`, ...).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerLimitersConfig = (
+  options: Config.Config.Wrap<Options> = config
+): Layer.Layer<RedisStore | LimiterStore.LimiterStore, ConfigError.ConfigError> =>
+  Layer.effect(LimiterStore.LimiterStore, Effect.map(RedisStore, limiters)).pipe(
+    Layer.provideMerge(layerConfig(options))
+  )

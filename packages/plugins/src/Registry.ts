@@ -86,7 +86,8 @@ export const entries: Readonly<Record<string, PluginRegistry.Factory>> = {
     Schema.Struct({
       limit: Schema.optional(Count),
       hardLimit: Schema.optional(NonNegative),
-      timeout: Schema.optional(DurationOption)
+      timeout: Schema.optional(DurationOption),
+      key: Schema.optional(Schema.NonEmptyString)
     }),
     Pool.make
   ),
@@ -95,7 +96,8 @@ export const entries: Readonly<Record<string, PluginRegistry.Factory>> = {
       limit: Schema.optional(Count),
       period: Schema.optional(DurationOption),
       hardLimit: Schema.optional(NonNegative),
-      timeout: Schema.optional(DurationOption)
+      timeout: Schema.optional(DurationOption),
+      key: Schema.optional(Schema.NonEmptyString)
     }),
     RateLimit.make
   )

@@ -1,7 +1,7 @@
 // Runs against the Redis at 127.0.0.1:6379 (`.ci/run` starts one); every run uses its own key prefix.
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
-import { RedisLimiter, RedisStore } from "@service-client/plugins"
+import { Endpoint, Errors, Plugin, ServiceClient, Spec, Transport } from "@service-client/core"
+import { LimiterStore, Pool, RateLimit, RedisLimiter, RedisStore } from "@service-client/plugins"
 import * as Net from "node:net"
 import { Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
 
@@ -205,7 +205,7 @@ describe("RedisStore unavailable", () => {
     }).pipe(Effect.scoped, Effect.provide(Down("allow"))))
 })
 
-describe("plugins", () => {
+describe("Pool and RateLimit on RedisStore.layerLimiters", () => {
   const Api = Spec.make({ ping: Endpoint.get("/ping") })
   const Stub = Layer.succeed(Transport.Transport, {
     send: () =>
@@ -216,33 +216,108 @@ describe("plugins", () => {
         stream: Stream.empty
       }).pipe(Effect.delay("50 millis"))
   })
+  const Limiters = RedisStore.layerLimiters({ prefix, commandTimeout: "2 seconds" })
+  const client = (service: string, plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin, never, Scope.Scope>>) =>
+    ServiceClient.make(Api, { name: service, baseUrl: "http://127.0.0.1:1", plugins })
 
-  it.live("pool and rateLimit record blocked time; an unavailable store is a PluginError", () =>
+  it.effect("the in-memory store is the default", () =>
+    Effect.map(LimiterStore.LimiterStore, (store) => assert.strictEqual(store.kind, "memory")))
+
+  it.live("record blocked time on the same attributes as in memory", () =>
     Effect.gen(function*() {
-      const client = yield* ServiceClient.make(Api, {
-        name: "svc",
-        baseUrl: "http://127.0.0.1:1",
-        plugins: [
-          RedisLimiter.pool({ name: name(), limit: 1 }),
-          RedisLimiter.rateLimit({ name: name(), limit: 10, period: "1 second" })
-        ]
-      })
-      const [a, b] = yield* Effect.all([client.call("ping"), client.call("ping")], { concurrency: 2 })
+      assert.strictEqual((yield* LimiterStore.LimiterStore).kind, "redis")
+      const users = yield* client(name(), [Pool.make({ limit: 1 }), RateLimit.make({ limit: 10, period: "1 second" })])
+      const [a, b] = yield* Effect.all([users.call("ping"), users.call("ping")], { concurrency: 2 })
       const blocked = [a.attributes.blockedByPool, b.attributes.blockedByPool] as Array<number>
       assert.isAtLeast(Math.max(...blocked), 40)
       assert.strictEqual(typeof a.attributes.blockedByRateLimit, "number")
+    }).pipe(Effect.scoped, Effect.provide(Stub), Effect.provide(Limiters)))
 
-      const down = yield* ServiceClient.make(Api, {
-        name: "svc",
+  it.live("the limit is named `<service or key>:pool`, so every holder of that name shares it", () =>
+    Effect.gen(function*() {
+      const service = name()
+      const outside = yield* RedisLimiter.semaphore({ name: `${service}:pool`, limit: 1 })
+      const holder = yield* Effect.fork(outside.withPermit(caller)(Effect.never))
+      yield* waitFor(Effect.map(outside.stats, (s) => s.taken === 1))
+      let blocked: unknown
+      const spy = Plugin.make("Spy", {
+        onException: (session) => Effect.sync(() => void (blocked = session.attributes.blockedByPool))
+      })
+      const users = yield* ServiceClient.make(Api, {
+        name: service,
         baseUrl: "http://127.0.0.1:1",
-        plugins: [RedisLimiter.pool({ name: name(), limit: 1 })]
-      }).pipe(
-        Effect.provide(RedisStore.layer({ url: `redis://127.0.0.1:${closedPort}`, commandTimeout: "300 millis" }))
+        plugins: [spy, Pool.make({ limit: 1, timeout: "200 millis" })]
+      })
+      const error = yield* Effect.flip(users.call("ping"))
+      assert.strictEqual(error._tag, "TooMuchTimePending")
+      // as in memory, the time spent waiting is on the session also when the call fails
+      assert.isAtLeast(blocked as number, 190)
+      const other = yield* client(name(), [Pool.make({ limit: 1, key: service, timeout: "200 millis" })])
+      assert.strictEqual((yield* Effect.flip(other.call("ping")))._tag, "TooMuchTimePending")
+      yield* Fiber.interrupt(holder)
+      const res = yield* users.call("ping")
+      assert.strictEqual(res.status, 200)
+      assert.deepStrictEqual(yield* outside.stats, { taken: 0, waiting: 0 })
+    }).pipe(Effect.scoped, Effect.provide(Stub), Effect.provide(Limiters)))
+
+  it.live("LimiterStore.layer(memory) keeps one client in memory under the Redis layer", () =>
+    Effect.gen(function*() {
+      const service = name()
+      const outside = yield* RedisLimiter.semaphore({ name: `${service}:pool`, limit: 1 })
+      const holder = yield* Effect.fork(outside.withPermit(caller)(Effect.never))
+      yield* waitFor(Effect.map(outside.stats, (s) => s.taken === 1))
+      const local = yield* client(service, [Pool.make({ limit: 1, timeout: "200 millis" })]).pipe(
+        Effect.provide(LimiterStore.layer(LimiterStore.memory))
       )
-      const error = yield* Effect.flip(down.call("ping"))
-      assert.strictEqual(error._tag, "PluginError")
-      assert.strictEqual((error as { cause?: { _tag?: string } }).cause?._tag, "LimiterUnavailable")
-    }).pipe(Effect.scoped, Effect.provide(Stub), Effect.provide(Store)))
+      assert.strictEqual((yield* local.call("ping")).status, 200)
+      yield* Fiber.interrupt(holder)
+    }).pipe(Effect.scoped, Effect.provide(Stub), Effect.provide(Limiters)))
+
+  it.live("Redis unreachable: the call fails fast with the core's LimiterUnavailable; fail open lets it through", () =>
+    Effect.gen(function*() {
+      const Down = (onUnavailable: "fail" | "allow") =>
+        RedisStore.layerLimiters({
+          url: `redis://127.0.0.1:${closedPort}`,
+          prefix,
+          connectTimeout: "200 millis",
+          commandTimeout: "300 millis",
+          onUnavailable
+        })
+      // built in the test's scope: a layer provided to `make` alone would close its connection once the client is built
+      const closed = yield* client(name(), [Pool.make({ limit: 1 }), RateLimit.make({ limit: 5 })]).pipe(
+        Effect.provide(yield* Layer.build(Down("fail")))
+      )
+      const t0 = yield* now()
+      const error = yield* Effect.flip(closed.call("ping"))
+      assert.isBelow((yield* now()) - t0, 1500)
+      assert.isTrue(Errors.isCallError(error))
+      assert.strictEqual(error._tag, "LimiterUnavailable")
+      if (error._tag === "LimiterUnavailable") {
+        assert.strictEqual(error.limiter, "pool")
+        assert.include(error.message, ".ping")
+      }
+      const open = yield* client(name(), [Pool.make({ limit: 1 })]).pipe(
+        Effect.provide(yield* Layer.build(Down("allow")))
+      )
+      assert.strictEqual((yield* open.call("ping")).status, 200)
+    }).pipe(Effect.scoped, Effect.provide(Stub)))
+})
+
+describe("RedisStore.layerLimitersConfig", () => {
+  it.live("reads REDIS_URL and REDIS_PREFIX by default", () =>
+    Effect.gen(function*() {
+      assert.strictEqual((yield* LimiterStore.LimiterStore).kind, "redis")
+      const sem = yield* RedisLimiter.semaphore({ name: name(), limit: 1 })
+      yield* sem.withPermit(caller)(Effect.void)
+      const store = yield* RedisStore.RedisStore
+      assert.strictEqual(store.prefix, `${prefix}-env`)
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(RedisStore.layerLimitersConfig()),
+      Effect.withConfigProvider(
+        ConfigProvider.fromMap(new Map([["REDIS_URL", "redis://127.0.0.1:6379"], ["REDIS_PREFIX", `${prefix}-env`]]))
+      )
+    ))
 })
 
 describe("RedisStore.layerConfig", () => {

@@ -64,3 +64,9 @@ export const recordOption = (plugin: string, key: string, value: unknown): Reado
   }
   return value as Record<string, unknown>
 }
+
+/** An optional non-empty string naming a shared limit. @internal */
+export const keyOption = (plugin: string, value: unknown): string | undefined => {
+  if (value === undefined) return undefined
+  return typeof value === "string" && value.length > 0 ? value : invalid(plugin, "key", "expected a non-empty string")
+}

@@ -1,0 +1,108 @@
+/**
+ * Where `Pool` and `RateLimit` keep their permits. A `Context.Reference` read by
+ * `Pool.make` and `RateLimit.make` when the client is built: in memory by default (each
+ * plugin limits its own process), in Redis under `RedisStore.layerLimiters` (processes
+ * that share the Redis and key prefix share the limits). Switching the store changes
+ * neither the options nor the errors of the plugins, nor the `blockedByPool` /
+ * `blockedByRateLimit` attributes.
+ *
+ * @since 0.1.0
+ */
+import type * as Plugin from "@service-client/core/Plugin"
+import type { Session } from "@service-client/core/Session"
+import { Context, type Duration, Effect, Layer, type Scope } from "effect"
+import * as Memory from "./internal/limiter.js"
+
+/**
+ * What one Pool or RateLimit plugin asks of the store (validated by the plugin).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly limiter: "pool" | "rateLimit"
+  /**
+   * Names the limit in a shared store in place of the calling client's name (a shared
+   * store keeps `<key or service>:pool` and `<key or service>:rateLimit` apart). The
+   * in-memory store ignores it: there, each plugin is its own limit.
+   */
+  readonly key: string | undefined
+  readonly limit: number
+  /** RateLimit: a permit returns `period` after the send ends. */
+  readonly period: Duration.Duration | undefined
+  readonly hardLimit: number | undefined
+  readonly timeout: Duration.Duration | undefined
+}
+
+/**
+ * A limit: wraps a send with the taking and giving back of a permit, and puts the time
+ * spent waiting on `blockedByPool` / `blockedByRateLimit` (ms), also when the call fails.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Limiter {
+  readonly around: (session: Session, send: Plugin.Send) => Plugin.Send
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** `memory` or `redis` (for logs and tests). */
+  readonly kind: string
+  /** Builds a limit for the life of the scope; closing it fails its waiters with `ClientClosed`. */
+  readonly make: (options: Options) => Effect.Effect<Limiter, never, Scope.Scope>
+}
+
+/**
+ * Permits in memory: the waiting queue of `internal/limiter.ts` on a counter. A Pool's
+ * permit comes back when the send ends; a RateLimit's `period` later, from a fiber forked
+ * in the plugin's scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const memory: Service = {
+  kind: "memory",
+  make: (options) =>
+    Effect.gen(function*() {
+      const scope = yield* Effect.scope
+      const limiter = Memory.make({
+        limiter: options.limiter,
+        attribute: options.limiter === "pool" ? "blockedByPool" : "blockedByRateLimit",
+        store: Memory.memoryStore(options.limit),
+        hardLimit: options.hardLimit,
+        timeout: options.timeout
+      })
+      yield* Effect.addFinalizer(() => limiter.close)
+      const period = options.period
+      if (options.limiter === "pool" || period === undefined) {
+        return { around: (session, send) => limiter.around(session, send, limiter.give) }
+      }
+      // Interruptible: the release runs in a finalizer (uninterruptible), and closing the client must not wait for it.
+      const release = Effect.asVoid(
+        Effect.forkIn(Effect.interruptible(Effect.zipRight(Effect.sleep(period), limiter.give)), scope)
+      )
+      return { around: (session, send) => limiter.around(session, send, release) }
+    })
+}
+
+/**
+ * The store `Pool.make` and `RateLimit.make` use; {@link memory} unless a layer sets another.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class LimiterStore extends Context.Reference<LimiterStore>()("@service-client/plugins/LimiterStore", {
+  defaultValue: (): Service => memory
+}) {}
+
+/**
+ * Sets the store of every Pool and RateLimit built under it (see `RedisStore.layerLimiters`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (service: Service): Layer.Layer<LimiterStore> => Layer.succeed(LimiterStore, service)
