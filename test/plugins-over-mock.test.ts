@@ -177,7 +177,7 @@ describe("plugins over the mock transport", () => {
       const client = yield* ServiceClient.make(Api, {
         name: "users",
         baseUrl,
-        plugins: [Pool.make({ limit: 2, hardLimit: 2, timeout: "3 seconds" })]
+        plugins: [Elapsed.make(), Pool.make({ limit: 2, hardLimit: 2, timeout: "3 seconds" })]
       })
       // /slow answers after 2 s: two calls in flight, two waiting, the fifth is refused at once
       const fibers = yield* Effect.forEach(
@@ -200,6 +200,11 @@ describe("plugins over the mock transport", () => {
       yield* TestClock.adjust("2 seconds")
       const waited = yield* Effect.forEach(fibers.slice(2), Fiber.join)
       assert.deepStrictEqual(waited.map((r) => r._tag === "Right" && r.right.attributes.blockedByPool), [2000, 2000])
+      // Elapsed counts the exchange only, not the wait, though it is listed before the Pool
+      assert.deepStrictEqual(
+        waited.map((r) => r._tag === "Right" && (r.right.attributes.elapsed as Elapsed.Durations).headers),
+        [2000, 2000]
+      )
 
       // a waiter gives up after the Pool's timeout, with the time it waited
       yield* Mock.use(() => Mock.json({}, { delay: "5 seconds" }), { endpoint: "slow", limit: 2 })
@@ -267,6 +272,26 @@ describe("plugins over the mock transport", () => {
       assert.strictEqual(done.status, 200)
       assert.strictEqual(done.attributes.attempts, 2)
       assert.strictEqual((yield* Mock.calls).length, 2)
+
+      // a simulated transport failure, then a handler that never answers (the attempt timeout fires), then the mock
+      yield* Mock.clearCalls
+      const patient = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl,
+        plugins: [Retry.make({ jitter: false, attemptTimeout: "1 second" })]
+      })
+      yield* Mock.use(() => Effect.never, { endpoint: "getUser" })
+      yield* Mock.use(() => Mock.fail(new Error("connection reset")), { endpoint: "getUser" })
+      const third = yield* Effect.fork(patient.call("getUser", { id: 3 }))
+      yield* TestClock.adjust("200 millis")
+      assert.strictEqual((yield* Mock.calls).length, 2)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Mock.calls).length, 2)
+      yield* TestClock.adjust("400 millis")
+      const recovered = yield* Fiber.join(third)
+      assert.strictEqual(recovered.status, 200)
+      assert.strictEqual(recovered.attributes.attempts, 3)
+      assert.strictEqual((yield* Mock.calls).length, 3)
 
       // out of attempts: the last 503 is the call's ResponseError
       yield* Mock.patch({ status: 503 }, { endpoint: "getUser", limit: 0 })
