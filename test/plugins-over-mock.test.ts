@@ -160,6 +160,25 @@ describe("plugins over the mock transport", () => {
       assert.strictEqual((yield* Mock.calls).length, 3)
     })))
 
+  it.effect("Timeout listed before a Pool covers the wait: a hung mock and its waiter both time out, the slot comes back", () =>
+    mocked(Effect.gen(function*() {
+      const client = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl,
+        plugins: [Timeout.make({ timeout: "1 second" }), Pool.make({ limit: 1 })]
+      })
+      yield* Mock.use(() => Effect.never, { endpoint: "getUser" })
+      const hung = yield* Effect.fork(Effect.flip(client.getUser({ id: 1 })))
+      const waiter = yield* Effect.fork(Effect.flip(client.getUser({ id: 2 })))
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual([(yield* Fiber.join(hung))._tag, (yield* Fiber.join(waiter))._tag], [
+        "TimeoutError",
+        "TimeoutError"
+      ])
+      assert.deepStrictEqual(yield* client.getUser({ id: 3 }), { id: 12, username: "mocked" })
+      assert.deepStrictEqual((yield* Mock.calls).map((c) => c.path), ["/user/1", "/user/3"])
+    })))
+
   it.effect("Elapsed: headers is the mock's delay on TestClock; switches per call", () =>
     mocked(Effect.gen(function*() {
       const client = yield* ServiceClient.make(Api, { name: "users", baseUrl, plugins: [Elapsed.make()] })
