@@ -343,6 +343,23 @@ describe("plugins over the mock transport", () => {
       assert.strictEqual(issued, 3)
     })))
 
+  it.effect("Auth: a token that is not a valid header value fails the call before the transport, and is not kept", () =>
+    mocked(Effect.gen(function*() {
+      const tokens = ["evil\r\nx-injected: 1", "good"]
+      let runs = 0
+      const auth = yield* Auth.make({ token: Effect.sync(() => tokens[runs++]!) })
+      const client = yield* ServiceClient.make(Api, { name: "users", baseUrl, plugins: [auth] })
+      const error = yield* Effect.flip(client.getUser({ id: 1 }))
+      assert.strictEqual(error._tag, "PluginError")
+      if (error._tag === "PluginError") {
+        assert.strictEqual(error.plugin, "Auth")
+        assert.notInclude(error.message, "evil")
+      }
+      assert.strictEqual((yield* Mock.calls).length, 0)
+      yield* client.getUser({ id: 1 })
+      assert.deepStrictEqual((yield* Mock.calls).map((c) => c.headers.authorization), ["Bearer good"])
+    })))
+
   it.effect("Tracing: a client span per call over a mocked call, traceparent in the recorded request", () => {
     const memory = MemoryTracer.make()
     return mocked(Effect.gen(function*() {
