@@ -136,6 +136,18 @@ describe("loggers over the mock transport", () => {
       assert.strictEqual(records[2]!.annotations.headers["set-cookie"], "<REDACTED>")
       assert.notInclude(JSON.stringify(records), "s3cret")
       assert.strictEqual((yield* Mock.calls)[0]!.text, "{\"password\":\"s3cret-password\"}")
+
+      // a parse exception of a hidden response hides the body and the parser's message (which quotes it)
+      records.length = 0
+      yield* Mock.use(() => Mock.raw("{s3cret", { headers: { "content-type": "application/json" } }), { endpoint: "login" })
+      assert.strictEqual((yield* Effect.flip(client.login({ payload: {} })))._tag, "ParseError")
+      const parseExceptions = records.filter((r) => r.annotations.record === "parseException")
+      assert.strictEqual(parseExceptions.length, 2)
+      for (const r of parseExceptions) {
+        assert.strictEqual(r.annotations.body, "<HIDDEN>")
+        assert.strictEqual(r.annotations.error, "ParseError: <HIDDEN>")
+      }
+      assert.notInclude(JSON.stringify(records), "s3cret")
     })).pipe(Effect.provide(layer))
   })
 
@@ -156,6 +168,22 @@ describe("loggers over the mock transport", () => {
       assert.strictEqual(exceptions[0]!.message, `users.getUser exception RequestError GET ${baseUrl}/v1/user/1`)
       assert.match(exceptions[0]!.annotations.error, /^RequestError: .*connection reset/)
       assert.match(exceptions[1]!.annotations.error, /^RequestE…<CUT \d+ chars>$/)
+
+      // a never-answering mock and a Timeout: an exception record with the timeout in use
+      records.length = 0
+      const timed = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl,
+        plugins: [Timeout.make({ timeout: "2 seconds" }), InnerLogger.make()]
+      })
+      yield* Mock.use(() => Effect.never, { endpoint: "getUser" })
+      const fiber = yield* Effect.fork(Effect.flip(timed.getUser({ id: 1 })))
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual((yield* Fiber.join(fiber))._tag, "TimeoutError")
+      const timeout = records.find((r) => r.annotations.record === "exception")!
+      assert.strictEqual(timeout.message, `users.getUser exception TimeoutError GET ${baseUrl}/v1/user/1`)
+      assert.strictEqual(timeout.annotations.timeout, 2000)
+      assert.match(timeout.annotations.error, /^TimeoutError: .*no response after 2s/)
 
       records.length = 0
       yield* Mock.use(() => Mock.raw("{not json at all", { headers: { "content-type": "application/json" } }), {
