@@ -362,6 +362,15 @@ describe("the full plugin stack over the mock transport", () => {
         ).pipe(Effect.map((s) => s.count))
       assert.strictEqual(yield* count("200"), 100)
       assert.strictEqual(yield* count("503"), 0)
+      const blocked = (limiter: string) =>
+        Metric.value(
+          Metrics.metrics({ prefix }).blocked.pipe(
+            Metric.tagged("service", "users"),
+            Metric.tagged("endpoint", "profile"),
+            Metric.tagged("limiter", limiter)
+          )
+        ).pipe(Effect.map((h) => h.count))
+      assert.deepStrictEqual([yield* blocked("pool"), yield* blocked("rateLimit")], [100, 100])
 
       assert.strictEqual(memory.spans.filter((s) => s.name === "users.profile").length, 100)
       assert.strictEqual(memory.spans.filter((s) => s.name === "users.profile attempt").length, 105)
@@ -372,6 +381,16 @@ describe("the full plugin stack over the mock transport", () => {
       assert.strictEqual(byKind("InnerLogger", "request"), 100)
       assert.strictEqual(byKind("InnerLogger", "response"), 106)
       assert.strictEqual(byKind("OuterLogger", "response"), 100)
+      const innerStatuses = records
+        .filter((r) => r.annotations.logger === "InnerLogger" && r.annotations.record === "response")
+        .map((r) => r.annotations.status)
+      assert.deepStrictEqual(
+        [401, 503, 200].map((status) => innerStatuses.filter((s) => s === status).length),
+        [1, 5, 100]
+      )
+      // loggers print the attempt in progress: the 503s were first or second attempts, no call needed a fourth
+      const attempts = records.filter((r) => r.annotations.status === 503).map((r) => r.annotations.attempts)
+      assert.isTrue(attempts.every((a) => a === 1 || a === 2))
       assert.notInclude(JSON.stringify(records), "token-")
     })).pipe(Effect.provide(layer), Effect.withTracer(memory.tracer))
   })
