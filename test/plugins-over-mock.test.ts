@@ -256,6 +256,24 @@ describe("plugins over the mock transport", () => {
       const responses = yield* Fiber.join(fiber)
       assert.deepStrictEqual(responses.map((r) => r.attributes.blockedByRateLimit), [0, 0, 1000, 1000, 2000])
       assert.deepStrictEqual((yield* Mock.calls).map((c) => c.path), [1, 2, 3, 4, 5].map((id) => `/user/${id}`))
+
+      // hardLimit and timeout, as in Pool, with limiter "rateLimit"
+      const strict = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl,
+        plugins: [RateLimit.make({ limit: 1, period: "1 second", hardLimit: 1, timeout: "500 millis" })]
+      })
+      yield* strict.getUser({ id: 6 })
+      const waiting = yield* Effect.fork(Effect.flip(strict.getUser({ id: 7 })))
+      yield* TestClock.adjust("1 millis")
+      const refused = yield* Effect.flip(strict.getUser({ id: 8 }))
+      yield* TestClock.adjust("499 millis")
+      const gaveUp = yield* Fiber.join(waiting)
+      assert.deepStrictEqual(
+        [refused, gaveUp].map((e) => `${e._tag} ${"limiter" in e ? e.limiter : ""}`),
+        ["TooManyRequestsPending rateLimit", "TooMuchTimePending rateLimit"]
+      )
+      assert.strictEqual((yield* Mock.calls).length, 6)
     })))
 
   it.effect("Retry: a mocked 503 then 200 (Mock.use limit), and Retry-After honoured", () =>
