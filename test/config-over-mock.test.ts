@@ -42,7 +42,7 @@ describe("plugins from a config over the mock transport", () => {
         Effect.forEach([1, 2, 3], (id) => client.call("getUser", { id }), { concurrency: "unbounded" })
       )
       yield* TestClock.adjust("100 millis")
-      assert.strictEqual((yield* Mock.calls).length, 2, "the Pool lets one through at a time, the RateLimit two per second")
+      assert.strictEqual((yield* Mock.calls).length, 2, "one at a time (Pool), two per second (RateLimit)")
       yield* TestClock.adjust("1 second")
       const responses = yield* Fiber.join(fiber)
       const calls = yield* Mock.calls

@@ -160,7 +160,7 @@ describe("plugins over the mock transport", () => {
       assert.strictEqual((yield* Mock.calls).length, 3)
     })))
 
-  it.effect("Timeout listed before a Pool covers the wait: a hung mock and its waiter both time out, the slot comes back", () =>
+  it.effect("Timeout before a Pool covers the wait: a hung mock and its waiter time out, the slot comes back", () =>
     mocked(Effect.gen(function*() {
       const client = yield* ServiceClient.make(Api, {
         name: "users",

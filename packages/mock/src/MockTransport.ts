@@ -219,7 +219,8 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
       Effect.gen(function*() {
         const invalid = badHeader(session)
         if (invalid !== undefined) {
-          return yield* Transport.requestError(session, undefined, "Transport", `the request cannot be sent: ${invalid}`)
+          const description = `the request cannot be sent: ${invalid}`
+          return yield* Transport.requestError(session, undefined, "Transport", description)
         }
         const body = yield* bodyOf(session)
         const request = new RecordedRequest(session, body, body !== session.body)
