@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { FileSystem } from "@effect/platform"
-import { type CallError, NoMock, type Session, Transport } from "@service-client/core"
+import { type CallError, Header, NoMock, type Session, Transport } from "@service-client/core"
 import { Duration, Effect, Either, Layer, Option, Stream } from "effect"
 import * as Mock from "./Mock.js"
 
@@ -204,8 +204,24 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
       )
     }
 
+    // a plugin's aroundSend may set headers after the core checked them: refuse what no live transport sends
+    const badHeader = (session: Session.Session): string | undefined => {
+      for (const name in session.headers) {
+        const value = session.headers[name]
+        if (value === null || value === undefined) continue
+        const reason = Header.check(name, value)
+        if (reason !== undefined) return reason
+      }
+      return undefined
+    }
+
     const send = (session: Session.Session): Effect.Effect<Transport.Response, CallError> =>
       Effect.gen(function*() {
+        const invalid = badHeader(session)
+        if (invalid !== undefined) {
+          const description = `the request cannot be sent: ${invalid}`
+          return yield* Transport.requestError(session, undefined, "Transport", description)
+        }
         const body = yield* bodyOf(session)
         const request = new RecordedRequest(session, body, body !== session.body)
         registry.record(request)

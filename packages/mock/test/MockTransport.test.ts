@@ -282,6 +282,28 @@ describe("MockTransport", () => {
       assert.deepStrictEqual(seen.slice(-1), ["onException"])
     }).pipe(Effect.provide(TestLayer)))
 
+  it.scoped("refuses, as a live transport does, a header a plugin set after the core checked the request", () =>
+    Effect.gen(function*() {
+      const setHeader = (name: string, value: string) =>
+        Plugin.make("SetHeader", {
+          aroundSend: (session, send) => Effect.suspend(() => ((session.headers[name] = value), send))
+        })
+      for (const [name, value] of [["x-evil", "a\r\nx-injected: 1"], ["bad name", "ok"], ["x-euro", "€"]] as const) {
+        const client = yield* ServiceClient.make(Api, {
+          name: "users",
+          baseUrl: "http://users.test/api",
+          plugins: [setHeader(name, value)]
+        })
+        const error = yield* Effect.flip(client.getUser({ user_id: 1 }))
+        assert.strictEqual(error._tag, "RequestError")
+        if (error._tag === "RequestError") {
+          assert.strictEqual(error.reason, "Transport")
+          assert.include(error.message, "cannot be sent")
+        }
+      }
+      assert.strictEqual((yield* Mock.calls).length, 0, "the request never left")
+    }).pipe(Effect.provide(TestLayer)))
+
   it.scoped("a logger-like plugin sees the request body and reads the response body in onRead", () =>
     Effect.gen(function*() {
       const lines: Array<string> = []

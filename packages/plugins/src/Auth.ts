@@ -7,8 +7,8 @@
  *
  * @since 0.1.0
  */
-import { Plugin, PluginError, Session } from "@service-client/core"
-import { Deferred, Effect, Exit, FiberId, Redacted, type Scope } from "effect"
+import { Header, Plugin, PluginError, Session } from "@service-client/core"
+import { Data, Deferred, Effect, Exit, FiberId, Redacted, type Scope } from "effect"
 
 /**
  * @since 0.1.0
@@ -24,6 +24,9 @@ export interface Options<E, R> {
   /** The statuses that mean "the token is no good". Default `[401]`. */
   readonly statuses?: ReadonlyArray<number> | undefined
 }
+
+/** A token the source returned that cannot be sent in the header (CR, LF, a control character...). */
+class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly reason: string }> {}
 
 interface Current {
   readonly token: Redacted.Redacted<string>
@@ -53,19 +56,22 @@ export const make = <E, R>(options: Options<E, R>): Effect.Effect<Plugin.Plugin,
     const header = (options.header ?? "authorization").toLowerCase()
     const scheme = options.scheme === undefined ? "Bearer" : options.scheme
     const statuses: ReadonlySet<number> = new Set(options.statuses ?? [401])
-    const source = Effect.map(
-      Effect.provide(options.token, context),
-      (t) => (Redacted.isRedacted(t) ? t : Redacted.make(t))
-    )
+    const headerValue = (token: string) => (scheme === null ? token : `${scheme} ${token}`)
+    // checked here, not when the header is set: an invalid token is never kept, the next call asks the source again
+    const source = Effect.flatMap(Effect.provide(options.token, context), (t) => {
+      const token = Redacted.isRedacted(t) ? t : Redacted.make(t)
+      const reason = Header.check(header, headerValue(Redacted.value(token)))
+      return reason === undefined ? Effect.succeed(token) : Effect.fail(new InvalidToken({ reason }))
+    })
     let current: Current | undefined
-    let inflight: Deferred.Deferred<Current, E> | undefined
+    let inflight: Deferred.Deferred<Current, E | InvalidToken> | undefined
     let generation = 0
 
     /**
      * The token newer than `stale` (any token when `stale` is undefined): the current one,
      * the refresh in flight, or a new refresh.
      */
-    const tokenAfter = (stale: number | undefined): Effect.Effect<Current, E> =>
+    const tokenAfter = (stale: number | undefined): Effect.Effect<Current, E | InvalidToken> =>
       Effect.suspend(() => {
         if (current !== undefined && (stale === undefined || current.generation > stale)) {
           return Effect.succeed(current)
@@ -76,7 +82,7 @@ export const make = <E, R>(options: Options<E, R>): Effect.Effect<Plugin.Plugin,
     // uninterruptible: once `inflight` is set, the refresh that completes it is forked
     const joinOrStart = Effect.uninterruptible(Effect.suspend(() => {
       if (inflight !== undefined) return Effect.succeed(inflight)
-      const deferred = Deferred.unsafeMake<Current, E>(FiberId.none)
+      const deferred = Deferred.unsafeMake<Current, E | InvalidToken>(FiberId.none)
       inflight = deferred
       const refresh = source.pipe(
         Effect.map((token): Current => ({ token, generation: ++generation })),
@@ -96,7 +102,9 @@ export const make = <E, R>(options: Options<E, R>): Effect.Effect<Plugin.Plugin,
         service: session.service,
         endpoint: session.endpoint,
         plugin: "Auth",
-        reason: "the token source failed",
+        reason: cause instanceof InvalidToken
+          ? `the token source returned a token that cannot be sent: ${cause.reason}`
+          : "the token source failed",
         cause
       })
 
@@ -104,8 +112,7 @@ export const make = <E, R>(options: Options<E, R>): Effect.Effect<Plugin.Plugin,
       Effect.mapBoth(tokenAfter(stale), {
         onFailure: (e) => pluginError(session, e),
         onSuccess: (c) => {
-          const value = Redacted.value(c.token)
-          session.headers[header] = scheme === null ? value : `${scheme} ${value}`
+          session.headers[header] = headerValue(Redacted.value(c.token))
           return c.generation
         }
       })
