@@ -6,7 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { ServiceClient, Spec } from "@service-client/core"
 import { Mock } from "@service-client/mock"
 import * as NodeMockTransport from "@service-client/mock/NodeMockTransport"
-import { RedisLimiter, RedisStore, Registry } from "@service-client/plugins"
+import { Pool, RateLimit, RedisStore, Registry } from "@service-client/plugins"
 import { Effect, Fiber, HashMap, Logger, LogLevel, TestClock } from "effect"
 
 const baseUrl = "http://users.test"
@@ -73,10 +73,10 @@ describe("plugins from a config over the mock transport", () => {
 })
 
 // Runs against the Redis at 127.0.0.1:6379 (`.ci/run` starts one), with a key prefix of its own.
-describe("the Redis limiters over the mock transport", () => {
-  const Store = RedisStore.layer({ prefix: `over-mock-${process.pid}-${Date.now().toString(36)}` })
+describe("Pool and RateLimit on the Redis store over the mock transport", () => {
+  const Store = RedisStore.layerLimiters({ prefix: `over-mock-${process.pid}-${Date.now().toString(36)}` })
 
-  it.live("RedisLimiter.pool and RedisLimiter.rateLimit bound mocked calls and record their blocked time", () =>
+  it.live("Pool and RateLimit on Redis bound mocked calls and record their blocked time", () =>
     Effect.gen(function*() {
       const gauge = { inFlight: 0, max: 0, starts: [] as Array<number> }
       yield* Mock.use(() =>
@@ -89,7 +89,7 @@ describe("the Redis limiters over the mock transport", () => {
           () => Effect.sync(() => void gauge.inFlight--)
         ), { limit: 0 })
       const spec = yield* Spec.fromRecord({ ping: { path: "/ping" } })
-      const pool = yield* RedisLimiter.pool({ name: "pool", limit: 2 })
+      const pool = yield* Pool.make({ key: "pool", limit: 2 })
       const client = yield* ServiceClient.make(spec, { name: "users", baseUrl, plugins: [pool] })
       const responses = yield* Effect.all(Array.from({ length: 6 }, () => client.call("ping")), {
         concurrency: "unbounded"
@@ -101,7 +101,7 @@ describe("the Redis limiters over the mock transport", () => {
       assert.isAbove(Math.max(...responses.map((r) => r.attributes.blockedByPool as number)), 20)
 
       gauge.starts.length = 0
-      const rateLimit = yield* RedisLimiter.rateLimit({ name: "rate", limit: 2, period: "300 millis" })
+      const rateLimit = yield* RateLimit.make({ key: "rate", limit: 2, period: "300 millis" })
       const limited = yield* ServiceClient.make(spec, { name: "users", baseUrl, plugins: [rateLimit] })
       const more = yield* Effect.all(Array.from({ length: 4 }, () => limited.call("ping")), {
         concurrency: "unbounded"
