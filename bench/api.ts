@@ -1,9 +1,12 @@
 /** The bench's spec: one GET with a path token, one POST with a JSON payload. */
 import { Endpoint, Spec } from "@service-client/core"
 
+const item = { id: 12345, username: "benchmark-user", active: true }
+
+/** The `mock` descriptions are for the pipeline run (MockTransport); live transports ignore them. */
 export const Api = Spec.make({
-  getItem: Endpoint.get("/{version}/items/{id}"),
-  createItem: Endpoint.post("/{version}/items")
+  getItem: Endpoint.get("/{version}/items/{id}", { mock: { type: "json", data: item } }),
+  createItem: Endpoint.post("/{version}/items", { mock: { type: "json", data: item } })
 })
 
 /** A ~1 KB JSON payload. */

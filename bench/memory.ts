@@ -25,7 +25,7 @@ const snapshot = async (stack: string, calls: number) => {
 const run = async (stack: "bare" | "full") => {
   let plugins: ReadonlyArray<any> = []
   let extra: Layer.Layer<never> = Layer.empty
-  let label = stack
+  let label: string = stack
   if (stack === "full") {
     const loaded = await Full.load()
     if (loaded.missing.length > 0 && !partial) return []

@@ -8,8 +8,14 @@ import { Effect, Exit, Layer, ManagedRuntime, Scope, Stream } from "effect"
 import { Api } from "./api.js"
 import * as Full from "./full.js"
 
-const { quick, partial } = JSON.parse(process.argv[2] ?? "{}") as { quick?: boolean; partial?: boolean }
-const calls = quick ? 2_000 : 50_000
+const options = JSON.parse(process.argv[2] ?? "{}") as {
+  quick?: boolean
+  partial?: boolean
+  calls?: number
+  stacks?: ReadonlyArray<"bare" | "full">
+}
+const { partial, quick } = options
+const calls = options.calls ?? (quick ? 2_000 : 50_000)
 const warmup = quick ? 200 : 5_000
 
 const body = new TextEncoder().encode(JSON.stringify({ id: 12345, username: "benchmark-user", active: true }))
@@ -25,7 +31,13 @@ const transportLayer = async (): Promise<{ layer: Layer.Layer<Transport.Transpor
   try {
     const mock = await import("@service-client/mock") as Record<string, any>
     if (mock.MockTransport?.layer !== undefined && Layer.isLayer(mock.MockTransport.layer)) {
-      return { layer: mock.MockTransport.layer, name: "MockTransport" }
+      const { FileSystem } = await import("@effect/platform")
+      return {
+        layer: (mock.MockTransport.layer as Layer.Layer<Transport.Transport, never, any>).pipe(
+          Layer.provide(FileSystem.layerNoop({}))
+        ) as Layer.Layer<Transport.Transport>,
+        name: "MockTransport"
+      }
     }
   } catch {
     // not there yet
@@ -67,5 +79,5 @@ const run = async (stack: "bare" | "full") => {
   return { stack: label, rps: Math.round(calls / (ms / 1000)), us_per_call: (ms * 1000) / calls }
 }
 
-for (const stack of ["bare", "full"] as const) process.stdout.write(JSON.stringify(await run(stack)) + "\n")
+for (const stack of options.stacks ?? ["bare", "full"] as const) process.stdout.write(JSON.stringify(await run(stack)) + "\n")
 process.exit(0)

@@ -7,6 +7,8 @@
  *   npm run bench -- --quick           smoke run (< 60 s): writes nothing
  *   options: --rounds N --requests N --warmup N --only a,b --partial (full stack with the
  *            plugins there are) --no-extra (skip the pipeline and memory runs)
+ *            --process-per-job (a fresh process per client, scenario and round: max RSS per
+ *            scenario; by default one process per client and round runs the three scenarios)
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import * as Fs from "node:fs"
@@ -104,12 +106,24 @@ const main = async () => {
         }
         continue
       }
-      for (const s of scenarios) {
+      if (flag("process-per-job")) {
+        for (const s of scenarios) {
+          for (const client of order) {
+            const job: Job = { client, ...s, requests, warmup, url: server.url, partial }
+            const [r] = await runChild([...tsx, Path.join(here, "client.ts"), JSON.stringify([job])])
+            if ("skipped" in r) skipped.set(r.client, r.skipped)
+            else samples.push(r)
+            process.stderr.write(".")
+          }
+        }
+      } else {
+        // one fresh process per client and round, running the scenarios one after another
         for (const client of order) {
-          const job: Job = { client, ...s, requests, warmup, url: server.url, partial }
-          const [r] = await runChild([...tsx, Path.join(here, "client.ts"), JSON.stringify([job])])
-          if ("skipped" in r) skipped.set(r.client, r.skipped)
-          else samples.push(r)
+          const jobs: Array<Job> = scenarios.map((s) => ({ client, ...s, requests, warmup, url: server.url, partial }))
+          for (const r of await runChild([...tsx, Path.join(here, "client.ts"), JSON.stringify(jobs)])) {
+            if ("skipped" in r) skipped.set(r.client, r.skipped)
+            else samples.push(r)
+          }
           process.stderr.write(".")
         }
       }
@@ -190,7 +204,7 @@ const main = async () => {
     "",
     `- machine: \`nproc\` = ${sh("nproc")}, CPU ${Os.cpus()[0]?.model ?? "?"}, node ${process.version}, ${Os.platform()} ${Os.release()}`,
     `- load before/after: ${loadBefore} / ${sh("uptime")}`,
-    `- ${hasTaskset ? "server pinned to core 1, each client process to core 0 (taskset)" : "not pinned"}; ${requests} requests after ${warmup} warm-up, ${rounds} rounds interleaved, medians`,
+    `- ${hasTaskset ? "server pinned to core 1, each client process to core 0 (taskset)" : "not pinned"}; ${requests} requests after ${warmup} warm-up, ${rounds} rounds interleaved, medians; ${flag("process-per-job") ? "one process per client, scenario and round" : "one process per client and round (max RSS is over its three scenarios)"}`,
     "- ratios (x undici) compare with undici.request in the same run: req/s higher is better, p50 and CPU lower is better",
     "",
     output,
