@@ -71,12 +71,19 @@ const run = async (stack: "bare" | "full") => {
   const call = client.getItem({ version: "v1", id: 1 })
   const loop = (n: number) => Effect.repeatN(call, n - 1)
   await runtime.runPromise(loop(warmup))
+  const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   await runtime.runPromise(loop(calls))
   const ms = performance.now() - t0
+  const cpu = process.cpuUsage(cpu0)
   await runtime.runPromise(Scope.close(scope, Exit.void))
   await runtime.dispose()
-  return { stack: label, rps: Math.round(calls / (ms / 1000)), us_per_call: (ms * 1000) / calls }
+  return {
+    stack: label,
+    rps: Math.round(calls / (ms / 1000)),
+    us_per_call: (ms * 1000) / calls,
+    cpu_us_per_call: (cpu.user + cpu.system) / calls
+  }
 }
 
 for (const stack of options.stacks ?? ["bare", "full"] as const) process.stdout.write(JSON.stringify(await run(stack)) + "\n")

@@ -174,9 +174,13 @@ const main = async () => {
   if (!flag("no-extra")) {
     const pipeline = await runChild([...tsx, Path.join(here, "pipeline.ts"), JSON.stringify({ quick, partial })])
     extra.push("", "### Pipeline cost per call (in-memory transport, no network, sequential)", "")
-    extra.push("| stack | calls/s | µs/call |", "| --- | ---: | ---: |")
+    extra.push("| stack | calls/s | µs/call | CPU µs/call |", "| --- | ---: | ---: | ---: |")
     for (const p of pipeline) {
-      extra.push(p.skipped ? `| ${p.stack} | ${p.skipped} | |` : `| ${p.stack} | ${p.rps} | ${fmt(p.us_per_call, 2)} |`)
+      extra.push(
+        p.skipped
+          ? `| ${p.stack} | ${p.skipped} | | |`
+          : `| ${p.stack} | ${p.rps} | ${fmt(p.us_per_call, 2)} | ${fmt(p.cpu_us_per_call, 2)} |`
+      )
     }
     const memory = await runChild(["--expose-gc", ...tsx, Path.join(here, "memory.ts"), JSON.stringify({ quick, partial, url: server.url })])
     extra.push("", "### Memory (loopback, NodeTransport, concurrency 32; after GC)", "")
