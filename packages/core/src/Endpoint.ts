@@ -167,6 +167,18 @@ export const settingKeys: ReadonlyArray<keyof Settings> = [
 type AnySchema = Schema.Schema<any, any, never>
 
 /**
+ * A request model: a `Schema.Class` whose fields are the call input (path tokens and
+ * reserved keys such as `payload` and `query`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InputModel extends Schema.Schema<any, any, never> {
+  new(props: any, options?: any): any
+  readonly fields: Schema.Struct.Fields
+}
+
+/**
  * The options of an endpoint constructor: settings plus Schemas.
  *
  * @since 0.1.0
@@ -179,6 +191,12 @@ export interface Options extends Settings {
   readonly error?: AnySchema | { readonly [status: number]: AnySchema } | undefined
   readonly querySchema?: AnySchema | undefined
   readonly headersSchema?: AnySchema | undefined
+  /**
+   * A request model (`Schema.Class`) describing the whole call input: the method takes an
+   * instance or its plain fields, validated through the class. Describe the payload and
+   * the query in its fields (not with `payload`/`querySchema` beside it).
+   */
+  readonly input?: InputModel | undefined
 }
 
 /**
@@ -236,7 +254,10 @@ type QueryInput<O> = O extends { readonly querySchema: Schema.Schema<infer A, an
  * @since 0.1.0
  * @category type-level
  */
-export type InputOf<P extends string, O> = Types.Simplify<
+export type InputOf<P extends string, O> = O extends {
+  readonly input: Schema.Schema<infer Self, any, any> & (new(props: infer Props, options?: any) => any)
+} ? Self | Exclude<Props, void>
+  : Types.Simplify<
   & { readonly [K in Exclude<TokensOf<P>, DefaultedTokens<O>>]: TokenValue }
   & { readonly [K in Extract<TokensOf<P>, DefaultedTokens<O>>]?: TokenValue | undefined }
   & PayloadInput<O>
@@ -375,6 +396,7 @@ export const make = <const P extends string, const O extends Options = {}>(
       throw new SpecError({ key: "path", reason: `the path token "${token}" uses a reserved input key` })
     }
   }
+  if (options.input !== undefined) checkModel(options, template.tokens)
   const self = Object.create(Proto)
   for (const key in options) {
     const value = (options as unknown as Record<string, unknown>)[key]
@@ -383,6 +405,32 @@ export const make = <const P extends string, const O extends Options = {}>(
   self.tokens = template.tokens
   self.template = template
   return Object.freeze(self)
+}
+
+const checkModel = (options: Options, tokens: ReadonlyArray<string>) => {
+  const model = options.input!
+  const fields = (model as { readonly fields?: unknown }).fields
+  if (typeof model !== "function" || typeof fields !== "object" || fields === null) {
+    throw new SpecError({ key: "input", reason: "expected a Schema.Class" })
+  }
+  for (const key of ["payload", "querySchema", "headersSchema"] as const) {
+    if (options[key] !== undefined) {
+      throw new SpecError({ key, reason: `describe it in the fields of the input model ${model.name} instead` })
+    }
+  }
+  for (const field of Object.keys(fields)) {
+    if (!tokens.includes(field) && !reserved.has(field)) {
+      throw new SpecError({
+        key: "input",
+        reason: `the field "${field}" of ${model.name} is neither a path token nor one of ${reservedInputKeys.join(", ")}`
+      })
+    }
+  }
+  for (const token of tokens) {
+    if (!(token in fields) && !(options.pathTokens !== undefined && token in options.pathTokens)) {
+      throw new SpecError({ key: "input", reason: `${model.name} has no field for the path token "${token}"` })
+    }
+  }
 }
 
 const withMethod = (method: Method) =>

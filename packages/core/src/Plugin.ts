@@ -68,6 +68,11 @@ export interface Hooks {
    * Pool and RateLimit live here.
    */
   readonly aroundSend?: ((session: Session, send: Send) => Send) | undefined
+  /**
+   * 7. Inside every `aroundSend` wrapper, right before the transport is called (after any
+   * time spent waiting in Pool or RateLimit): Elapsed takes its start time here.
+   */
+  readonly onSend?: SessionHook | undefined
   /** 8. The status and headers arrived. */
   readonly onResponse?: ResponseHook | undefined
   /** 8. The send failed (transport error, timeout, limiter...); the error is re-raised after. */

@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import { Config, type ConfigError, type Context, Effect, Layer, type Scope } from "effect"
+import { Config, type ConfigError, type Context, Effect, Layer, Option, type Scope } from "effect"
+import * as ClientConfig from "./ClientConfig.js"
 import type * as Endpoint from "./Endpoint.js"
 import { type CallError, InputError, SpecError } from "./Errors.js"
 import { type ClientContext, compile } from "./internal/call.js"
@@ -168,3 +169,44 @@ export const layer = <I, S extends Spec.Any, const P extends ReadonlyArray<Plugi
   spec: S,
   options: Options<P>
 ): Layer.Layer<I, MakeError<P>, Transport.Transport | MakeContext<P>> => Layer.scoped(tag, make(spec, options))
+
+/**
+ * Builds a client from plain data: `name`, `baseUrl`, `spec` (inline) or `specFile`,
+ * `plugins` by registered type (`[{ type: "Pool", limit: 10 }]`, see `PluginRegistry`),
+ * `serializer` and `parser` by name, `maxResponseBytes`. Fails with a `SpecError` naming
+ * the key at fault. Needs a `FileSystem` when the spec is in a file. Defined in
+ * `ClientConfig` (which does not import this module) and re-exported here.
+ *
+ * **Example**
+ *
+ * ```ts
+ * const users = yield* ServiceClient.fromConfig({
+ *   name: "users",
+ *   baseUrl: "http://127.0.0.1:8080",
+ *   spec: { getUser: { path: "/user/{user_id}" } },
+ *   plugins: [{ type: "Headers", headers: { accept: "application/json" } }]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromConfig = <const C extends ClientConfig.Input>(
+  config: C
+): Effect.Effect<
+  Client<Spec.Untyped>,
+  SpecError | ConfigError.ConfigError,
+  Transport.Transport | Scope.Scope | ClientConfig.ContextOf<C>
+> =>
+  Effect.flatMap(ClientConfig.resolve(config), (resolved) => {
+    let built: Effect.Effect<Client<Spec.Untyped>, SpecError | ConfigError.ConfigError, Transport.Transport | Scope.Scope> =
+      make(resolved.spec, {
+        name: resolved.name,
+        baseUrl: resolved.baseUrl,
+        plugins: resolved.plugins,
+        maxResponseBytes: resolved.maxResponseBytes
+      })
+    if (Option.isSome(resolved.serializer)) built = Effect.provideService(built, Serializer.Serializer, resolved.serializer.value)
+    if (Option.isSome(resolved.parser)) built = Effect.provideService(built, Parser.Parser, resolved.parser.value)
+    return built
+  })

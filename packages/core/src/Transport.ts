@@ -158,7 +158,14 @@ export const fromHttpClient = (client: HttpClient.HttpClient): Service => ({
                 onSuccess: (buffer) => new Uint8Array(buffer)
               })
             }
-            if (length > maxBytes) return Effect.fail(tooLarge(session, maxBytes))
+            // an unread body would hold the connection until the response is garbage
+            // collected: start the stream and stop it at once, which aborts the request
+            if (length > maxBytes) {
+              return Effect.zipRight(
+                Effect.ignore(Stream.runDrain(Stream.interruptWhen(stream, Effect.void))),
+                Effect.fail(tooLarge(session, maxBytes))
+              )
+            }
             return collect(stream, maxBytes, () => tooLarge(session, maxBytes))
           }
         }

@@ -1,15 +1,19 @@
 /**
  * @since 0.1.0
  */
+export * as ClientConfig from "./ClientConfig.js"
 export * as Endpoint from "./Endpoint.js"
 export * as Errors from "./Errors.js"
+export * as Header from "./Header.js"
 export * as Parser from "./Parser.js"
 export * as Plugin from "./Plugin.js"
+export * as PluginRegistry from "./PluginRegistry.js"
 export * as Serializer from "./Serializer.js"
 export * as ServiceClient from "./ServiceClient.js"
 export * as ServiceResponse from "./ServiceResponse.js"
 export * as Session from "./Session.js"
 export * as Spec from "./Spec.js"
+export * as SpecLoader from "./SpecLoader.js"
 export * as Transport from "./Transport.js"
 export {
   ClientClosed,

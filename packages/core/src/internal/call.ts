@@ -120,6 +120,16 @@ const errorDecoders = (error: Endpoint.Options["error"]) => {
   return (status: number) => byStatus.get(status)
 }
 
+/** Turns a request model's instance or plain fields into the plain call input. */
+const modelInput = (model: Endpoint.InputModel) => {
+  const encodeInstance = Schema.encodeEither(model)
+  const encodeFields = Schema.encodeUnknownEither(Schema.Struct(model.fields) as unknown as Schema.Schema<unknown, unknown>, {
+    onExcessProperty: "error"
+  })
+  return (raw: unknown): Either.Either<unknown, ParseResult.ParseError> =>
+    raw instanceof model ? encodeInstance(raw) : encodeFields(raw === undefined ? {} : raw)
+}
+
 /**
  * Compiles one endpoint's call: `(input) => Effect<ServiceResponse, CallError>`.
  *
@@ -134,6 +144,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     preparePayload: collectHooks(ctx.plugins, "preparePayload"),
     beforeRequest: collectHooks(ctx.plugins, "beforeRequest"),
     aroundSend: collectHooks(ctx.plugins, "aroundSend"),
+    onSend: collectHooks(ctx.plugins, "onSend"),
     onResponse: collectHooks(ctx.plugins, "onResponse"),
     onException: collectHooks(ctx.plugins, "onException"),
     onRead: collectHooks(ctx.plugins, "onRead"),
@@ -150,6 +161,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const encodeHeaders = endpoint.headersSchema === undefined
     ? undefined
     : Schema.encodeUnknownEither(endpoint.headersSchema)
+  const toInput = endpoint.input === undefined ? undefined : modelInput(endpoint.input)
   const decodeSuccess = endpoint.success === undefined ? undefined : Schema.decodeUnknownEither(endpoint.success)
   const decoderFor = errorDecoders(endpoint.error)
   const endpointHeaders = endpoint.headers === undefined ? undefined : lowerCaseNames(endpoint.headers)
@@ -163,7 +175,16 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const inputError = (reason: string, key?: string, cause?: unknown) =>
     new InputError({ service, endpoint: name, reason, key, cause })
 
-  const prepare = (raw: unknown): Either.Either<SessionImpl, InputError> => {
+  const prepare = (given: unknown): Either.Either<SessionImpl, InputError> => {
+    let raw = given
+    if (toInput !== undefined) {
+      const r = toInput(raw)
+      if (Either.isLeft(r)) {
+        const key = ParseResult.ArrayFormatter.formatErrorSync(r.left)[0]?.path[0]
+        return Either.left(inputError(formatIssue(r.left), key === undefined ? undefined : String(key), r.left))
+      }
+      raw = r.right
+    }
     const input = raw === undefined ? emptyObject : raw
     if (!isRecord(input)) return Either.left(inputError(`the input must be an object, got ${typeof raw}`))
     for (const key in input) {
@@ -177,14 +198,14 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     }
     let query = input.query
     if (encodeQuerySchema !== undefined) {
-      const r = encodeQuerySchema(query)
+      const r = encodeQuerySchema(query ?? {})
       if (Either.isLeft(r)) return Either.left(inputError(formatIssue(r.left), "query", r.left))
       query = r.right
     }
     if (query !== undefined && !isRecord(query)) return Either.left(inputError("the query must be a record", "query"))
     let headers = input.headers
     if (encodeHeaders !== undefined) {
-      const r = encodeHeaders(headers)
+      const r = encodeHeaders(headers ?? {})
       if (Either.isLeft(r)) return Either.left(inputError(formatIssue(r.left), "headers", r.left))
       headers = r.right
     }
@@ -264,8 +285,12 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     return Effect.void
   }
 
+  const transportSend = hooks.onSend.length === 0
+    ? transport.send
+    : (session: Session) => Effect.zipRight(runHooks(hooks.onSend, session), Effect.suspend(() => transport.send(session)))
+
   const exchange = (session: Session): Plugin.Send =>
-    Effect.flatMap(transport.send(session), (raw) => {
+    Effect.flatMap(transportSend(session), (raw) => {
       const response = new ResponseImpl(session, raw.status, raw.headers)
       const received = runResponseHooks(hooks.onResponse, session, response)
       if (streamResponse && raw.status >= 200 && raw.status < 300) {

@@ -1,12 +1,27 @@
 /**
- * Header checks: names are RFC 9110 tokens, values carry no CR, LF or NUL.
+ * Header checks: names are RFC 9110 tokens, values are RFC 9110 field values (tab,
+ * visible ASCII, space and Latin-1 `obs-text`: no CR, LF, NUL or other control
+ * character, nothing above U+00FF), as undici and fetch require.
  *
  * @internal
  */
 
 const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 // eslint-disable-next-line no-control-regex
-const badValue = /[\r\n\u0000]/
+const badValue = /[^\t\u0020-\u007e\u0080-\u00ff]/
+
+/**
+ * Headers that name the host or frame the message: a caller may not set them (undici
+ * refuses most of them, and `host` would send the request to another virtual host).
+ */
+const transportOwned: ReadonlySet<string> = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "keep-alive",
+  "upgrade",
+  "expect"
+])
 
 /**
  * Returns the reason a header is invalid, or `undefined`.
@@ -15,8 +30,16 @@ const badValue = /[\r\n\u0000]/
  */
 export const checkHeader = (name: string, value: unknown): string | undefined => {
   if (!token.test(name)) return `"${name}" is not a valid header name`
+  if (transportOwned.has(name.toLowerCase())) {
+    return `the header "${name}" is set by the transport (the host comes from baseUrl, the framing from the body)`
+  }
   if (typeof value !== "string") return `the value of header "${name}" must be a string, got ${typeof value}`
-  if (badValue.test(value)) return `the value of header "${name}" contains CR, LF or NUL`
+  if (name.toLowerCase() === "connection" && !/^(?:close|keep-alive)$/i.test(value)) {
+    return `the header "${name}" may only be "close" or "keep-alive"`
+  }
+  if (badValue.test(value)) {
+    return `the value of header "${name}" contains CR, LF, NUL, another control character or a character above U+00FF`
+  }
   return undefined
 }
 

@@ -55,23 +55,24 @@ export const parseTemplate = (source: string): Template | string => {
     }
   }
   for (const segment of source.split("/")) {
-    if (segment === "." || segment === "..") return `the path "${source}" contains a "${segment}" segment`
+    if (dotSegment.test(segment)) return `the path "${source}" contains a "${segment}" segment`
   }
   return { source, parts, tokens }
 }
 
-const dotsOnly = /^\.+$/
+/**
+ * `.` and `..`, also percent-encoded: URL parsers (WHATWG `URL`, which the HTTP clients
+ * use) resolve `%2e%2e` like `..`, so no encoding can carry such a segment.
+ */
+const dotSegment = /^(?:\.|%2e){1,2}$/i
 
 /**
  * Percent-encodes one token value so that it can never add a segment, a query or a
- * fragment, nor become a `.`/`..` segment.
+ * fragment (`fill` refuses values that would make a `.`/`..` segment).
  *
  * @internal
  */
-export const encodeToken = (value: string): string => {
-  const encoded = encodeURIComponent(value)
-  return dotsOnly.test(encoded) ? encoded.replace(/\./g, "%2E") : encoded
-}
+export const encodeToken = (value: string): string => encodeURIComponent(value)
 
 /**
  * Fills a template. Returns the path, or the name of the first missing token, or an
@@ -102,9 +103,15 @@ export const fill = (
       return { key: name, reason: "the value is not well-formed Unicode" }
     }
   }
-  // a segment made only of dots by two adjacent tokens would still be a dot segment
-  if (out.includes("/.")) {
-    out = out.split("/").map((s) => (dotsOnly.test(s) ? s.replace(/\./g, "%2E") : s)).join("/")
+  // a token "." or "..", alone or next to another token or literal, would make a dot
+  // segment, which URL parsers resolve (whatever its encoding): refuse it
+  if (out.includes("/.") || out.startsWith(".")) {
+    for (const segment of out.split("/")) {
+      if (segment === "." || segment === "..") {
+        const key = tokens.find((t) => /^\.+$/.test(String(values[t]))) ?? tokens[0]!
+        return { key, reason: `the path token would make a "${segment}" segment, which no URL can carry` }
+      }
+    }
   }
   return out
 }

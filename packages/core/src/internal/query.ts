@@ -56,7 +56,8 @@ const encodeValue = (value: unknown): string | undefined => {
         return undefined
       }
     case "number":
-      return Number.isFinite(value) ? String(value) : undefined
+      // String(1e21) is "1e+21", and a "+" in a query reads back as a space
+      return Number.isFinite(value) ? String(value).replace("+", "%2B") : undefined
     case "boolean":
     case "bigint":
       return String(value)

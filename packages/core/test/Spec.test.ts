@@ -1,0 +1,77 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Endpoint, Spec } from "@service-client/core"
+import { Duration, Effect } from "effect"
+
+describe("Spec", () => {
+  it("make keeps typed endpoints", () => {
+    const spec = Spec.make({ getUser: Endpoint.get("/user/{id}") })
+    assert.isTrue(Spec.isSpec(spec))
+    assert.deepStrictEqual(Object.keys(spec.endpoints), ["getUser"])
+  })
+
+  it("make rejects names that clash with the client's members", () => {
+    // @ts-expect-error "call" is reserved
+    assert.throws(() => Spec.make({ call: Endpoint.get("/x") }), /reserved/)
+    // @ts-expect-error "name" would be hidden by Function.prototype.name on an Effect.Tag
+    assert.throws(() => Spec.make({ name: Endpoint.get("/x") }), /reserved/)
+  })
+
+  it.effect("fromRecord decodes the seed's dictionary shape", () =>
+    Effect.gen(function*() {
+      const spec = yield* Spec.fromRecord({
+        getUsers: { path: "/user", method: "get" },
+        getUser: { path: "/user/{user_id}" },
+        createUser: {
+          path: "/user",
+          method: "POST",
+          headers: { "X-Fake": "a" },
+          query: { a: 1, b: [1, 2], c: null },
+          timeout: "5 seconds",
+          elapsed: { headers: false },
+          logger: { hiddenRequestBody: true },
+          mock: { type: "json", data: { id: 1 }, status: 201 }
+        },
+        ping: "/ping"
+      })
+      assert.strictEqual(spec.endpoints.getUsers!.method, "GET")
+      assert.strictEqual(spec.endpoints.getUser!.method, "GET")
+      assert.deepStrictEqual(spec.endpoints.getUser!.tokens, ["user_id"])
+      const create = spec.endpoints.createUser!
+      assert.strictEqual(create.method, "POST")
+      assert.deepStrictEqual(create.headers, { "X-Fake": "a" })
+      assert.strictEqual(Duration.toMillis(create.timeout as Duration.Duration), 5000)
+      assert.deepStrictEqual(create.mock, { type: "json", data: { id: 1 }, status: 201 })
+      assert.strictEqual(spec.endpoints.ping!.path, "/ping")
+    }))
+
+  const fails = (data: unknown, endpoint: string | undefined, key: string | undefined, reason: RegExp) =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Spec.fromRecord(data, { file: "users.json" }))
+      assert.strictEqual(error._tag, "SpecError")
+      assert.strictEqual(error.endpoint, endpoint)
+      assert.strictEqual(error.key, key)
+      assert.match(error.reason, reason)
+      assert.include(error.message, "users.json")
+    })
+
+  it.effect("fromRecord errors name the endpoint and the key", () =>
+    Effect.gen(function*() {
+      yield* fails([], undefined, undefined, /must be a mapping/)
+      yield* fails({ a: 12 }, "a", undefined, /expected a mapping/)
+      yield* fails({ a: { method: "get" } }, "a", "path", /missing/)
+      yield* fails({ a: { path: 3 } }, "a", "path", /expected a string/)
+      yield* fails({ a: { path: "/x", method: "FETCH" } }, "a", "method", /unknown method/)
+      yield* fails({ a: { path: "/x", verb: "get" } }, "a", "verb", /unknown key/)
+      yield* fails({ a: { path: "/a/{b" } }, "a", "path", /unclosed/)
+      yield* fails({ a: { path: "//evil/x" } }, "a", "path", /another host/)
+      yield* fails({ a: { path: "/x", headers: { "X-A": "a\r\nb" } } }, "a", "headers.X-A", /CR, LF/)
+      yield* fails({ a: { path: "/x", timeout: "soon" } }, "a", "timeout", /duration/)
+      yield* fails({ a: { path: "/x", elapsed: { total: true } } }, "a", "elapsed.total", /unknown key/)
+      yield* fails({ a: { path: "/x", mock: { type: "xml" } } }, "a", "mock.type", /unknown mock type/)
+      yield* fails({ a: { path: "/x", mock: { type: "raw", data: 3 } } }, "a", "mock.data", /raw mock/)
+      yield* fails({ a: { path: "/x", query: { q: { a: 1 } } } }, "a", "query.q", /string, number or boolean/)
+      yield* fails({ a: { path: "/x", maxResponseBytes: -1 } }, "a", "maxResponseBytes", /positive/)
+      yield* fails({ call: { path: "/x" } }, "call", undefined, /reserved/)
+      yield* fails({ a: { path: "/a/{timeout}" } }, "a", "path", /reserved input key/)
+    }))
+})

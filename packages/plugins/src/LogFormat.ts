@@ -1,0 +1,281 @@
+/**
+ * LogFormat renders the records of InnerLogger and OuterLogger as one line each, from
+ * templates, the way the seed's log formatter does: status text (`200 OK`), elapsed times
+ * in ms, the full URL with its query string, headers joined by a separator. Records that
+ * are not the loggers' are rendered the default way (`Logger.stringLogger`).
+ *
+ * @since 0.1.0
+ */
+import { FiberId, HashMap, type Layer, Logger, Option } from "effect"
+import * as Log from "./internal/logRecord.js"
+
+/**
+ * Templates per record kind: `{name}` is replaced by the record's value of that name
+ * (`-` when it has none), `{name.key}` by a key of an object value, `{{` and `}}` are
+ * literal braces.
+ *
+ * Placeholders: `timestamp` (ISO), `level` (`INFO`), `fiber`, `message`, `logger`,
+ * `record`, `service`, `endpoint`, `method`, `url`, `query`, `status` (`200 OK`),
+ * `statusCode`, `statusText`, `headers` (`name: value` joined by `headerSeparator`),
+ * `body`, `error`, and the session's attributes: `trackingToken`, `elapsed`
+ * (`headers=12ms read=3ms parse=1ms`), `elapsed.headers`, `timeout`, `blockedByPool`,
+ * `blockedByRateLimit` (in ms), any other annotation by its key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly request?: string | undefined
+  readonly response?: string | undefined
+  readonly exception?: string | undefined
+  readonly parseException?: string | undefined
+  /** Between two headers. Default `", "`. */
+  readonly headerSeparator?: string | undefined
+}
+
+/**
+ * The default templates.
+ *
+ * @since 0.1.0
+ */
+export const defaults = {
+  request: "{timestamp} {level} {service}.{endpoint} {trackingToken} SENT {method} {url} | {headers} | {body}",
+  response:
+    "{timestamp} {level} {service}.{endpoint} {trackingToken} RECEIVED {status} {method} {url} ({elapsed}) | {headers} | {body}",
+  exception: "{timestamp} {level} {service}.{endpoint} {trackingToken} EXCEPTION {method} {url} | {error}",
+  parseException:
+    "{timestamp} {level} {service}.{endpoint} {trackingToken} PARSE EXCEPTION {status} {method} {url} | {error} | {body}",
+  headerSeparator: ", "
+} as const
+
+const statusTexts: Readonly<Record<number, string>> = {
+  100: "Continue", 101: "Switching Protocols", 102: "Processing", 103: "Early Hints",
+  200: "OK", 201: "Created", 202: "Accepted", 203: "Non-Authoritative Information", 204: "No Content",
+  205: "Reset Content", 206: "Partial Content", 207: "Multi-Status", 208: "Already Reported", 226: "IM Used",
+  300: "Multiple Choices", 301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified",
+  305: "Use Proxy", 307: "Temporary Redirect", 308: "Permanent Redirect",
+  400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found",
+  405: "Method Not Allowed", 406: "Not Acceptable", 407: "Proxy Authentication Required", 408: "Request Timeout",
+  409: "Conflict", 410: "Gone", 411: "Length Required", 412: "Precondition Failed", 413: "Payload Too Large",
+  414: "URI Too Long", 415: "Unsupported Media Type", 416: "Range Not Satisfiable", 417: "Expectation Failed",
+  418: "I'm a Teapot", 421: "Misdirected Request", 422: "Unprocessable Entity", 423: "Locked",
+  424: "Failed Dependency", 425: "Too Early", 426: "Upgrade Required", 428: "Precondition Required",
+  429: "Too Many Requests", 431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons",
+  500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
+  504: "Gateway Timeout", 505: "HTTP Version Not Supported", 506: "Variant Also Negotiates",
+  507: "Insufficient Storage", 508: "Loop Detected", 510: "Not Extended", 511: "Network Authentication Required"
+}
+
+/**
+ * The reason phrase of a status (`"Not Found"`), `""` when unknown.
+ *
+ * @since 0.1.0
+ */
+export const statusText = (status: number): string => statusTexts[status] ?? ""
+
+type Part = string | { readonly path: ReadonlyArray<string> }
+
+const parseTemplate = (template: string): ReadonlyArray<Part> => {
+  const parts: Array<Part> = []
+  let literal = ""
+  let i = 0
+  while (i < template.length) {
+    const c = template[i]!
+    if ((c === "{" || c === "}") && template[i + 1] === c) {
+      literal += c
+      i += 2
+      continue
+    }
+    if (c === "{") {
+      const end = template.indexOf("}", i)
+      const name = end === -1 ? "" : template.slice(i + 1, end)
+      if (/^[A-Za-z_$][\w$]*(\.[\w$]+)*$/.test(name)) {
+        if (literal.length > 0) parts.push(literal)
+        literal = ""
+        parts.push({ path: name.split(".") })
+        i = end + 1
+        continue
+      }
+    }
+    literal += c
+    i++
+  }
+  if (literal.length > 0) parts.push(literal)
+  return parts
+}
+
+const ms = (u: unknown): string | undefined => {
+  if (typeof u !== "number" || !Number.isFinite(u)) return undefined
+  return `${Math.round(u * 100) / 100}ms`
+}
+
+const json = (u: unknown): string => {
+  try {
+    return JSON.stringify(u) ?? String(u)
+  } catch {
+    return String(u)
+  }
+}
+
+const plain = (u: unknown): string | undefined => {
+  if (u === undefined || u === null) return undefined
+  if (typeof u === "string") return u.length === 0 ? undefined : u
+  if (typeof u === "object") return json(u)
+  return String(u)
+}
+
+const durationKeys: ReadonlySet<string> = new Set(["timeout", "blockedByPool", "blockedByRateLimit"])
+
+interface Entry {
+  readonly options: Logger.Logger.Options<unknown>
+  readonly get: (key: string) => unknown
+}
+
+const builtin = (entry: Entry, name: string, separator: string): string | undefined => {
+  const o = entry.options
+  switch (name) {
+    case "timestamp":
+      return o.date.toISOString()
+    case "level":
+      return o.logLevel.label
+    case "fiber":
+      return FiberId.threadName(o.fiberId)
+    case "message": {
+      const m = o.message
+      return Array.isArray(m) ? m.map((x) => plain(x) ?? "").join(" ") : plain(m)
+    }
+    case "status": {
+      const status = entry.get("status")
+      if (typeof status !== "number") return undefined
+      const text = statusText(status)
+      return text.length === 0 ? String(status) : `${status} ${text}`
+    }
+    case "statusCode":
+      return plain(entry.get("status"))
+    case "statusText": {
+      const status = entry.get("status")
+      return typeof status === "number" ? plain(statusText(status)) : undefined
+    }
+    case "headers": {
+      const headers = entry.get("headers")
+      if (typeof headers !== "object" || headers === null) return undefined
+      const lines: Array<string> = []
+      for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${String(value)}`)
+      return lines.length === 0 ? undefined : lines.join(separator)
+    }
+    case "query": {
+      const query = entry.get("query")
+      if (typeof query !== "object" || query === null) return undefined
+      return Object.keys(query).length === 0 ? undefined : json(query)
+    }
+    case "elapsed": {
+      const elapsed = entry.get("elapsed")
+      if (typeof elapsed !== "object" || elapsed === null) return ms(elapsed)
+      const out: Array<string> = []
+      for (const [key, value] of Object.entries(elapsed)) {
+        const text = ms(value)
+        if (text !== undefined) out.push(`${key}=${text}`)
+      }
+      return out.length === 0 ? undefined : out.join(" ")
+    }
+  }
+  const value = entry.get(name)
+  return durationKeys.has(name) ? ms(value) ?? plain(value) : plain(value)
+}
+
+const lookup = (entry: Entry, path: ReadonlyArray<string>, separator: string): string => {
+  if (path.length === 1) return builtin(entry, path[0]!, separator) ?? "-"
+  let value: unknown = entry.get(path[0]!)
+  for (let i = 1; i < path.length; i++) {
+    if (typeof value !== "object" || value === null) return "-"
+    value = (value as Record<string, unknown>)[path[i]!]
+  }
+  return (path[0] === "elapsed" || durationKeys.has(path[0]!) ? ms(value) : undefined) ?? plain(value) ?? "-"
+}
+
+const kinds: ReadonlySet<string> = new Set<Log.RecordKind>(["request", "response", "exception", "parseException"])
+const loggers: ReadonlySet<string> = new Set(["InnerLogger", "OuterLogger"])
+
+/**
+ * The record kind of a log entry written by InnerLogger or OuterLogger, if it is one.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const recordKind = (
+  annotations: HashMap.HashMap<string, unknown>
+): Log.RecordKind | undefined => {
+  const logger = HashMap.get(annotations, Log.keys.logger)
+  const kind = HashMap.get(annotations, Log.keys.record)
+  if (Option.isNone(logger) || Option.isNone(kind)) return undefined
+  if (typeof logger.value !== "string" || !loggers.has(logger.value)) return undefined
+  return typeof kind.value === "string" && kinds.has(kind.value) ? kind.value as Log.RecordKind : undefined
+}
+
+/**
+ * A Logger that renders the loggers' records from the templates, and any other entry as
+ * `Logger.stringLogger` does.
+ *
+ * **Example**
+ *
+ * ```ts
+ * const logger = LogFormat.make({ response: "{status} {method} {url} in {elapsed.headers}" })
+ * program.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleLog(logger))))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Logger.Logger<unknown, string> => {
+  const templates = {
+    request: parseTemplate(options.request ?? defaults.request),
+    response: parseTemplate(options.response ?? defaults.response),
+    exception: parseTemplate(options.exception ?? defaults.exception),
+    parseException: parseTemplate(options.parseException ?? defaults.parseException)
+  }
+  const separator = options.headerSeparator ?? defaults.headerSeparator
+  return Logger.make((o) => {
+    const kind = recordKind(o.annotations)
+    if (kind === undefined) return Logger.stringLogger.log(o)
+    const entry: Entry = { options: o, get: (key) => Option.getOrUndefined(HashMap.get(o.annotations, key)) }
+    let line = ""
+    for (const part of templates[kind]) line += typeof part === "string" ? part : lookup(entry, part.path, separator)
+    return line
+  })
+}
+
+/**
+ * A Logger that writes {@link make}'s lines to the console.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const logger = (options?: Options): Logger.Logger<unknown, void> => Logger.withConsoleLog(make(options))
+
+/**
+ * Replaces Effect's default logger with {@link logger}.
+ *
+ * **Example**
+ *
+ * ```ts
+ * program.pipe(Effect.provide(LogFormat.layer({ headerSeparator: "; " })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: Options): Layer.Layer<never> => Logger.replace(Logger.defaultLogger, logger(options))
+
+/**
+ * The annotation keys of the loggers' records (the session's attributes come under their
+ * own names).
+ *
+ * @since 0.1.0
+ */
+export const keys = Log.keys
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type RecordKind = Log.RecordKind

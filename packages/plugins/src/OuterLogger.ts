@@ -1,0 +1,77 @@
+/**
+ * OuterLogger logs the call as the program sees it: the payload before serialization,
+ * the response after parsing (the parsed data), the send's exception and the parse
+ * exception. It logs through Effect's `Logger` (a short message, the record's fields as
+ * annotations), so any Logger layer routes it; `LogFormat` renders the seed's lines.
+ *
+ * @since 0.1.0
+ */
+import { Plugin } from "@service-client/core"
+import * as Log from "./internal/logRecord.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends Log.LoggerOptions {}
+
+/**
+ * The OuterLogger plugin. Hooks: `preparePayload` (request: headers and the payload,
+ * rendered as JSON unless it is text or bytes), `onParsedResponse` (response: status,
+ * headers, parsed data; also for a non-2xx response, before its `ResponseError`),
+ * `onException`, `onParseException`. A record kind whose level is `"None"` gets no hook
+ * at all; one under the fiber's minimum log level builds nothing. Throws a `SpecError`
+ * for invalid options.
+ *
+ * **Example**
+ *
+ * ```ts
+ * const users = yield* ServiceClient.make(UserApi, {
+ *   name: "users",
+ *   baseUrl: "http://127.0.0.1:8080",
+ *   plugins: [OuterLogger.make({ level: "Debug", redactHeaders: ["x-session"] })]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options?: Options): Plugin.Plugin => {
+  const cfg = Log.config("OuterLogger", options)
+  const { maxBodyLength: max, redacted } = cfg
+  const { exception, parseException, request, response } = cfg.levels
+  return Plugin.make("OuterLogger", {
+    preparePayload: request === undefined ? undefined : (session) =>
+      Log.emit(request, () => {
+        const annotations = Log.base(cfg, "request", session)
+        annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted)
+        annotations[Log.keys.body] = Log.bodyText(session.payload, {
+          hidden: Log.hiddenRequestBody(session),
+          streamed: session.definition.streamRequest === true && session.payload !== undefined
+        }, max)
+        return { message: Log.message("request", session), annotations }
+      }),
+    onParsedResponse: response === undefined ? undefined : (session, res) =>
+      Log.emit(response, () => {
+        const annotations = Log.base(cfg, "response", session)
+        annotations[Log.keys.status] = res.status
+        annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted)
+        annotations[Log.keys.body] = Log.bodyText(res.data, {
+          hidden: Log.hiddenResponseBody(session),
+          streamed: res.stream !== undefined
+        }, max)
+        return { message: Log.message("response", session, res.status), annotations }
+      }),
+    onException: exception === undefined ? undefined : (session, error) => Log.exception(cfg, session, error),
+    onParseException: parseException === undefined
+      ? undefined
+      : (session, error) => Log.parseException(cfg, session, error)
+  })
+}
+
+/**
+ * The headers always printed as `<REDACTED>` unless `redactDefaultHeaders: false`.
+ *
+ * @since 0.1.0
+ */
+export const defaultRedactedHeaders: ReadonlyArray<string> = Log.defaultRedactedHeaders

@@ -1,0 +1,110 @@
+/**
+ * Every built-in plugin as a type a client config can name
+ * (`plugins: [{ type: "Pool", limit: 10 }]`), for `ServiceClient.fromConfig`.
+ *
+ * **Example**
+ *
+ * ```ts
+ * const client = yield* ServiceClient.fromConfig(config).pipe(Effect.provide(Registry.layer))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { PluginRegistry } from "@service-client/core"
+import { Effect, Schema } from "effect"
+import * as Elapsed from "./Elapsed.js"
+import * as Headers from "./Headers.js"
+import * as InnerLogger from "./InnerLogger.js"
+import * as OuterLogger from "./OuterLogger.js"
+import * as PathTokens from "./PathTokens.js"
+import * as Pool from "./Pool.js"
+import * as QueryParams from "./QueryParams.js"
+import * as RateLimit from "./RateLimit.js"
+import * as Timeout from "./Timeout.js"
+import * as TrackingToken from "./TrackingToken.js"
+
+const { DurationOption, fromSchema } = PluginRegistry
+const Scalar = Schema.Union(Schema.String, Schema.Number, Schema.Boolean)
+const Count = Schema.Int.pipe(Schema.positive())
+const NonNegative = Schema.Int.pipe(Schema.nonNegative())
+const Level = Schema.Literal("All", "Fatal", "Error", "Warning", "Info", "Debug", "Trace", "None", "Off")
+const Logger = Schema.Struct({
+  maxBodyLength: Schema.optional(NonNegative),
+  level: Schema.optional(Level),
+  levels: Schema.optional(Schema.Struct({
+    request: Schema.optional(Level),
+    response: Schema.optional(Level),
+    exception: Schema.optional(Level),
+    parseException: Schema.optional(Level)
+  })),
+  redactHeaders: Schema.optional(Schema.Array(Schema.String)),
+  redactDefaultHeaders: Schema.optional(Schema.Boolean)
+})
+const plain = <A>(make: (options: A) => unknown) => (options: A) => Effect.succeed(make(options) as never)
+
+/**
+ * The factories of the built-in plugin types, by type name.
+ *
+ * @since 0.1.0
+ * @category registry
+ */
+export const entries: Readonly<Record<string, PluginRegistry.Factory>> = {
+  PathTokens: fromSchema(
+    Schema.Struct({ tokens: Schema.Record({ key: Schema.String, value: Schema.Union(Schema.String, Schema.Number) }) }),
+    plain(PathTokens.make)
+  ),
+  Headers: fromSchema(
+    Schema.Struct({ headers: Schema.Record({ key: Schema.String, value: Schema.String }) }),
+    plain(Headers.make)
+  ),
+  QueryParams: fromSchema(
+    Schema.Struct({
+      query: Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.Union(Scalar, Schema.Array(Scalar))) })
+    }),
+    plain(QueryParams.make)
+  ),
+  Timeout: fromSchema(Schema.Struct({ timeout: Schema.optional(Schema.NullOr(DurationOption)) }), plain(Timeout.make)),
+  Elapsed: fromSchema(
+    Schema.Struct({
+      headers: Schema.optional(Schema.Boolean),
+      read: Schema.optional(Schema.Boolean),
+      parse: Schema.optional(Schema.Boolean)
+    }),
+    plain(Elapsed.make)
+  ),
+  TrackingToken: fromSchema(
+    Schema.Struct({
+      prefix: Schema.optional(Schema.String),
+      length: Schema.optional(Count),
+      header: Schema.optional(Schema.String)
+    }),
+    plain(TrackingToken.make)
+  ),
+  InnerLogger: fromSchema(Logger, plain(InnerLogger.make)),
+  OuterLogger: fromSchema(Logger, plain(OuterLogger.make)),
+  Pool: fromSchema(
+    Schema.Struct({
+      limit: Schema.optional(Count),
+      hardLimit: Schema.optional(NonNegative),
+      timeout: Schema.optional(DurationOption)
+    }),
+    Pool.make
+  ),
+  RateLimit: fromSchema(
+    Schema.Struct({
+      limit: Schema.optional(Count),
+      period: Schema.optional(DurationOption),
+      hardLimit: Schema.optional(NonNegative),
+      timeout: Schema.optional(DurationOption)
+    }),
+    RateLimit.make
+  )
+}
+
+/**
+ * Registers every built-in plugin type.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = PluginRegistry.layer(entries)

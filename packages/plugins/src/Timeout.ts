@@ -1,0 +1,91 @@
+/**
+ * Timeout: fails a call with `TimeoutError` when its whole send (the transport, the
+ * response hooks and the body read) takes longer than the call's timeout, and interrupts
+ * the send, which aborts the request in the live transport.
+ *
+ * @since 0.1.0
+ */
+import type * as Endpoint from "@service-client/core/Endpoint"
+import { InputError, TimeoutError } from "@service-client/core/Errors"
+import * as Plugin from "@service-client/core/Plugin"
+import { Duration, Effect } from "effect"
+import { decodeDuration, durationOption } from "./internal/options.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The default timeout; `null` or absent: no timeout unless the endpoint or the call sets one. */
+  readonly timeout?: Duration.DurationInput | null | undefined
+}
+
+type Resolved = Duration.Duration | undefined | { readonly reason: string }
+
+/**
+ * Precedence: the call's `timeout` < the endpoint's `timeout` < this default (the call
+ * wins). At each level `null` means "no timeout" and stops the search; `undefined`
+ * falls through to the next level. The timeout in use is put on the session as
+ * `attributes.timeout` (ms, or `null`). An invalid call timeout (not a duration, or
+ * negative) fails the call with `InputError` (key "timeout") before any I/O. Throws a
+ * `SpecError` for an invalid default.
+ *
+ * Where it sits in `plugins` matters: listed after Pool and RateLimit it times the
+ * exchange only; listed before them it also counts the time spent waiting for them.
+ *
+ * **Example**
+ *
+ * ```ts
+ * const client = yield* ServiceClient.make(Api, { name: "users", baseUrl, plugins: [Timeout.make({ timeout: "5 seconds" })] })
+ * yield* client.getUser({ user_id: 1, timeout: "500 millis" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Plugin.Plugin => {
+  const fallback = durationOption("Timeout", "timeout", options?.timeout)
+  const endpoints = new WeakMap<Endpoint.Any, Resolved>()
+  const endpointTimeout = (endpoint: Endpoint.Any): Resolved => {
+    let resolved = endpoints.get(endpoint)
+    if (resolved === undefined && !endpoints.has(endpoint)) {
+      resolved = endpoint.timeout === undefined ? fallback : decodeDuration(endpoint.timeout)
+      endpoints.set(endpoint, resolved)
+    }
+    return resolved
+  }
+  return Plugin.make("Timeout", {
+    prepareSession: (session) => {
+      const input = session.input.timeout
+      const resolved = input === undefined ? endpointTimeout(session.definition) : decodeDuration(input)
+      if (resolved !== undefined && !Duration.isDuration(resolved)) {
+        return Effect.fail(
+          new InputError({
+            service: session.service,
+            endpoint: session.endpoint,
+            key: "timeout",
+            reason: input === undefined ? `the endpoint's timeout is invalid: ${resolved.reason}` : resolved.reason
+          })
+        )
+      }
+      session.attributes.timeout = resolved === undefined ? null : Duration.toMillis(resolved)
+      return Effect.void
+    },
+    aroundSend: (session, send) => {
+      const ms = session.attributes.timeout
+      if (typeof ms !== "number") return send
+      const timeout = Duration.millis(ms)
+      return Effect.timeoutFail(send, {
+        duration: timeout,
+        onTimeout: () =>
+          new TimeoutError({
+            service: session.service,
+            endpoint: session.endpoint,
+            method: session.method,
+            url: session.url,
+            timeout
+          })
+      })
+    }
+  })
+}

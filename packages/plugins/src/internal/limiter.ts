@@ -1,0 +1,198 @@
+/**
+ * The waiting queue shared by Pool and RateLimit: permits come from a {@link PermitStore};
+ * calls that find none wait in FIFO order, at most `hardLimit` of them, each at most
+ * `timeout`. An interrupted or timed-out waiter leaves the queue, and gives back a permit
+ * handed to it meanwhile. Closing fails every waiter and every later acquisition with
+ * `ClientClosed`.
+ *
+ * Every change of the queue happens in one synchronous step, and every permit given back
+ * is followed by a `pump` that hands free permits to the waiters in order, so a permit
+ * freed between a failed `take` and the enqueue is never lost.
+ *
+ * @internal
+ */
+import { ClientClosed, TooManyRequestsPending, TooMuchTimePending } from "@service-client/core/Errors"
+import type * as Plugin from "@service-client/core/Plugin"
+import type { Session } from "@service-client/core/Session"
+import { Clock, Deferred, type Duration, Effect, Exit, FiberId, Option } from "effect"
+
+/**
+ * Where permits live. The in-memory store counts them; a shared store (Redis...) can take
+ * its place later. `take` must be atomic: it takes a permit only if one is free.
+ *
+ * @internal
+ */
+export interface PermitStore {
+  /** Takes one permit if one is free now. */
+  readonly take: Effect.Effect<boolean>
+  /** Gives one permit back. */
+  readonly give: Effect.Effect<void>
+}
+
+/** `limit` permits in memory. @internal */
+export const memoryStore = (limit: number): PermitStore => {
+  let free = limit
+  return {
+    take: Effect.sync(() => {
+      if (free === 0) return false
+      free--
+      return true
+    }),
+    give: Effect.sync(() => {
+      if (free < limit) free++
+    })
+  }
+}
+
+/** @internal */
+export interface Options {
+  readonly limiter: "pool" | "rateLimit"
+  /** The session attribute that gets the time spent waiting (ms). */
+  readonly attribute: "blockedByPool" | "blockedByRateLimit"
+  readonly store: PermitStore
+  readonly hardLimit: number | undefined
+  readonly timeout: Duration.Duration | undefined
+}
+
+interface Waiter {
+  readonly deferred: Deferred.Deferred<void, "closed">
+  state: "waiting" | "granted" | "cancelled"
+}
+
+/** @internal */
+export interface Limiter {
+  /**
+   * Runs `send` holding a permit; `release` gives it back once the send is over
+   * (successful, failed or interrupted).
+   */
+  readonly around: (session: Session, send: Plugin.Send, release: Effect.Effect<void>) => Plugin.Send
+  /** Gives a permit back to the store and hands free permits to the waiters. */
+  readonly give: Effect.Effect<void>
+  /** Fails every waiter with `ClientClosed`; later acquisitions fail too. */
+  readonly close: Effect.Effect<void>
+  /** How many calls wait (for tests and logs). */
+  readonly pending: () => number
+}
+
+/** @internal */
+export const make = (options: Options): Limiter => {
+  const { attribute, hardLimit, limiter, store, timeout } = options
+  const queue: Array<Waiter> = []
+  let head = 0
+  let pending = 0
+  let closed = false
+
+  const nextWaiter = (): Waiter | undefined => {
+    while (head < queue.length) {
+      const w = queue[head++]!
+      if (w.state === "waiting") {
+        if (head > 1024 && head * 2 > queue.length) {
+          queue.splice(0, head)
+          head = 0
+        }
+        return w
+      }
+    }
+    queue.length = 0
+    head = 0
+    return undefined
+  }
+
+  const pump: Effect.Effect<void> = Effect.suspend(() => {
+    if (pending === 0 || closed) return Effect.void
+    return Effect.flatMap(store.take, (taken) => {
+      if (!taken) return Effect.void
+      const w = nextWaiter()
+      if (w === undefined) return store.give
+      w.state = "granted"
+      pending--
+      Deferred.unsafeDone(w.deferred, Exit.void)
+      return pump
+    })
+  })
+
+  const give = Effect.zipRight(store.give, pump)
+
+  const closedError = (session: Session) => new ClientClosed({ service: session.service, endpoint: session.endpoint })
+
+  type LimiterError = ClientClosed | TooManyRequestsPending | TooMuchTimePending
+
+  const wait = (session: Session): Effect.Effect<void, LimiterError> =>
+    Effect.suspend((): Effect.Effect<void, LimiterError> => {
+      if (closed) return Effect.fail(closedError(session))
+      if (hardLimit !== undefined && pending >= hardLimit) {
+        return Effect.fail(
+          new TooManyRequestsPending({ service: session.service, endpoint: session.endpoint, limiter, pending })
+        )
+      }
+      const waiter: Waiter = { deferred: Deferred.unsafeMake<void, "closed">(FiberId.none), state: "waiting" }
+      queue.push(waiter)
+      pending++
+      const awaited = Effect.mapError(Deferred.await(waiter.deferred), () => closedError(session))
+      const timed = timeout === undefined ? awaited : Effect.flatMap(
+        Effect.timeoutOption(awaited, timeout),
+        Option.match({
+          onSome: () => Effect.void,
+          onNone: () =>
+            Effect.fail(
+              new TooMuchTimePending({
+                service: session.service,
+                endpoint: session.endpoint,
+                limiter,
+                pending,
+                waited: timeout
+              })
+            )
+        })
+      )
+      return Effect.zipRight(pump, timed).pipe(
+        Effect.onExit((exit) => {
+          if (Exit.isSuccess(exit)) return Effect.void
+          if (waiter.state === "granted") return give
+          if (waiter.state === "waiting") {
+            waiter.state = "cancelled"
+            pending--
+          }
+          return Effect.void
+        })
+      )
+    })
+
+  const acquire = (session: Session) =>
+    Effect.suspend((): Effect.Effect<void, LimiterError> => {
+      if (closed) return Effect.fail(closedError(session))
+      if (pending > 0) return wait(session)
+      return Effect.flatMap(store.take, (taken) => (taken ? Effect.void : wait(session)))
+    })
+
+  return {
+    around: (session, send, release) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(Clock.currentTimeMillis, (start) =>
+          restore(acquire(session)).pipe(
+            Effect.onExit(() =>
+              Effect.map(Clock.currentTimeMillis, (now) => {
+                session.attributes[attribute] = now - start
+              })
+            ),
+            Effect.zipRight(Effect.ensuring(restore(send), release))
+          ))
+      ),
+    give,
+    close: Effect.suspend(() => {
+      closed = true
+      const waiters = queue.splice(head)
+      queue.length = 0
+      head = 0
+      for (const w of waiters) {
+        if (w.state === "waiting") {
+          w.state = "cancelled"
+          pending--
+          Deferred.unsafeDone(w.deferred, Exit.fail("closed"))
+        }
+      }
+      return Effect.void
+    }),
+    pending: () => pending
+  }
+}

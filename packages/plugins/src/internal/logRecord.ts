@@ -1,0 +1,359 @@
+/**
+ * What InnerLogger and OuterLogger share: their options, the records they build (bodies
+ * cut, hidden or marked as streamed, sensitive headers redacted when the record is built)
+ * and the level check that makes a switched-off logger nearly free.
+ *
+ * @since 0.1.0
+ */
+import type { Errors, Session } from "@service-client/core"
+import { SpecError } from "@service-client/core"
+import { Effect, FiberRef, HashMap, LogLevel, Predicate, Stream } from "effect"
+
+/**
+ * A log level: a `LogLevel`, its literal (`"Info"`, `"Debug"`...) or `"None"`/`"Off"` to
+ * switch the record off.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LevelInput = LogLevel.LogLevel | LogLevel.Literal | "Off"
+
+/**
+ * The kinds of records the loggers write.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RecordKind = "request" | "response" | "exception" | "parseException"
+
+/**
+ * The options shared by InnerLogger and OuterLogger.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoggerOptions {
+  /** Bodies longer than this (characters) are cut and the cut is marked. Default 1024; `Infinity`: never cut. */
+  readonly maxBodyLength?: number | undefined
+  /** The level of the request and response records. Default `"Info"`. */
+  readonly level?: LevelInput | undefined
+  /** A level per record kind, over `level`. Defaults: request/response `level`, exception/parseException `"Error"`. */
+  readonly levels?: { readonly [K in RecordKind]?: LevelInput | undefined } | undefined
+  /** More header names (any case) to print as `<REDACTED>`, besides {@link defaultRedactedHeaders}. */
+  readonly redactHeaders?: Iterable<string> | undefined
+  /** `false`: do not redact {@link defaultRedactedHeaders} (only `redactHeaders`). Default `true`. */
+  readonly redactDefaultHeaders?: boolean | undefined
+}
+
+/**
+ * The headers printed as `<REDACTED>` unless `redactDefaultHeaders: false`.
+ *
+ * @since 0.1.0
+ */
+export const defaultRedactedHeaders: ReadonlyArray<string> = [
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "set-cookie",
+  "x-api-key"
+]
+
+/** @since 0.1.0 */
+export const REDACTED = "<REDACTED>"
+/** @since 0.1.0 */
+export const HIDDEN = "<HIDDEN>"
+/** @since 0.1.0 */
+export const STREAM = "<STREAM>"
+/** @since 0.1.0 */
+export const NO_BODY = "<NO BODY>"
+
+/**
+ * The annotation keys of a record. The session's attributes are added under their own
+ * names (`trackingToken`, `elapsed`, `timeout`, `blockedByPool`, `blockedByRateLimit`...)
+ * unless they clash with one of these.
+ *
+ * @since 0.1.0
+ */
+export const keys = {
+  /** `"InnerLogger"` or `"OuterLogger"`. */
+  logger: "logger",
+  /** The {@link RecordKind}. */
+  record: "record",
+  service: "service",
+  endpoint: "endpoint",
+  method: "method",
+  /** The full URL, query string included. */
+  url: "url",
+  /** The query values by name. */
+  query: "query",
+  /** Header values by lower-cased name, redacted. */
+  headers: "headers",
+  /** The response status (response and parseException records). */
+  status: "status",
+  /** The body as text, cut, or `<HIDDEN>`, `<STREAM>`, `<NO BODY>`. */
+  body: "body",
+  /** `Tag: description` of the error, cut at `maxBodyLength` (exception and parseException records). */
+  error: "error"
+} as const
+
+const ownKeys: ReadonlySet<string> = new Set(Object.values(keys))
+
+/** @internal */
+export interface Config {
+  readonly name: "InnerLogger" | "OuterLogger"
+  readonly maxBodyLength: number
+  readonly levels: { readonly [K in RecordKind]: LogLevel.LogLevel | undefined }
+  readonly redacted: ReadonlySet<string>
+}
+
+const optionError = (name: string, key: string, reason: string) =>
+  new SpecError({ key: `${name}.${key}`, reason })
+
+const levelByName: ReadonlyMap<string, LogLevel.LogLevel | undefined> = new Map([
+  ...LogLevel.allLevels.map((l) => [l._tag.toLowerCase(), l] as const),
+  ["none", undefined],
+  ["off", undefined],
+  ["warn", LogLevel.Warning]
+])
+
+const parseLevel = (name: string, key: string, input: unknown, fallback: LogLevel.LogLevel | undefined) => {
+  if (input === undefined) return fallback
+  if (LogLevel.allLevels.includes(input as LogLevel.LogLevel)) {
+    return input === LogLevel.None ? undefined : input as LogLevel.LogLevel
+  }
+  if (typeof input === "string" && levelByName.has(input.toLowerCase())) return levelByName.get(input.toLowerCase())
+  throw optionError(name, key, `unknown log level ${JSON.stringify(input)} (expected a LogLevel, "Info", "None"...)`)
+}
+
+/**
+ * Checks and resolves the options once, when the plugin is made. Throws a `SpecError`
+ * for an option that is not valid (a mistake in code, like a malformed endpoint).
+ *
+ * @internal
+ */
+export const config = (name: Config["name"], options: LoggerOptions = {}): Config => {
+  const max = options.maxBodyLength ?? 1024
+  if (typeof max !== "number" || !(max === Infinity || (Number.isInteger(max) && max >= 0))) {
+    throw optionError(name, "maxBodyLength", "expected a whole number of characters ≥ 0, or Infinity")
+  }
+  const level = parseLevel(name, "level", options.level, LogLevel.Info)
+  const levels = options.levels ?? {}
+  const redacted = new Set<string>(options.redactDefaultHeaders === false ? [] : defaultRedactedHeaders)
+  for (const header of options.redactHeaders ?? []) {
+    if (typeof header !== "string") throw optionError(name, "redactHeaders", "expected header names")
+    redacted.add(header.toLowerCase())
+  }
+  return {
+    name,
+    maxBodyLength: max,
+    levels: {
+      request: parseLevel(name, "levels.request", levels.request, level),
+      response: parseLevel(name, "levels.response", levels.response, level),
+      exception: parseLevel(name, "levels.exception", levels.exception, LogLevel.Error),
+      parseException: parseLevel(name, "levels.parseException", levels.parseException, LogLevel.Error)
+    },
+    redacted
+  }
+}
+
+/**
+ * Runs `build` and logs its record only when `level` passes the fiber's minimum log
+ * level: a switched-off record costs one FiberRef read and builds nothing.
+ *
+ * @internal
+ */
+export const emit = (
+  level: LogLevel.LogLevel,
+  build: () => { readonly message: string; readonly annotations: Record<string, unknown> }
+): Effect.Effect<void> =>
+  Effect.withFiberRuntime((fiber) => {
+    if (LogLevel.greaterThan(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), level)) return Effect.void
+    const record = build()
+    const annotations = HashMap.mutate(fiber.getFiberRef(FiberRef.currentLogAnnotations), (map) => {
+      for (const key in record.annotations) HashMap.set(map, key, record.annotations[key])
+    })
+    return Effect.locally(Effect.logWithLevel(level, record.message), FiberRef.currentLogAnnotations, annotations)
+  })
+
+const decoder = new TextDecoder()
+
+const cutString = (text: string, max: number, total: number, unit: string): string => {
+  let end = max
+  const code = text.charCodeAt(end - 1)
+  if (end > 0 && code >= 0xd800 && code <= 0xdbff) end--
+  return `${text.slice(0, end)}…<CUT ${total} ${unit}>`
+}
+
+/**
+ * Text for display, at most `max` characters plus the cut's mark.
+ *
+ * @internal
+ */
+export const text = (value: string | Uint8Array, max: number): string => {
+  if (typeof value === "string") return value.length > max ? cutString(value, max, value.length, "chars") : value
+  const bounded = max === Infinity || value.length <= max * 4 ? value : value.subarray(0, max * 4)
+  const decoded = decoder.decode(bounded)
+  return decoded.length > max ? cutString(decoded, max, value.length, "bytes") : decoded
+}
+
+const isStream = (u: unknown): boolean => Predicate.hasProperty(u, Stream.StreamTypeId)
+
+const toJson = (value: unknown): string => {
+  const seen = new WeakSet<object>()
+  try {
+    const json = JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === "bigint") return v.toString()
+      if (typeof v === "object" && v !== null) {
+        if (seen.has(v)) return "[Circular]"
+        seen.add(v)
+      }
+      return v
+    })
+    return json === undefined ? String(value) : json
+  } catch {
+    return String(value)
+  }
+}
+
+/**
+ * A value (payload or parsed data) for display.
+ *
+ * @internal
+ */
+export const valueText = (value: unknown, max: number): string => {
+  if (value === undefined) return NO_BODY
+  if (typeof value === "string" || value instanceof Uint8Array) return text(value, max)
+  if (isStream(value)) return STREAM
+  return text(toJson(value), max)
+}
+
+/**
+ * A body for display: `<HIDDEN>` first, then `<STREAM>`, `<NO BODY>`, the text.
+ *
+ * @internal
+ */
+export const bodyText = (
+  body: unknown,
+  options: { readonly hidden: boolean; readonly streamed: boolean },
+  max: number
+): string => {
+  if (options.hidden) return HIDDEN
+  if (options.streamed) return STREAM
+  if (body === undefined || ((typeof body === "string" || body instanceof Uint8Array) && body.length === 0)) {
+    return NO_BODY
+  }
+  return valueText(body, max)
+}
+
+/**
+ * The headers with every redacted name's value replaced by `<REDACTED>`.
+ *
+ * @internal
+ */
+export const redactHeaders = (
+  headers: Readonly<Record<string, string | null | undefined>>,
+  redacted: ReadonlySet<string>
+): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const name in headers) {
+    const value = headers[name]
+    if (value === null || value === undefined) continue
+    const lower = name.toLowerCase()
+    out[lower] = redacted.has(lower) ? REDACTED : String(value)
+  }
+  return out
+}
+
+const cleanQuery = (query: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const key in query) {
+    const value = query[key]
+    if (value !== null && value !== undefined) out[key] = value
+  }
+  return out
+}
+
+/** @internal */
+export const hiddenRequestBody = (session: Session.Session) => session.definition.logger?.hiddenRequestBody === true
+/** @internal */
+export const hiddenResponseBody = (session: Session.Session) => session.definition.logger?.hiddenResponseBody === true
+
+/**
+ * The annotations every record of a session starts with: the session's attributes
+ * (copied one level deep), then service, endpoint, method, URL and query.
+ *
+ * @internal
+ */
+export const base = (cfg: Config, kind: RecordKind, session: Session.Session): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  const attributes = session.attributes
+  for (const key in attributes) {
+    if (ownKeys.has(key)) continue
+    const value = attributes[key]
+    out[key] = typeof value === "object" && value !== null && !Array.isArray(value) ? { ...value } : value
+  }
+  out[keys.logger] = cfg.name
+  out[keys.record] = kind
+  out[keys.service] = session.service
+  out[keys.endpoint] = session.endpoint
+  out[keys.method] = session.method
+  out[keys.url] = session.url
+  out[keys.query] = cleanQuery(session.query)
+  return out
+}
+
+/**
+ * The short message line of a record.
+ *
+ * @internal
+ */
+export const message = (kind: RecordKind, session: Session.Session, detail?: string | number): string => {
+  const label = kind === "parseException" ? "parse exception" : kind
+  const extra = detail === undefined ? "" : ` ${detail}`
+  return `${session.service}.${session.endpoint} ${label}${extra} ${session.method} ${session.url}`
+}
+
+/**
+ * `Tag: description` of an error, without any body when the response body is hidden.
+ *
+ * @internal
+ */
+export const describeError = (error: unknown, hideResponseBody: boolean): string => {
+  if (Predicate.isTagged(error, "ParseError")) {
+    return `ParseError: ${hideResponseBody ? HIDDEN : (error as unknown as Errors.ParseError).reason}`
+  }
+  if (Predicate.isTagged(error, "ResponseError")) {
+    return `ResponseError: answered ${(error as unknown as Errors.ResponseError).status}`
+  }
+  if (Predicate.hasProperty(error, "_tag") && error instanceof Error) return `${String(error._tag)}: ${error.message}`
+  if (error instanceof Error) return `${error.name}: ${error.message}`
+  return String(error)
+}
+
+/**
+ * The exception record (the send failed).
+ *
+ * @internal
+ */
+export const exception = (cfg: Config, session: Session.Session, error: Errors.CallError): Effect.Effect<void> =>
+  emit(cfg.levels.exception!, () => {
+    const annotations = base(cfg, "exception", session)
+    const tag = Predicate.hasProperty(error, "_tag") ? String(error._tag) : "Error"
+    annotations[keys.error] = text(describeError(error, hiddenResponseBody(session)), cfg.maxBodyLength)
+    return { message: message("exception", session, tag), annotations }
+  })
+
+/**
+ * The parse exception record: the status, the error and the body excerpt the error keeps.
+ *
+ * @internal
+ */
+export const parseException = (cfg: Config, session: Session.Session, error: Errors.ParseError): Effect.Effect<void> =>
+  emit(cfg.levels.parseException!, () => {
+    const annotations = base(cfg, "parseException", session)
+    const hidden = hiddenResponseBody(session)
+    annotations[keys.status] = error.status
+    annotations[keys.error] = text(describeError(error, hidden), cfg.maxBodyLength)
+    annotations[keys.body] = bodyText(error.excerpt, { hidden, streamed: false }, cfg.maxBodyLength)
+    return { message: message("parseException", session, error.status), annotations }
+  })

@@ -1,0 +1,103 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Endpoint, ServiceClient, Spec } from "@service-client/core"
+import * as Timeout from "@service-client/plugins/Timeout"
+import { Duration, Effect, Fiber, Ref, TestClock } from "effect"
+import * as Support from "./support.js"
+
+const Api = Spec.make({
+  plain: Endpoint.get("/a"),
+  slowEndpoint: Endpoint.get("/b", { timeout: "3 seconds" }),
+  unlimited: Endpoint.get("/c", { timeout: null })
+})
+
+const make = (timeout: Timeout.Options["timeout"]) =>
+  ServiceClient.make(Api, { name: "svc", baseUrl: "http://127.0.0.1:1", plugins: [Timeout.make({ timeout })] })
+
+const slow = Support.layer(() => Effect.as(Effect.sleep("10 seconds"), {}))
+
+describe("Timeout", () => {
+  it.scoped("records the timeout in use: input < endpoint < default", () =>
+    Effect.gen(function*() {
+      const c = yield* make("1 second")
+      assert.strictEqual((yield* c.call("plain")).attributes.timeout, 1000)
+      assert.strictEqual((yield* c.call("slowEndpoint")).attributes.timeout, 3000)
+      assert.strictEqual((yield* c.call("unlimited")).attributes.timeout, null)
+      assert.strictEqual((yield* c.call("plain", { timeout: 250 })).attributes.timeout, 250)
+      assert.strictEqual((yield* c.call("slowEndpoint", { timeout: "2 seconds" })).attributes.timeout, 2000)
+      assert.strictEqual((yield* c.call("plain", { timeout: null })).attributes.timeout, null)
+      assert.strictEqual((yield* c.call("unlimited", { timeout: Duration.millis(5) })).attributes.timeout, 5)
+      const none = yield* make(null)
+      assert.strictEqual((yield* none.call("plain")).attributes.timeout, null)
+    }).pipe(Effect.provide(Support.layer())))
+
+  it.scoped("fails with TimeoutError after the default and interrupts the send", () =>
+    Effect.gen(function*() {
+      const interrupted = yield* Ref.make(false)
+      const c = yield* make("1 second").pipe(
+        Effect.provide(
+          Support.layer(() =>
+            Effect.as(Effect.sleep("10 seconds"), {}).pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))
+          )
+        )
+      )
+      const fiber = yield* Effect.fork(Effect.flip(c.plain()))
+      yield* TestClock.adjust("999 millis")
+      assert.isNull(fiber.unsafePoll())
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "TimeoutError")
+      if (error._tag !== "TimeoutError") return
+      assert.strictEqual(error.service, "svc")
+      assert.strictEqual(error.endpoint, "plain")
+      assert.strictEqual(error.method, "GET")
+      assert.strictEqual(error.url, "http://127.0.0.1:1/a")
+      assert.isTrue(Duration.equals(error.timeout, Duration.seconds(1)))
+      assert.isTrue(yield* Ref.get(interrupted))
+    }))
+
+  it.scoped("the input timeout wins over the endpoint and the default", () =>
+    Effect.gen(function*() {
+      const c = yield* make("1 second")
+      const fiber = yield* Effect.fork(Effect.flip(c.slowEndpoint({ timeout: "5 seconds" })))
+      yield* TestClock.adjust("4 seconds")
+      assert.isNull(fiber.unsafePoll())
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Fiber.join(fiber))._tag, "TimeoutError")
+    }).pipe(Effect.provide(slow)))
+
+  it.scoped("null means no timeout at each level", () =>
+    Effect.gen(function*() {
+      const c = yield* make("1 second")
+      const a = yield* Effect.fork(c.call("unlimited"))
+      const b = yield* Effect.fork(c.call("plain", { timeout: null }))
+      yield* TestClock.adjust("10 seconds")
+      assert.strictEqual((yield* Fiber.join(a)).status, 200)
+      assert.strictEqual((yield* Fiber.join(b)).status, 200)
+    }).pipe(Effect.provide(slow)))
+
+  it.scoped("the timeout covers the body read", () =>
+    Effect.gen(function*() {
+      const c = yield* make("1 second").pipe(
+        Effect.provide(Support.layer(() => Effect.succeed({ read: Effect.sleep("2 seconds") })))
+      )
+      const fiber = yield* Effect.fork(Effect.flip(c.plain()))
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Fiber.join(fiber))._tag, "TimeoutError")
+    }))
+
+  it.scoped("an invalid input timeout is an InputError before any I/O", () =>
+    Effect.gen(function*() {
+      const c = yield* make("1 second")
+      for (const timeout of ["soon", -1, Number.NaN, { a: 1 }]) {
+        const error = yield* Effect.flip(c.plain({ timeout: timeout as never }))
+        assert.strictEqual(error._tag, "InputError")
+        assert.strictEqual((error as { key?: string }).key, "timeout")
+      }
+      assert.strictEqual((yield* Support.sessions).length, 0)
+    }).pipe(Effect.provide(Support.layer())))
+
+  it("rejects a bad default when made", () => {
+    assert.throws(() => Timeout.make({ timeout: -5 }), /Timeout.timeout/)
+    assert.throws(() => Timeout.make({ timeout: "later" as never }), /Timeout.timeout/)
+  })
+})

@@ -1,0 +1,80 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Endpoint, ServiceClient, Spec } from "@service-client/core"
+import * as TrackingToken from "@service-client/plugins/TrackingToken"
+import { Effect, Random } from "effect"
+import * as Support from "./support.js"
+
+const Api = Spec.make({ plain: Endpoint.get("/a") })
+
+const make = (options?: TrackingToken.Options) =>
+  ServiceClient.make(Api, { name: "svc", baseUrl: "http://127.0.0.1:1", plugins: [TrackingToken.make(options)] })
+
+describe("TrackingToken", () => {
+  it.scoped("a random A-Z0-9 token of 10 characters per call", () =>
+    Effect.gen(function*() {
+      const c = yield* make()
+      const a = (yield* c.call("plain")).attributes.trackingToken
+      const b = (yield* c.call("plain")).attributes.trackingToken
+      assert.match(a as string, /^[A-Z0-9]{10}$/)
+      assert.match(b as string, /^[A-Z0-9]{10}$/)
+      assert.notStrictEqual(a, b)
+    }).pipe(Effect.provide(Support.layer())))
+
+  it.scoped("prefix and length", () =>
+    Effect.gen(function*() {
+      const c = yield* make({ prefix: "web-", length: 4 })
+      assert.match((yield* c.call("plain")).attributes.trackingToken as string, /^web-[A-Z0-9]{4}$/)
+    }).pipe(Effect.provide(Support.layer())))
+
+  it.scoped("the input's trackingToken and trackingTokenPrefix override", () =>
+    Effect.gen(function*() {
+      const c = yield* make({ prefix: "web-" })
+      assert.strictEqual((yield* c.call("plain", { trackingToken: "ABC" })).attributes.trackingToken, "web-ABC")
+      assert.match(
+        (yield* c.call("plain", { trackingTokenPrefix: "job-" })).attributes.trackingToken as string,
+        /^job-[A-Z0-9]{10}$/
+      )
+      assert.strictEqual(
+        (yield* c.call("plain", { trackingToken: "ABC", trackingTokenPrefix: "" })).attributes.trackingToken,
+        "ABC"
+      )
+    }).pipe(Effect.provide(Support.layer())))
+
+  it.scoped("uses Effect's Random, so a seeded Random gives the same token", () =>
+    Effect.gen(function*() {
+      const c = yield* make()
+      const token = (seed: number) =>
+        c.call("plain").pipe(Effect.map((r) => r.attributes.trackingToken), Effect.withRandom(Random.make(seed)))
+      assert.strictEqual(yield* token(42), yield* token(42))
+      assert.notStrictEqual(yield* token(42), yield* token(43))
+    }).pipe(Effect.provide(Support.layer())))
+
+  it.scoped("sends the token in the header option, unless the input sets that header", () =>
+    Effect.gen(function*() {
+      const c = yield* make({ prefix: "t-", header: "X-Tracking-Token" })
+      const res = yield* c.call("plain")
+      const sessions = yield* Support.sessions
+      assert.strictEqual(sessions[0]!.headers["x-tracking-token"], res.attributes.trackingToken)
+      yield* c.call("plain", { headers: { "X-Tracking-Token": "mine" } })
+      assert.strictEqual(sessions[1]!.headers["x-tracking-token"], "mine")
+      const plain = yield* make()
+      yield* plain.call("plain")
+      assert.isFalse("x-tracking-token" in sessions[2]!.headers)
+    }).pipe(Effect.provide(Support.layer())))
+
+  it.scoped("a token that is not a string, or has CR/LF when sent as a header, is an InputError", () =>
+    Effect.gen(function*() {
+      const c = yield* make({ header: "X-Tracking-Token" })
+      const a = yield* Effect.flip(c.call("plain", { trackingToken: 12 as never }))
+      assert.strictEqual(a._tag, "InputError")
+      assert.strictEqual((a as { key?: string }).key, "trackingToken")
+      const b = yield* Effect.flip(c.call("plain", { trackingToken: "a\r\nb" }))
+      assert.strictEqual(b._tag, "InputError")
+      assert.strictEqual((yield* Support.sessions).length, 0)
+    }).pipe(Effect.provide(Support.layer())))
+
+  it("rejects bad options when made", () => {
+    assert.throws(() => TrackingToken.make({ length: 0 }), /TrackingToken.length/)
+    assert.throws(() => TrackingToken.make({ header: "bad header" }), /TrackingToken.header/)
+  })
+})
