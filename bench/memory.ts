@@ -9,7 +9,7 @@ import { Api } from "./api.js"
 import * as Full from "./full.js"
 
 const { quick, partial, url } = JSON.parse(process.argv[2] ?? "{}") as { quick?: boolean; partial?: boolean; url: string }
-const checkpoints = quick ? [1_000, 5_000] : [10_000, 100_000]
+const checkpoints = quick ? [500, 2_000] : [10_000, 100_000]
 const gc = (globalThis as { gc?: () => void }).gc
 if (gc === undefined) throw new Error("run with node --expose-gc")
 

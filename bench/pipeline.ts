@@ -15,7 +15,7 @@ const options = JSON.parse(process.argv[2] ?? "{}") as {
   stacks?: ReadonlyArray<"bare" | "full">
 }
 const { partial, quick } = options
-const calls = options.calls ?? (quick ? 2_000 : 50_000)
+const calls = options.calls ?? (quick ? 1_000 : 50_000)
 const warmup = quick ? 200 : 5_000
 
 const body = new TextEncoder().encode(JSON.stringify({ id: 12345, username: "benchmark-user", active: true }))

@@ -28,7 +28,7 @@ const option = (name: string, fallback: number) => {
 const quick = flag("quick")
 const partial = flag("partial")
 const rounds = option("rounds", quick ? 1 : 3)
-const requests = option("requests", quick ? 300 : 20_000)
+const requests = option("requests", quick ? 200 : 20_000)
 const warmup = option("warmup", quick ? 50 : 2_000)
 const onlyIndex = args.indexOf("--only")
 const clients = onlyIndex >= 0 ? args[onlyIndex + 1]!.split(",") as Array<Clients.Name> : [...Clients.names]
