@@ -382,23 +382,36 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     return Effect.as(runResponseHooks(hooks.onParsedResponse, session, response), response)
   }
 
+  // The stages before the send, resolved once: a stage with no hooks is left out, and a
+  // stage that answers `Effect.void` (nothing to wait for) is passed over without a trip
+  // through the runtime.
+  type Stage = (session: Session) => Effect.Effect<void, CallError>
+  const hookStage = (list: ReadonlyArray<Plugin.SessionHook>): Array<Stage> =>
+    list.length === 0 ? [] : [(session) => runHooks(list, session)]
+  const stages: ReadonlyArray<Stage> = [
+    ...hookStage(hooks.prepareSession),
+    ...hookStage(hooks.preparePath),
+    buildPath,
+    ...hookStage(hooks.prepareRequest),
+    buildRequest,
+    ...hookStage(hooks.preparePayload),
+    serialize,
+    ...hookStage(hooks.beforeRequest)
+  ]
+  const runFrom = (session: Session, from: number): Effect.Effect<ServiceResponse, CallError> => {
+    for (let i = from; i < stages.length; i++) {
+      const effect = stages[i]!(session)
+      if (effect !== Effect.void) return Effect.flatMap(effect, () => runFrom(session, i + 1))
+    }
+    return Effect.flatMap(send(session), (response) => parse(session, response as ResponseImpl))
+  }
+
   return (input: unknown): Effect.Effect<ServiceResponse, CallError> =>
     Effect.suspend(() => {
       if (ctx.state.closed) return Effect.fail(new ClientClosed({ service, endpoint: name }))
       const prepared = prepare(input)
       if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
-      const session = prepared.right
-      return runHooks(hooks.prepareSession, session).pipe(
-        Effect.zipRight(Effect.suspend(() => runHooks(hooks.preparePath, session))),
-        Effect.zipRight(Effect.suspend(() => buildPath(session))),
-        Effect.zipRight(Effect.suspend(() => runHooks(hooks.prepareRequest, session))),
-        Effect.zipRight(Effect.suspend(() => buildRequest(session))),
-        Effect.zipRight(Effect.suspend(() => runHooks(hooks.preparePayload, session))),
-        Effect.zipRight(Effect.suspend(() => serialize(session))),
-        Effect.zipRight(Effect.suspend(() => runHooks(hooks.beforeRequest, session))),
-        Effect.zipRight(Effect.suspend(() => send(session))),
-        Effect.flatMap((response) => parse(session, response as ResponseImpl))
-      )
+      return runFrom(prepared.right, 0)
     })
 }
 

@@ -1,0 +1,90 @@
+/**
+ * The pipeline's own cost per call, no network: a transport that answers at once from
+ * memory (MockTransport once @service-client/mock exports it, else a tiny in-bench one),
+ * the bare client against the full plugin stack, calls one after another.
+ */
+import { ServiceClient, Transport } from "@service-client/core"
+import { Effect, Exit, Layer, ManagedRuntime, Scope, Stream } from "effect"
+import { Api } from "./api.js"
+import * as Full from "./full.js"
+
+const options = JSON.parse(process.argv[2] ?? "{}") as {
+  quick?: boolean
+  partial?: boolean
+  calls?: number
+  stacks?: ReadonlyArray<"bare" | "full">
+}
+const { partial, quick } = options
+const calls = options.calls ?? (quick ? 1_000 : 50_000)
+const warmup = quick ? 200 : 5_000
+
+const body = new TextEncoder().encode(JSON.stringify({ id: 12345, username: "benchmark-user", active: true }))
+const headers = { "content-type": "application/json", "content-length": String(body.length) }
+const response: Transport.Response = {
+  status: 200,
+  headers,
+  read: () => Effect.succeed(body),
+  stream: Stream.make(body)
+}
+
+const transportLayer = async (): Promise<{ layer: Layer.Layer<Transport.Transport>; name: string }> => {
+  try {
+    const mock = await import("@service-client/mock") as Record<string, any>
+    if (mock.MockTransport?.layer !== undefined && Layer.isLayer(mock.MockTransport.layer)) {
+      const { FileSystem } = await import("@effect/platform")
+      return {
+        layer: (mock.MockTransport.layer as Layer.Layer<Transport.Transport, never, any>).pipe(
+          Layer.provide(FileSystem.layerNoop({}))
+        ) as Layer.Layer<Transport.Transport>,
+        name: "MockTransport"
+      }
+    }
+  } catch {
+    // not there yet
+  }
+  return { layer: Layer.succeed(Transport.Transport, { send: () => Effect.succeed(response) }), name: "in-bench transport" }
+}
+
+const run = async (stack: "bare" | "full") => {
+  const transport = await transportLayer()
+  let plugins: ReadonlyArray<any> = []
+  let extra: Layer.Layer<never> = Layer.empty
+  let label = `${stack} (${transport.name})`
+  if (stack === "full") {
+    const loaded = await Full.load()
+    if (loaded.missing.length > 0 && !partial) {
+      return { stack: label, skipped: `disabled: @service-client/plugins lacks ${loaded.missing.join(", ")}` }
+    }
+    if (loaded.missing.length > 0) label += ` partial, without ${loaded.missing.join(", ")}`
+    plugins = loaded.plugins
+    extra = loaded.layer
+  }
+  const runtime = ManagedRuntime.make(Layer.mergeAll(transport.layer, extra))
+  const scope = await runtime.runPromise(Scope.make())
+  const client = await runtime.runPromise(
+    Scope.extend(ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins }), scope) as Effect.Effect<
+      ServiceClient.Client<typeof Api>,
+      unknown,
+      Transport.Transport
+    >
+  )
+  const call = client.getItem({ version: "v1", id: 1 })
+  const loop = (n: number) => Effect.repeatN(call, n - 1)
+  await runtime.runPromise(loop(warmup))
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  await runtime.runPromise(loop(calls))
+  const ms = performance.now() - t0
+  const cpu = process.cpuUsage(cpu0)
+  await runtime.runPromise(Scope.close(scope, Exit.void))
+  await runtime.dispose()
+  return {
+    stack: label,
+    rps: Math.round(calls / (ms / 1000)),
+    us_per_call: (ms * 1000) / calls,
+    cpu_us_per_call: (cpu.user + cpu.system) / calls
+  }
+}
+
+for (const stack of options.stacks ?? ["bare", "full"] as const) process.stdout.write(JSON.stringify(await run(stack)) + "\n")
+process.exit(0)
