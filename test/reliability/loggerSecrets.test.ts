@@ -10,7 +10,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec } from "@service-client/core"
-import { Headers, InnerLogger, LogFormat, OuterLogger } from "@service-client/plugins"
+import { Auth, Headers, InnerLogger, LogFormat, OuterLogger } from "@service-client/plugins"
 import { Effect, HashMap, Logger, LogLevel, Schema } from "effect"
 import * as fc from "fast-check"
 import * as Fault from "./faultServer.js"
@@ -43,6 +43,9 @@ const sample = fc.record({
   extraSecrets: fc.array(secret, { minLength: 3, maxLength: 3 }),
   hiddenRequestBody: fc.boolean(),
   hiddenResponseBody: fc.boolean(),
+  /** The Auth plugin's token, on its default header or on another name (never in `redactHeaders`). */
+  authToken: secret,
+  authHeader: fc.option(extraName, { nil: undefined }),
   payloadSecret: secret,
   responseSecret: secret,
   cookieSecret: secret,
@@ -102,6 +105,8 @@ const run = (s: Sample, records: ReadonlyArray<string>) =>
     const bodyValue = s.hiddenResponseBody ? s.responseSecret : "plain response"
     if (s.hiddenResponseBody) secrets.push(s.responseSecret)
     if (s.redactDefaults) secrets.push(s.cookieSecret)
+    // Auth's token stays Redacted everywhere but on the wire, whatever its header's name
+    secrets.push(s.authToken)
 
     const server = yield* Fault.start((request, c) => {
       wire.push(request.rawHeaders.join("\n"), request.body.toString())
@@ -141,7 +146,12 @@ const run = (s: Sample, records: ReadonlyArray<string>) =>
     const client = yield* ServiceClient.make(Api, {
       name: "secrets",
       baseUrl: server.url,
-      plugins: [Headers.make({ headers: pluginHeaders }), OuterLogger.make(logger), InnerLogger.make(logger)]
+      plugins: [
+        Headers.make({ headers: pluginHeaders }),
+        OuterLogger.make(logger),
+        InnerLogger.make(logger),
+        Auth.make({ token: Effect.succeed(s.authToken), header: s.authHeader })
+      ]
     })
     const exit = yield* Effect.exit(client.send({ headers, payload }))
     assert.strictEqual(exit._tag, s.response === "json" ? "Success" : "Failure")
@@ -153,6 +163,9 @@ const run = (s: Sample, records: ReadonlyArray<string>) =>
     for (const source of [pluginHeaders, endpointHeaders, headers]) {
       for (const [name, value] of Object.entries(source)) effective[name.toLowerCase()] = value
     }
+    // Auth sets its header over the defaults, and leaves a header set by the call alone
+    const authName = (s.authHeader ?? "authorization").toLowerCase()
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === authName)) effective[authName] = `Bearer ${s.authToken}`
     for (const value of Object.values(effective)) assert.include(sentText, value)
     assert.include(sentText, payload.note)
     // request and response (or exception) from both loggers
