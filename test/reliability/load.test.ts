@@ -201,7 +201,8 @@ const round = (client: Client, first: number, count: number) =>
           }
           counts[got] = (counts[got] ?? 0) + 1
           if (got !== expected.outcome && mismatches.length < 10) {
-            mismatches.push(`#${id} (${expected.kind}): ${got}${Exit.isFailure(exit) ? ` ${Cause.pretty(exit.cause)}` : ""}`)
+            const detail = Exit.isFailure(exit) ? ` ${Cause.pretty(exit.cause)}` : ""
+            mismatches.push(`#${id} (${expected.kind}): ${got}${detail}`)
           }
         })
       },
@@ -223,7 +224,8 @@ const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a,
 
 describe("load", () => {
   it.live(
-    `${rounds.join(" + ")} calls at concurrency ${concurrency} through the full plugin stack: all accounted for, permits back, no leak`,
+    `${warmUp} + ${rounds.join(" + ")} calls at concurrency ${concurrency} through the full plugin stack: ` +
+      "all accounted for, permits back, no leak",
     () =>
       Effect.gen(function*() {
         const wall = performance.now()
@@ -276,7 +278,8 @@ describe("load", () => {
           const batch = yield* Effect.fork(
             Effect.forEach(
               Array.from({ length: rateLimit }, (_, i) => heldFrom + i),
-              (id) => Effect.map(client.call("item", { id } as never), (r) => r.attributes.blockedByRateLimit as number),
+              (id) =>
+                Effect.map(client.call("item", { id } as never), (r) => r.attributes.blockedByRateLimit as number),
               { concurrency: "unbounded" }
             )
           )
@@ -303,7 +306,8 @@ describe("load", () => {
         if (gc !== undefined) {
           const [baseline, ...after] = heap as [number, ...Array<number>]
           console.log(
-            `load: heap baseline ${baseline.toFixed(1)} MB, after each round ${after.map((m) => m.toFixed(1)).join(", ")} MB`
+            `load: heap baseline ${baseline.toFixed(1)} MB, ` +
+              `after each round ${after.map((m) => m.toFixed(1)).join(", ")} MB`
           )
           for (const mb of after) assert.isBelow(mb - baseline, 5, "the heap grew by 5 MB or more over a round")
           assert.isBelow(after[after.length - 1]! - after[0]!, 2, "the heap grows from round to round")
