@@ -1,8 +1,8 @@
 /**
  * Load through the full plugin stack over the live transport: rounds of calls at
  * concurrency 200 against the fault server (mostly healthy answers, plus resets, FIN
- * without a response, resets mid-body, 503s, invalid JSON and stalls ended by Timeout).
- * Every call is accounted for (its own expected outcome, counts adding up, no defect),
+ * without a response, resets mid-body, 503s, invalid JSON and stalls ended by Timeout;
+ * some calls cut by the caller wherever they are). Every call is accounted for (its own expected outcome, counts adding up, no defect),
  * the Pool never lets more than its limit reach the server, its permits and the
  * RateLimit's are all back at the end, the heap does not grow from round to round, and
  * no socket stays open once the client and its transport are closed.
@@ -44,6 +44,14 @@ const ratePeriod = 50
 const heldFrom = 10_000_000
 
 type Outcome = "success" | "RequestError" | "ResponseError" | "ParseError" | "TimeoutError"
+
+/**
+ * Healthy calls that the caller cuts after 0-500 ms (`Effect.timeoutOption`, an
+ * interruption), wherever they are: in the RateLimit's or the Pool's queue, in flight,
+ * reading the body. They end as a success or as "cut".
+ */
+const isCut = (n: number) => n % 50 === 7
+const cutAfter = (n: number) => (Math.floor(n / 50) * 37) % 500
 
 /** The fault of id `n` (by `n % 100`), and the outcome the call must end with. */
 const fault = (n: number): { readonly kind: string; readonly outcome: Outcome } => {
@@ -99,6 +107,8 @@ const startServer = Effect.gen(function*() {
     /** Requests carrying every plugin's mark. */
     marked: 0,
     stalled: 0,
+    /** Healthy requests whose socket the client closed before the answer (cut in flight). */
+    aborted: 0,
     held: [] as Array<{ readonly c: Fault.Connection; readonly id: number }>,
     hold: true
   }
@@ -113,7 +123,7 @@ const startServer = Effect.gen(function*() {
       else Fault.json(c, 200, { id })
       return
     }
-    const { kind } = fault(id)
+    const kind = isCut(id) ? "cut" : fault(id).kind
     if (kind === "stall") return void stats.stalled++ // ended by the client's Timeout
     stats.inFlight++
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight)
@@ -124,6 +134,12 @@ const startServer = Effect.gen(function*() {
           done()
           if (!c.closed) Fault.json(c, 200, { id })
         }, 1)
+      case "cut": // answered late, so that some are cut in flight
+        return void setTimeout(() => {
+          done()
+          if (c.closed) stats.aborted++
+          else Fault.json(c, 200, { id })
+        }, 50)
       case "slow":
         return void setTimeout(() => {
           done()
@@ -186,10 +202,14 @@ const round = (client: Client, first: number, count: number) =>
         const expected = fault(id)
         const timeout = expected.kind === "stall" ? "150 millis" : undefined
         // `version` comes from the PathTokens plugin, which the input's type does not know
-        return Effect.map(Effect.exit(client.item({ id, timeout } as never)), (exit) => {
+        const call = client.item({ id, timeout } as never)
+        const cut = isCut(id)
+          ? Effect.map(Effect.timeoutOption(call, cutAfter(id)), Option.getOrElse(() => "cut" as const))
+          : call
+        return Effect.map(Effect.exit(cut), (exit) => {
           let got: string
           if (Exit.isSuccess(exit)) {
-            got = exit.value.id === id ? "success" : "wrong data"
+            got = exit.value === "cut" ? "cut" : exit.value.id === id ? "success" : "wrong data"
           } else {
             if ([...Cause.defects(exit.cause)].length > 0) defects++
             const error = Cause.failureOption(exit.cause)
@@ -200,7 +220,7 @@ const round = (client: Client, first: number, count: number) =>
             }
           }
           counts[got] = (counts[got] ?? 0) + 1
-          if (got !== expected.outcome && mismatches.length < 10) {
+          if (got !== expected.outcome && !(got === "cut" && isCut(id)) && mismatches.length < 10) {
             const detail = Exit.isFailure(exit) ? ` ${Cause.pretty(exit.cause)}` : ""
             mismatches.push(`#${id} (${expected.kind}): ${got}${detail}`)
           }
@@ -244,7 +264,8 @@ describe("load", () => {
               next += count
               assert.deepStrictEqual(result.mismatches, [], "calls ended otherwise than expected")
               assert.strictEqual(result.defects, 0)
-              assert.deepStrictEqual(result.counts, expected)
+              const { cut = 0, ...counts } = result.counts
+              assert.deepStrictEqual({ ...counts, success: (counts.success ?? 0) + cut }, expected)
               assert.strictEqual(sum(result.counts), count)
               // the RateLimit's releases are due `period` after the last send
               yield* Effect.sleep(ratePeriod * 2)
@@ -261,10 +282,13 @@ describe("load", () => {
           for (const count of rounds) heap.push(yield* run(count))
 
           // what the server got: one request per call (no retry), every plugin's mark on it; a stalled
-          // call may time out before its request is even written
+          // call may time out, and a cut one be cut, before its request is written
           const total = warmUp + rounds.reduce((a, b) => a + b, 0)
           const stalls = expectedCounts(0, total).TimeoutError ?? 0
-          assert.strictEqual(server.requestCount() - stats.stalled, total - stalls)
+          let cuts = 0
+          for (let id = 0; id < total; id++) if (isCut(id)) cuts++
+          assert.isAtMost(server.requestCount() - stats.stalled, total - stalls)
+          assert.isAtLeast(server.requestCount() - stats.stalled, total - stalls - cuts)
           assert.isAtMost(stats.stalled, stalls)
           assert.strictEqual(stats.marked, server.requestCount())
           assert.isAtMost(stats.maxInFlight, poolLimit, "the Pool let more than its limit reach the server")
@@ -314,7 +338,7 @@ describe("load", () => {
         } else {
           console.log("load: no gc available, heap figures skipped")
         }
-        console.log(`load: wall time ${Math.round(performance.now() - wall)} ms`)
+        console.log(`load: wall time ${Math.round(performance.now() - wall)} ms, ${stats.aborted} calls cut in flight`)
       }).pipe(Effect.scoped),
     // generous: a loaded 2-core machine ran about 150 calls/s
     60_000 + 20 * (warmUp + rounds.reduce((a, b) => a + b, 0))
