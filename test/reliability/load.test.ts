@@ -4,8 +4,9 @@
  * without a response, resets mid-body, 503s, invalid JSON and stalls ended by Timeout;
  * some calls cut by the caller wherever they are). Every call is accounted for (its own
  * expected outcome, counts adding up, no defect), the Pool never lets more than its
- * limit reach the server, its permits and the RateLimit's are all back at the end, the heap does not grow from round to round, and
- * no socket stays open once the client and its transport are closed.
+ * limit reach the server, its permits and the RateLimit's are all back at the end, the
+ * heap does not grow from round to round, and no socket stays open once the client and
+ * its transport are closed.
  */
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec } from "@service-client/core"
