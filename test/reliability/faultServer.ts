@@ -41,8 +41,14 @@ export interface FaultServer {
   readonly url: string
   readonly port: number
   readonly host: string
+  /** Every request, in order (empty with `record: false`). */
   readonly requests: ReadonlyArray<Request>
+  /** Every connection, in order (only the open ones with `record: false`). */
   readonly connections: ReadonlyArray<Connection>
+  /** How many requests arrived (also with `record: false`). */
+  readonly requestCount: () => number
+  /** How many connections are open now. */
+  readonly openConnections: () => number
   /** Waits (wall clock, whatever the test's Clock) until `check` holds; dies after `ms`. */
   readonly waitUntil: (label: string, check: () => boolean, ms?: number) => Effect.Effect<void>
   /** Waits for the `n`-th request (1-based). */
@@ -195,22 +201,36 @@ const decodeChunked = (data: Buffer): Buffer => {
   }
 }
 
+/** @see start */
+export interface Options {
+  /**
+   * `false`: keep no history (no `requests`, only the open `connections`), so that a load
+   * test measures the client's memory, not the server's records. Default `true`.
+   */
+  readonly record?: boolean | undefined
+}
+
 /**
  * Starts a server whose every request goes to `handler` (which may answer, fail or do
  * nothing). Closing the scope destroys every socket and closes the server.
  */
-export const start = (handler: Handler): Effect.Effect<FaultServer, never, Scope.Scope> =>
+export const start = (handler: Handler, options: Options = {}): Effect.Effect<FaultServer, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.async<{ server: Net.Server; state: FaultServer }>((resume) => {
+      const record = options.record !== false
       const requests: Array<Request> = []
       const connections: Array<Connection> = []
+      let requestCount = 0
+      let connectionCount = 0
+      let open = 0
       const listeners = new Set<() => void>()
       const notify = () => {
         for (const listener of [...listeners]) listener()
       }
       const server = Net.createServer((socket) => {
+        open++
         const connection: Connection = {
-          id: connections.length + 1,
+          id: ++connectionCount,
           socket,
           bytesSent: 0,
           closed: false,
@@ -223,12 +243,15 @@ export const start = (handler: Handler): Effect.Effect<FaultServer, never, Scope
           if (!connection.closedByServer) connection.closedByClient = true
         })
         socket.on("close", () => {
+          open--
+          if (!record) connections.splice(connections.indexOf(connection), 1)
           connection.closed = true
           if (!connection.closedByServer) connection.closedByClient = true
           notify()
         })
         serve(connection, (request) => {
-          requests.push(request)
+          requestCount++
+          if (record) requests.push(request)
           notify()
           try {
             handler(request, connection)
@@ -271,6 +294,8 @@ export const start = (handler: Handler): Effect.Effect<FaultServer, never, Scope
             host: `127.0.0.1:${port}`,
             requests,
             connections,
+            requestCount: () => requestCount,
+            openConnections: () => open,
             waitUntil,
             request: (n) => Effect.map(waitUntil(`request #${n}`, () => requests.length >= n), () => requests[n - 1]!),
             closed: (n) =>
