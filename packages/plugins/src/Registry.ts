@@ -95,7 +95,11 @@ export const entries: Readonly<Record<string, PluginRegistry.Factory>> = {
       limit: Schema.optional(Count),
       period: Schema.optional(DurationOption),
       hardLimit: Schema.optional(NonNegative),
-      timeout: Schema.optional(DurationOption)
+      timeout: Schema.optional(DurationOption),
+      adaptive: Schema.optional(Schema.Union(
+        Schema.Boolean,
+        Schema.Struct({ maxPause: Schema.optional(DurationOption), defaultPause: Schema.optional(DurationOption) })
+      ))
     }),
     RateLimit.make
   )
