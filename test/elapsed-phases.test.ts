@@ -67,7 +67,11 @@ describe("Elapsed phase timing", () => {
       const client = yield* ServiceClient.make(Api, {
         name: "users",
         baseUrl: "http://users.test",
-        plugins: [Elapsed.make(), OuterLogger.make({ levels: { request: "None" } }), Pool.make({ limit: 1, timeout: "50 millis" })]
+        plugins: [
+          Elapsed.make(),
+          OuterLogger.make({ levels: { request: "None" } }),
+          Pool.make({ limit: 1, timeout: "50 millis" })
+        ]
       })
       const fiber = yield* Effect.fork(
         Effect.all([client.call("getUser", { user_id: 1 }), Effect.flip(client.call("getUser", { user_id: 2 }))], {

@@ -15,7 +15,7 @@ const Api = Spec.make({
 })
 
 describe("Tracing with @effect/opentelemetry", () => {
-  it.scoped("spans reach an OpenTelemetry exporter: caller > call > attempts, traceparent from the attempt span", () => {
+  it.scoped("spans reach an OTel exporter: caller > call > attempts, traceparent of the attempt span", () => {
     const exporter = new InMemorySpanExporter()
     const Otel = NodeSdk.layer(() => ({
       resource: { serviceName: "test" },

@@ -149,7 +149,10 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
         return Effect.flatMap(limiter.pause(now + pause, now), (extended) =>
           extended
             ? Effect.asVoid(
-              Effect.forkIn(Effect.interruptible(Effect.zipRight(Effect.sleep(Duration.millis(pause)), limiter.resume)), scope)
+              Effect.forkIn(
+                Effect.interruptible(Effect.zipRight(Effect.sleep(Duration.millis(pause)), limiter.resume)),
+                scope
+              )
             )
             : Effect.void)
       })

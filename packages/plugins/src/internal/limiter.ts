@@ -92,8 +92,6 @@ export interface Limiter {
   readonly pause: (until: number, now: number) => Effect.Effect<boolean>
   /** Hands free permits to the waiters once a pause is over. */
   readonly resume: Effect.Effect<void>
-  /** The end of the current pause (Clock ms), 0 when none was ever set. */
-  readonly pausedUntil: () => number
 }
 
 /** @internal */
@@ -135,11 +133,15 @@ export const make = (options: Options): Limiter => {
     })
   })
 
-  // no clock read unless a pause was ever set (adaptive RateLimit only)
+  // no clock read unless a pause is set (adaptive RateLimit only); 0 again once it is over
   const pump: Effect.Effect<void> = Effect.suspend(() =>
     pausedUntil === 0 || pending === 0
       ? pumpNow
-      : Effect.flatMap(Clock.currentTimeMillis, (now) => (now < pausedUntil ? Effect.void : pumpNow))
+      : Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        if (now < pausedUntil) return Effect.void
+        pausedUntil = 0
+        return pumpNow
+      })
   )
 
   const give = Effect.zipRight(store.give, pump)
@@ -225,7 +227,10 @@ export const make = (options: Options): Limiter => {
         return wait(session, start, deadline)
       }
       if (pending > 0) return wait(session, start, deadlineOf(session, start))
-      return Effect.flatMap(store.take, (taken) => (taken ? Effect.void : wait(session, start, deadlineOf(session, start))))
+      return Effect.flatMap(
+        store.take,
+        (taken) => (taken ? Effect.void : wait(session, start, deadlineOf(session, start)))
+      )
     })
 
   return {
@@ -272,7 +277,6 @@ export const make = (options: Options): Limiter => {
         }
         return true
       }),
-    resume: pump,
-    pausedUntil: () => pausedUntil
+    resume: pump
   }
 }
