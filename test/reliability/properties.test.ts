@@ -76,6 +76,17 @@ const multimap = (pairs: Iterable<readonly [string, string]>) => {
 const fastCheck = { fastCheck: { numRuns: 80 } }
 
 layer(FixtureLive)("property: round trips over the wire", (it) => {
+  // found by the header property below (seed 2035240052): a value of obs-text 0xA0 (NBSP) at its edges
+  it.effect("a header value with 0xA0 at its edges reaches the server as given", () =>
+    Effect.gen(function*() {
+      const { client } = yield* Fixture
+      for (const value of ["\u00a0", "a\u00a0", "\u00a0b"]) {
+        const result = yield* sent(client.call("defaults", { headers: { "x-three": value } }))
+        if (Either.isLeft(result)) return assert.fail(`refused: ${JSON.stringify(result.left)}`)
+        assert.strictEqual(result.right.headers["x-three"], value)
+      }
+    }))
+
   it.effect.prop("a path token reaches the server as given, or is refused before any I/O", [anyText], ([token]) =>
     Effect.gen(function*() {
       const { client, server } = yield* Fixture
