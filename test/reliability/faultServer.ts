@@ -145,7 +145,8 @@ const parseHead = (text: string) => {
   for (const line of rawHeaders) {
     const colon = line.indexOf(":")
     const name = line.slice(0, colon).trim().toLowerCase()
-    const value = line.slice(colon + 1).trim()
+    // only OWS (SP, HTAB) surrounds a field value; String.trim would also eat 0xA0 (obs-text, NBSP in latin1)
+    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "")
     headers[name] = name in headers ? `${headers[name]}, ${value}` : value
   }
   return { method, target, headers, rawHeaders }

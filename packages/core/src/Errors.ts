@@ -163,7 +163,9 @@ export class TooManyRequestsPending extends Data.TaggedError("TooManyRequestsPen
 }
 
 /**
- * A call waited for the Pool or the RateLimit longer than its `timeout`.
+ * A call waited for the Pool or the RateLimit longer than its `timeout`, or gave up early
+ * because the wait still `expected` (an adaptive RateLimit's pause) exceeds what is left
+ * of its time budget.
  *
  * @since 0.1.0
  * @category errors
@@ -174,9 +176,14 @@ export class TooMuchTimePending extends Data.TaggedError("TooMuchTimePending")<{
   readonly limiter: "pool" | "rateLimit"
   readonly pending: number
   readonly waited: Duration.Duration
+  /** The wait still ahead when the call gave up early (fail fast), if it did. */
+  readonly expected?: Duration.Duration | undefined
 }> {
   override get message() {
-    return `${where(this)}: waited ${Duration.format(this.waited)} for the ${this.limiter} (${this.pending} pending)`
+    const waited = `waited ${Duration.format(this.waited)} for the ${this.limiter} (${this.pending} pending)`
+    return this.expected === undefined
+      ? `${where(this)}: ${waited}`
+      : `${where(this)}: ${waited}, and ${Duration.format(this.expected)} more expected exceeds the time left`
   }
 }
 

@@ -10,7 +10,9 @@
  */
 import type * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
-import { Context, type Duration, Effect, Layer, type Scope } from "effect"
+import type { ServiceResponse } from "@service-client/core/ServiceResponse"
+import { Clock, Context, Duration, Effect, Layer, type Scope } from "effect"
+import { askedPause } from "./internal/adaptive.js"
 import * as Memory from "./internal/limiter.js"
 
 /**
@@ -32,6 +34,12 @@ export interface Options {
   readonly period: Duration.Duration | undefined
   readonly hardLimit: number | undefined
   readonly timeout: Duration.Duration | undefined
+  /**
+   * RateLimit: pause every start when a response asks to slow down (429, `Retry-After`,
+   * `RateLimit-Remaining: 0`), for at most `maxPause` ms (`defaultPause` ms for a bare 429).
+   * Only the in-memory store follows it; a shared store ignores it.
+   */
+  readonly adaptive?: { readonly maxPause: number; readonly defaultPause: number } | undefined
 }
 
 /**
@@ -85,7 +93,24 @@ export const memory: Service = {
       const release = Effect.asVoid(
         Effect.forkIn(Effect.interruptible(Effect.zipRight(Effect.sleep(period), limiter.give)), scope)
       )
-      return { around: (session, send) => limiter.around(session, send, release) }
+      const adaptive = options.adaptive
+      if (adaptive === undefined) return { around: (session, send) => limiter.around(session, send, release) }
+      const observe = (response: ServiceResponse) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const asked = askedPause(response, now, adaptive.defaultPause)
+          if (asked === undefined || asked <= 0) return Effect.void
+          const pause = Math.min(asked, adaptive.maxPause)
+          return Effect.flatMap(limiter.pause(now + pause, now), (extended) =>
+            extended
+              ? Effect.asVoid(
+                Effect.forkIn(
+                  Effect.interruptible(Effect.zipRight(Effect.sleep(Duration.millis(pause)), limiter.resume)),
+                  scope
+                )
+              )
+              : Effect.void)
+        })
+      return { around: (session, send) => limiter.around(session, Effect.tap(send, observe), release) }
     })
 }
 

@@ -31,7 +31,25 @@ export interface Options {
    * client of that name). Default: the client's name. Ignored by the in-memory store.
    */
   readonly key?: string | undefined
+  /**
+   * Follow the server's own limit: on a 429, a 503 with `Retry-After`, or
+   * `RateLimit-Remaining: 0` / `X-RateLimit-Remaining: 0`, no call starts until the
+   * server's reset (see {@link Adaptive}). Default: `false`.
+   */
+  readonly adaptive?: boolean | Adaptive | undefined
 }
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Adaptive {
+  /** The longest pause; a later reset is cut to it. Default: 60 seconds. */
+  readonly maxPause?: Duration.DurationInput | undefined
+  /** The pause after a 429 that says nothing about when to come back. Default: `period`. */
+  readonly defaultPause?: Duration.DurationInput | undefined
+}
+
 
 /**
  * Builds the rate limit in the client's scope. A permit returns `period` after the
@@ -41,8 +59,18 @@ export interface Options {
  * with limiter `"rateLimit"`. The store is chosen as in Pool (in memory unless
  * `RedisStore.layerLimiters` is in context).
  *
+ * With `adaptive`, a response that tells the client to slow down (see {@link Options})
+ * pauses every new start until the server's reset, at most `maxPause`: calls keep their
+ * place in the queue instead of failing one after another against the server. A call that
+ * would still be waiting when its budget runs out — the RateLimit `timeout`, or the
+ * deadline of a Timeout plugin listed before the RateLimit — fails at once with
+ * `TooMuchTimePending` (`expected`: the rest of the pause), including the calls already
+ * queued when the pause starts. The response that asked for the pause goes on unchanged
+ * (Retry, listed before, decides whether to try again).
+ *
  * Throws a `SpecError` for bad options (a limit below 1, a period that is not a positive
- * finite duration, a negative hardLimit or timeout).
+ * finite duration, a negative hardLimit or timeout, an adaptive that is not a boolean
+ * or a record of durations).
  *
  * **Example**
  *
@@ -66,9 +94,22 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
     ? invalid("RateLimit", "period", "expected a positive finite duration")
     : given
   const key = keyOption("RateLimit", options?.key)
+  const adaptiveOption = options?.adaptive
+  if (
+    adaptiveOption !== undefined && typeof adaptiveOption !== "boolean" &&
+    (typeof adaptiveOption !== "object" || adaptiveOption === null || Array.isArray(adaptiveOption))
+  ) invalid("RateLimit", "adaptive", "expected a boolean or { maxPause, defaultPause }")
+  const adaptive = adaptiveOption === undefined || adaptiveOption === false ? undefined : {
+    maxPause: Duration.toMillis(
+      durationOption("RateLimit", "adaptive.maxPause", (adaptiveOption as Adaptive).maxPause) ?? Duration.seconds(60)
+    ),
+    defaultPause: Duration.toMillis(
+      durationOption("RateLimit", "adaptive.defaultPause", (adaptiveOption as Adaptive).defaultPause) ?? period
+    )
+  }
   return Effect.flatMap(LimiterStore, (store) =>
     Effect.map(
-      store.make({ limiter: "rateLimit", key, limit, period, hardLimit, timeout }),
+      store.make({ limiter: "rateLimit", key, limit, period, hardLimit, timeout, adaptive }),
       (limiter) => Plugin.make("RateLimit", { aroundSend: limiter.around })
     ))
 }

@@ -97,7 +97,11 @@ export const entries: Readonly<Record<string, PluginRegistry.Factory>> = {
       period: Schema.optional(DurationOption),
       hardLimit: Schema.optional(NonNegative),
       timeout: Schema.optional(DurationOption),
-      key: Schema.optional(Schema.NonEmptyString)
+      key: Schema.optional(Schema.NonEmptyString),
+      adaptive: Schema.optional(Schema.Union(
+        Schema.Boolean,
+        Schema.Struct({ maxPause: Schema.optional(DurationOption), defaultPause: Schema.optional(DurationOption) })
+      ))
     }),
     RateLimit.make
   )

@@ -9,6 +9,7 @@ import type * as Endpoint from "@service-client/core/Endpoint"
 import { InputError, TimeoutError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
 import { Duration, Effect } from "effect"
+import * as Deadline from "./internal/deadline.js"
 import { decodeDuration, durationOption } from "./internal/options.js"
 
 /**
@@ -75,7 +76,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       const ms = session.attributes.timeout
       if (typeof ms !== "number") return send
       const timeout = Duration.millis(ms)
-      return Effect.timeoutFail(send, {
+      return Deadline.within(session, ms, Effect.timeoutFail(send, {
         duration: timeout,
         onTimeout: () =>
           new TimeoutError({
@@ -85,7 +86,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
             url: session.url,
             timeout
           })
-      })
+      }))
     }
   })
 }

@@ -35,24 +35,24 @@ describe("Elapsed", () => {
     Effect.gen(function*() {
       const c = yield* make()
       const res = yield* run(c.call("plain"))
-      assert.deepStrictEqual(res.attributes.elapsed, { headers: 100, read: 50, parse: 30 })
+      assert.deepStrictEqual(res.attributes.elapsed, { headers: 100, read: 50, parse: 30, total: 180 })
     }).pipe(Effect.provide(timed)))
 
   it.scoped("each switch: plugin < endpoint < input", () =>
     Effect.gen(function*() {
       const c = yield* make({ parse: false })
-      assert.deepStrictEqual((yield* run(c.call("plain"))).attributes.elapsed, { headers: 100, read: 50 })
-      assert.deepStrictEqual((yield* run(c.call("noHeaders"))).attributes.elapsed, { read: 50 })
+      assert.deepStrictEqual((yield* run(c.call("plain"))).attributes.elapsed, { headers: 100, read: 50, total: 180 })
+      assert.deepStrictEqual((yield* run(c.call("noHeaders"))).attributes.elapsed, { read: 50, total: 180 })
       assert.deepStrictEqual(
         (yield* run(c.call("noHeaders", { elapsed: { headers: true, parse: true, read: false } }))).attributes.elapsed,
-        { headers: 100, parse: 30 }
+        { headers: 100, parse: 30, total: 180 }
       )
       assert.isUndefined(
         (yield* run(c.call("plain", { elapsed: { headers: false, read: false } }))).attributes.elapsed
       )
     }).pipe(Effect.provide(timed)))
 
-  it.scoped("headers time leaves out the time blocked in a Pool listed before it", () =>
+  it.scoped("headers time leaves out the time blocked in a Pool listed before it; blocked has it", () =>
     Effect.gen(function*() {
       const c = yield* ServiceClient.make(Api, {
         name: "svc",
@@ -62,15 +62,15 @@ describe("Elapsed", () => {
       const [a, b] = yield* run(Effect.all([c.call("plain"), c.call("plain")], { concurrency: "unbounded" }))
       assert.strictEqual(a.attributes.blockedByPool, 0)
       assert.strictEqual(b.attributes.blockedByPool, 150)
-      assert.deepStrictEqual(a.attributes.elapsed, { headers: 100, read: 50, parse: 0 })
-      assert.deepStrictEqual(b.attributes.elapsed, { headers: 100, read: 50, parse: 0 })
+      assert.deepStrictEqual(a.attributes.elapsed, { blocked: 0, headers: 100, read: 50, parse: 0, total: 150 })
+      assert.deepStrictEqual(b.attributes.elapsed, { blocked: 150, headers: 100, read: 50, parse: 0, total: 300 })
     }).pipe(Effect.provide(timed)))
 
-  it.scoped("a streamed response has headers time only", () =>
+  it.scoped("a streamed response has headers time (and total) only", () =>
     Effect.gen(function*() {
       const c = yield* make()
       const res = yield* run(c.call("streamed"))
-      assert.deepStrictEqual(res.attributes.elapsed, { headers: 100 })
+      assert.deepStrictEqual(res.attributes.elapsed, { headers: 100, total: 100 })
     }).pipe(Effect.provide(timed)))
 
   it("rejects a switch that is not a boolean", () => {

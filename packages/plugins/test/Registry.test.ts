@@ -13,7 +13,7 @@ const examples: Record<string, unknown> = {
   InnerLogger: { maxBodyLength: 100, level: "Debug", redactHeaders: ["x-secret"] },
   OuterLogger: { levels: { request: "None", response: "Info" } },
   Pool: { limit: 4, hardLimit: 10, timeout: 1000 },
-  RateLimit: { limit: 5, period: "1 second", hardLimit: 20 }
+  RateLimit: { limit: 5, period: "1 second", hardLimit: 20, adaptive: { maxPause: "10 seconds" } }
 }
 
 describe("Registry", () => {
@@ -35,6 +35,8 @@ describe("Registry", () => {
         [{ type: "Timeout", timeout: "soon" }, /timeout/],
         [{ type: "Headers", headers: { "x-a": "a\nb" } }, /CR, LF/],
         [{ type: "InnerLogger", level: "Loud" }, /level/],
+        [{ type: "RateLimit", adaptive: "yes" }, /adaptive/],
+        [{ type: "RateLimit", adaptive: { maxPause: "soon" } }, /maxPause/],
         [{ type: "Nope" }, /type/]
       ]
       for (const [description, pattern] of cases) {

@@ -9,12 +9,19 @@
  * is followed by a `pump` that hands free permits to the waiters in order, so a permit
  * freed between a failed `take` and the enqueue is never lost.
  *
+ * A pause (adaptive RateLimit) stops every start until a given time: new calls queue even
+ * when permits are free, the pump hands out nothing, and a call whose deadline (its
+ * `timeout` here, or the Timeout plugin's deadline around it) falls before the end of the
+ * pause fails at once with `TooMuchTimePending` (`expected`: the wait still ahead), the
+ * waiters already queued included.
+ *
  * @internal
  */
 import { ClientClosed, TooManyRequestsPending, TooMuchTimePending } from "@service-client/core/Errors"
 import type * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
-import { Clock, Deferred, type Duration, Effect, Exit, FiberId, Option } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, FiberId, Option } from "effect"
+import * as Deadline from "./deadline.js"
 
 /**
  * Where permits live. The in-memory store counts them; a shared store (Redis...) can take
@@ -55,9 +62,14 @@ export interface Options {
 }
 
 interface Waiter {
-  readonly deferred: Deferred.Deferred<void, "closed">
+  readonly deferred: Deferred.Deferred<void, Failure>
+  /** Clock ms by which the call gives up (limiter timeout or call deadline), if any. */
+  readonly deadline: number | undefined
   state: "waiting" | "granted" | "cancelled"
 }
+
+/** Why a waiter was woken without a permit. */
+type Failure = "closed" | { readonly expected: number }
 
 /** @internal */
 export interface Limiter {
@@ -72,6 +84,14 @@ export interface Limiter {
   readonly close: Effect.Effect<void>
   /** How many calls wait (for tests and logs). */
   readonly pending: () => number
+  /**
+   * Stops every start until `until` (Clock ms; a later pause extends, an earlier one is
+   * ignored) and fails the waiters whose deadline comes first. Returns whether the pause
+   * was extended: the caller then schedules `resume` for `until`.
+   */
+  readonly pause: (until: number, now: number) => Effect.Effect<boolean>
+  /** Hands free permits to the waiters once a pause is over. */
+  readonly resume: Effect.Effect<void>
 }
 
 /** @internal */
@@ -81,6 +101,8 @@ export const make = (options: Options): Limiter => {
   let head = 0
   let pending = 0
   let closed = false
+  let pausedUntil = 0
+  const timeoutMs = timeout === undefined ? undefined : Duration.toMillis(timeout)
 
   const nextWaiter = (): Waiter | undefined => {
     while (head < queue.length) {
@@ -98,7 +120,7 @@ export const make = (options: Options): Limiter => {
     return undefined
   }
 
-  const pump: Effect.Effect<void> = Effect.suspend(() => {
+  const pumpNow: Effect.Effect<void> = Effect.suspend(() => {
     if (pending === 0 || closed) return Effect.void
     return Effect.flatMap(store.take, (taken) => {
       if (!taken) return Effect.void
@@ -107,9 +129,20 @@ export const make = (options: Options): Limiter => {
       w.state = "granted"
       pending--
       Deferred.unsafeDone(w.deferred, Exit.void)
-      return pump
+      return pumpNow
     })
   })
+
+  // no clock read unless a pause is set (adaptive RateLimit only); 0 again once it is over
+  const pump: Effect.Effect<void> = Effect.suspend(() =>
+    pausedUntil === 0 || pending === 0
+      ? pumpNow
+      : Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        if (now < pausedUntil) return Effect.void
+        pausedUntil = 0
+        return pumpNow
+      })
+  )
 
   const give = Effect.zipRight(store.give, pump)
 
@@ -117,7 +150,23 @@ export const make = (options: Options): Limiter => {
 
   type LimiterError = ClientClosed | TooManyRequestsPending | TooMuchTimePending
 
-  const wait = (session: Session): Effect.Effect<void, LimiterError> =>
+  const tooLong = (session: Session, waited: number, expected: number | undefined) =>
+    new TooMuchTimePending({
+      service: session.service,
+      endpoint: session.endpoint,
+      limiter,
+      pending,
+      waited: Duration.millis(waited),
+      expected: expected === undefined ? undefined : Duration.millis(expected)
+    })
+
+  const deadlineOf = (session: Session, start: number): number | undefined => {
+    const own = timeoutMs === undefined ? undefined : start + timeoutMs
+    const call = Deadline.get(session)
+    return own === undefined ? call : call === undefined ? own : Math.min(own, call)
+  }
+
+  const wait = (session: Session, start: number, deadline: number | undefined): Effect.Effect<void, LimiterError> =>
     Effect.suspend((): Effect.Effect<void, LimiterError> => {
       if (closed) return Effect.fail(closedError(session))
       if (hardLimit !== undefined && pending >= hardLimit) {
@@ -125,10 +174,19 @@ export const make = (options: Options): Limiter => {
           new TooManyRequestsPending({ service: session.service, endpoint: session.endpoint, limiter, pending })
         )
       }
-      const waiter: Waiter = { deferred: Deferred.unsafeMake<void, "closed">(FiberId.none), state: "waiting" }
+      const waiter: Waiter = { deferred: Deferred.unsafeMake<void, Failure>(FiberId.none), deadline, state: "waiting" }
       queue.push(waiter)
       pending++
-      const awaited = Effect.mapError(Deferred.await(waiter.deferred), () => closedError(session))
+      const awaited = Effect.catchAll(
+        Deferred.await(waiter.deferred),
+        (failure): Effect.Effect<never, LimiterError> =>
+          failure === "closed"
+            ? Effect.fail(closedError(session))
+            : Effect.flatMap(
+              Clock.currentTimeMillis,
+              (now) => Effect.fail(tooLong(session, now - start, failure.expected))
+            )
+      )
       const timed = timeout === undefined ? awaited : Effect.flatMap(
         Effect.timeoutOption(awaited, timeout),
         Option.match({
@@ -158,18 +216,28 @@ export const make = (options: Options): Limiter => {
       )
     })
 
-  const acquire = (session: Session) =>
+  const acquire = (session: Session, start: number) =>
     Effect.suspend((): Effect.Effect<void, LimiterError> => {
       if (closed) return Effect.fail(closedError(session))
-      if (pending > 0) return wait(session)
-      return Effect.flatMap(store.take, (taken) => (taken ? Effect.void : wait(session)))
+      if (pausedUntil > start) {
+        const deadline = deadlineOf(session, start)
+        if (deadline !== undefined && deadline < pausedUntil) {
+          return Effect.fail(tooLong(session, 0, pausedUntil - start))
+        }
+        return wait(session, start, deadline)
+      }
+      if (pending > 0) return wait(session, start, deadlineOf(session, start))
+      return Effect.flatMap(
+        store.take,
+        (taken) => (taken ? Effect.void : wait(session, start, deadlineOf(session, start)))
+      )
     })
 
   return {
     around: (session, send, release) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(Clock.currentTimeMillis, (start) =>
-          restore(acquire(session)).pipe(
+          restore(acquire(session, start)).pipe(
             Effect.onExit(() =>
               Effect.map(Clock.currentTimeMillis, (now) => {
                 session.attributes[attribute] = now - start
@@ -193,6 +261,22 @@ export const make = (options: Options): Limiter => {
       }
       return Effect.void
     }),
-    pending: () => pending
+    pending: () => pending,
+    pause: (until, now) =>
+      Effect.sync(() => {
+        if (closed || until <= pausedUntil || until <= now) return false
+        pausedUntil = until
+        // waiters that would still be waiting at their deadline give up now
+        for (let i = head; i < queue.length; i++) {
+          const w = queue[i]!
+          if (w.state === "waiting" && w.deadline !== undefined && w.deadline < until) {
+            w.state = "cancelled"
+            pending--
+            Deferred.unsafeDone(w.deferred, Exit.fail({ expected: until - now }))
+          }
+        }
+        return true
+      }),
+    resume: pump
   }
 }

@@ -25,3 +25,19 @@ export const parse = (value: string | undefined, now: number): number | undefine
   const date = Date.parse(value)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
+
+/** Above this many seconds a reset value is a Unix time, not a delay (~31 years). */
+const epochThreshold = 1e9
+
+/**
+ * The wait a `RateLimit-Reset` / `X-RateLimit-Reset` value asks for, in milliseconds from
+ * `now`: delta-seconds as in `Retry-After` (the IETF RateLimit fields), a value above
+ * 10⁹ read as Unix seconds (GitHub's `X-RateLimit-Reset`), or an HTTP-date.
+ *
+ * @internal
+ */
+export const parseReset = (value: string | undefined, now: number): number | undefined => {
+  const delta = parse(value, now)
+  if (delta === undefined || delta <= epochThreshold * 1000) return delta
+  return Math.max(0, delta - now)
+}
