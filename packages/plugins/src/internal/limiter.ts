@@ -51,6 +51,80 @@ export const memoryStore = (limit: number): PermitStore => {
   }
 }
 
+/**
+ * A RateLimit's permits in memory: `limit` permits; a used one comes back `period` ms
+ * after `returnAt(now)` was called for it. Return times are kept in a FIFO (monotonic,
+ * since the period is constant); `take` reclaims the due ones with one Clock read, only
+ * when no permit is free. `onStarved` is run when a take finds no permit while some are
+ * still to come back (the caller keeps a timer for the waiters).
+ *
+ * @internal
+ */
+export interface WindowStore {
+  readonly store: PermitStore
+  /** Records that a permit comes back at `now + period`, and reclaims the due ones. */
+  readonly returnAt: (now: number) => Effect.Effect<void>
+  /** Frees the permits whose return time has come. */
+  readonly reclaim: (now: number) => void
+  /** The earliest time a used permit comes back, if any is out. */
+  readonly next: () => number | undefined
+  readonly onStarved: (effect: Effect.Effect<void>) => void
+}
+
+/** @internal */
+export const windowStore = (limit: number, period: number): WindowStore => {
+  let free = limit
+  let returns: Array<number> = []
+  let head = 0
+  let starved: Effect.Effect<void> = Effect.void
+  const reclaim = (now: number) => {
+    while (head < returns.length && returns[head]! <= now) {
+      head++
+      free++
+    }
+    if (head === returns.length) {
+      returns = []
+      head = 0
+    } else if (head > 1024 && head * 2 > returns.length) {
+      returns = returns.slice(head)
+      head = 0
+    }
+  }
+  const takeReclaiming = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    reclaim(now)
+    if (free > 0) {
+      free--
+      return Effect.succeed(true)
+    }
+    return Effect.as(starved, false)
+  })
+  return {
+    store: {
+      take: Effect.suspend(() => {
+        if (free > 0) {
+          free--
+          return Effect.succeed(true)
+        }
+        return head < returns.length ? takeReclaiming : Effect.succeed(false)
+      }),
+      // a permit handed to a waiter that gave up before its send: it was never used
+      give: Effect.sync(() => {
+        if (free + returns.length - head < limit) free++
+      })
+    },
+    returnAt: (now) =>
+      Effect.sync(() => {
+        reclaim(now)
+        returns.push(now + period)
+      }),
+    reclaim,
+    next: () => (head < returns.length ? returns[head] : undefined),
+    onStarved: (effect) => {
+      starved = effect
+    }
+  }
+}
+
 /** @internal */
 export interface Options {
   readonly limiter: "pool" | "rateLimit"
