@@ -34,6 +34,8 @@ export interface PermitStore {
   readonly take: Effect.Effect<boolean>
   /** Gives one permit back. */
   readonly give: Effect.Effect<void>
+  /** In-memory stores: `take` done synchronously at Clock time `now` (the limiter's fast path). */
+  readonly takeNow?: ((now: number) => boolean) | undefined
 }
 
 /** `limit` permits in memory. @internal */
@@ -47,7 +49,12 @@ export const memoryStore = (limit: number): PermitStore => {
     }),
     give: Effect.sync(() => {
       if (free < limit) free++
-    })
+    }),
+    takeNow: () => {
+      if (free === 0) return false
+      free--
+      return true
+    }
   }
 }
 
@@ -100,6 +107,12 @@ export const windowStore = (limit: number, period: number): WindowStore => {
   })
   return {
     store: {
+      takeNow: (now) => {
+        if (free === 0 && head < returns.length) reclaim(now)
+        if (free === 0) return false
+        free--
+        return true
+      },
       take: Effect.suspend(() => {
         if (free > 0) {
           free--
@@ -171,6 +184,7 @@ export interface Limiter {
 /** @internal */
 export const make = (options: Options): Limiter => {
   const { attribute, hardLimit, limiter, store, timeout } = options
+  const takeNow = store.takeNow
   const queue: Array<Waiter> = []
   let head = 0
   let pending = 0
@@ -310,15 +324,21 @@ export const make = (options: Options): Limiter => {
   return {
     around: (session, send, release) =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(Clock.currentTimeMillis, (start) =>
-          restore(acquire(session, start)).pipe(
+        Effect.flatMap(Clock.currentTimeMillis, (start) => {
+          // a free permit, nobody waiting, no pause: no wait to measure
+          if (!closed && pending === 0 && pausedUntil <= start && takeNow !== undefined && takeNow(start)) {
+            session.attributes[attribute] = 0
+            return Effect.ensuring(restore(send), release)
+          }
+          return restore(acquire(session, start)).pipe(
             Effect.onExit(() =>
               Effect.map(Clock.currentTimeMillis, (now) => {
                 session.attributes[attribute] = now - start
               })
             ),
             Effect.zipRight(Effect.ensuring(restore(send), release))
-          ))
+          )
+        })
       ),
     give,
     close: Effect.suspend(() => {
