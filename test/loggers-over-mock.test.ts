@@ -116,7 +116,7 @@ describe("loggers over the mock transport", () => {
       })
       assert.deepStrictEqual(innerResponse!.elapsed, { headers: 12, read: 0 })
       assert.strictEqual(outerResponse!.body, "{\"id\":2,\"username\":\"bar\"}")
-      assert.deepStrictEqual(outerResponse!.elapsed, { headers: 12, read: 0, parse: 0 })
+      assert.deepStrictEqual(outerResponse!.elapsed, { headers: 12, read: 0, parse: 0, total: 12 })
       for (const r of records) {
         assert.strictEqual(r.annotations.trackingToken, "ABC")
         assert.strictEqual(r.annotations.url, `${baseUrl}/user`)

@@ -186,9 +186,9 @@ describe("plugins over the mock transport", () => {
       const fiber = yield* Effect.fork(client.call("getUser", { id: 1 }))
       yield* TestClock.adjust("250 millis")
       const res = yield* Fiber.join(fiber)
-      assert.deepStrictEqual(res.attributes.elapsed, { headers: 250, read: 0, parse: 0 })
+      assert.deepStrictEqual(res.attributes.elapsed, { headers: 250, read: 0, parse: 0, total: 250 })
       const off = yield* client.call("getUser", { id: 1, elapsed: { read: false, parse: false } })
-      assert.deepStrictEqual(off.attributes.elapsed, { headers: 0 })
+      assert.deepStrictEqual(off.attributes.elapsed, { headers: 0, total: 0 })
     })))
 
   it.effect("Pool: limit, hardLimit, timeout and blockedByPool with delayed mocks", () =>

@@ -102,7 +102,7 @@ describe("Timeout", () => {
   })
 
   // the live Clock takes a cheaper path than timeoutFail (one child fiber and a Node timer): same behaviour
-  it.scopedLive("live Clock: TimeoutError once the send is interrupted; a fast send wins; interrupting the call too", () =>
+  it.scopedLive("live Clock: TimeoutError once the send is interrupted; a fast send wins; interrupting too", () =>
     Effect.gen(function*() {
       const interrupted = yield* Ref.make(0)
       const c = yield* make("50 millis").pipe(
