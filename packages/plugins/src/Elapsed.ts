@@ -107,7 +107,17 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     if (value !== undefined && typeof value !== "boolean") invalid("Elapsed", key, "expected a boolean")
   }
   const defaults = { headers: options?.headers ?? true, read: options?.read ?? true, parse: options?.parse ?? true }
-  const states = new WeakMap<Session, State>()
+  // on the session under a symbol of this plugin (a WeakMap entry per call costs the GC more)
+  const key = Symbol("Elapsed")
+  const states = {
+    get: (session: Session): State | undefined => (session as unknown as Record<symbol, State | undefined>)[key],
+    set: (session: Session, state: State) => {
+      ;(session as unknown as Record<symbol, State | undefined>)[key] = state
+    },
+    delete: (session: Session) => {
+      ;(session as unknown as Record<symbol, State | undefined>)[key] = undefined
+    }
+  }
   const finish = (session: Session, state: State | undefined) => {
     const start = state?.start
     if (start === undefined) return Effect.void
