@@ -36,12 +36,28 @@ export interface Durations {
   total?: number
 }
 
-interface Marks {
+/** One call's state, from `prepareSession` to its end. */
+interface State {
   readonly headers: boolean
   readonly read: boolean
   readonly parse: boolean
-  sent: bigint
+  /** When the call started (its first hook); undefined once `total` is recorded. */
+  start: bigint | undefined
+  /** When this attempt's transport call started; undefined outside an attempt. */
+  sent: bigint | undefined
   last: bigint | undefined
+}
+
+const pick = (
+  input: ElapsedSwitches | undefined,
+  endpoint: ElapsedSwitches | undefined,
+  fallback: boolean,
+  key: keyof ElapsedSwitches
+): boolean => {
+  const i = typeof input === "object" && input !== null ? input[key] : undefined
+  if (typeof i === "boolean") return i
+  const e = endpoint?.[key]
+  return typeof e === "boolean" ? e : fallback
 }
 
 const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6
@@ -91,79 +107,89 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     if (value !== undefined && typeof value !== "boolean") invalid("Elapsed", key, "expected a boolean")
   }
   const defaults = { headers: options?.headers ?? true, read: options?.read ?? true, parse: options?.parse ?? true }
-  const sessions = new WeakMap<Session, Marks>()
-  const starts = new WeakMap<Session, bigint>()
-  const finish = (session: Session) => {
-    const start = starts.get(session)
+  // on the session under a symbol of this plugin (a WeakMap entry per call costs the GC more)
+  const key = Symbol("Elapsed")
+  const states = {
+    get: (session: Session): State | undefined => (session as unknown as Record<symbol, State | undefined>)[key],
+    set: (session: Session, state: State) => {
+      ;(session as unknown as Record<symbol, State | undefined>)[key] = state
+    },
+    delete: (session: Session) => {
+      ;(session as unknown as Record<symbol, State | undefined>)[key] = undefined
+    }
+  }
+  const finish = (session: Session, state: State | undefined) => {
+    const start = state?.start
     if (start === undefined) return Effect.void
-    starts.delete(session)
+    state!.start = undefined
+    states.delete(session)
     return Effect.map(Clock.currentTimeNanos, (now) => {
       durations(session).total = ms(start, now)
     })
   }
-  const switches = (session: Session) => {
-    const endpoint = session.definition.elapsed
-    const input = session.input.elapsed as ElapsedSwitches | undefined
-    const pick = (key: keyof ElapsedSwitches) => {
-      const i = typeof input === "object" && input !== null ? input[key] : undefined
-      if (typeof i === "boolean") return i
-      const e = endpoint?.[key]
-      return typeof e === "boolean" ? e : defaults[key]
-    }
-    return { headers: pick("headers"), read: pick("read"), parse: pick("parse") }
-  }
   return Plugin.make("Elapsed", {
     prepareSession: (session) =>
       Effect.map(Clock.currentTimeNanos, (now) => {
-        const s = switches(session)
-        if (s.headers || s.read || s.parse) starts.set(session, now)
+        const endpoint = session.definition.elapsed
+        const input = session.input.elapsed as ElapsedSwitches | undefined
+        const headers = pick(input, endpoint, defaults.headers, "headers")
+        const read = pick(input, endpoint, defaults.read, "read")
+        const parse = pick(input, endpoint, defaults.parse, "parse")
+        if (headers || read || parse) {
+          states.set(session, { headers, read, parse, start: now, sent: undefined, last: undefined })
+        }
       }),
-    onSend: (session) =>
-      Effect.map(Clock.currentTimeNanos, (now) => {
-        if (!starts.has(session)) return
-        const s = switches(session)
-        sessions.set(session, { ...s, sent: now, last: undefined })
+    onSend: (session) => {
+      const state = states.get(session)
+      if (state === undefined || state.start === undefined) return Effect.void
+      return Effect.map(Clock.currentTimeNanos, (now) => {
+        state.sent = now
+        state.last = undefined
         const blocked = blockedTime(session)
         if (blocked !== undefined) durations(session).blocked = blocked
-      }),
+      })
+    },
     onResponse: (session) => {
-      const marks = sessions.get(session)
-      if (marks === undefined) return Effect.void
+      const state = states.get(session)
+      if (state === undefined || state.sent === undefined) return Effect.void
       return Effect.map(Clock.currentTimeNanos, (now) => {
-        if (marks.headers) durations(session).headers = ms(marks.sent, now)
-        marks.last = now
+        if (state.headers) durations(session).headers = ms(state.sent!, now)
+        state.last = now
       })
     },
     onRead: (session) => {
-      const marks = sessions.get(session)
-      if (marks === undefined || marks.last === undefined) return Effect.void
+      const state = states.get(session)
+      if (state === undefined || state.sent === undefined || state.last === undefined) return Effect.void
       return Effect.map(Clock.currentTimeNanos, (now) => {
-        if (marks.read) durations(session).read = ms(marks.last!, now)
-        marks.last = now
+        if (state.read) durations(session).read = ms(state.last!, now)
+        state.last = now
       })
     },
     onParsedResponse: (session, response) => {
-      const marks = sessions.get(session)
-      if (marks === undefined) return finish(session)
-      sessions.delete(session)
-      if (!marks.parse || marks.last === undefined || response.body === undefined) return finish(session)
+      const state = states.get(session)
+      if (state === undefined || state.sent === undefined) return finish(session, state)
+      state.sent = undefined
+      if (!state.parse || state.last === undefined || response.body === undefined) return finish(session, state)
+      const last = state.last
       return Effect.zipRight(
         Effect.map(Clock.currentTimeNanos, (now) => {
-          durations(session).parse = ms(marks.last!, now)
+          durations(session).parse = ms(last, now)
         }),
-        finish(session)
+        finish(session, state)
       )
     },
     onException: (session) => {
-      sessions.delete(session)
+      const state = states.get(session)
+      if (state !== undefined) state.sent = undefined
       // a limiter that gave up put its waiting time on the session, with no onSend after
-      const blocked = starts.has(session) ? blockedTime(session) : undefined
+      const blocked = state?.start !== undefined ? blockedTime(session) : undefined
       if (blocked !== undefined) durations(session).blocked = blocked
-      return finish(session)
+      return finish(session, state)
     },
     onParseException: (session) => {
-      sessions.delete(session)
-      return finish(session)
+      const state = states.get(session)
+      if (state !== undefined) state.sent = undefined
+      return finish(session, state)
     }
   })
 }

@@ -66,8 +66,10 @@ export interface Service {
 
 /**
  * Permits in memory: the waiting queue of `internal/limiter.ts` on a counter. A Pool's
- * permit comes back when the send ends; a RateLimit's `period` later, from a fiber forked
- * in the plugin's scope.
+ * permit comes back when the send ends; a RateLimit's `period` later: its return time
+ * goes into a FIFO (the period is constant, so return times only grow), a take reclaims
+ * the permits whose time has come, and while calls wait, one timer per limiter sleeps
+ * until the earliest return and then hands permits to the waiters (no fiber per call).
  *
  * @since 0.1.0
  * @category constructors
@@ -77,22 +79,53 @@ export const memory: Service = {
   make: (options) =>
     Effect.gen(function*() {
       const scope = yield* Effect.scope
+      const period = options.period
+      if (options.limiter === "pool" || period === undefined) {
+        const limiter = Memory.make({
+          limiter: options.limiter,
+          attribute: options.limiter === "pool" ? "blockedByPool" : "blockedByRateLimit",
+          store: Memory.memoryStore(options.limit),
+          hardLimit: options.hardLimit,
+          timeout: options.timeout
+        })
+        yield* Effect.addFinalizer(() => limiter.close)
+        return { around: (session, send) => limiter.around(session, send, limiter.give) }
+      }
+      const window = Memory.windowStore(options.limit, Duration.toMillis(period))
       const limiter = Memory.make({
         limiter: options.limiter,
-        attribute: options.limiter === "pool" ? "blockedByPool" : "blockedByRateLimit",
-        store: Memory.memoryStore(options.limit),
+        attribute: "blockedByRateLimit",
+        store: window.store,
         hardLimit: options.hardLimit,
         timeout: options.timeout
       })
       yield* Effect.addFinalizer(() => limiter.close)
-      const period = options.period
-      if (options.limiter === "pool" || period === undefined) {
-        return { around: (session, send) => limiter.around(session, send, limiter.give) }
-      }
-      // Interruptible: the release runs in a finalizer (uninterruptible), and closing the client must not wait for it.
-      const release = Effect.asVoid(
-        Effect.forkIn(Effect.interruptible(Effect.zipRight(Effect.sleep(period), limiter.give)), scope)
-      )
+      // ONE timer per limiter, and only while calls wait for a permit that is yet to come back: it sleeps
+      // until the earliest return, then hands the permits back to the waiters (interruptible: closing the
+      // client interrupts it)
+      let timer = false
+      const tick: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        window.reclaim(now)
+        return Effect.zipRight(
+          limiter.resume,
+          Effect.suspend(() => {
+            const next = window.next()
+            if (next === undefined || limiter.pending() === 0) {
+              timer = false
+              return Effect.void
+            }
+            return Effect.zipRight(Effect.sleep(Duration.millis(next - now)), tick)
+          })
+        )
+      })
+      const startTimer = Effect.suspend(() => {
+        if (timer || limiter.pending() === 0 || window.next() === undefined) return Effect.void
+        timer = true
+        return Effect.asVoid(Effect.forkIn(Effect.interruptible(tick), scope))
+      })
+      window.onStarved(startTimer)
+      // the permit returns `period` after the send ends: its return time goes into the window
+      const release = Effect.zipRight(Effect.flatMap(Clock.currentTimeMillis, window.returnAt), startTimer)
       const adaptive = options.adaptive
       if (adaptive === undefined) return { around: (session, send) => limiter.around(session, send, release) }
       const observe = (response: ServiceResponse) =>

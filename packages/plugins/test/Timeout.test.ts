@@ -100,4 +100,34 @@ describe("Timeout", () => {
     assert.throws(() => Timeout.make({ timeout: -5 }), /Timeout.timeout/)
     assert.throws(() => Timeout.make({ timeout: "later" as never }), /Timeout.timeout/)
   })
+
+  // the live Clock takes a cheaper path than timeoutFail (one child fiber and a Node timer): same behaviour
+  it.scopedLive("live Clock: TimeoutError once the send is interrupted; a fast send wins; interrupting too", () =>
+    Effect.gen(function*() {
+      const interrupted = yield* Ref.make(0)
+      const c = yield* make("50 millis").pipe(
+        Effect.provide(
+          Support.layer((session) =>
+            session.endpoint === "slowEndpoint"
+              ? Effect.succeed({})
+              : Effect.as(Effect.sleep("10 seconds"), {}).pipe(
+                Effect.onInterrupt(() => Ref.update(interrupted, (n) => n + 1))
+              )
+          )
+        )
+      )
+      const error = yield* Effect.flip(c.plain())
+      assert.strictEqual(error._tag, "TimeoutError")
+      if (error._tag !== "TimeoutError") return
+      assert.strictEqual(error.endpoint, "plain")
+      assert.strictEqual(error.url, "http://127.0.0.1:1/a")
+      assert.isTrue(Duration.equals(error.timeout, Duration.millis(50)))
+      assert.strictEqual(yield* Ref.get(interrupted), 1)
+      assert.strictEqual((yield* c.call("slowEndpoint", { timeout: 1000 })).attributes.timeout, 1000)
+      const fiber = yield* Effect.fork(c.plain({ timeout: "10 seconds" }))
+      yield* Effect.sleep("20 millis")
+      const exit = yield* Fiber.interrupt(fiber)
+      assert.isTrue(exit._tag === "Failure")
+      assert.strictEqual(yield* Ref.get(interrupted), 2)
+    }))
 })

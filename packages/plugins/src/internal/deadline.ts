@@ -8,7 +8,17 @@
 import type { Session } from "@service-client/core/Session"
 import { Clock, Effect } from "effect"
 
-const deadlines = new WeakMap<Session, number>()
+// on the session under a private symbol (a WeakMap entry per call costs the GC more)
+const key = Symbol("Deadline")
+const deadlines = {
+  get: (session: Session): number | undefined => (session as unknown as Record<symbol, number | undefined>)[key],
+  set: (session: Session, deadline: number) => {
+    ;(session as unknown as Record<symbol, number | undefined>)[key] = deadline
+  },
+  delete: (session: Session) => {
+    ;(session as unknown as Record<symbol, number | undefined>)[key] = undefined
+  }
+}
 
 /**
  * Runs `effect` with the session's deadline at `timeout` ms from now (or the deadline of

@@ -34,6 +34,8 @@ export interface PermitStore {
   readonly take: Effect.Effect<boolean>
   /** Gives one permit back. */
   readonly give: Effect.Effect<void>
+  /** In-memory stores: `take` done synchronously at Clock time `now` (the limiter's fast path). */
+  readonly takeNow?: ((now: number) => boolean) | undefined
 }
 
 /** `limit` permits in memory. @internal */
@@ -47,7 +49,92 @@ export const memoryStore = (limit: number): PermitStore => {
     }),
     give: Effect.sync(() => {
       if (free < limit) free++
-    })
+    }),
+    takeNow: () => {
+      if (free === 0) return false
+      free--
+      return true
+    }
+  }
+}
+
+/**
+ * A RateLimit's permits in memory: `limit` permits; a used one comes back `period` ms
+ * after `returnAt(now)` was called for it. Return times are kept in a FIFO (monotonic,
+ * since the period is constant); `take` reclaims the due ones with one Clock read, only
+ * when no permit is free. `onStarved` is run when a take finds no permit while some are
+ * still to come back (the caller keeps a timer for the waiters).
+ *
+ * @internal
+ */
+export interface WindowStore {
+  readonly store: PermitStore
+  /** Records that a permit comes back at `now + period`, and reclaims the due ones. */
+  readonly returnAt: (now: number) => Effect.Effect<void>
+  /** Frees the permits whose return time has come. */
+  readonly reclaim: (now: number) => void
+  /** The earliest time a used permit comes back, if any is out. */
+  readonly next: () => number | undefined
+  readonly onStarved: (effect: Effect.Effect<void>) => void
+}
+
+/** @internal */
+export const windowStore = (limit: number, period: number): WindowStore => {
+  let free = limit
+  let returns: Array<number> = []
+  let head = 0
+  let starved: Effect.Effect<void> = Effect.void
+  const reclaim = (now: number) => {
+    while (head < returns.length && returns[head]! <= now) {
+      head++
+      free++
+    }
+    if (head === returns.length) {
+      returns = []
+      head = 0
+    } else if (head > 1024 && head * 2 > returns.length) {
+      returns = returns.slice(head)
+      head = 0
+    }
+  }
+  const takeReclaiming = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    reclaim(now)
+    if (free > 0) {
+      free--
+      return Effect.succeed(true)
+    }
+    return Effect.as(starved, false)
+  })
+  return {
+    store: {
+      takeNow: (now) => {
+        if (free === 0 && head < returns.length) reclaim(now)
+        if (free === 0) return false
+        free--
+        return true
+      },
+      take: Effect.suspend(() => {
+        if (free > 0) {
+          free--
+          return Effect.succeed(true)
+        }
+        return head < returns.length ? takeReclaiming : Effect.succeed(false)
+      }),
+      // a permit handed to a waiter that gave up before its send: it was never used
+      give: Effect.sync(() => {
+        if (free + returns.length - head < limit) free++
+      })
+    },
+    returnAt: (now) =>
+      Effect.sync(() => {
+        reclaim(now)
+        returns.push(now + period)
+      }),
+    reclaim,
+    next: () => (head < returns.length ? returns[head] : undefined),
+    onStarved: (effect) => {
+      starved = effect
+    }
   }
 }
 
@@ -97,6 +184,7 @@ export interface Limiter {
 /** @internal */
 export const make = (options: Options): Limiter => {
   const { attribute, hardLimit, limiter, store, timeout } = options
+  const takeNow = store.takeNow
   const queue: Array<Waiter> = []
   let head = 0
   let pending = 0
@@ -236,15 +324,21 @@ export const make = (options: Options): Limiter => {
   return {
     around: (session, send, release) =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(Clock.currentTimeMillis, (start) =>
-          restore(acquire(session, start)).pipe(
+        Effect.flatMap(Clock.currentTimeMillis, (start) => {
+          // a free permit, nobody waiting, no pause: no wait to measure
+          if (!closed && pending === 0 && pausedUntil <= start && takeNow !== undefined && takeNow(start)) {
+            session.attributes[attribute] = 0
+            return Effect.ensuring(restore(send), release)
+          }
+          return restore(acquire(session, start)).pipe(
             Effect.onExit(() =>
               Effect.map(Clock.currentTimeMillis, (now) => {
                 session.attributes[attribute] = now - start
               })
             ),
             Effect.zipRight(Effect.ensuring(restore(send), release))
-          ))
+          )
+        })
       ),
     give,
     close: Effect.suspend(() => {
