@@ -7,9 +7,9 @@
  * @since 0.1.0
  */
 import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
-import { Context, Effect, Layer, Stream } from "effect"
+import { Context, type Duration, Effect, Layer, Stream } from "effect"
 import type { CallError } from "./Errors.js"
-import { RequestError } from "./Errors.js"
+import { RequestError, TimeoutError } from "./Errors.js"
 import { isStreamBody, type Session } from "./Session.js"
 
 /**
@@ -62,6 +62,21 @@ export const requestError = (
     reason,
     description,
     cause
+  })
+
+/**
+ * A `TimeoutError` for the session's request.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const timeoutError = (session: Session, timeout: Duration.Duration): TimeoutError =>
+  new TimeoutError({
+    service: session.service,
+    endpoint: session.endpoint,
+    method: session.method,
+    url: session.url,
+    timeout
   })
 
 /**

@@ -14,7 +14,7 @@ import {
   Plugin,
   type ServiceResponse,
   Session,
-  TimeoutError
+  Transport
 } from "@service-client/core"
 import { Cause, Duration, Effect, Either, Exit, Option, Schedule, ScheduleDecision, ScheduleIntervals } from "effect"
 import * as Attempt from "./internal/attempt.js"
@@ -190,14 +190,7 @@ export const backoff = (options: {
   return options.jitter === false ? capped : Schedule.jittered(capped)
 }
 
-const timeoutError = (session: Session.Session, timeout: Duration.Duration) =>
-  new TimeoutError({
-    service: session.service,
-    endpoint: session.endpoint,
-    method: session.method,
-    url: session.url,
-    timeout
-  })
+const timeoutError = Transport.timeoutError
 
 const withAttemptTimeout = (session: Session.Session, send: Plugin.Send, r: Resolved): Plugin.Send =>
   r.attemptTimeout === undefined ? send : Effect.timeoutFail(send, {

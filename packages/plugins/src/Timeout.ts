@@ -6,8 +6,9 @@
  * @since 0.1.0
  */
 import type * as Endpoint from "@service-client/core/Endpoint"
-import { InputError, TimeoutError } from "@service-client/core/Errors"
+import { InputError, type TimeoutError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
+import * as Transport from "@service-client/core/Transport"
 import { Cause, Clock, Duration, Effect, Fiber, FiberId, Runtime } from "effect"
 import * as Deadline from "./internal/deadline.js"
 import { decodeDuration, durationOption } from "./internal/options.js"
@@ -75,14 +76,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     aroundSend: (session, send) => {
       const ms = session.attributes.timeout
       if (typeof ms !== "number") return send
-      const error = () =>
-        new TimeoutError({
-          service: session.service,
-          endpoint: session.endpoint,
-          method: session.method,
-          url: session.url,
-          timeout: Duration.millis(ms)
-        })
+      const error = () => Transport.timeoutError(session, Duration.millis(ms))
       return Deadline.within(
         session,
         ms,
