@@ -94,6 +94,21 @@ export interface Hooks {
 export interface Plugin extends Hooks {
   readonly [TypeId]: TypeId
   readonly name: string
+  /**
+   * Whether every wait in this plugin's `aroundSend`, `onSend`, `onResponse` and `onRead`
+   * hooks ends at the session's deadline (see `Deadline`). The core bounds the hooks of
+   * the other plugins with `Deadline.bound` while a deadline is set.
+   */
+  readonly honoursDeadline?: boolean | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The plugin's waits end at the session's deadline (default false: the core bounds them). */
+  readonly honoursDeadline?: boolean | undefined
 }
 
 /**
@@ -120,7 +135,12 @@ export type ContextOf<P> = P extends Effect.Effect<Plugin, any, infer R> ? Exclu
  * @since 0.1.0
  * @category constructors
  */
-export const make = (name: string, hooks: Hooks): Plugin => ({ ...hooks, [TypeId]: TypeId, name })
+export const make = (name: string, hooks: Hooks, options?: Options): Plugin => ({
+  ...hooks,
+  [TypeId]: TypeId,
+  name,
+  honoursDeadline: options?.honoursDeadline === true
+})
 
 /**
  * @since 0.1.0

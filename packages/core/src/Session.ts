@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import type { Stream } from "effect"
+import type { Deadline } from "./Deadline.js"
 import type * as Endpoint from "./Endpoint.js"
 import type { QueryValue } from "./internal/query.js"
 
@@ -44,6 +45,8 @@ export interface Session {
   payload: unknown
   /** The body as sent, set by serialization. */
   body: RequestBody
+  /** When the send must be over, while a Timeout runs it (see `Deadline`). */
+  deadline: Deadline | undefined
 }
 
 /**

@@ -22,8 +22,11 @@ export interface Response {
   readonly status: number
   /** Lower-cased header names. */
   readonly headers: Readonly<Record<string, string>>
-  /** Reads the whole body; fails with `RequestError` (`ResponseTooLarge`) past `maxBytes`. */
-  readonly read: (maxBytes: number | undefined) => Effect.Effect<Uint8Array, RequestError>
+  /**
+   * Reads the whole body; fails with `RequestError` (`ResponseTooLarge`) past `maxBytes`,
+   * or with `TimeoutError` at the session's deadline (a transport that honours deadlines).
+   */
+  readonly read: (maxBytes: number | undefined) => Effect.Effect<Uint8Array, RequestError | TimeoutError>
   /** The body as a stream (read at most once). */
   readonly stream: Stream.Stream<Uint8Array, RequestError>
 }
@@ -34,6 +37,12 @@ export interface Response {
  */
 export interface Service {
   readonly send: (session: Session) => Effect.Effect<Response, CallError>
+  /**
+   * Whether `send` and `read` end by themselves at the session's deadline with its
+   * `TimeoutError` (aborting the request). Otherwise the core bounds them with
+   * `Deadline.bound`, which costs a fiber per call that has a deadline.
+   */
+  readonly honoursDeadline?: boolean | undefined
 }
 
 /**

@@ -2,6 +2,7 @@
  * @since 0.1.0
  */
 export * as ClientConfig from "./ClientConfig.js"
+export * as Deadline from "./Deadline.js"
 export * as Endpoint from "./Endpoint.js"
 export * as Errors from "./Errors.js"
 export * as Header from "./Header.js"

@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { type RequestError, Transport } from "@service-client/core"
+import { Deadline, type RequestError, type TimeoutError, Transport } from "@service-client/core"
 import type { Session } from "@service-client/core/Session"
 import { Chunk, Effect, Layer, Option, type Runtime, type Scope, Stream } from "effect"
 import type { Readable } from "node:stream"
@@ -80,11 +80,15 @@ class Exchange implements Dispatcher.DispatchHandler {
   headers: Record<string, string> = {}
   chunks: Array<Uint8Array> = []
   size = 0
-  error: RequestError | undefined = undefined
+  error: RequestError | TimeoutError | undefined = undefined
+  /** The call's deadline timer (live Clock), until the body is read or handed over as a stream. */
+  timer: ReturnType<typeof setTimeout> | undefined = undefined
+  /** A deadline under another Clock (TestClock): `read` is bounded the generic way. */
+  clockBound = false
   /** Set while a `read` waits: the body size it allows. */
   readLimit: number | undefined = undefined
   reading = false
-  onHead: ((effect: Effect.Effect<Transport.Response, RequestError>) => void) | undefined
+  onHead: ((effect: Effect.Effect<Transport.Response, RequestError | TimeoutError>) => void) | undefined
   wake: (() => void) | undefined = undefined
   readonly read: Transport.Response["read"]
 
@@ -94,6 +98,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   get stream(): Transport.Response["stream"] {
+    // a streamed body is read after the send is over: the deadline does not bound it
+    this.disarm()
     return streamBody(this)
   }
 
@@ -134,12 +140,14 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     if (this.state === State.Failed) return
+    this.disarm()
     this.state = State.Done
     this.notify()
   }
 
   onError(err: Error): void {
     if (this.finished) return
+    this.disarm()
     this.state = State.Failed
     this.error = Transport.requestError(this.session, this.cancelled ?? err, "Transport", (this.cancelled ?? err).message)
     const onHead = this.onHead
@@ -150,7 +158,32 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   // helpers
 
+  /** Fails the exchange with the deadline's `TimeoutError` in `ms`, aborting the request. */
+  arm(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      if (this.finished) return
+      const error = Deadline.error(this.session)
+      this.state = State.Failed
+      this.error = error
+      const onHead = this.onHead
+      this.onHead = undefined
+      this.abort(new Error(error.message))
+      if (onHead !== undefined) onHead(Effect.fail(error))
+      else this.notify()
+    }, ms)
+    this.timer.unref?.()
+  }
+
+  disarm(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
+  }
+
   fail(error: RequestError): void {
+    this.disarm()
     this.state = State.Failed
     this.error = error
     this.notify()
@@ -165,6 +198,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   abort(reason: Error): void {
+    this.disarm()
     if (this.cancelled !== undefined) return
     this.cancelled = reason
     this.abortFn?.(reason)
@@ -184,7 +218,10 @@ class Exchange implements Dispatcher.DispatchHandler {
 
 const interrupted = () => new Error("the call was interrupted")
 
-const readBody = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uint8Array, RequestError> =>
+const readBody = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uint8Array, RequestError | TimeoutError> =>
+  ex.clockBound ? Deadline.bound(ex.session, readNow(ex, maxBytes)) : readNow(ex, maxBytes)
+
+const readNow = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uint8Array, RequestError | TimeoutError> =>
   Effect.suspend(() => {
     if (ex.state === State.Failed) return Effect.fail(ex.error!)
     if (maxBytes !== undefined && (ex.size > maxBytes || Number(ex.headers["content-length"]) > maxBytes)) {
@@ -195,7 +232,7 @@ const readBody = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uin
     ex.reading = true
     ex.readLimit = maxBytes
     ex.resume()
-    return Effect.async<Uint8Array, RequestError>((resume) => {
+    return Effect.async<Uint8Array, RequestError | TimeoutError>((resume) => {
       const check = () => {
         if (ex.state === State.Done) resume(Effect.succeed(concat(ex.chunks, ex.size)))
         else if (ex.state === State.Failed) resume(Effect.fail(ex.error!))
@@ -209,6 +246,13 @@ const readBody = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uin
     })
   })
 
+// the deadline is over for a stream (its timer stops when the stream is handed over); one
+// that struck in between is a transport failure of the stream
+const streamError = (ex: Exchange): RequestError => {
+  const error = ex.error!
+  return error._tag === "TimeoutError" ? Transport.requestError(ex.session, error, "Transport", error.message) : error
+}
+
 const streamBody = (ex: Exchange): Stream.Stream<Uint8Array, RequestError> => {
   const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<RequestError>> =
     Effect.async((resume) => {
@@ -220,7 +264,7 @@ const streamBody = (ex: Exchange): Stream.Stream<Uint8Array, RequestError> => {
           ex.resume()
           resume(Effect.succeed(chunks))
         } else if (ex.state === State.Done) resume(Effect.fail(Option.none()))
-        else if (ex.state === State.Failed) resume(Effect.fail(Option.some(ex.error!)))
+        else if (ex.state === State.Failed) resume(Effect.fail(Option.some(streamError(ex))))
         else ex.wake = check
       }
       check()
@@ -271,9 +315,12 @@ export const fromDispatcher = (
   options: Pick<Options, "highWaterMark"> = {}
 ): Transport.Service => {
   const highWaterMark = options.highWaterMark ?? 65536
-  const start = (session: Session, body: NonNullable<Dispatcher.DispatchOptions["body"]> | null) =>
-    Effect.async<Transport.Response, RequestError>((resume) => {
+  type Body = NonNullable<Dispatcher.DispatchOptions["body"]> | null
+  const dispatch = (session: Session, body: Body, deadline: number | "clock" | undefined) =>
+    Effect.async<Transport.Response, RequestError | TimeoutError>((resume) => {
       const ex = new Exchange(session, highWaterMark, resume)
+      if (deadline === "clock") ex.clockBound = true
+      else if (deadline !== undefined) ex.arm(deadline)
       const { origin, path } = splitUrl(session.url)
       try {
         dispatcher.dispatch({ origin, path, method: session.method, headers: cleanHeaders(session.headers), body }, ex)
@@ -285,7 +332,18 @@ export const fromDispatcher = (
         ex.abort(interrupted())
       })
     })
+  // the call's deadline: a plain timer under the live Clock, the generic bound under another Clock
+  const start = (session: Session, body: Body): Effect.Effect<Transport.Response, RequestError | TimeoutError> => {
+    const deadline = session.deadline
+    if (deadline === undefined) return dispatch(session, body, undefined)
+    return Effect.clockWith((clock) => {
+      if (!Deadline.isLiveClock(clock)) return Deadline.bound(session, dispatch(session, body, "clock"))
+      const left = deadline.at - clock.unsafeCurrentTimeMillis()
+      return left <= 0 ? Effect.fail(Deadline.error(session)) : dispatch(session, body, left)
+    })
+  }
   return {
+    honoursDeadline: true,
     send: (session) => {
       const body = session.body
       if (body === undefined) return start(session, null)

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Header, Plugin, PluginError, Session } from "@service-client/core"
+import { Deadline, Header, Plugin, PluginError, Session } from "@service-client/core"
 import { Data, Deferred, Effect, Exit, FiberId, Redacted, type Scope } from "effect"
 
 /**
@@ -108,14 +108,18 @@ export const make = <E, R>(options: Options<E, R>): Effect.Effect<Plugin.Plugin,
         cause
       })
 
-    const withToken = (session: Session.Session, stale: number | undefined) =>
-      Effect.mapBoth(tokenAfter(stale), {
+    const withToken = (session: Session.Session, stale: number | undefined) => {
+      const token = Effect.mapBoth(tokenAfter(stale), {
         onFailure: (e) => pluginError(session, e),
         onSuccess: (c) => {
           session.headers[header] = headerValue(Redacted.value(c.token))
           return c.generation
         }
       })
+      // waiting for a refresh ends at the call's deadline
+      const fresh = current !== undefined && (stale === undefined || current.generation > stale)
+      return fresh ? token : Deadline.bound(session, token)
+    }
 
     const callSetsHeader = (session: Session.Session): boolean => {
       const headers = session.input.headers
@@ -138,5 +142,5 @@ export const make = <E, R>(options: Options<E, R>): Effect.Effect<Plugin.Plugin,
               return Effect.zipRight(withToken(session, used), send)
             }))
         })
-    })
+    }, { honoursDeadline: true })
   })

@@ -191,5 +191,5 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       if (state !== undefined) state.sent = undefined
       return finish(session, state)
     }
-  })
+  }, { honoursDeadline: true })
 }

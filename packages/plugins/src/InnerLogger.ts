@@ -76,7 +76,7 @@ export const make = (options?: Options): Plugin.Plugin => {
     onParseException: parseException === undefined
       ? undefined
       : (session, error) => Log.parseException(cfg, session, error)
-  })
+  }, { honoursDeadline: true })
 }
 
 /**

@@ -51,6 +51,8 @@ export interface Options {
  */
 export interface Limiter {
   readonly around: (session: Session, send: Plugin.Send) => Plugin.Send
+  /** Whether its waits end at the session's deadline (`Plugin.Options`); if not, the core bounds them. */
+  readonly honoursDeadline?: boolean | undefined
 }
 
 /**
@@ -89,7 +91,7 @@ export const memory: Service = {
           timeout: options.timeout
         })
         yield* Effect.addFinalizer(() => limiter.close)
-        return { around: (session, send) => limiter.around(session, send, limiter.give) }
+        return { around: (session, send) => limiter.around(session, send, limiter.give), honoursDeadline: true }
       }
       const window = Memory.windowStore(options.limit, Duration.toMillis(period))
       const limiter = Memory.make({
@@ -127,7 +129,9 @@ export const memory: Service = {
       // the permit returns `period` after the send ends: its return time goes into the window
       const release = Effect.zipRight(Effect.flatMap(Clock.currentTimeMillis, window.returnAt), startTimer)
       const adaptive = options.adaptive
-      if (adaptive === undefined) return { around: (session, send) => limiter.around(session, send, release) }
+      if (adaptive === undefined) {
+        return { around: (session, send) => limiter.around(session, send, release), honoursDeadline: true }
+      }
       const observe = (response: ServiceResponse) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const asked = askedPause(response, now, adaptive.defaultPause)
@@ -143,7 +147,10 @@ export const memory: Service = {
               )
               : Effect.void)
         })
-      return { around: (session, send) => limiter.around(session, Effect.tap(send, observe), release) }
+      return {
+        around: (session, send) => limiter.around(session, Effect.tap(send, observe), release),
+        honoursDeadline: true
+      }
     })
 }
 

@@ -184,5 +184,5 @@ export const make = (options: Options = {}): Plugin.Plugin => {
             if (typeof rateLimit === "number") m.blockedByRateLimit.unsafeUpdate(rateLimit, noTags)
           }))
       })
-  })
+  }, { honoursDeadline: true })
 }

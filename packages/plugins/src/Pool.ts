@@ -66,6 +66,7 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
   return Effect.flatMap(LimiterStore, (store) =>
     Effect.map(
       store.make({ limiter: "pool", key, limit, period: undefined, hardLimit, timeout }),
-      (limiter) => Plugin.make("Pool", { aroundSend: limiter.around })
+      (limiter) =>
+        Plugin.make("Pool", { aroundSend: limiter.around }, { honoursDeadline: limiter.honoursDeadline })
     ))
 }

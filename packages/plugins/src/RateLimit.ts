@@ -110,6 +110,7 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
   return Effect.flatMap(LimiterStore, (store) =>
     Effect.map(
       store.make({ limiter: "rateLimit", key, limit, period, hardLimit, timeout, adaptive }),
-      (limiter) => Plugin.make("RateLimit", { aroundSend: limiter.around })
+      (limiter) =>
+        Plugin.make("RateLimit", { aroundSend: limiter.around }, { honoursDeadline: limiter.honoursDeadline })
     ))
 }

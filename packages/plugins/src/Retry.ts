@@ -9,12 +9,12 @@
  */
 import {
   type CallError,
+  Deadline,
   type Endpoint,
   InputError,
   Plugin,
   type ServiceResponse,
-  Session,
-  Transport
+  Session
 } from "@service-client/core"
 import { Cause, Duration, Effect, Either, Exit, Option, Schedule, ScheduleDecision, ScheduleIntervals } from "effect"
 import * as Attempt from "./internal/attempt.js"
@@ -190,13 +190,9 @@ export const backoff = (options: {
   return options.jitter === false ? capped : Schedule.jittered(capped)
 }
 
-const timeoutError = Transport.timeoutError
-
+// a deadline of its own for each attempt (an earlier call deadline still wins)
 const withAttemptTimeout = (session: Session.Session, send: Plugin.Send, r: Resolved): Plugin.Send =>
-  r.attemptTimeout === undefined ? send : Effect.timeoutFail(send, {
-    duration: r.attemptTimeout,
-    onTimeout: () => timeoutError(session, r.attemptTimeout!)
-  })
+  r.attemptTimeout === undefined ? send : Deadline.within(session, r.attemptTimeout, send)
 
 /**
  * The Retry plugin (an `aroundSend` hook). List it after Timeout (so the call's timeout
@@ -252,6 +248,8 @@ export const make = (options: Options = {}): Plugin.Plugin => {
           }
           if (failure === undefined || attempt >= r.maxAttempts) return exit
           const now = clock.unsafeCurrentTimeMillis()
+          // the call's own deadline (a Timeout around Retry) is over: no attempt would have time
+          if (session.deadline !== undefined && now >= session.deadline.at) return exit
           return Effect.flatMap(r.schedule.step(now, failure, state), ([next, , decision]) => {
             if (ScheduleDecision.isDone(decision)) return exit
             let delay = Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
@@ -260,7 +258,10 @@ export const make = (options: Options = {}): Plugin.Plugin => {
               if (asked !== undefined) delay = Math.max(delay, Math.min(asked, r.maxRetryAfter))
             }
             if (r.maxElapsed !== undefined && now + delay - start >= r.maxElapsed) return exit
-            return Effect.zipRight(Effect.sleep(Duration.millis(delay)), Effect.suspend(() => loop(attempt + 1, next)))
+            return Effect.zipRight(
+              Deadline.sleep(session, Duration.millis(delay)),
+              Effect.suspend(() => loop(attempt + 1, next))
+            )
           })
         })
       }
@@ -291,5 +292,5 @@ export const make = (options: Options = {}): Plugin.Plugin => {
         }
         return retrying(session, send, r)
       })
-  })
+  }, { honoursDeadline: true })
 }

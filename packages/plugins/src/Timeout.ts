@@ -1,16 +1,20 @@
 /**
  * Timeout: fails a call with `TimeoutError` when its whole send (the transport, the
- * response hooks and the body read) takes longer than the call's timeout, and interrupts
- * the send, which aborts the request in the live transport.
+ * response hooks and the body read) takes longer than the call's timeout, and stops the
+ * send, which aborts the request in the live transport. It does so by putting a deadline
+ * on the session (`Deadline` in core) that every wait inside the send ends at: the Node
+ * transport with one plain timer per call, Pool, RateLimit and Retry in their waits, and
+ * the core bounds the rest (other transports, plugins that do not honour deadlines) with
+ * `Effect.timeoutFail`. No fiber is raced against the send, so it works alike under the
+ * live Clock and a TestClock.
  *
  * @since 0.1.0
  */
 import type * as Endpoint from "@service-client/core/Endpoint"
-import { InputError, type TimeoutError } from "@service-client/core/Errors"
+import * as Deadline from "@service-client/core/Deadline"
+import { InputError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
-import * as Transport from "@service-client/core/Transport"
-import { Cause, Clock, Duration, Effect, Fiber, FiberId, Runtime } from "effect"
-import * as Deadline from "./internal/deadline.js"
+import { Duration, Effect } from "effect"
 import { decodeDuration, durationOption } from "./internal/options.js"
 
 /**
@@ -75,56 +79,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     },
     aroundSend: (session, send) => {
       const ms = session.attributes.timeout
-      if (typeof ms !== "number") return send
-      const error = () => Transport.timeoutError(session, Duration.millis(ms))
-      return Deadline.within(
-        session,
-        ms,
-        Effect.clockWith((clock) =>
-          clock.constructor === LiveClock && ms <= MAX_TIMER_MS
-            ? timeoutLive(send, ms, error)
-            : Effect.timeoutFail(send, { duration: Duration.millis(ms), onTimeout: error })
-        )
-      )
+      return typeof ms === "number" ? Deadline.within(session, Duration.millis(ms), send) : send
     }
-  })
+  }, { honoursDeadline: true })
 }
-
-const LiveClock = Clock.make().constructor
-// a Node timer fires at once past this; longer timeouts take timeoutFail
-const MAX_TIMER_MS = 2 ** 31 - 1
-
-/**
- * `Effect.timeoutFail` for the live Clock, at a fraction of its cost: the send runs in one
- * fiber started at once (a send that is over before its first async step needs no timer),
- * and a plain (unref'd) Node timer interrupts it at the deadline, where `timeoutFail`
- * forks two fibers and an Effect sleep per call. Like `timeoutFail`, the
- * call fails once the interrupted send is over (its finalizers ran: the request is
- * aborted), and interrupting the call interrupts the send. Under any other Clock
- * (TestClock) the plugin uses `timeoutFail` itself.
- */
-const timeoutLive = <A, E, R>(
-  send: Effect.Effect<A, E, R>,
-  ms: number,
-  error: () => TimeoutError
-): Effect.Effect<A, E | TimeoutError, R> =>
-  Effect.flatMap(Effect.runtime<R>(), (runtime) =>
-    Effect.uninterruptibleMask((restore): Effect.Effect<A, E | TimeoutError> => {
-      // starts at once, on the caller's context, fiber refs and interruptibility
-      const child = Runtime.runFork(runtime)(send)
-      const done = child.unsafePoll()
-      if (done !== null) return Effect.zipRight(Fiber.inheritAll(child), done)
-      let expired = false
-      const timer = setTimeout(() => {
-        expired = true
-        child.unsafeInterruptAsFork(FiberId.none)
-      }, ms)
-      timer.unref?.()
-      return restore(Fiber.join(child)).pipe(
-        Effect.onInterrupt(() => Fiber.interrupt(child)),
-        Effect.ensuring(Effect.sync(() => clearTimeout(timer))),
-        Effect.catchAllCause((cause): Effect.Effect<never, E | TimeoutError> =>
-          expired && Cause.isInterruptedOnly(cause) ? Effect.fail(error()) : Effect.failCause(cause)
-        )
-      )
-    }))

@@ -162,5 +162,5 @@ export const make = (options: Options = {}): Plugin.Plugin => {
           )
         })
       })
-  })
+  }, { honoursDeadline: true })
 }

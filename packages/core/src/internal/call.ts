@@ -6,6 +6,7 @@
  * @internal
  */
 import { Effect, Either, ParseResult, Predicate, Schema, Stream } from "effect"
+import * as Deadline from "../Deadline.js"
 import * as Endpoint from "../Endpoint.js"
 import {
   type CallError,
@@ -44,6 +45,7 @@ class SessionImpl implements Session {
   url = ""
   payload: unknown = undefined
   body: RequestBody = undefined
+  deadline: Deadline.Deadline | undefined = undefined
   constructor(
     readonly service: string,
     readonly endpoint: string,
@@ -80,34 +82,78 @@ const isRecord = (u: unknown): u is Record<string, unknown> =>
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e))
 const formatIssue = (e: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(e)
 
-const runHooks = (hooks: ReadonlyArray<Plugin.SessionHook>, session: Session): Effect.Effect<void, CallError> => {
-  switch (hooks.length) {
-    case 0:
-      return Effect.void
-    case 1:
-      return hooks[0]!(session)
-    default:
-      return Effect.forEach(hooks, (hook) => hook(session), { discard: true })
+/**
+ * Runs the hooks one after another. A hook that answers `Effect.void` (its work was done
+ * when it was called) is passed over without a trip through the runtime.
+ */
+const runHooks = (
+  hooks: ReadonlyArray<Plugin.SessionHook>,
+  session: Session,
+  from = 0
+): Effect.Effect<void, CallError> => {
+  for (let i = from; i < hooks.length; i++) {
+    const effect = hooks[i]!(session)
+    if (effect !== Effect.void) {
+      return i === hooks.length - 1 ? effect : Effect.flatMap(effect, () => runHooks(hooks, session, i + 1))
+    }
   }
+  return Effect.void
 }
 
 const runResponseHooks = (
   hooks: ReadonlyArray<Plugin.ResponseHook>,
   session: Session,
-  response: ServiceResponse
+  response: ServiceResponse,
+  from = 0
 ): Effect.Effect<void, CallError> => {
-  switch (hooks.length) {
-    case 0:
-      return Effect.void
-    case 1:
-      return hooks[0]!(session, response)
-    default:
-      return Effect.forEach(hooks, (hook) => hook(session, response), { discard: true })
+  for (let i = from; i < hooks.length; i++) {
+    const effect = hooks[i]!(session, response)
+    if (effect !== Effect.void) {
+      return i === hooks.length - 1
+        ? effect
+        : Effect.flatMap(effect, () => runResponseHooks(hooks, session, response, i + 1))
+    }
   }
+  return Effect.void
+}
+
+/** Runs `run(0)`, `run(1)`... in order, like `runHooks` (for the rarer error hooks). */
+const runEach = <E>(n: number, run: (i: number) => Effect.Effect<void, E>, from = 0): Effect.Effect<void, E> => {
+  for (let i = from; i < n; i++) {
+    const effect = run(i)
+    if (effect !== Effect.void) return i === n - 1 ? effect : Effect.flatMap(effect, () => runEach(n, run, i + 1))
+  }
+  return Effect.void
 }
 
 const collectHooks = <K extends keyof Plugin.Hooks>(plugins: ReadonlyArray<Plugin.Plugin>, key: K) =>
   plugins.flatMap((p) => (p[key] === undefined ? [] : [p[key]!])) as Array<NonNullable<Plugin.Hooks[K]>>
+
+// The hooks that run inside the send, of a plugin that does not say its waits end at the
+// session's deadline: bounded by it (a fiber per call, only while a deadline is set).
+const boundSessionHook = (hook: Plugin.SessionHook): Plugin.SessionHook => (session) =>
+  session.deadline === undefined ? hook(session) : Deadline.bound(session, hook(session))
+
+const boundResponseHook = (hook: Plugin.ResponseHook): Plugin.ResponseHook => (session, response) =>
+  session.deadline === undefined ? hook(session, response) : Deadline.bound(session, hook(session, response))
+
+type AroundSend = NonNullable<Plugin.Hooks["aroundSend"]>
+
+const boundAroundSend = (hook: AroundSend): AroundSend => (session, send) => {
+  // built before an outer Timeout has set the deadline: looked at when it runs
+  const effect = hook(session, send)
+  return Effect.suspend(() => session.deadline === undefined ? effect : Deadline.bound(session, effect))
+}
+
+const inSendHooks = <K extends "aroundSend" | "onSend" | "onResponse" | "onRead">(
+  plugins: ReadonlyArray<Plugin.Plugin>,
+  key: K,
+  bound: (hook: NonNullable<Plugin.Hooks[K]>) => NonNullable<Plugin.Hooks[K]>
+) =>
+  plugins.flatMap((p) => {
+    const hook = p[key] as NonNullable<Plugin.Hooks[K]> | undefined
+    return hook === undefined ? [] : [p.honoursDeadline === true ? hook : bound(hook)]
+  })
 
 const errorDecoders = (error: Endpoint.Options["error"]) => {
   if (error === undefined) return () => undefined
@@ -143,11 +189,11 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     prepareRequest: collectHooks(ctx.plugins, "prepareRequest"),
     preparePayload: collectHooks(ctx.plugins, "preparePayload"),
     beforeRequest: collectHooks(ctx.plugins, "beforeRequest"),
-    aroundSend: collectHooks(ctx.plugins, "aroundSend"),
-    onSend: collectHooks(ctx.plugins, "onSend"),
-    onResponse: collectHooks(ctx.plugins, "onResponse"),
+    aroundSend: inSendHooks(ctx.plugins, "aroundSend", boundAroundSend),
+    onSend: inSendHooks(ctx.plugins, "onSend", boundSessionHook),
+    onResponse: inSendHooks(ctx.plugins, "onResponse", boundResponseHook),
     onException: collectHooks(ctx.plugins, "onException"),
-    onRead: collectHooks(ctx.plugins, "onRead"),
+    onRead: inSendHooks(ctx.plugins, "onRead", boundResponseHook),
     onParsedResponse: collectHooks(ctx.plugins, "onParsedResponse"),
     onParseException: collectHooks(ctx.plugins, "onParseException")
   }
@@ -294,7 +340,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
         Effect.suspend(() => transport.send(session))
       )
 
-  const exchange = (session: Session): Plugin.Send =>
+  const exchangeRaw = (session: Session): Plugin.Send =>
     Effect.flatMap(transportSend(session), (raw) => {
       const response = new ResponseImpl(session, raw.status, raw.headers)
       const received = runResponseHooks(hooks.onResponse, session, response)
@@ -311,11 +357,18 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       )
     })
 
+  // a transport that does not end its own waits at the deadline is bounded by the core
+  const exchange = transport.honoursDeadline === true ? exchangeRaw : (session: Session): Plugin.Send => {
+    const effect = exchangeRaw(session)
+    return Effect.suspend(() => session.deadline === undefined ? effect : Deadline.bound(session, effect))
+  }
+
   const send = (session: Session): Plugin.Send => {
     let effect = exchange(session)
     for (let i = hooks.aroundSend.length - 1; i >= 0; i--) effect = hooks.aroundSend[i]!(session, effect)
     if (hooks.onException.length === 0) return effect
-    return Effect.tapError(effect, (error) => Effect.forEach(hooks.onException, (hook) => hook(session, error)))
+    const onException = hooks.onException
+    return Effect.tapError(effect, (error) => runEach(onException.length, (i) => onException[i]!(session, error)))
   }
 
   const parseFailure = (session: Session, response: ResponseImpl, reason: string, cause: unknown) => {
@@ -331,7 +384,10 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     })
     return hooks.onParseException.length === 0
       ? Effect.fail(error)
-      : Effect.zipRight(Effect.forEach(hooks.onParseException, (hook) => hook(session, error)), Effect.fail(error))
+      : Effect.zipRight(
+        runEach(hooks.onParseException.length, (i) => hooks.onParseException[i]!(session, error)),
+        Effect.fail(error)
+      )
   }
 
   const parse = (session: Session, response: ResponseImpl): Effect.Effect<ServiceResponse, CallError> => {
@@ -386,17 +442,15 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   // stage that answers `Effect.void` (nothing to wait for) is passed over without a trip
   // through the runtime.
   type Stage = (session: Session) => Effect.Effect<void, CallError>
-  const hookStage = (list: ReadonlyArray<Plugin.SessionHook>): Array<Stage> =>
-    list.length === 0 ? [] : [(session) => runHooks(list, session)]
   const stages: ReadonlyArray<Stage> = [
-    ...hookStage(hooks.prepareSession),
-    ...hookStage(hooks.preparePath),
+    ...hooks.prepareSession,
+    ...hooks.preparePath,
     buildPath,
-    ...hookStage(hooks.prepareRequest),
+    ...hooks.prepareRequest,
     buildRequest,
-    ...hookStage(hooks.preparePayload),
+    ...hooks.preparePayload,
     serialize,
-    ...hookStage(hooks.beforeRequest)
+    ...hooks.beforeRequest
   ]
   const runFrom = (session: Session, from: number): Effect.Effect<ServiceResponse, CallError> => {
     for (let i = from; i < stages.length; i++) {

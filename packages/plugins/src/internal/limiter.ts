@@ -17,11 +17,11 @@
  *
  * @internal
  */
-import { ClientClosed, TooManyRequestsPending, TooMuchTimePending } from "@service-client/core/Errors"
+import * as Deadline from "@service-client/core/Deadline"
+import { ClientClosed, type TimeoutError, TooManyRequestsPending, TooMuchTimePending } from "@service-client/core/Errors"
 import type * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
 import { Clock, Deferred, Duration, Effect, Exit, FiberId, Option } from "effect"
-import * as Deadline from "./deadline.js"
 
 /**
  * Where permits live. The in-memory store counts them; a shared store (Redis...) can take
@@ -236,7 +236,7 @@ export const make = (options: Options): Limiter => {
 
   const closedError = (session: Session) => new ClientClosed({ service: session.service, endpoint: session.endpoint })
 
-  type LimiterError = ClientClosed | TooManyRequestsPending | TooMuchTimePending
+  type LimiterError = ClientClosed | TooManyRequestsPending | TooMuchTimePending | TimeoutError
 
   const tooLong = (session: Session, waited: number, expected: number | undefined) =>
     new TooMuchTimePending({
@@ -250,7 +250,7 @@ export const make = (options: Options): Limiter => {
 
   const deadlineOf = (session: Session, start: number): number | undefined => {
     const own = timeoutMs === undefined ? undefined : start + timeoutMs
-    const call = Deadline.get(session)
+    const call = session.deadline?.at
     return own === undefined ? call : call === undefined ? own : Math.min(own, call)
   }
 
@@ -291,7 +291,8 @@ export const make = (options: Options): Limiter => {
             )
         })
       )
-      return Effect.zipRight(pump, timed).pipe(
+      // a wait is the slow path: the call's deadline bounds it the generic way
+      return Effect.zipRight(pump, Deadline.bound(session, timed)).pipe(
         Effect.onExit((exit) => {
           if (Exit.isSuccess(exit)) return Effect.void
           if (waiter.state === "granted") return give

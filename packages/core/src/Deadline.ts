@@ -1,0 +1,114 @@
+/**
+ * A call's deadline: the Clock time by which its send must be over, put on the session by
+ * the Timeout plugin. Every wait inside the send stops at it with a `TimeoutError`: the
+ * transport's send and body read, a limiter's queue, a retry's pause. Nothing races the
+ * send in another fiber: a wait that knows the deadline ends itself (the live Node
+ * transport with a plain timer that aborts the request), and the core bounds the rest
+ * (another transport, a plugin that does not say it honours deadlines) with `bound`.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Duration, Effect } from "effect"
+import type { TimeoutError } from "./Errors.js"
+import type { Session } from "./Session.js"
+import { timeoutError } from "./Transport.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Deadline {
+  /** Clock time (ms) by which the send must be over. */
+  readonly at: number
+  /** The timeout it came from (for the error). */
+  readonly timeout: Duration.Duration
+}
+
+/**
+ * Runs `effect` with the session's deadline `timeout` from now, unless an outer deadline
+ * comes first, and puts the previous deadline back after: a per-attempt Timeout inside a
+ * call's Timeout sets a fresh deadline for each attempt.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const within = <A, E, R>(
+  session: Session,
+  timeout: Duration.Duration,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.clockWith((clock) => {
+    const at = clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
+    const previous = session.deadline
+    if (previous !== undefined && previous.at <= at) return effect
+    session.deadline = { at, timeout }
+    return Effect.ensuring(
+      effect,
+      Effect.sync(() => {
+        session.deadline = previous
+      })
+    )
+  })
+
+/**
+ * The `TimeoutError` of the session's deadline.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const error = (session: Session): TimeoutError =>
+  timeoutError(session, session.deadline?.timeout ?? Duration.zero)
+
+/**
+ * Bounds any effect by the session's deadline, when it has one: fails with the
+ * `TimeoutError` and interrupts the effect at the deadline. Costs a fiber and a Clock
+ * sleep: for waits that cannot end themselves (the core applies it to transports and
+ * plugins that do not honour deadlines).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const bound = <A, E, R>(session: Session, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | TimeoutError, R> =>
+  Effect.suspend(() => {
+    const deadline = session.deadline
+    if (deadline === undefined) return effect
+    return Effect.clockWith((clock) => {
+      const left = deadline.at - clock.unsafeCurrentTimeMillis()
+      if (left <= 0) return Effect.fail(timeoutError(session, deadline.timeout))
+      return Effect.timeoutFail(effect, {
+        duration: Duration.millis(left),
+        onTimeout: () => timeoutError(session, deadline.timeout)
+      })
+    })
+  })
+
+/**
+ * Sleeps `duration`, or until the session's deadline and then fails with its
+ * `TimeoutError`, whichever comes first (no fiber).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const sleep = (session: Session, duration: Duration.Duration): Effect.Effect<void, TimeoutError> =>
+  Effect.suspend(() => {
+    const deadline = session.deadline
+    if (deadline === undefined) return Effect.sleep(duration)
+    return Effect.clockWith((clock) => {
+      const left = deadline.at - clock.unsafeCurrentTimeMillis()
+      const ms = Duration.toMillis(duration)
+      if (ms < left) return Effect.sleep(duration)
+      const expired = Effect.fail(timeoutError(session, deadline.timeout))
+      return left <= 0 ? expired : Effect.zipRight(Effect.sleep(Duration.millis(left)), expired)
+    })
+  })
+
+const LiveClock = Clock.make().constructor
+
+/**
+ * Whether `clock` is Effect's live Clock (the wall clock, whose time a Node timer can
+ * wait for), not a TestClock or another Clock.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isLiveClock = (clock: Clock.Clock): boolean => clock.constructor === LiveClock
