@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
+import { Deadline, Endpoint, Plugin, ServiceClient, Spec, Transport } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
-import { Chunk, Effect, Exit, Fiber, Schema, Stream } from "effect"
+import { Cause, Chunk, Duration, Effect, Exit, Fiber, Option, Schema, Stream, TestClock } from "effect"
 import * as Server from "../../../test/support/server.js"
 
 const Api = Spec.make({
@@ -243,4 +243,79 @@ describe("NodeTransport", () => {
       const typed = yield* ServiceClient.make(Typed, { name: "typed", baseUrl: server.url })
       assert.deepStrictEqual(yield* typed.one(), { id: 1 })
     }).pipe(Effect.provide(NodeTransport.layer)))
+
+  describe("the session's deadline", () => {
+    // what the Timeout plugin does, with the core alone: a deadline on every call's send
+    const deadline = (ms: number) =>
+      Plugin.make("deadline", { aroundSend: (s, send) => Deadline.within(s, Duration.millis(ms), send) }, {
+        honoursDeadline: true
+      })
+    const bounded = (url: string, ms: number) =>
+      ServiceClient.make(Api, { name: "items", baseUrl: url, plugins: [deadline(ms)] })
+    const timeoutOf = (exit: Exit.Exit<unknown, unknown>) => {
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Option.getOrThrow(Cause.failureOption((exit as Exit.Failure<unknown, any>).cause))
+      assert.strictEqual(error._tag, "TimeoutError")
+      return error
+    }
+
+    for (
+      const [label, handler] of [
+        ["headers that never come", () => {}],
+        ["a body that stalls", (_req: unknown, res: any) => {
+          res.writeHead(200, { "content-type": "application/json", "content-length": 100 })
+          res.write("[1,")
+        }]
+      ] as const
+    ) {
+      it.live(`${label}: TimeoutError at the deadline (a Node timer), the request aborted`, () =>
+        Effect.gen(function*() {
+          const server = yield* Server.start(handler as Server.Handler)
+          const items = yield* bounded(server.url, 300)
+          const started = Date.now()
+          const error = timeoutOf(yield* Effect.exit(items.slow()))
+          const took = Date.now() - started
+          assert.isAtLeast(took, 250)
+          assert.isBelow(took, 5000)
+          assert.strictEqual(error.endpoint, "slow")
+          assert.isTrue(Duration.equals(error.timeout, Duration.millis(300)))
+          yield* eventually(() => server.aborted.includes("/slow"))
+        }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer)))
+    }
+
+    it.scoped("under a TestClock the deadline follows the TestClock (the generic bound)", () =>
+      Effect.gen(function*() {
+        const server = yield* Server.start(() => {})
+        const items = yield* bounded(server.url, 1000)
+        const fiber = yield* Effect.fork(Effect.exit(items.slow()))
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+        assert.isNull(fiber.unsafePoll(), "ended before the TestClock moved")
+        yield* TestClock.adjust("1 second")
+        timeoutOf(yield* Fiber.join(fiber))
+        yield* Effect.promise(async () => {
+          for (let i = 0; i < 200 && !server.aborted.includes("/slow"); i++) await new Promise((r) => setTimeout(r, 10))
+        })
+        assert.include(server.aborted, "/slow")
+      }).pipe(Effect.provide(NodeTransport.layer)))
+
+    it.live("a call answered in time is not cut, and a streamed body may outlive the deadline", () =>
+      Effect.gen(function*() {
+        const server = yield* Server.start((req, res, raw) => {
+          if (req.url === "/download") {
+            res.writeHead(200, { "content-type": "text/plain" })
+            res.write("first;")
+            setTimeout(() => res.end("second"), 400)
+          } else echo(req, res, raw)
+        })
+        const items = yield* bounded(server.url, 200)
+        for (let i = 0; i < 20; i++) {
+          const answer = (yield* items.get({ id: i })) as { url: string }
+          assert.strictEqual(answer.url, `/item/${i}`)
+        }
+        const res = yield* items.call("download")
+        const chunks = yield* Stream.runCollect(res.data as Stream.Stream<Uint8Array, unknown>)
+        const decoder = new TextDecoder()
+        assert.strictEqual(Chunk.join(Chunk.map(chunks, (c) => decoder.decode(c)), ""), "first;second")
+      }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer)))
+  })
 })

@@ -1,5 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, ServiceClient, Spec } from "@service-client/core"
+import { Endpoint, Plugin, ServiceClient, Spec } from "@service-client/core"
+import * as Pool from "@service-client/plugins/Pool"
+import * as Retry from "@service-client/plugins/Retry"
 import * as Timeout from "@service-client/plugins/Timeout"
 import { Duration, Effect, Fiber, Ref, TestClock } from "effect"
 import * as Support from "./support.js"
@@ -101,7 +103,71 @@ describe("Timeout", () => {
     assert.throws(() => Timeout.make({ timeout: "later" as never }), /Timeout.timeout/)
   })
 
-  // the live Clock takes a cheaper path than timeoutFail (one child fiber and a Node timer): same behaviour
+  it.scoped("waits of a plugin that does not honour deadlines are bounded by the core", () =>
+    Effect.gen(function*() {
+      const interrupted = yield* Ref.make<ReadonlyArray<string>>([])
+      const waits = (name: string) => Effect.sleep("10 seconds").pipe(
+        Effect.onInterrupt(() => Ref.update(interrupted, (xs) => [...xs, name]))
+      )
+      // a user's plugin: waits before the send, and on the response
+      const slowPlugin = Plugin.make("slow", {
+        aroundSend: (session, send) => session.endpoint === "plain" ? Effect.zipRight(waits("aroundSend"), send) : send,
+        onResponse: (session) => session.endpoint === "slowEndpoint" ? waits("onResponse") : Effect.void
+      })
+      const c = yield* ServiceClient.make(Api, {
+        name: "svc",
+        baseUrl: "http://127.0.0.1:1",
+        plugins: [Timeout.make({ timeout: "1 second" }), slowPlugin]
+      })
+      const a = yield* Effect.fork(Effect.flip(c.plain()))
+      const b = yield* Effect.fork(Effect.flip(c.slowEndpoint({ timeout: "2 seconds" })))
+      yield* TestClock.adjust("1 second")
+      const first = yield* Fiber.join(a)
+      assert.strictEqual(first._tag, "TimeoutError")
+      assert.isNull(b.unsafePoll())
+      yield* TestClock.adjust("1 second")
+      const second = yield* Fiber.join(b)
+      assert.strictEqual(second._tag, "TimeoutError")
+      if (second._tag === "TimeoutError") assert.isTrue(Duration.equals(second.timeout, Duration.seconds(2)))
+      assert.deepStrictEqual(yield* Ref.get(interrupted), ["aroundSend", "onResponse"])
+      // without a deadline the same plugin is not touched
+      const c2 = yield* c.call("unlimited")
+      assert.strictEqual(c2.status, 200)
+    }).pipe(Effect.provide(Support.layer())))
+
+  it.scoped("the deadline bounds a Pool wait and Retry's pauses: no attempt after it", () =>
+    Effect.gen(function*() {
+      const c = yield* ServiceClient.make(Api, {
+        name: "svc",
+        baseUrl: "http://127.0.0.1:1",
+        plugins: [
+          Timeout.make({ timeout: "1 second" }),
+          Retry.make({ maxAttempts: 10, baseDelay: "300 millis", jitter: false }),
+          Pool.make({ limit: 1 })
+        ]
+      })
+      // the first call keeps the pool's only permit past the second call's deadline
+      const holder = yield* Effect.fork(Effect.flip(c.unlimited()))
+      yield* TestClock.adjust("1 millis")
+      const waiter = yield* Effect.fork(Effect.flip(c.plain()))
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Fiber.join(waiter))._tag, "TimeoutError")
+      yield* Fiber.interrupt(holder)
+      // 503 at once: attempts at 0, 300, 900 ms; the pause to 2,100 ms ends at the deadline
+      const before = (yield* Support.sessions).length
+      const retried = yield* Effect.fork(Effect.flip(c.plain()))
+      yield* TestClock.adjust("999 millis")
+      assert.isNull(retried.unsafePoll())
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual((yield* Fiber.join(retried))._tag, "TimeoutError")
+      assert.strictEqual((yield* Support.sessions).length - before, 3)
+    }).pipe(
+      Effect.provide(Support.layer((session) =>
+        session.endpoint === "unlimited" ? Effect.as(Effect.sleep("1 hour"), {}) : Effect.succeed({ status: 503 })
+      ))
+    ))
+
+  // the same over the live Clock (the mock transport does not honour deadlines: the core's bound)
   it.scopedLive("live Clock: TimeoutError once the send is interrupted; a fast send wins; interrupting too", () =>
     Effect.gen(function*() {
       const interrupted = yield* Ref.make(0)
