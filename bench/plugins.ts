@@ -3,10 +3,10 @@
  * plus one plugin, over an in-memory transport that answers on the next turn of the event
  * loop (so timers and waits are as real as over the network), 32 calls at a time.
  *
- *   tsx bench/plugins.ts [calls]
+ *   tsx bench/plugins.ts [calls] [only]     only: "full" or "bare" (one stack, e.g. under --cpu-prof)
  */
 import { ServiceClient, Transport } from "@service-client/core"
-import { Effect, Exit, Layer, ManagedRuntime, Scope, Stream } from "effect"
+import { Effect, Exit, Layer, ManagedRuntime, Scheduler, Scope, Stream } from "effect"
 import { Api } from "./api.js"
 import * as Full from "./full.js"
 
@@ -32,7 +32,24 @@ const transport = Layer.succeed(Transport.Transport, {
     })
 })
 
-const measure = async (plugins: ReadonlyArray<any>, layer: Layer.Layer<never>) => {
+// counts the runtime's steps: the run loop asks the scheduler whether to yield once per step
+let steps = 0
+const counting: Scheduler.Scheduler = {
+  scheduleTask: (task, priority) => Scheduler.defaultScheduler.scheduleTask(task, priority),
+  shouldYield: (fiber) => {
+    steps++
+    return Scheduler.defaultScheduler.shouldYield(fiber)
+  }
+}
+
+interface Cost {
+  /** CPU µs per call. */
+  readonly us: number
+  /** Effect runtime steps per call. */
+  readonly steps: number
+}
+
+const measure = async (plugins: ReadonlyArray<any>, layer: Layer.Layer<never>): Promise<Cost> => {
   const runtime = ManagedRuntime.make(Layer.mergeAll(transport, layer))
   const scope = await runtime.runPromise(Scope.make())
   const client = await runtime.runPromise(
@@ -50,22 +67,30 @@ const measure = async (plugins: ReadonlyArray<any>, layer: Layer.Layer<never>) =
   const cpu0 = process.cpuUsage()
   await runtime.runPromise(load(calls))
   const cpu = process.cpuUsage(cpu0)
+  steps = 0
+  await runtime.runPromise(Effect.withScheduler(Effect.repeatN(call, 999), counting))
+  const perCall = steps / 1000
   await runtime.runPromise(Scope.close(scope, Exit.void))
   await runtime.dispose()
-  return (cpu.user + cpu.system) / calls
+  return { us: (cpu.user + cpu.system) / calls, steps: perCall }
 }
 
 const full = await Full.load()
-const rows: Array<[string, number]> = []
+const only = process.argv[3]
+if (only === "full" || only === "bare") {
+  const cost = only === "full" ? await measure(full.plugins, full.layer) : await measure([], Layer.empty)
+  console.log(only, cost.us.toFixed(1), "µs", cost.steps, "steps")
+  process.exit(0)
+}
+const rows: Array<[string, Cost]> = []
 const bare = await measure([], Layer.empty)
+const minus = (a: Cost, b: Cost): Cost => ({ us: a.us - b.us, steps: a.steps - b.steps })
 rows.push(["bare", bare])
 for (let i = 0; i < Full.required.length; i++) {
-  rows.push([`+${Full.required[i]}`, (await measure([full.plugins[i]], full.layer)) - bare])
+  rows.push([`+${Full.required[i]}`, minus(await measure([full.plugins[i]], full.layer), bare)])
 }
 rows.push(["full", await measure(full.plugins, full.layer)])
-for (let i = 0; i < Full.required.length; i++) {
-  rows.push([`full -${Full.required[i]}`, (await measure(full.plugins.filter((_, j) => j !== i), full.layer))])
-}
 rows.push(["bare again", await measure([], Layer.empty)])
-for (const [name, us] of rows) console.log(name.padEnd(16), us.toFixed(1).padStart(7), "µs")
+console.log("stack".padEnd(16), "CPU µs/call".padStart(12), "steps/call".padStart(11))
+for (const [name, c] of rows) console.log(name.padEnd(16), c.us.toFixed(1).padStart(12), String(c.steps).padStart(11))
 process.exit(0)

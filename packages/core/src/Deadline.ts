@@ -37,17 +37,22 @@ export const within = <A, E, R>(
   timeout: Duration.Duration,
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
-  Effect.clockWith((clock) => {
-    const at = clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
+  Effect.suspend(() => {
+    const at = session.clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
     const previous = session.deadline
     if (previous !== undefined && previous.at <= at) return effect
     session.deadline = { at, timeout }
-    return Effect.ensuring(
-      effect,
-      Effect.sync(() => {
+    // put back on success and failure; an interrupted call has no "after" that could read it
+    return Effect.matchCauseEffect(effect, {
+      onFailure: (cause) => {
         session.deadline = previous
-      })
-    )
+        return Effect.failCause(cause)
+      },
+      onSuccess: (a) => {
+        session.deadline = previous
+        return Effect.succeed(a)
+      }
+    })
   })
 
 /**

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { Stream } from "effect"
+import type { Clock, Stream } from "effect"
 import type { Deadline } from "./Deadline.js"
 import type * as Endpoint from "./Endpoint.js"
 import type { QueryValue } from "./internal/query.js"
@@ -28,6 +28,11 @@ export interface Session {
   readonly definition: Endpoint.Any
   /** The call's input as given. */
   readonly input: Readonly<Record<string, unknown>>
+  /**
+   * The Clock of the fiber that made the call, read once when it starts: hooks read times
+   * from it directly (`clock.unsafeCurrentTimeMillis()`), without an Effect step each.
+   */
+  readonly clock: Clock.Clock
   /** Free-form attributes: trackingToken, elapsed, blockedByPool, timeout... */
   readonly attributes: Record<string, unknown>
   readonly method: Endpoint.Method

@@ -9,7 +9,7 @@
 import type { ElapsedSwitches } from "@service-client/core/Endpoint"
 import * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 import { invalid } from "./internal/options.js"
 
 /**
@@ -118,65 +118,61 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       ;(session as unknown as Record<symbol, State | undefined>)[key] = undefined
     }
   }
+  // every hook reads the call's Clock directly and answers Effect.void: no Effect step
+  const now = (session: Session) => session.clock.unsafeCurrentTimeNanos()
   const finish = (session: Session, state: State | undefined) => {
     const start = state?.start
     if (start === undefined) return Effect.void
     state!.start = undefined
     states.delete(session)
-    return Effect.map(Clock.currentTimeNanos, (now) => {
-      durations(session).total = ms(start, now)
-    })
+    durations(session).total = ms(start, now(session))
+    return Effect.void
   }
   return Plugin.make("Elapsed", {
-    prepareSession: (session) =>
-      Effect.map(Clock.currentTimeNanos, (now) => {
-        const endpoint = session.definition.elapsed
-        const input = session.input.elapsed as ElapsedSwitches | undefined
-        const headers = pick(input, endpoint, defaults.headers, "headers")
-        const read = pick(input, endpoint, defaults.read, "read")
-        const parse = pick(input, endpoint, defaults.parse, "parse")
-        if (headers || read || parse) {
-          states.set(session, { headers, read, parse, start: now, sent: undefined, last: undefined })
-        }
-      }),
+    prepareSession: (session) => {
+      const endpoint = session.definition.elapsed
+      const input = session.input.elapsed as ElapsedSwitches | undefined
+      const headers = pick(input, endpoint, defaults.headers, "headers")
+      const read = pick(input, endpoint, defaults.read, "read")
+      const parse = pick(input, endpoint, defaults.parse, "parse")
+      if (headers || read || parse) {
+        states.set(session, { headers, read, parse, start: now(session), sent: undefined, last: undefined })
+      }
+      return Effect.void
+    },
     onSend: (session) => {
       const state = states.get(session)
       if (state === undefined || state.start === undefined) return Effect.void
-      return Effect.map(Clock.currentTimeNanos, (now) => {
-        state.sent = now
-        state.last = undefined
-        const blocked = blockedTime(session)
-        if (blocked !== undefined) durations(session).blocked = blocked
-      })
+      state.sent = now(session)
+      state.last = undefined
+      const blocked = blockedTime(session)
+      if (blocked !== undefined) durations(session).blocked = blocked
+      return Effect.void
     },
     onResponse: (session) => {
       const state = states.get(session)
       if (state === undefined || state.sent === undefined) return Effect.void
-      return Effect.map(Clock.currentTimeNanos, (now) => {
-        if (state.headers) durations(session).headers = ms(state.sent!, now)
-        state.last = now
-      })
+      const t = now(session)
+      if (state.headers) durations(session).headers = ms(state.sent, t)
+      state.last = t
+      return Effect.void
     },
     onRead: (session) => {
       const state = states.get(session)
       if (state === undefined || state.sent === undefined || state.last === undefined) return Effect.void
-      return Effect.map(Clock.currentTimeNanos, (now) => {
-        if (state.read) durations(session).read = ms(state.last!, now)
-        state.last = now
-      })
+      const t = now(session)
+      if (state.read) durations(session).read = ms(state.last, t)
+      state.last = t
+      return Effect.void
     },
     onParsedResponse: (session, response) => {
       const state = states.get(session)
       if (state === undefined || state.sent === undefined) return finish(session, state)
       state.sent = undefined
-      if (!state.parse || state.last === undefined || response.body === undefined) return finish(session, state)
-      const last = state.last
-      return Effect.zipRight(
-        Effect.map(Clock.currentTimeNanos, (now) => {
-          durations(session).parse = ms(last, now)
-        }),
-        finish(session, state)
-      )
+      if (state.parse && state.last !== undefined && response.body !== undefined) {
+        durations(session).parse = ms(state.last, now(session))
+      }
+      return finish(session, state)
     },
     onException: (session) => {
       const state = states.get(session)

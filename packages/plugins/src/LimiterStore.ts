@@ -91,7 +91,7 @@ export const memory: Service = {
           timeout: options.timeout
         })
         yield* Effect.addFinalizer(() => limiter.close)
-        return { around: (session, send) => limiter.around(session, send, limiter.give), honoursDeadline: true }
+        return { around: (session, send) => limiter.around(session, send, limiter.release), honoursDeadline: true }
       }
       const window = Memory.windowStore(options.limit, Duration.toMillis(period))
       const limiter = Memory.make({
@@ -120,14 +120,17 @@ export const memory: Service = {
           })
         )
       })
-      const startTimer = Effect.suspend(() => {
+      const startTimer = (): Effect.Effect<void> => {
         if (timer || limiter.pending() === 0 || window.next() === undefined) return Effect.void
         timer = true
         return Effect.asVoid(Effect.forkIn(Effect.interruptible(tick), scope))
-      })
-      window.onStarved(startTimer)
+      }
+      window.onStarved(Effect.suspend(startTimer))
       // the permit returns `period` after the send ends: its return time goes into the window
-      const release = Effect.zipRight(Effect.flatMap(Clock.currentTimeMillis, window.returnAt), startTimer)
+      const release: Memory.Release = (session) => {
+        window.returnAt(session.clock.unsafeCurrentTimeMillis())
+        return startTimer()
+      }
       const adaptive = options.adaptive
       if (adaptive === undefined) {
         return { around: (session, send) => limiter.around(session, send, release), honoursDeadline: true }

@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Effect, Either, ParseResult, Predicate, Schema, Stream } from "effect"
+import { type Clock, Effect, Either, ParseResult, Predicate, Schema, Stream } from "effect"
 import * as Deadline from "../Deadline.js"
 import * as Endpoint from "../Endpoint.js"
 import {
@@ -52,6 +52,7 @@ class SessionImpl implements Session {
     readonly definition: Endpoint.Any,
     readonly input: Readonly<Record<string, unknown>>,
     readonly method: Endpoint.Method,
+    readonly clock: Clock.Clock,
     public pathTokens: Record<string, unknown>,
     public query: Record<string, QueryValue>,
     public headers: Record<string, string | null>
@@ -116,6 +117,10 @@ const runResponseHooks = (
   }
   return Effect.void
 }
+
+/** `effect`, then `value`: one step when `effect` is `Effect.void`. */
+const thenSucceed = <A, E>(effect: Effect.Effect<void, E>, value: A): Effect.Effect<A, E> =>
+  effect === Effect.void ? Effect.succeed(value) : Effect.as(effect, value)
 
 /** Runs `run(0)`, `run(1)`... in order, like `runHooks` (for the rarer error hooks). */
 const runEach = <E>(n: number, run: (i: number) => Effect.Effect<void, E>, from = 0): Effect.Effect<void, E> => {
@@ -221,7 +226,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const inputError = (reason: string, key?: string, cause?: unknown) =>
     new InputError({ service, endpoint: name, reason, key, cause })
 
-  const prepare = (given: unknown): Either.Either<SessionImpl, InputError> => {
+  const prepare = (given: unknown, clock: Clock.Clock): Either.Either<SessionImpl, InputError> => {
     let raw = given
     if (toInput !== undefined) {
       const r = toInput(raw)
@@ -273,6 +278,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       endpoint,
       input,
       endpoint.method,
+      clock,
       tokens,
       endpointQuery === undefined
         ? (query === undefined ? {} : { ...query as Record<string, QueryValue> })
@@ -332,29 +338,36 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   }
 
   // suspended: the transport reads the session when the send runs, after the aroundSend hooks changed it
-  const transportSend = hooks.onSend.length === 0
+  const onSend = hooks.onSend
+  const transportSend = onSend.length === 0
     ? (session: Session) => Effect.suspend(() => transport.send(session))
     : (session: Session) =>
-      Effect.zipRight(
-        Effect.suspend(() => runHooks(hooks.onSend, session)),
-        Effect.suspend(() => transport.send(session))
-      )
+      Effect.suspend(() => {
+        const sent = runHooks(onSend, session)
+        return sent === Effect.void
+          ? transport.send(session)
+          : Effect.zipRight(sent, Effect.suspend(() => transport.send(session)))
+      })
 
+  const { onRead, onResponse } = hooks
   const exchangeRaw = (session: Session): Plugin.Send =>
     Effect.flatMap(transportSend(session), (raw) => {
       const response = new ResponseImpl(session, raw.status, raw.headers)
-      const received = runResponseHooks(hooks.onResponse, session, response)
+      const received = runResponseHooks(onResponse, session, response)
       if (streamResponse && raw.status >= 200 && raw.status < 300) {
         response.stream = raw.stream
-        return Effect.as(received, response)
+        return thenSucceed(received, response)
       }
-      return received.pipe(
-        Effect.zipRight(raw.read(maxBytes)),
-        Effect.flatMap((body) => {
+      const read = onRead.length === 0
+        ? Effect.map(Effect.suspend(() => raw.read(maxBytes)), (body) => {
           response.body = body
-          return Effect.as(runResponseHooks(hooks.onRead, session, response), response)
+          return response as ServiceResponse
         })
-      )
+        : Effect.flatMap(Effect.suspend(() => raw.read(maxBytes)), (body) => {
+          response.body = body
+          return thenSucceed(runResponseHooks(onRead, session, response), response)
+        })
+      return received === Effect.void ? read : Effect.zipRight(received, read)
     })
 
   // a transport that does not end its own waits at the deadline is bounded by the core
@@ -394,7 +407,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     const ok = response.status >= 200 && response.status < 300
     if (ok && response.stream !== undefined) {
       response.data = response.stream
-      return Effect.as(runResponseHooks(hooks.onParsedResponse, session, response), response)
+      return thenSucceed(runResponseHooks(hooks.onParsedResponse, session, response), response)
     }
     const body = response.body!
     let data: unknown = undefined
@@ -435,7 +448,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       data = decoded.right
     }
     response.data = data
-    return Effect.as(runResponseHooks(hooks.onParsedResponse, session, response), response)
+    return thenSucceed(runResponseHooks(hooks.onParsedResponse, session, response), response)
   }
 
   // The stages before the send, resolved once: a stage with no hooks is left out, and a
@@ -461,9 +474,9 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   }
 
   return (input: unknown): Effect.Effect<ServiceResponse, CallError> =>
-    Effect.suspend(() => {
+    Effect.clockWith((clock) => {
       if (ctx.state.closed) return Effect.fail(new ClientClosed({ service, endpoint: name }))
-      const prepared = prepare(input)
+      const prepared = prepare(input, clock)
       if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
       return runFrom(prepared.right, 0)
     })

@@ -36,25 +36,29 @@ export interface PermitStore {
   readonly give: Effect.Effect<void>
   /** In-memory stores: `take` done synchronously at Clock time `now` (the limiter's fast path). */
   readonly takeNow?: ((now: number) => boolean) | undefined
+  /** In-memory stores: `give` done synchronously. */
+  readonly giveNow?: (() => void) | undefined
 }
 
 /** `limit` permits in memory. @internal */
 export const memoryStore = (limit: number): PermitStore => {
   let free = limit
+  const giveNow = () => {
+    if (free < limit) free++
+  }
   return {
     take: Effect.sync(() => {
       if (free === 0) return false
       free--
       return true
     }),
-    give: Effect.sync(() => {
-      if (free < limit) free++
-    }),
+    give: Effect.sync(giveNow),
     takeNow: () => {
       if (free === 0) return false
       free--
       return true
-    }
+    },
+    giveNow
   }
 }
 
@@ -70,7 +74,7 @@ export const memoryStore = (limit: number): PermitStore => {
 export interface WindowStore {
   readonly store: PermitStore
   /** Records that a permit comes back at `now + period`, and reclaims the due ones. */
-  readonly returnAt: (now: number) => Effect.Effect<void>
+  readonly returnAt: (now: number) => void
   /** Frees the permits whose return time has come. */
   readonly reclaim: (now: number) => void
   /** The earliest time a used permit comes back, if any is out. */
@@ -125,11 +129,10 @@ export const windowStore = (limit: number, period: number): WindowStore => {
         if (free + returns.length - head < limit) free++
       })
     },
-    returnAt: (now) =>
-      Effect.sync(() => {
-        reclaim(now)
-        returns.push(now + period)
-      }),
+    returnAt: (now) => {
+      reclaim(now)
+      returns.push(now + period)
+    },
     reclaim,
     next: () => (head < returns.length ? returns[head] : undefined),
     onStarved: (effect) => {
@@ -159,14 +162,20 @@ interface Waiter {
 type Failure = "closed" | { readonly expected: number }
 
 /** @internal */
+export type Release = (session: Session) => Effect.Effect<void>
+
+/** @internal */
 export interface Limiter {
   /**
    * Runs `send` holding a permit; `release` gives it back once the send is over
-   * (successful, failed or interrupted).
+   * (successful, failed or interrupted): called then, it answers what is left to do
+   * (`Effect.void` when it was all done at once).
    */
-  readonly around: (session: Session, send: Plugin.Send, release: Effect.Effect<void>) => Plugin.Send
+  readonly around: (session: Session, send: Plugin.Send, release: Release) => Plugin.Send
   /** Gives a permit back to the store and hands free permits to the waiters. */
   readonly give: Effect.Effect<void>
+  /** `give` as a `Release`: synchronous when the store is and nobody waits. */
+  readonly release: Release
   /** Fails every waiter with `ClientClosed`; later acquisitions fail too. */
   readonly close: Effect.Effect<void>
   /** How many calls wait (for tests and logs). */
@@ -233,6 +242,26 @@ export const make = (options: Options): Limiter => {
   )
 
   const give = Effect.zipRight(store.give, pump)
+  const giveNow = store.giveNow
+  const release: Release = giveNow === undefined
+    ? () => give
+    : () => {
+      giveNow()
+      return pending === 0 ? Effect.void : pump
+    }
+
+  /** `send`, then `release()` whatever its outcome; inside the uninterruptible part of `around`. */
+  const releasing = (session: Session, send: Plugin.Send, release: Release): Plugin.Send =>
+    Effect.matchCauseEffect(send, {
+      onFailure: (cause) => {
+        const rest = release(session)
+        return rest === Effect.void ? Effect.failCause(cause) : Effect.zipRight(rest, Effect.failCause(cause))
+      },
+      onSuccess: (response) => {
+        const rest = release(session)
+        return rest === Effect.void ? Effect.succeed(response) : Effect.as(rest, response)
+      }
+    })
 
   const closedError = (session: Session) => new ClientClosed({ service: session.service, endpoint: session.endpoint })
 
@@ -324,24 +353,25 @@ export const make = (options: Options): Limiter => {
 
   return {
     around: (session, send, release) =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(Clock.currentTimeMillis, (start) => {
-          // a free permit, nobody waiting, no pause: no wait to measure
-          if (!closed && pending === 0 && pausedUntil <= start && takeNow !== undefined && takeNow(start)) {
-            session.attributes[attribute] = 0
-            return Effect.ensuring(restore(send), release)
-          }
-          return restore(acquire(session, start)).pipe(
-            Effect.onExit(() =>
-              Effect.map(Clock.currentTimeMillis, (now) => {
-                session.attributes[attribute] = now - start
-              })
-            ),
-            Effect.zipRight(Effect.ensuring(restore(send), release))
-          )
-        })
-      ),
+      // the permit is taken and its release set up in one uninterruptible step
+      Effect.uninterruptibleMask((restore) => {
+        const start = session.clock.unsafeCurrentTimeMillis()
+        // a free permit, nobody waiting, no pause: no wait to measure
+        if (!closed && pending === 0 && pausedUntil <= start && takeNow !== undefined && takeNow(start)) {
+          session.attributes[attribute] = 0
+          return releasing(session, restore(send), release)
+        }
+        return restore(acquire(session, start)).pipe(
+          Effect.onExit(() =>
+            Effect.sync(() => {
+              session.attributes[attribute] = session.clock.unsafeCurrentTimeMillis() - start
+            })
+          ),
+          Effect.zipRight(Effect.suspend(() => releasing(session, restore(send), release)))
+        )
+      }),
     give,
+    release,
     close: Effect.suspend(() => {
       closed = true
       const waiters = queue.splice(head)
