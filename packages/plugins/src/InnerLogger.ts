@@ -45,7 +45,7 @@ export const make = (options?: Options): Plugin.Plugin => {
   const { exception, parseException, request, response } = cfg.levels
 
   const logResponse = (level: typeof response & {}, session: Session.Session, res: ServiceResponse.ServiceResponse) =>
-    Log.emit(level, () => {
+    Log.emit(session, level, () => {
       const annotations = Log.base(cfg, "response", session)
       annotations[Log.keys.status] = res.status
       annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted)
@@ -58,7 +58,7 @@ export const make = (options?: Options): Plugin.Plugin => {
 
   return Plugin.make("InnerLogger", {
     beforeRequest: request === undefined ? undefined : (session) =>
-      Log.emit(request, () => {
+      Log.emit(session, request, () => {
         const annotations = Log.base(cfg, "request", session)
         annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted)
         annotations[Log.keys.body] = Log.bodyText(session.body, {

@@ -42,7 +42,7 @@ export const make = (options?: Options): Plugin.Plugin => {
   const { exception, parseException, request, response } = cfg.levels
   return Plugin.make("OuterLogger", {
     preparePayload: request === undefined ? undefined : (session) =>
-      Log.emit(request, () => {
+      Log.emit(session, request, () => {
         const annotations = Log.base(cfg, "request", session)
         annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted)
         annotations[Log.keys.body] = Log.bodyText(session.payload, {
@@ -52,7 +52,7 @@ export const make = (options?: Options): Plugin.Plugin => {
         return { message: Log.message("request", session), annotations }
       }),
     onParsedResponse: response === undefined ? undefined : (session, res) =>
-      Log.emit(response, () => {
+      Log.emit(session, response, () => {
         const annotations = Log.base(cfg, "response", session)
         annotations[Log.keys.status] = res.status
         annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted)

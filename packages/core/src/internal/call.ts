@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { type Clock, Effect, Either, ParseResult, Predicate, Schema, Stream } from "effect"
+import { Clock, Context, Effect, Either, FiberRef, type LogLevel, ParseResult, Predicate, Schema, Stream } from "effect"
 import * as Deadline from "../Deadline.js"
 import * as Endpoint from "../Endpoint.js"
 import {
@@ -53,6 +53,7 @@ class SessionImpl implements Session {
     readonly input: Readonly<Record<string, unknown>>,
     readonly method: Endpoint.Method,
     readonly clock: Clock.Clock,
+    readonly minimumLogLevel: LogLevel.LogLevel,
     public pathTokens: Record<string, unknown>,
     public query: Record<string, QueryValue>,
     public headers: Record<string, string | null>
@@ -226,7 +227,11 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const inputError = (reason: string, key?: string, cause?: unknown) =>
     new InputError({ service, endpoint: name, reason, key, cause })
 
-  const prepare = (given: unknown, clock: Clock.Clock): Either.Either<SessionImpl, InputError> => {
+  const prepare = (
+    given: unknown,
+    clock: Clock.Clock,
+    minimumLogLevel: LogLevel.LogLevel
+  ): Either.Either<SessionImpl, InputError> => {
     let raw = given
     if (toInput !== undefined) {
       const r = toInput(raw)
@@ -279,6 +284,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       input,
       endpoint.method,
       clock,
+      minimumLogLevel,
       tokens,
       endpointQuery === undefined
         ? (query === undefined ? {} : { ...query as Record<string, QueryValue> })
@@ -474,9 +480,13 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   }
 
   return (input: unknown): Effect.Effect<ServiceResponse, CallError> =>
-    Effect.clockWith((clock) => {
+    Effect.withFiberRuntime((fiber) => {
       if (ctx.state.closed) return Effect.fail(new ClientClosed({ service, endpoint: name }))
-      const prepared = prepare(input, clock)
+      const prepared = prepare(
+        input,
+        Context.get(fiber.currentDefaultServices, Clock.Clock),
+        fiber.getFiberRef(FiberRef.currentMinimumLogLevel)
+      )
       if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
       return runFrom(prepared.right, 0)
     })

@@ -163,10 +163,12 @@ export const config = (name: Config["name"], options: LoggerOptions = {}): Confi
  * @internal
  */
 export const emit = (
+  session: Session.Session,
   level: LogLevel.LogLevel,
   build: () => { readonly message: string; readonly annotations: Record<string, unknown> }
 ): Effect.Effect<void> =>
-  Effect.withFiberRuntime((fiber) => {
+  // below the caller's minimum level: nothing to do, not even an Effect step
+  LogLevel.greaterThan(session.minimumLogLevel, level) ? Effect.void : Effect.withFiberRuntime((fiber) => {
     if (LogLevel.greaterThan(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), level)) return Effect.void
     const record = build()
     const annotations = HashMap.mutate(fiber.getFiberRef(FiberRef.currentLogAnnotations), (map) => {
@@ -336,7 +338,7 @@ export const describeError = (error: unknown, hideResponseBody: boolean): string
  * @internal
  */
 export const exception = (cfg: Config, session: Session.Session, error: Errors.CallError): Effect.Effect<void> =>
-  emit(cfg.levels.exception!, () => {
+  emit(session, cfg.levels.exception!, () => {
     const annotations = base(cfg, "exception", session)
     const tag = Predicate.hasProperty(error, "_tag") ? String(error._tag) : "Error"
     annotations[keys.error] = text(describeError(error, hiddenResponseBody(session)), cfg.maxBodyLength)
@@ -349,7 +351,7 @@ export const exception = (cfg: Config, session: Session.Session, error: Errors.C
  * @internal
  */
 export const parseException = (cfg: Config, session: Session.Session, error: Errors.ParseError): Effect.Effect<void> =>
-  emit(cfg.levels.parseException!, () => {
+  emit(session, cfg.levels.parseException!, () => {
     const annotations = base(cfg, "parseException", session)
     const hidden = hiddenResponseBody(session)
     annotations[keys.status] = error.status
