@@ -139,8 +139,8 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     const client: Record<string, unknown> = {}
     for (const [name, endpoint] of Object.entries(spec.endpoints)) {
       const call = compile(ctx, name, endpoint)
-      calls.set(name, call)
-      client[name] = (input?: unknown) => Effect.map(call(input), (response) => response.data)
+      calls.set(name, call.response)
+      client[name] = call.data
     }
     client.service = service
     client.spec = spec

@@ -25,6 +25,7 @@ export interface Response {
   /**
    * Reads the whole body; fails with `RequestError` (`ResponseTooLarge`) past `maxBytes`,
    * or with `TimeoutError` at the session's deadline (a transport that honours deadlines).
+   * The core calls it when it wants the body, and runs the Effect at once.
    */
   readonly read: (maxBytes: number | undefined) => Effect.Effect<Uint8Array, RequestError | TimeoutError>
   /** The body as a stream (read at most once). */

@@ -219,32 +219,32 @@ class Exchange implements Dispatcher.DispatchHandler {
 const interrupted = () => new Error("the call was interrupted")
 
 const readBody = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uint8Array, RequestError | TimeoutError> =>
-  ex.clockBound ? Deadline.bound(ex.session, readNow(ex, maxBytes)) : readNow(ex, maxBytes)
+  ex.clockBound ? Deadline.bound(ex.session, Effect.suspend(() => readNow(ex, maxBytes))) : readNow(ex, maxBytes)
 
-const readNow = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uint8Array, RequestError | TimeoutError> =>
-  Effect.suspend(() => {
-    if (ex.state === State.Failed) return Effect.fail(ex.error!)
-    if (maxBytes !== undefined && (ex.size > maxBytes || Number(ex.headers["content-length"]) > maxBytes)) {
-      if (!ex.finished) ex.abort(new Error("response body too large"))
-      return Effect.fail(Transport.tooLarge(ex.session, maxBytes))
+// starts reading when called (the core calls `read` when it wants the body, and runs it at once)
+const readNow = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uint8Array, RequestError | TimeoutError> => {
+  if (ex.state === State.Failed) return Effect.fail(ex.error!)
+  if (maxBytes !== undefined && (ex.size > maxBytes || Number(ex.headers["content-length"]) > maxBytes)) {
+    if (!ex.finished) ex.abort(new Error("response body too large"))
+    return Effect.fail(Transport.tooLarge(ex.session, maxBytes))
+  }
+  if (ex.state === State.Done) return Effect.succeed(concat(ex.chunks, ex.size))
+  ex.reading = true
+  ex.readLimit = maxBytes
+  ex.resume()
+  return Effect.async<Uint8Array, RequestError | TimeoutError>((resume) => {
+    const check = () => {
+      if (ex.state === State.Done) resume(Effect.succeed(concat(ex.chunks, ex.size)))
+      else if (ex.state === State.Failed) resume(Effect.fail(ex.error!))
+      else ex.wake = check
     }
-    if (ex.state === State.Done) return Effect.succeed(concat(ex.chunks, ex.size))
-    ex.reading = true
-    ex.readLimit = maxBytes
-    ex.resume()
-    return Effect.async<Uint8Array, RequestError | TimeoutError>((resume) => {
-      const check = () => {
-        if (ex.state === State.Done) resume(Effect.succeed(concat(ex.chunks, ex.size)))
-        else if (ex.state === State.Failed) resume(Effect.fail(ex.error!))
-        else ex.wake = check
-      }
-      check()
-      return Effect.sync(() => {
-        ex.wake = undefined
-        ex.abort(interrupted())
-      })
+    check()
+    return Effect.sync(() => {
+      ex.wake = undefined
+      ex.abort(interrupted())
     })
   })
+}
 
 // the deadline is over for a stream (its timer stops when the stream is handed over); one
 // that struck in between is a transport failure of the stream

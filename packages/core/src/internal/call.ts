@@ -346,7 +346,10 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   // suspended: the transport reads the session when the send runs, after the aroundSend hooks changed it
   const onSend = hooks.onSend
   const transportSend = onSend.length === 0
-    ? (session: Session) => Effect.suspend(() => transport.send(session))
+    ? hooks.aroundSend.length === 0
+      // nothing runs between building the send and running it: no need to wait
+      ? (session: Session) => transport.send(session)
+      : (session: Session) => Effect.suspend(() => transport.send(session))
     : (session: Session) =>
       Effect.suspend(() => {
         const sent = runHooks(onSend, session)
@@ -365,11 +368,11 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
         return thenSucceed(received, response)
       }
       const read = onRead.length === 0
-        ? Effect.map(Effect.suspend(() => raw.read(maxBytes)), (body) => {
+        ? Effect.flatMap(raw.read(maxBytes), (body) => {
           response.body = body
-          return response as ServiceResponse
+          return Effect.succeed(response as ServiceResponse)
         })
-        : Effect.flatMap(Effect.suspend(() => raw.read(maxBytes)), (body) => {
+        : Effect.flatMap(raw.read(maxBytes), (body) => {
           response.body = body
           return thenSucceed(runResponseHooks(onRead, session, response), response)
         })
@@ -409,11 +412,12 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       )
   }
 
-  const parse = (session: Session, response: ResponseImpl): Effect.Effect<ServiceResponse, CallError> => {
+  // answers the response, or only its data (`wantData`: the endpoint's method, one step fewer than mapping)
+  const parse = (session: Session, response: ResponseImpl, wantData: boolean): Effect.Effect<unknown, CallError> => {
     const ok = response.status >= 200 && response.status < 300
     if (ok && response.stream !== undefined) {
       response.data = response.stream
-      return thenSucceed(runResponseHooks(hooks.onParsedResponse, session, response), response)
+      return thenSucceed(runResponseHooks(hooks.onParsedResponse, session, response), wantData ? response.data : response)
     }
     const body = response.body!
     let data: unknown = undefined
@@ -454,7 +458,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       data = decoded.right
     }
     response.data = data
-    return thenSucceed(runResponseHooks(hooks.onParsedResponse, session, response), response)
+    return thenSucceed(runResponseHooks(hooks.onParsedResponse, session, response), wantData ? data : response)
   }
 
   // The stages before the send, resolved once: a stage with no hooks is left out, and a
@@ -471,15 +475,15 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     serialize,
     ...hooks.beforeRequest
   ]
-  const runFrom = (session: Session, from: number): Effect.Effect<ServiceResponse, CallError> => {
+  const runFrom = (session: Session, from: number, wantData: boolean): Effect.Effect<unknown, CallError> => {
     for (let i = from; i < stages.length; i++) {
       const effect = stages[i]!(session)
-      if (effect !== Effect.void) return Effect.flatMap(effect, () => runFrom(session, i + 1))
+      if (effect !== Effect.void) return Effect.flatMap(effect, () => runFrom(session, i + 1, wantData))
     }
-    return Effect.flatMap(send(session), (response) => parse(session, response as ResponseImpl))
+    return Effect.flatMap(send(session), (response) => parse(session, response as ResponseImpl, wantData))
   }
 
-  return (input: unknown): Effect.Effect<ServiceResponse, CallError> =>
+  const run = (input: unknown, wantData: boolean): Effect.Effect<unknown, CallError> =>
     Effect.withFiberRuntime((fiber) => {
       if (ctx.state.closed) return Effect.fail(new ClientClosed({ service, endpoint: name }))
       const prepared = prepare(
@@ -488,8 +492,15 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
         fiber.getFiberRef(FiberRef.currentMinimumLogLevel)
       )
       if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
-      return runFrom(prepared.right, 0)
+      return runFrom(prepared.right, 0, wantData)
     })
+
+  return {
+    /** The call, answering the whole `ServiceResponse`. */
+    response: (input: unknown) => run(input, false) as Effect.Effect<ServiceResponse, CallError>,
+    /** The call, answering the response's data (what an endpoint's method returns). */
+    data: (input: unknown) => run(input, true)
+  }
 }
 
 const isStream = (u: unknown): boolean => Predicate.hasProperty(u, Stream.StreamTypeId)
