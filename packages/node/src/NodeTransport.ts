@@ -336,11 +336,10 @@ export const fromDispatcher = (
   const start = (session: Session, body: Body): Effect.Effect<Transport.Response, RequestError | TimeoutError> => {
     const deadline = session.deadline
     if (deadline === undefined) return dispatch(session, body, undefined)
-    return Effect.clockWith((clock) => {
-      if (!Deadline.isLiveClock(clock)) return Deadline.bound(session, dispatch(session, body, "clock"))
-      const left = deadline.at - clock.unsafeCurrentTimeMillis()
-      return left <= 0 ? Effect.fail(Deadline.error(session)) : dispatch(session, body, left)
-    })
+    const clock = session.clock
+    if (!Deadline.isLiveClock(clock)) return Deadline.bound(session, dispatch(session, body, "clock"))
+    const left = deadline.at - clock.unsafeCurrentTimeMillis()
+    return left <= 0 ? Effect.fail(Deadline.error(session)) : dispatch(session, body, left)
   }
   return {
     honoursDeadline: true,
