@@ -4,13 +4,16 @@
  * loop (so timers and waits are as real as over the network), 32 calls at a time.
  *
  *   tsx bench/plugins.ts [calls] [only]     only: "full" or "bare" (one stack, e.g. under --cpu-prof)
+ *   tsx bench/plugins.ts '{"quick":true}'    JSON lines for run.ts
  */
 import { ServiceClient, Transport } from "@service-client/core"
 import { Effect, Exit, Layer, ManagedRuntime, Scheduler, Scope, Stream } from "effect"
 import { Api } from "./api.js"
 import * as Full from "./full.js"
 
-const calls = Number(process.argv[2] ?? 40_000)
+const json = process.argv[2]?.startsWith("{") === true
+const options = json ? JSON.parse(process.argv[2]!) as { quick?: boolean } : {}
+const calls = json ? (options.quick ? 2_000 : 40_000) : Number(process.argv[2] ?? 40_000)
 const concurrency = 32
 const body = new TextEncoder().encode(JSON.stringify({ id: 12345, username: "benchmark-user", active: true }))
 const response: Transport.Response = {
@@ -91,6 +94,10 @@ for (let i = 0; i < Full.required.length; i++) {
 }
 rows.push(["full", await measure(full.plugins, full.layer)])
 rows.push(["bare again", await measure([], Layer.empty)])
+if (json) {
+  for (const [stack, c] of rows) process.stdout.write(JSON.stringify({ stack, us: c.us, steps: c.steps }) + "\n")
+  process.exit(0)
+}
 console.log("stack".padEnd(16), "CPU µs/call".padStart(12), "steps/call".padStart(11))
 for (const [name, c] of rows) console.log(name.padEnd(16), c.us.toFixed(1).padStart(12), String(c.steps).padStart(11))
 process.exit(0)

@@ -182,6 +182,17 @@ const main = async () => {
           : `| ${p.stack} | ${p.rps} | ${fmt(p.us_per_call, 2)} | ${fmt(p.cpu_us_per_call, 2)} |`
       )
     }
+    const plugins = await runChild([...tsx, Path.join(here, "plugins.ts"), JSON.stringify({ quick })])
+    extra.push(
+      "",
+      "### What each plugin adds (in-memory transport answering on the next event-loop turn, concurrency 32)",
+      "",
+      "Effect runtime steps per call are exact (counted by a Scheduler); CPU µs are noisy (±1 µs).",
+      "",
+      "| stack | CPU µs/call | runtime steps/call |",
+      "| --- | ---: | ---: |"
+    )
+    for (const p of plugins) extra.push(`| ${p.stack} | ${fmt(p.us, 1)} | ${Math.round(p.steps)} |`)
     const memory = await runChild(["--expose-gc", ...tsx, Path.join(here, "memory.ts"), JSON.stringify({ quick, partial, url: server.url })])
     extra.push("", "### Memory (loopback, NodeTransport, concurrency 32; after GC)", "")
     extra.push("| stack | calls | RSS MB | heap used MB |", "| --- | ---: | ---: | ---: |")
