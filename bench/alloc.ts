@@ -3,6 +3,7 @@
  * included) over a run of GET calls at concurrency 32 against the bench server.
  *
  *   tsx bench/alloc.ts <url> [client] [requests]     client: a bench client name (default sc-bare-node)
+ *   ALLOC_SURVIVORS=1: only objects that outlived a scavenge (what gets promoted to the old space)
  */
 import * as Inspector from "node:inspector/promises"
 import { Effect } from "effect"
@@ -32,7 +33,7 @@ session.connect()
 await session.post("HeapProfiler.startSampling", {
   samplingInterval: 4096,
   includeObjectsCollectedByMajorGC: true,
-  includeObjectsCollectedByMinorGC: true
+  includeObjectsCollectedByMinorGC: process.env.ALLOC_SURVIVORS === undefined
 } as never)
 await run(n)
 const { profile } = await session.post("HeapProfiler.stopSampling") as any
