@@ -20,7 +20,13 @@ const effectful: Record<string, Array<any>> = {
   timeout: [Timeout.make({ timeout: "10 seconds" })]
 }
 Object.assign(variants, effectful)
-const runtime = ManagedRuntime.make(NodeTransport.layer)
+{
+  const Full = await import("../full.js")
+  const loaded = await Full.load()
+  ;(variants as any).full = loaded.plugins
+}
+const { Logger, LogLevel } = await import("effect")
+const runtime = ManagedRuntime.make(Layer.merge(NodeTransport.layer, Logger.minimumLogLevel(LogLevel.Info)))
 const scope = await runtime.runPromise(Scope.make())
 const client = await runtime.runPromise(Scope.extend(ServiceClient.make(Api, { name: "bench", baseUrl: url!, plugins: variants[variant!]! }), scope) as any) as any
 let blocked = 0

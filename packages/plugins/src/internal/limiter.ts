@@ -21,7 +21,7 @@ import * as Deadline from "@service-client/core/Deadline"
 import { ClientClosed, type TimeoutError, TooManyRequestsPending, TooMuchTimePending } from "@service-client/core/Errors"
 import type * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
-import { Clock, Deferred, Duration, Effect, Exit, FiberId, Option } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, type Fiber, FiberId, Option, Runtime } from "effect"
 
 /**
  * Where permits live. The in-memory store counts them; a shared store (Redis...) can take
@@ -164,6 +164,14 @@ type Failure = "closed" | { readonly expected: number }
 /** @internal */
 export type Release = (session: Session) => Effect.Effect<void>
 
+/** Runs what is left of a release from a fiber observer (outside any fiber), on that fiber's context. */
+const runOutside = (fiber: Fiber.RuntimeFiber<unknown, unknown>, effect: Effect.Effect<void>): void => {
+  if (effect === Effect.void) return
+  Runtime.runFork(
+    Runtime.make({ context: fiber.currentContext, runtimeFlags: Runtime.defaultRuntimeFlags, fiberRefs: fiber.getFiberRefs() })
+  )(effect)
+}
+
 /** @internal */
 export interface Limiter {
   /**
@@ -263,6 +271,42 @@ export const make = (options: Options): Limiter => {
       }
     })
 
+  /**
+   * `send` holding a permit taken at once, released when the send ends. Without an
+   * uninterruptible region (8 runtime steps per call): the handlers release it when the
+   * send succeeds or fails, and an observer of the fiber when the fiber ends first (it was
+   * interrupted: Effect skips the handlers of an interrupted fiber).
+   */
+  const held = (
+    fiber: Fiber.RuntimeFiber<unknown, unknown>,
+    session: Session,
+    send: Plugin.Send,
+    release: Release
+  ): Plugin.Send => {
+    let over = false
+    const onFiberEnd = () => {
+      if (over) return
+      over = true
+      runOutside(fiber, release(session))
+    }
+    fiber.addObserver(onFiberEnd)
+    const end = () => {
+      over = true
+      fiber.removeObserver(onFiberEnd)
+      return release(session)
+    }
+    return Effect.matchCauseEffect(send, {
+      onFailure: (cause) => {
+        const rest = end()
+        return rest === Effect.void ? Effect.failCause(cause) : Effect.zipRight(Effect.uninterruptible(rest), Effect.failCause(cause))
+      },
+      onSuccess: (response) => {
+        const rest = end()
+        return rest === Effect.void ? Effect.succeed(response) : Effect.as(Effect.uninterruptible(rest), response)
+      }
+    })
+  }
+
   const closedError = (session: Session) => new ClientClosed({ service: session.service, endpoint: session.endpoint })
 
   type LimiterError = ClientClosed | TooManyRequestsPending | TooMuchTimePending | TimeoutError
@@ -353,21 +397,23 @@ export const make = (options: Options): Limiter => {
 
   return {
     around: (session, send, release) =>
-      // the permit is taken and its release set up in one uninterruptible step
-      Effect.uninterruptibleMask((restore) => {
+      Effect.withFiberRuntime((fiber) => {
         const start = session.clock.unsafeCurrentTimeMillis()
-        // a free permit, nobody waiting, no pause: no wait to measure
+        // a free permit, nobody waiting, no pause: taken at once, no wait to measure
         if (!closed && pending === 0 && pausedUntil <= start && takeNow !== undefined && takeNow(start)) {
           session.attributes[attribute] = 0
-          return releasing(session, restore(send), release)
+          return held(fiber, session, send, release)
         }
-        return restore(acquire(session, start)).pipe(
-          Effect.onExit(() =>
-            Effect.sync(() => {
-              session.attributes[attribute] = session.clock.unsafeCurrentTimeMillis() - start
-            })
-          ),
-          Effect.zipRight(Effect.suspend(() => releasing(session, restore(send), release)))
+        // a wait: the permit is taken and its release set up in one uninterruptible step
+        return Effect.uninterruptibleMask((restore) =>
+          restore(acquire(session, start)).pipe(
+            Effect.onExit(() =>
+              Effect.sync(() => {
+                session.attributes[attribute] = session.clock.unsafeCurrentTimeMillis() - start
+              })
+            ),
+            Effect.zipRight(Effect.suspend(() => releasing(session, restore(send), release)))
+          )
         )
       }),
     give,
