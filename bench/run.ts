@@ -14,7 +14,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import type { Job, Measurement } from "./client.js"
 import * as Clients from "./clients.js"
 
@@ -53,7 +53,9 @@ const node = (core: number, nodeArgs: ReadonlyArray<string>, stdio: "pipe" | "in
     ? spawn("taskset", ["-c", String(core), process.execPath, ...nodeArgs], { stdio: ["pipe", stdio, "inherit"] })
     : spawn(process.execPath, nodeArgs, { stdio: ["pipe", stdio, "inherit"] })
 
-const tsx = ["--import", "tsx"]
+// the TypeScript of this project runs as compiled code would: stripped by esbuild without
+// tsx's keepNames (which adds an Object.defineProperty to every closure made per call)
+const tsx = ["--import", pathToFileURL(Path.join(here, "loader.mjs")).href]
 
 const runChild = (nodeArgs: ReadonlyArray<string>): Promise<Array<any>> =>
   new Promise((resolve, reject) => {
