@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import type { ElapsedSwitches } from "@service-client/core/Endpoint"
+import * as Deadline from "@service-client/core/Deadline"
 import * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
 import { Effect } from "effect"
@@ -42,10 +43,10 @@ interface State {
   readonly read: boolean
   readonly parse: boolean
   /** When the call started (its first hook); undefined once `total` is recorded. */
-  start: bigint | undefined
+  start: number | undefined
   /** When this attempt's transport call started; undefined outside an attempt. */
-  sent: bigint | undefined
-  last: bigint | undefined
+  sent: number | undefined
+  last: number | undefined
 }
 
 const pick = (
@@ -60,7 +61,7 @@ const pick = (
   return typeof e === "boolean" ? e : fallback
 }
 
-const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6
+const ms = (from: number, to: number) => to - from
 
 /** The time the limiters of this attempt put on the session, if any did. */
 const blockedTime = (session: Session): number | undefined => {
@@ -119,7 +120,10 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     }
   }
   // every hook reads the call's Clock directly and answers Effect.void: no Effect step
-  const now = (session: Session) => session.clock.unsafeCurrentTimeNanos()
+  // ms as a float: `performance.now()` under the live Clock (no BigInt per reading), the
+  // Clock's nanoseconds otherwise (TestClock)
+  const now = (session: Session): number =>
+    Deadline.isLiveClock(session.clock) ? performance.now() : Number(session.clock.unsafeCurrentTimeNanos()) / 1e6
   const finish = (session: Session, state: State | undefined) => {
     const start = state?.start
     if (start === undefined) return Effect.void

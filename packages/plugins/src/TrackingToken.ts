@@ -67,9 +67,8 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       return left === n ? Effect.succeed(next) : draw(r, next, left - n)
     })
   }
-  const random = length <= 10
-    ? Effect.randomWith((r) => Effect.map(r.nextIntBetween(0, alphabet.length ** length), (value) => chars(value, length)))
-    : Effect.randomWith((r) => draw(r, "", length))
+  const space = alphabet.length ** Math.min(length, 10)
+  const long = Effect.randomWith((r) => draw(r, "", length))
   return Plugin.make("TrackingToken", {
     prepareSession: (session) => {
       const given = session.input.trackingToken
@@ -85,8 +84,12 @@ export const make = (options: Options = {}): Plugin.Plugin => {
         session.attributes.trackingToken = full
         if (header !== undefined && !(header in session.headers)) session.headers[header] = full
       }
-      if (given !== undefined) return Effect.sync(() => set(given))
-      return Effect.map(random, set)
+      if (given !== undefined) {
+        set(given)
+        return Effect.void
+      }
+      if (length > 10) return Effect.map(long, set)
+      return Effect.randomWith((r) => Effect.map(r.nextIntBetween(0, space), (value) => set(chars(value, length))))
     }
   })
 }
