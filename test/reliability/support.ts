@@ -5,10 +5,17 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert } from "@effect/vitest"
 import { Transport } from "@service-client/core"
+import { NodeTransport } from "@service-client/node"
 import { Cause, Exit, Layer, Option } from "effect"
 
 /** The live transport: core's `Transport.layer` over undici. */
 export const Live = Transport.layer.pipe(Layer.provide(NodeHttpClient.layerUndici))
+
+/** Both live transports: the portable one over @effect/platform, and NodeTransport on undici. */
+export const transports: ReadonlyArray<readonly [string, Layer.Layer<Transport.Transport>]> = [
+  ["Transport.layer", Live],
+  ["NodeTransport", NodeTransport.layer]
+]
 
 /** Asserts the cause holds no defect (no `Die`), whatever else it holds. */
 export const assertNoDefect = (cause: Cause.Cause<unknown>) => {

@@ -9,7 +9,7 @@ import { Endpoint, ServiceClient, Spec } from "@service-client/core"
 import { Pool, Timeout } from "@service-client/plugins"
 import { Duration, Effect, Fiber, TestClock } from "effect"
 import * as Fault from "./faultServer.js"
-import { expectFailure, Live } from "./support.js"
+import { expectFailure, transports } from "./support.js"
 
 const Api = Spec.make({
   item: Endpoint.get("/item/{id}"),
@@ -48,54 +48,56 @@ const client = (url: string) =>
     plugins: [Pool.make({ limit: 1 }), Timeout.make({ timeout: "1 second" })]
   })
 
-describe("Timeout plugin over the wire", () => {
-  for (const [id, label] of [["stall", "headers that never come"], ["body", "a body that stalls"]] as const) {
-    it.scoped(`${label}: TimeoutError naming service and endpoint, socket closed, Pool permit back`, () =>
+for (const [transportName, Live] of transports) {
+  describe(`Timeout plugin over the wire (${transportName})`, () => {
+    for (const [id, label] of [["stall", "headers that never come"], ["body", "a body that stalls"]] as const) {
+      it.scoped(`${label}: TimeoutError naming service and endpoint, socket closed, Pool permit back`, () =>
+        Effect.gen(function*() {
+          const server = yield* Fault.start(handler)
+          const faults = yield* client(server.url)
+          const call = yield* Effect.fork(Effect.exit(faults.item({ id })))
+          yield* server.request(1)
+          yield* settle
+          // a second call waits for the Pool's only permit
+          const next = yield* Effect.fork(faults.item({ id: "next" }))
+          yield* settle
+          assert.strictEqual(server.requests.length, 1)
+          yield* TestClock.adjust("1 second")
+          const error = expectFailure(yield* Fiber.join(call), "TimeoutError", where("item"))
+          assert.strictEqual(error.method, "GET")
+          assert.strictEqual(error.url, `${server.url}/item/${id}`)
+          assert.isTrue(Duration.equals(error.timeout, Duration.seconds(1)))
+          assert.include(error.message, `${server.url}/item/${id}`)
+          const connection = yield* server.closed(1)
+          assert.isTrue(connection.closedByClient, "the server did not see the client close the socket")
+          assert.strictEqual(connection.bytesSent, id === "body" ? 99 : 0)
+          // the permit came back: the waiting call went through
+          assert.deepStrictEqual(yield* Fiber.join(next), { id: "next" })
+        }).pipe(Effect.provide(Live)))
+    }
+
+    it.scoped("the endpoint's and the call's timeouts are used over the wire (call < endpoint < default)", () =>
       Effect.gen(function*() {
         const server = yield* Fault.start(handler)
-        const faults = yield* client(server.url)
-        const call = yield* Effect.fork(Effect.exit(faults.item({ id })))
-        yield* server.request(1)
+        const faults = yield* ServiceClient.make(Api, {
+          name: "timeouts",
+          baseUrl: server.url,
+          plugins: [Timeout.make({ timeout: "1 second" })]
+        })
+        const endpoint = yield* Effect.fork(Effect.exit(faults.short({ id: "stall" })))
+        const call = yield* Effect.fork(Effect.exit(faults.short({ id: "body", timeout: "100 millis" })))
+        yield* server.request(2)
         yield* settle
-        // a second call waits for the Pool's only permit
-        const next = yield* Effect.fork(faults.item({ id: "next" }))
-        yield* settle
-        assert.strictEqual(server.requests.length, 1)
-        yield* TestClock.adjust("1 second")
-        const error = expectFailure(yield* Fiber.join(call), "TimeoutError", where("item"))
-        assert.strictEqual(error.method, "GET")
-        assert.strictEqual(error.url, `${server.url}/item/${id}`)
-        assert.isTrue(Duration.equals(error.timeout, Duration.seconds(1)))
-        assert.include(error.message, `${server.url}/item/${id}`)
-        const connection = yield* server.closed(1)
-        assert.isTrue(connection.closedByClient, "the server did not see the client close the socket")
-        assert.strictEqual(connection.bytesSent, id === "body" ? 99 : 0)
-        // the permit came back: the waiting call went through
-        assert.deepStrictEqual(yield* Fiber.join(next), { id: "next" })
+        yield* TestClock.adjust("100 millis")
+        const first = expectFailure(yield* Fiber.join(call), "TimeoutError", where("short"))
+        assert.isTrue(Duration.equals(first.timeout, Duration.millis(100)))
+        yield* TestClock.adjust("100 millis")
+        const second = expectFailure(yield* Fiber.join(endpoint), "TimeoutError", where("short"))
+        assert.isTrue(Duration.equals(second.timeout, Duration.millis(200)))
+        // (undici may open a spare connection meanwhile, which stays idle: only the calls' own count)
+        const used = server.requests.map((r) => r.connection)
+        yield* server.waitUntil("both sockets closed", () => used.every((c) => c.closed))
+        assert.isTrue(used.every((c) => c.closedByClient))
       }).pipe(Effect.provide(Live)))
-  }
-
-  it.scoped("the endpoint's and the call's timeouts are used over the wire (call < endpoint < default)", () =>
-    Effect.gen(function*() {
-      const server = yield* Fault.start(handler)
-      const faults = yield* ServiceClient.make(Api, {
-        name: "timeouts",
-        baseUrl: server.url,
-        plugins: [Timeout.make({ timeout: "1 second" })]
-      })
-      const endpoint = yield* Effect.fork(Effect.exit(faults.short({ id: "stall" })))
-      const call = yield* Effect.fork(Effect.exit(faults.short({ id: "body", timeout: "100 millis" })))
-      yield* server.request(2)
-      yield* settle
-      yield* TestClock.adjust("100 millis")
-      const first = expectFailure(yield* Fiber.join(call), "TimeoutError", where("short"))
-      assert.isTrue(Duration.equals(first.timeout, Duration.millis(100)))
-      yield* TestClock.adjust("100 millis")
-      const second = expectFailure(yield* Fiber.join(endpoint), "TimeoutError", where("short"))
-      assert.isTrue(Duration.equals(second.timeout, Duration.millis(200)))
-      // (undici may open a spare connection meanwhile, which stays idle: only the calls' own count)
-      const used = server.requests.map((r) => r.connection)
-      yield* server.waitUntil("both sockets closed", () => used.every((c) => c.closed))
-      assert.isTrue(used.every((c) => c.closedByClient))
-    }).pipe(Effect.provide(Live)))
-})
+  })
+}
