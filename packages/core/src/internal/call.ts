@@ -388,9 +388,14 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const send = (session: Session): Plugin.Send => {
     let effect = exchange(session)
     for (let i = hooks.aroundSend.length - 1; i >= 0; i--) effect = hooks.aroundSend[i]!(session, effect)
-    if (hooks.onException.length === 0) return effect
-    const onException = hooks.onException
-    return Effect.tapError(effect, (error) => runEach(onException.length, (i) => onException[i]!(session, error)))
+    return effect
+  }
+
+  // the send's failure goes through the onException hooks, then is raised again
+  const onException = hooks.onException
+  const sendFailed = (session: Session, error: CallError): Effect.Effect<never, CallError> => {
+    const seen = runEach(onException.length, (i) => onException[i]!(session, error))
+    return seen === Effect.void ? Effect.fail(error) : Effect.zipRight(seen, Effect.fail(error))
   }
 
   const parseFailure = (session: Session, response: ResponseImpl, reason: string, cause: unknown) => {
@@ -480,7 +485,13 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       const effect = stages[i]!(session)
       if (effect !== Effect.void) return Effect.flatMap(effect, () => runFrom(session, i + 1, wantData))
     }
-    return Effect.flatMap(send(session), (response) => parse(session, response as ResponseImpl, wantData))
+    // one continuation for both outcomes of the send (a tapError and a flatMap would be two)
+    return onException.length === 0
+      ? Effect.flatMap(send(session), (response) => parse(session, response as ResponseImpl, wantData))
+      : Effect.matchEffect(send(session), {
+        onFailure: (error) => sendFailed(session, error),
+        onSuccess: (response) => parse(session, response as ResponseImpl, wantData)
+      })
   }
 
   const run = (input: unknown, wantData: boolean): Effect.Effect<unknown, CallError> =>
