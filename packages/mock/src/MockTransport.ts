@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { FileSystem } from "@effect/platform"
-import { type CallError, Header, NoMock, type Session, Transport } from "@service-client/core"
+import { type CallError, Deadline, Header, NoMock, Session, Transport } from "@service-client/core"
 import { Duration, Effect, Either, Layer, Option, Stream } from "effect"
 import * as Mock from "./Mock.js"
 
@@ -188,7 +188,7 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
         const desc = { ...mock, ...override.patch }
         return Effect.succeed({ desc, source: "the endpoint's mock patched by Mock.patch" })
       }
-      return override.handler(request).pipe(
+      return Deadline.bound(session, override.handler(request)).pipe(
         Effect.mapBoth({
           onFailure: (e) =>
             e._tag === "MockFailure"
@@ -222,24 +222,25 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
           const description = `the request cannot be sent: ${invalid}`
           return yield* Transport.requestError(session, undefined, "Transport", description)
         }
-        const body = yield* bodyOf(session)
+        // the waits below end at the call's deadline (a Timeout): no generic bound around the whole send
+        const body = yield* (Session.isStreamBody(session.body) ? Deadline.bound(session, bodyOf(session)) : bodyOf(session))
         const request = new RecordedRequest(session, body, body !== session.body)
         registry.record(request)
         const { desc, source } = yield* answer(session, request)
         const checked = check(desc)
         if (Either.isLeft(checked)) return yield* noMock(session, `${source} is invalid: ${checked.left}`)
         const { delay, headers, status } = checked.right
-        if (delay !== undefined) yield* Effect.sleep(delay)
+        if (delay !== undefined) yield* Deadline.sleep(session, delay)
         const target = checked.right.body
         if (target instanceof Uint8Array) return response(session, status, headers, target)
         const bytes = yield* Effect.mapError(
-          fs.readFile(target.file),
+          Deadline.bound(session, fs.readFile(target.file)),
           (e) => noMock(session, `cannot read the file "${target.file}" of ${source}: ${e.message}`)
         )
         return response(session, status, headers, bytes)
       })
 
-    return { send }
+    return { send, honoursDeadline: true }
   }
 )
 

@@ -2,6 +2,7 @@ import { FileSystem } from "@effect/platform"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import {
+  Deadline,
   Endpoint,
   type Errors,
   Parser,
@@ -212,6 +213,33 @@ describe("MockTransport", () => {
       const timedOut = yield* Effect.fork(Effect.flip(hurried.slow()))
       yield* TestClock.adjust("500 millis")
       assert.strictEqual((yield* Fiber.join(timedOut))._tag, "TimeoutError")
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.scoped("honours the session's deadline: a delay and a Mock.use handler's wait end at it", () =>
+    Effect.gen(function*() {
+      // what the Timeout plugin does, with the core alone
+      const deadline = Plugin.make("deadline", {
+        aroundSend: (session, send) => Deadline.within(session, Duration.seconds(1), send)
+      }, { honoursDeadline: true })
+      const client = yield* ServiceClient.make(Api, { name: "users", baseUrl: "http://users.test", plugins: [deadline] })
+      const delayed = yield* Effect.fork(Effect.flip(client.slow()))
+      yield* TestClock.adjust("999 millis")
+      assert.isTrue((yield* Fiber.poll(delayed))._tag === "None")
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Fiber.join(delayed)
+      assert.strictEqual(error._tag, "TimeoutError")
+      if (error._tag === "TimeoutError") assert.isTrue(Duration.equals(error.timeout, Duration.seconds(1)))
+      let interrupted = false
+      yield* Mock.use(() =>
+        Effect.sleep("5 seconds").pipe(
+          Effect.onInterrupt(() => Effect.sync(() => void (interrupted = true))),
+          Effect.zipRight(Mock.json({ id: 1 }))
+        )
+      )
+      const waiting = yield* Effect.fork(Effect.flip(client.slow()))
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Fiber.join(waiting))._tag, "TimeoutError")
+      assert.isTrue(interrupted)
     }).pipe(Effect.provide(TestLayer)))
 
   it.scoped("a delayed mock holds a pool's slot for its delay on the TestClock", () =>
