@@ -73,7 +73,10 @@ export const error = (session: Session): TimeoutError =>
  * @since 0.1.0
  * @category combinators
  */
-export const bound = <A, E, R>(session: Session, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | TimeoutError, R> =>
+export const bound = <A, E, R>(
+  session: Session,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | TimeoutError, R> =>
   Effect.suspend(() => {
     const deadline = session.deadline
     if (deadline === undefined) return effect

@@ -223,7 +223,9 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
           return yield* Transport.requestError(session, undefined, "Transport", description)
         }
         // the waits below end at the call's deadline (a Timeout): no generic bound around the whole send
-        const body = yield* (Session.isStreamBody(session.body) ? Deadline.bound(session, bodyOf(session)) : bodyOf(session))
+        const body = yield* (Session.isStreamBody(session.body)
+          ? Deadline.bound(session, bodyOf(session))
+          : bodyOf(session))
         const request = new RecordedRequest(session, body, body !== session.body)
         registry.record(request)
         const { desc, source } = yield* answer(session, request)

@@ -422,7 +422,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     const ok = response.status >= 200 && response.status < 300
     if (ok && response.stream !== undefined) {
       response.data = response.stream
-      return thenSucceed(runResponseHooks(hooks.onParsedResponse, session, response), wantData ? response.data : response)
+      const parsed = runResponseHooks(hooks.onParsedResponse, session, response)
+      return thenSucceed(parsed, wantData ? response.data : response)
     }
     const body = response.body!
     let data: unknown = undefined

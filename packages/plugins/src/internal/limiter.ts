@@ -298,7 +298,9 @@ export const make = (options: Options): Limiter => {
     return Effect.matchCauseEffect(send, {
       onFailure: (cause) => {
         const rest = end()
-        return rest === Effect.void ? Effect.failCause(cause) : Effect.zipRight(Effect.uninterruptible(rest), Effect.failCause(cause))
+        return rest === Effect.void
+          ? Effect.failCause(cause)
+          : Effect.zipRight(Effect.uninterruptible(rest), Effect.failCause(cause))
       },
       onSuccess: (response) => {
         const rest = end()
