@@ -26,7 +26,7 @@ import { Cause, Effect, Exit, Logger, Option, Schema } from "effect"
 import { runInNewContext } from "node:vm"
 import * as V8 from "node:v8"
 import * as Fault from "./faultServer.js"
-import { Live } from "./support.js"
+import { transports } from "./support.js"
 
 const Api = Spec.make({
   item: Endpoint.get("/{version}/item/{id}", { success: Schema.Struct({ id: Schema.Number }) })
@@ -243,105 +243,107 @@ const expectedCounts = (first: number, count: number) => {
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0)
 
-describe("load", () => {
-  it.live(
-    `${warmUp} + ${rounds.join(" + ")} calls at concurrency ${concurrency} through the full plugin stack: ` +
-      "all accounted for, permits back, no leak",
-    () =>
-      Effect.gen(function*() {
-        const wall = performance.now()
-        const { server, stats } = yield* startServer
-        const gc = getGc()
-        const heap: Array<number> = []
-        let logRecords = 0
-        let next = 0
-        yield* Effect.gen(function*() {
-          const client = yield* makeClient(server.url)
-          const run = (count: number) =>
-            Effect.gen(function*() {
-              const started = performance.now()
-              const result = yield* round(client, next, count)
-              const expected = expectedCounts(next, count)
-              next += count
-              assert.deepStrictEqual(result.mismatches, [], "calls ended otherwise than expected")
-              assert.strictEqual(result.defects, 0)
-              const { cut = 0, ...counts } = result.counts
-              assert.deepStrictEqual({ ...counts, success: (counts.success ?? 0) + cut }, expected)
-              assert.strictEqual(sum(result.counts), count)
-              // the RateLimit's releases are due `period` after the last send
-              yield* Effect.sleep(ratePeriod * 2)
-              const mb = gc === undefined ? NaN : yield* heapMb(gc)
-              console.log(
-                `load: ${count} calls in ${Math.round(performance.now() - started)} ms, ` +
-                  `${JSON.stringify(result.counts)}, heap after GC ${mb.toFixed(1)} MB`
+for (const [transportName, Live] of transports) {
+  describe(`load (${transportName})`, () => {
+    it.live(
+      `${warmUp} + ${rounds.join(" + ")} calls at concurrency ${concurrency} through the full plugin stack: ` +
+        "all accounted for, permits back, no leak",
+      () =>
+        Effect.gen(function*() {
+          const wall = performance.now()
+          const { server, stats } = yield* startServer
+          const gc = getGc()
+          const heap: Array<number> = []
+          let logRecords = 0
+          let next = 0
+          yield* Effect.gen(function*() {
+            const client = yield* makeClient(server.url)
+            const run = (count: number) =>
+              Effect.gen(function*() {
+                const started = performance.now()
+                const result = yield* round(client, next, count)
+                const expected = expectedCounts(next, count)
+                next += count
+                assert.deepStrictEqual(result.mismatches, [], "calls ended otherwise than expected")
+                assert.strictEqual(result.defects, 0)
+                const { cut = 0, ...counts } = result.counts
+                assert.deepStrictEqual({ ...counts, success: (counts.success ?? 0) + cut }, expected)
+                assert.strictEqual(sum(result.counts), count)
+                // the RateLimit's releases are due `period` after the last send
+                yield* Effect.sleep(ratePeriod * 2)
+                const mb = gc === undefined ? NaN : yield* heapMb(gc)
+                console.log(
+                  `load: ${count} calls in ${Math.round(performance.now() - started)} ms, ` +
+                    `${JSON.stringify(result.counts)}, heap after GC ${mb.toFixed(1)} MB`
+                )
+                return mb
+              })
+
+            yield* run(warmUp)
+            if (gc !== undefined) heap.push(yield* heapMb(gc))
+            for (const count of rounds) heap.push(yield* run(count))
+
+            // what the server got: one request per call (no retry), every plugin's mark on it; a stalled
+            // call may time out, and a cut one be cut, before its request is written
+            const total = warmUp + rounds.reduce((a, b) => a + b, 0)
+            const stalls = expectedCounts(0, total).TimeoutError ?? 0
+            let cuts = 0
+            for (let id = 0; id < total; id++) if (isCut(id)) cuts++
+            assert.isAtMost(server.requestCount() - stats.stalled, total - stalls)
+            assert.isAtLeast(server.requestCount() - stats.stalled, total - stalls - cuts)
+            assert.isAtMost(stats.stalled, stalls)
+            assert.strictEqual(stats.marked, server.requestCount())
+            assert.isAtMost(stats.maxInFlight, poolLimit, "the Pool let more than its limit reach the server")
+            assert.isAtLeast(stats.maxInFlight, poolLimit / 2, "the load never filled the Pool")
+
+            // Follow-up batch: all `rateLimit` RateLimit permits and all `poolLimit` Pool permits are free.
+            // The server holds every request: exactly `poolLimit` arrive, the rest wait in the Pool holding a
+            // RateLimit permit. No send ends while held, so a call short of a RateLimit permit would wait
+            // for the whole hold (and `period` more).
+            const holdMs = 300
+            const batch = yield* Effect.fork(
+              Effect.forEach(
+                Array.from({ length: rateLimit }, (_, i) => heldFrom + i),
+                (id) =>
+                  Effect.map(client.call("item", { id } as never), (r) => r.attributes.blockedByRateLimit as number),
+                { concurrency: "unbounded" }
               )
-              return mb
-            })
-
-          yield* run(warmUp)
-          if (gc !== undefined) heap.push(yield* heapMb(gc))
-          for (const count of rounds) heap.push(yield* run(count))
-
-          // what the server got: one request per call (no retry), every plugin's mark on it; a stalled
-          // call may time out, and a cut one be cut, before its request is written
-          const total = warmUp + rounds.reduce((a, b) => a + b, 0)
-          const stalls = expectedCounts(0, total).TimeoutError ?? 0
-          let cuts = 0
-          for (let id = 0; id < total; id++) if (isCut(id)) cuts++
-          assert.isAtMost(server.requestCount() - stats.stalled, total - stalls)
-          assert.isAtLeast(server.requestCount() - stats.stalled, total - stalls - cuts)
-          assert.isAtMost(stats.stalled, stalls)
-          assert.strictEqual(stats.marked, server.requestCount())
-          assert.isAtMost(stats.maxInFlight, poolLimit, "the Pool let more than its limit reach the server")
-          assert.isAtLeast(stats.maxInFlight, poolLimit / 2, "the load never filled the Pool")
-
-          // Follow-up batch: all `rateLimit` RateLimit permits and all `poolLimit` Pool permits are free.
-          // The server holds every request: exactly `poolLimit` arrive, the rest wait in the Pool holding a
-          // RateLimit permit. No send ends while held, so a call short of a RateLimit permit would wait
-          // for the whole hold (and `period` more).
-          const holdMs = 300
-          const batch = yield* Effect.fork(
-            Effect.forEach(
-              Array.from({ length: rateLimit }, (_, i) => heldFrom + i),
-              (id) =>
-                Effect.map(client.call("item", { id } as never), (r) => r.attributes.blockedByRateLimit as number),
-              { concurrency: "unbounded" }
             )
+            yield* server.waitUntil(`${poolLimit} held requests`, () => stats.held.length >= poolLimit, 10_000)
+            yield* Effect.sleep(holdMs)
+            assert.strictEqual(stats.held.length, poolLimit, "the Pool did not let exactly its limit through")
+            stats.hold = false
+            for (const { c, id } of stats.held.splice(0)) Fault.json(c, 200, { id })
+            const blocked = yield* batch
+            assert.strictEqual(blocked.length, rateLimit)
+            assert.isBelow(Math.max(...blocked), holdMs, "a call waited for a RateLimit permit")
+            assert.strictEqual(logRecords, 0, "a switched-off logger wrote a record")
+            // idle keep-alive sockets belong to the transport, open until it closes
+            assert.isAbove(server.openConnections(), 0)
+          }).pipe(
+            Effect.scoped,
+            Effect.provide(Live),
+            Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(() => void logRecords++)))
           )
-          yield* server.waitUntil(`${poolLimit} held requests`, () => stats.held.length >= poolLimit, 10_000)
-          yield* Effect.sleep(holdMs)
-          assert.strictEqual(stats.held.length, poolLimit, "the Pool did not let exactly its limit through")
-          stats.hold = false
-          for (const { c, id } of stats.held.splice(0)) Fault.json(c, 200, { id })
-          const blocked = yield* batch
-          assert.strictEqual(blocked.length, rateLimit)
-          assert.isBelow(Math.max(...blocked), holdMs, "a call waited for a RateLimit permit")
-          assert.strictEqual(logRecords, 0, "a switched-off logger wrote a record")
-          // idle keep-alive sockets belong to the transport, open until it closes
-          assert.isAbove(server.openConnections(), 0)
-        }).pipe(
-          Effect.scoped,
-          Effect.provide(Live),
-          Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(() => void logRecords++)))
-        )
 
-        // client and transport closed: the server sees every connection closed
-        yield* server.waitUntil("every connection closed", () => server.openConnections() === 0, 5_000)
+          // client and transport closed: the server sees every connection closed
+          yield* server.waitUntil("every connection closed", () => server.openConnections() === 0, 5_000)
 
-        if (gc !== undefined) {
-          const [baseline, ...after] = heap as [number, ...Array<number>]
-          console.log(
-            `load: heap baseline ${baseline.toFixed(1)} MB, ` +
-              `after each round ${after.map((m) => m.toFixed(1)).join(", ")} MB`
-          )
-          for (const mb of after) assert.isBelow(mb - baseline, 5, "the heap grew by 5 MB or more over a round")
-          assert.isBelow(after[after.length - 1]! - after[0]!, 2, "the heap grows from round to round")
-        } else {
-          console.log("load: no gc available, heap figures skipped")
-        }
-        console.log(`load: wall time ${Math.round(performance.now() - wall)} ms, ${stats.aborted} calls cut in flight`)
-      }).pipe(Effect.scoped),
-    // generous: a loaded 2-core machine ran about 150 calls/s
-    60_000 + 20 * (warmUp + rounds.reduce((a, b) => a + b, 0))
-  )
-})
+          if (gc !== undefined) {
+            const [baseline, ...after] = heap as [number, ...Array<number>]
+            console.log(
+              `load: heap baseline ${baseline.toFixed(1)} MB, ` +
+                `after each round ${after.map((m) => m.toFixed(1)).join(", ")} MB`
+            )
+            for (const mb of after) assert.isBelow(mb - baseline, 5, "the heap grew by 5 MB or more over a round")
+            assert.isBelow(after[after.length - 1]! - after[0]!, 2, "the heap grows from round to round")
+          } else {
+            console.log("load: no gc available, heap figures skipped")
+          }
+          console.log(`load: wall time ${Math.round(performance.now() - wall)} ms, ${stats.aborted} calls cut in flight`)
+        }).pipe(Effect.scoped),
+      // generous: a loaded 2-core machine ran about 150 calls/s
+      60_000 + 20 * (warmUp + rounds.reduce((a, b) => a + b, 0))
+    )
+  })
+}
