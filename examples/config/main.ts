@@ -4,8 +4,9 @@
  *
  * Run: npx tsx examples/config/main.ts
  */
-import { NodeFileSystem, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { ClientConfig, Plugin, PluginRegistry, ServiceClient, Transport } from "@service-client/core"
+import { NodeFileSystem, NodeRuntime } from "@effect/platform-node"
+import { ClientConfig, Plugin, PluginRegistry, ServiceClient } from "@service-client/core"
+import { NodeTransport } from "@service-client/node"
 import { Registry } from "@service-client/plugins"
 import { Console, Effect, Layer, Schema } from "effect"
 import * as Http from "node:http"
@@ -79,7 +80,7 @@ const program = Effect.gen(function*() {
 program.pipe(
   Effect.scoped,
   Effect.provide(Layer.mergeAll(
-    Transport.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)),
+    NodeTransport.layer,
     NodeFileSystem.layer,
     PluginRegistry.layer({ ApiKey }).pipe(Layer.provide(Registry.layer))
   )),

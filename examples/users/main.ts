@@ -5,9 +5,10 @@
  *
  * Run it with `npm start`.
  */
-import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { ServiceClient, Spec, Transport } from "@service-client/core"
-import { Console, Effect, Layer } from "effect"
+import { NodeRuntime } from "@effect/platform-node"
+import { ServiceClient, Spec } from "@service-client/core"
+import { NodeTransport } from "@service-client/node"
+import { Console, Effect } from "effect"
 import { UserApi, userApiRecord, UserService } from "./api.js"
 import * as UsersServer from "./server.js"
 
@@ -50,7 +51,7 @@ const main = Effect.gen(function*() {
   yield* untyped(server.url)
 }).pipe(
   Effect.scoped,
-  Effect.provide(Transport.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)))
+  Effect.provide(NodeTransport.layer)
 )
 
 NodeRuntime.runMain(main)
