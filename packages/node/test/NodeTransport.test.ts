@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deadline, Endpoint, Plugin, ServiceClient, Spec, Transport } from "@service-client/core"
+import { Deadline, Endpoint, InputError, Plugin, ServiceClient, Spec, Transport } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
 import { Cause, Chunk, Duration, Effect, Exit, Fiber, Option, Schema, Stream, TestClock } from "effect"
 import * as Server from "../../../test/support/server.js"
@@ -243,6 +243,22 @@ describe("NodeTransport", () => {
       const typed = yield* ServiceClient.make(Typed, { name: "typed", baseUrl: server.url })
       assert.deepStrictEqual(yield* typed.one(), { id: 1 })
     }).pipe(Effect.provide(NodeTransport.layer)))
+
+  it.live("a failing onResponse hook cancels the unread body: the request is aborted", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.start((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.write("[" + "1,".repeat(100_000))
+      })
+      const refuse = Plugin.make("refuse", {
+        onResponse: (session) =>
+          Effect.fail(new InputError({ service: session.service, endpoint: session.endpoint, reason: "refused" }))
+      })
+      const items = yield* ServiceClient.make(Api, { name: "items", baseUrl: server.url, plugins: [refuse] })
+      const exit = yield* Effect.exit(items.slow())
+      assert.isTrue(Exit.isFailure(exit))
+      yield* eventually(() => server.aborted.includes("/slow"))
+    }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer)))
 
   describe("the session's deadline", () => {
     // what the Timeout plugin does, with the core alone: a deadline on every call's send

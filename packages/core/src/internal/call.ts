@@ -367,16 +367,20 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
         response.stream = raw.stream
         return thenSucceed(received, response)
       }
-      const read = onRead.length === 0
-        ? Effect.flatMap(raw.read(maxBytes), (body) => {
-          response.body = body
-          return Effect.succeed(response as ServiceResponse)
-        })
-        : Effect.flatMap(raw.read(maxBytes), (body) => {
-          response.body = body
-          return thenSucceed(runResponseHooks(onRead, session, response), response)
-        })
-      return received === Effect.void ? read : Effect.zipRight(received, read)
+      // the read starts when `raw.read` is called: after the onResponse hooks
+      const read = (): Plugin.Send =>
+        onRead.length === 0
+          ? Effect.flatMap(raw.read(maxBytes), (body) => {
+            response.body = body
+            return Effect.succeed(response as ServiceResponse)
+          })
+          : Effect.flatMap(raw.read(maxBytes), (body) => {
+            response.body = body
+            return thenSucceed(runResponseHooks(onRead, session, response), response)
+          })
+      if (received === Effect.void) return read()
+      // a failed onResponse hook leaves the body unread: cancel it (the request is aborted)
+      return Effect.zipRight(Effect.tapErrorCause(received, () => discard(raw)), Effect.suspend(read))
     })
 
   // a transport that does not end its own waits at the deadline is bounded by the core
@@ -514,5 +518,9 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     data: (input: unknown) => run(input, true)
   }
 }
+
+/** Cancels a body nobody will read: the transport aborts the request. */
+const discard = (raw: Transport.Response): Effect.Effect<void> =>
+  Effect.ignore(Stream.runDrain(Stream.interruptWhen(raw.stream, Effect.void)))
 
 const isStream = (u: unknown): boolean => Predicate.hasProperty(u, Stream.StreamTypeId)
