@@ -26,7 +26,7 @@ export interface Measurement {
   readonly max_rss_mb: number
 }
 
-const promiseLoad = async (run: () => Promise<unknown>, n: number, concurrency: number, lat: Float64Array) => {
+export const promiseLoad = async (run: () => Promise<unknown>, n: number, concurrency: number, lat: Float64Array) => {
   let next = 0
   const worker = async () => {
     while (next < n) {
@@ -39,7 +39,7 @@ const promiseLoad = async (run: () => Promise<unknown>, n: number, concurrency: 
   await Promise.all(Array.from({ length: concurrency }, worker))
 }
 
-const effectLoad = (run: Effect.Effect<unknown, unknown>, n: number, concurrency: number, lat: Float64Array) => {
+export const effectLoad = (run: Effect.Effect<unknown, unknown>, n: number, concurrency: number, lat: Float64Array) => {
   let next = 0
   const worker: Effect.Effect<void, unknown> = Effect.suspend(() => {
     if (next >= n) return Effect.void

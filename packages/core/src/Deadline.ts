@@ -25,6 +25,24 @@ export interface Deadline {
 }
 
 /**
+ * Puts the deadline `timeout` from now on the session, unless an outer deadline comes
+ * first, and answers how to put the previous one back (`undefined` when nothing changed).
+ * Synchronous: the Timeout plugin's `enterSend`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const enter = (session: Session, timeout: Duration.Duration): (() => void) | undefined => {
+  const at = session.clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
+  const previous = session.deadline
+  if (previous !== undefined && previous.at <= at) return undefined
+  session.deadline = { at, timeout }
+  return () => {
+    session.deadline = previous
+  }
+}
+
+/**
  * Runs `effect` with the session's deadline `timeout` from now, unless an outer deadline
  * comes first, and puts the previous deadline back after: a per-attempt Timeout inside a
  * call's Timeout sets a fresh deadline for each attempt.
@@ -38,18 +56,16 @@ export const within = <A, E, R>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
   Effect.suspend(() => {
-    const at = session.clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
-    const previous = session.deadline
-    if (previous !== undefined && previous.at <= at) return effect
-    session.deadline = { at, timeout }
+    const leave = enter(session, timeout)
+    if (leave === undefined) return effect
     // put back on success and failure; an interrupted call has no "after" that could read it
     return Effect.matchCauseEffect(effect, {
       onFailure: (cause) => {
-        session.deadline = previous
+        leave()
         return Effect.failCause(cause)
       },
       onSuccess: (a) => {
-        session.deadline = previous
+        leave()
         return Effect.succeed(a)
       }
     })

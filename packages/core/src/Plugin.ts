@@ -47,6 +47,25 @@ export type ResponseHook = (session: Session, response: ServiceResponse) => Effe
 export type Send = Effect.Effect<ServiceResponse, CallError>
 
 /**
+ * Gives back what an `enterSend` hook took, once the send is over (succeeded, failed or
+ * interrupted). It runs synchronously; an Effect it answers is what is left to do (run
+ * uninterruptibly), `undefined` or `Effect.void` when it was all done at once.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LeaveSend = () => Effect.Effect<void> | undefined | void
+
+/**
+ * What an `enterSend` hook answers: how to give back what it took at once (`LeaveSend`),
+ * `undefined` when it took nothing, or an Effect that waits, takes, and answers either.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Entered = LeaveSend | undefined | Effect.Effect<LeaveSend | undefined, CallError>
+
+/**
  * The hooks, in call order.
  *
  * @since 0.1.0
@@ -68,6 +87,16 @@ export interface Hooks {
    * Pool and RateLimit live here.
    */
   readonly aroundSend?: ((session: Session, send: Send) => Send) | undefined
+  /**
+   * 7. Takes something for the length of the send — a permit, a deadline — and answers
+   * how to give it back (see `Entered`). Timeout, Pool and RateLimit live here. It sits
+   * where `aroundSend` would (plugin order; inside the same plugin's `aroundSend`), but
+   * costs less: adjacent `enterSend` hooks share one continuation and one fiber observer
+   * that call their `LeaveSend`s when the send ends, and a hook that takes at once costs
+   * no runtime step. A wait it answers runs interruptibly; what it takes is registered in
+   * the same uninterruptible step that ends the wait.
+   */
+  readonly enterSend?: ((session: Session) => Entered) | undefined
   /**
    * 7. Inside every `aroundSend` wrapper, right before the transport is called (after any
    * time spent waiting in Pool or RateLimit): Elapsed takes its start time here.
@@ -95,7 +124,7 @@ export interface Plugin extends Hooks {
   readonly [TypeId]: TypeId
   readonly name: string
   /**
-   * Whether every wait in this plugin's `aroundSend`, `onSend`, `onResponse` and `onRead`
+   * Whether every wait in this plugin's `aroundSend`, `enterSend`, `onSend`, `onResponse` and `onRead`
    * hooks ends at the session's deadline (see `Deadline`). The core bounds the hooks of
    * the other plugins with `Deadline.bound` while a deadline is set.
    */

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { Clock, LogLevel, Stream } from "effect"
+import type { Clock, LogLevel, Random, Stream } from "effect"
 import type { Deadline } from "./Deadline.js"
 import type * as Endpoint from "./Endpoint.js"
 import type { QueryValue } from "./internal/query.js"
@@ -33,6 +33,11 @@ export interface Session {
    * from it directly (`clock.unsafeCurrentTimeMillis()`), without an Effect step each.
    */
   readonly clock: Clock.Clock
+  /**
+   * The Random of the fiber that made the call (seedable in tests): a hook draws from it
+   * (`random.nextIntBetween(...)`) one Effect step cheaper than through `Effect.randomWith`.
+   */
+  readonly random: Random.Random
   /**
    * The minimum log level of the fiber that made the call, read once when it starts: a
    * logger plugin whose records fall below it skips them without an Effect step.

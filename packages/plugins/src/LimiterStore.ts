@@ -43,14 +43,14 @@ export interface Options {
 }
 
 /**
- * A limit: wraps a send with the taking and giving back of a permit, and puts the time
- * spent waiting on `blockedByPool` / `blockedByRateLimit` (ms), also when the call fails.
+ * A limit: the send hooks of a Pool or RateLimit that take and give back a permit
+ * (`enterSend` or `aroundSend`, see `Plugin.Hooks`), and put the time spent waiting on
+ * `blockedByPool` / `blockedByRateLimit` (ms), also when the call fails.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Limiter {
-  readonly around: (session: Session, send: Plugin.Send) => Plugin.Send
+export interface Limiter extends Pick<Plugin.Hooks, "aroundSend" | "enterSend" | "onResponse"> {
   /** Whether its waits end at the session's deadline (`Plugin.Options`); if not, the core bounds them. */
   readonly honoursDeadline?: boolean | undefined
 }
@@ -91,7 +91,7 @@ export const memory: Service = {
           timeout: options.timeout
         })
         yield* Effect.addFinalizer(() => limiter.close)
-        return { around: (session, send) => limiter.around(session, send, limiter.release), honoursDeadline: true }
+        return { enterSend: (session) => limiter.enter(session, limiter.release), honoursDeadline: true }
       }
       const window = Memory.windowStore(options.limit, Duration.toMillis(period))
       const limiter = Memory.make({
@@ -133,8 +133,9 @@ export const memory: Service = {
       }
       const adaptive = options.adaptive
       if (adaptive === undefined) {
-        return { around: (session, send) => limiter.around(session, send, release), honoursDeadline: true }
+        return { enterSend: (session) => limiter.enter(session, release), honoursDeadline: true }
       }
+      // each response (its status and headers) of a send that held a permit
       const observe = (response: ServiceResponse) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const asked = askedPause(response, now, adaptive.defaultPause)
@@ -151,7 +152,8 @@ export const memory: Service = {
               : Effect.void)
         })
       return {
-        around: (session, send) => limiter.around(session, Effect.tap(send, observe), release),
+        enterSend: (session) => limiter.enter(session, release),
+        onResponse: (_, response) => observe(response),
         honoursDeadline: true
       }
     })

@@ -67,6 +67,6 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
     Effect.map(
       store.make({ limiter: "pool", key, limit, period: undefined, hardLimit, timeout }),
       (limiter) =>
-        Plugin.make("Pool", { aroundSend: limiter.around }, { honoursDeadline: limiter.honoursDeadline })
+        Plugin.make("Pool", limiter, { honoursDeadline: limiter.honoursDeadline })
     ))
 }

@@ -111,6 +111,6 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
     Effect.map(
       store.make({ limiter: "rateLimit", key, limit, period, hardLimit, timeout, adaptive }),
       (limiter) =>
-        Plugin.make("RateLimit", { aroundSend: limiter.around }, { honoursDeadline: limiter.honoursDeadline })
+        Plugin.make("RateLimit", limiter, { honoursDeadline: limiter.honoursDeadline })
     ))
 }

@@ -306,7 +306,7 @@ export const limiters = (store: Service): LimiterStore.Service => ({
         )
       )
       return {
-        around: (session, send) =>
+        aroundSend: (session, send) =>
           Effect.suspend(() => {
             if (closed) return Effect.fail(new ClientClosed({ service: session.service, endpoint: session.endpoint }))
             const name = `${options.key ?? session.service}:${options.limiter}`

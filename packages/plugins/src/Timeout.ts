@@ -77,9 +77,9 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       session.attributes.timeout = resolved === undefined ? null : Duration.toMillis(resolved)
       return Effect.void
     },
-    aroundSend: (session, send) => {
+    enterSend: (session) => {
       const ms = session.attributes.timeout
-      return typeof ms === "number" ? Deadline.within(session, Duration.millis(ms), send) : send
+      return typeof ms === "number" ? Deadline.enter(session, Duration.millis(ms)) : undefined
     }
   }, { honoursDeadline: true })
 }

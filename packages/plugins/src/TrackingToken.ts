@@ -68,7 +68,6 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     })
   }
   const space = alphabet.length ** Math.min(length, 10)
-  const long = Effect.randomWith((r) => draw(r, "", length))
   return Plugin.make("TrackingToken", {
     prepareSession: (session) => {
       const given = session.input.trackingToken
@@ -88,8 +87,9 @@ export const make = (options: Options = {}): Plugin.Plugin => {
         set(given)
         return Effect.void
       }
-      if (length > 10) return Effect.map(long, set)
-      return Effect.randomWith((r) => Effect.map(r.nextIntBetween(0, space), (value) => set(chars(value, length))))
+      // the call's Random, read from the session: one step fewer than Effect.randomWith
+      if (length > 10) return Effect.map(draw(session.random, "", length), set)
+      return Effect.map(session.random.nextIntBetween(0, space), (value) => set(chars(value, length)))
     }
   })
 }

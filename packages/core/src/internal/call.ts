@@ -5,7 +5,20 @@
  *
  * @internal
  */
-import { Clock, Context, Effect, Either, FiberRef, type LogLevel, ParseResult, Predicate, Schema, Stream } from "effect"
+import {
+  Clock,
+  Context,
+  type DefaultServices,
+  Effect,
+  Either,
+  FiberRef,
+  type LogLevel,
+  ParseResult,
+  Predicate,
+  Random,
+  Schema,
+  Stream
+} from "effect"
 import * as Deadline from "../Deadline.js"
 import * as Endpoint from "../Endpoint.js"
 import {
@@ -25,6 +38,7 @@ import type { RequestBody, Session } from "../Session.js"
 import type * as Transport from "../Transport.js"
 import { checkHeader, lowerCaseNames } from "./headers.js"
 import { fill, join } from "./path.js"
+import { type Next, region } from "./region.js"
 import { encodeQuery, type QueryValue } from "./query.js"
 
 /** @internal */
@@ -46,18 +60,24 @@ class SessionImpl implements Session {
   payload: unknown = undefined
   body: RequestBody = undefined
   deadline: Deadline.Deadline | undefined = undefined
+  readonly clock: Clock.Clock
   constructor(
     readonly service: string,
     readonly endpoint: string,
     readonly definition: Endpoint.Any,
     readonly input: Readonly<Record<string, unknown>>,
     readonly method: Endpoint.Method,
-    readonly clock: Clock.Clock,
+    readonly services: Context.Context<DefaultServices.DefaultServices>,
     readonly minimumLogLevel: LogLevel.LogLevel,
     public pathTokens: Record<string, unknown>,
     public query: Record<string, QueryValue>,
     public headers: Record<string, string | null>
-  ) {}
+  ) {
+    this.clock = Context.get(services, Clock.Clock)
+  }
+  get random(): Random.Random {
+    return Context.get(this.services, Random.Random)
+  }
 }
 
 class ResponseImpl implements ServiceResponse {
@@ -144,14 +164,53 @@ const boundResponseHook = (hook: Plugin.ResponseHook): Plugin.ResponseHook => (s
   session.deadline === undefined ? hook(session, response) : Deadline.bound(session, hook(session, response))
 
 type AroundSend = NonNullable<Plugin.Hooks["aroundSend"]>
+type EnterSend = NonNullable<Plugin.Hooks["enterSend"]>
 
-const boundAroundSend = (hook: AroundSend): AroundSend => (session, send) => {
-  // built before an outer Timeout has set the deadline: looked at when it runs
-  const effect = hook(session, send)
-  return Effect.suspend(() => session.deadline === undefined ? effect : Deadline.bound(session, effect))
+// called when the send runs (inside the outer wrappers): the deadline is known by then
+const boundAroundSend = (hook: AroundSend): AroundSend => (session, send) =>
+  session.deadline === undefined ? hook(session, send) : Deadline.bound(session, hook(session, send))
+
+const boundEnterSend = (hook: EnterSend): EnterSend => (session) => {
+  const entered = hook(session)
+  return session.deadline !== undefined && Effect.isEffect(entered) ? Deadline.bound(session, entered) : entered
 }
 
-const inSendHooks = <K extends "aroundSend" | "onSend" | "onResponse" | "onRead">(
+/**
+ * The wrappers of the send in plugin order (the first outermost): an `aroundSend` hook,
+ * or a run of adjacent `enterSend` hooks fused into one region. A plugin's `aroundSend`
+ * wraps its own `enterSend`.
+ */
+const sendWrappers = (plugins: ReadonlyArray<Plugin.Plugin>) => {
+  const wrappers: Array<{ readonly around: AroundSend } | { readonly enters: Array<EnterSend> }> = []
+  for (const p of plugins) {
+    if (p.aroundSend !== undefined) {
+      wrappers.push({ around: p.honoursDeadline === true ? p.aroundSend : boundAroundSend(p.aroundSend) })
+    }
+    if (p.enterSend !== undefined) {
+      const enter = p.honoursDeadline === true ? p.enterSend : boundEnterSend(p.enterSend)
+      const last = wrappers[wrappers.length - 1]
+      if (last !== undefined && "enters" in last) last.enters.push(enter)
+      else wrappers.push({ enters: [enter] })
+    }
+  }
+  return wrappers
+}
+
+const wrapSend = (plugins: ReadonlyArray<Plugin.Plugin>, exchange: Next): Next => {
+  const wrappers = sendWrappers(plugins)
+  let next = exchange
+  for (let i = wrappers.length - 1; i >= 0; i--) {
+    const w = wrappers[i]!
+    if ("enters" in w) next = region(w.enters, next)
+    else {
+      const inner = next
+      next = (session) => w.around(session, Effect.suspend(() => inner(session)))
+    }
+  }
+  return next
+}
+
+const inSendHooks = <K extends "onSend" | "onResponse" | "onRead">(
   plugins: ReadonlyArray<Plugin.Plugin>,
   key: K,
   bound: (hook: NonNullable<Plugin.Hooks[K]>) => NonNullable<Plugin.Hooks[K]>
@@ -195,7 +254,6 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     prepareRequest: collectHooks(ctx.plugins, "prepareRequest"),
     preparePayload: collectHooks(ctx.plugins, "preparePayload"),
     beforeRequest: collectHooks(ctx.plugins, "beforeRequest"),
-    aroundSend: inSendHooks(ctx.plugins, "aroundSend", boundAroundSend),
     onSend: inSendHooks(ctx.plugins, "onSend", boundSessionHook),
     onResponse: inSendHooks(ctx.plugins, "onResponse", boundResponseHook),
     onException: collectHooks(ctx.plugins, "onException"),
@@ -229,7 +287,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
 
   const prepare = (
     given: unknown,
-    clock: Clock.Clock,
+    services: Context.Context<DefaultServices.DefaultServices>,
     minimumLogLevel: LogLevel.LogLevel
   ): Either.Either<SessionImpl, InputError> => {
     let raw = given
@@ -283,7 +341,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       endpoint,
       input,
       endpoint.method,
-      clock,
+      services,
       minimumLogLevel,
       tokens,
       endpointQuery === undefined
@@ -343,20 +401,14 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     return Effect.void
   }
 
-  // suspended: the transport reads the session when the send runs, after the aroundSend hooks changed it
+  // called when the send runs, after the wrappers (aroundSend hooks...) changed the session
   const onSend = hooks.onSend
   const transportSend = onSend.length === 0
-    ? hooks.aroundSend.length === 0
-      // nothing runs between building the send and running it: no need to wait
-      ? (session: Session) => transport.send(session)
-      : (session: Session) => Effect.suspend(() => transport.send(session))
-    : (session: Session) =>
-      Effect.suspend(() => {
-        const sent = runHooks(onSend, session)
-        return sent === Effect.void
-          ? transport.send(session)
-          : Effect.zipRight(sent, Effect.suspend(() => transport.send(session)))
-      })
+    ? (session: Session) => transport.send(session)
+    : (session: Session) => {
+      const sent = runHooks(onSend, session)
+      return sent === Effect.void ? transport.send(session) : Effect.zipRight(sent, Effect.suspend(() => transport.send(session)))
+    }
 
   const { onRead, onResponse } = hooks
   const exchangeRaw = (session: Session): Plugin.Send =>
@@ -384,16 +436,11 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     })
 
   // a transport that does not end its own waits at the deadline is bounded by the core
-  const exchange = transport.honoursDeadline === true ? exchangeRaw : (session: Session): Plugin.Send => {
-    const effect = exchangeRaw(session)
-    return Effect.suspend(() => session.deadline === undefined ? effect : Deadline.bound(session, effect))
-  }
+  const exchange: Next = transport.honoursDeadline === true ? exchangeRaw : (session) =>
+    session.deadline === undefined ? exchangeRaw(session) : Deadline.bound(session, exchangeRaw(session))
 
-  const send = (session: Session): Plugin.Send => {
-    let effect = exchange(session)
-    for (let i = hooks.aroundSend.length - 1; i >= 0; i--) effect = hooks.aroundSend[i]!(session, effect)
-    return effect
-  }
+  // built when the send starts: every stage before it is over
+  const send = wrapSend(ctx.plugins, exchange)
 
   // the send's failure goes through the onException hooks, then is raised again
   const onException = hooks.onException
@@ -504,7 +551,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       if (ctx.state.closed) return Effect.fail(new ClientClosed({ service, endpoint: name }))
       const prepared = prepare(
         input,
-        Context.get(fiber.currentDefaultServices, Clock.Clock),
+        fiber.currentDefaultServices,
         fiber.getFiberRef(FiberRef.currentMinimumLogLevel)
       )
       if (Either.isLeft(prepared)) return Effect.fail(prepared.left)

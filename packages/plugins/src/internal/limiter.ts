@@ -164,22 +164,15 @@ type Failure = "closed" | { readonly expected: number }
 /** @internal */
 export type Release = (session: Session) => Effect.Effect<void>
 
-/** Runs what is left of a release from a fiber observer (outside any fiber), on that fiber's context. */
-const runOutside = (fiber: Fiber.RuntimeFiber<unknown, unknown>, effect: Effect.Effect<void>): void => {
-  if (effect === Effect.void) return
-  Runtime.runFork(
-    Runtime.make({ context: fiber.currentContext, runtimeFlags: Runtime.defaultRuntimeFlags, fiberRefs: fiber.getFiberRefs() })
-  )(effect)
-}
-
 /** @internal */
 export interface Limiter {
   /**
-   * Runs `send` holding a permit; `release` gives it back once the send is over
-   * (successful, failed or interrupted): called then, it answers what is left to do
-   * (`Effect.void` when it was all done at once).
+   * Takes a permit for the send (an `enterSend` hook): at once when one is free and nobody
+   * waits, else after a wait. `release` gives it back once the send is over (successful,
+   * failed or interrupted): called then, it answers what is left to do (`Effect.void` when
+   * it was all done at once).
    */
-  readonly around: (session: Session, send: Plugin.Send, release: Release) => Plugin.Send
+  readonly enter: (session: Session, release: Release) => Plugin.Entered
   /** Gives a permit back to the store and hands free permits to the waiters. */
   readonly give: Effect.Effect<void>
   /** `give` as a `Release`: synchronous when the store is and nobody waits. */
@@ -257,57 +250,6 @@ export const make = (options: Options): Limiter => {
       giveNow()
       return pending === 0 ? Effect.void : pump
     }
-
-  /** `send`, then `release()` whatever its outcome; inside the uninterruptible part of `around`. */
-  const releasing = (session: Session, send: Plugin.Send, release: Release): Plugin.Send =>
-    Effect.matchCauseEffect(send, {
-      onFailure: (cause) => {
-        const rest = release(session)
-        return rest === Effect.void ? Effect.failCause(cause) : Effect.zipRight(rest, Effect.failCause(cause))
-      },
-      onSuccess: (response) => {
-        const rest = release(session)
-        return rest === Effect.void ? Effect.succeed(response) : Effect.as(rest, response)
-      }
-    })
-
-  /**
-   * `send` holding a permit taken at once, released when the send ends. Without an
-   * uninterruptible region (8 runtime steps per call): the handlers release it when the
-   * send succeeds or fails, and an observer of the fiber when the fiber ends first (it was
-   * interrupted: Effect skips the handlers of an interrupted fiber).
-   */
-  const held = (
-    fiber: Fiber.RuntimeFiber<unknown, unknown>,
-    session: Session,
-    send: Plugin.Send,
-    release: Release
-  ): Plugin.Send => {
-    let over = false
-    const onFiberEnd = () => {
-      if (over) return
-      over = true
-      runOutside(fiber, release(session))
-    }
-    fiber.addObserver(onFiberEnd)
-    const end = () => {
-      over = true
-      fiber.removeObserver(onFiberEnd)
-      return release(session)
-    }
-    return Effect.matchCauseEffect(send, {
-      onFailure: (cause) => {
-        const rest = end()
-        return rest === Effect.void
-          ? Effect.failCause(cause)
-          : Effect.zipRight(Effect.uninterruptible(rest), Effect.failCause(cause))
-      },
-      onSuccess: (response) => {
-        const rest = end()
-        return rest === Effect.void ? Effect.succeed(response) : Effect.as(Effect.uninterruptible(rest), response)
-      }
-    })
-  }
 
   const closedError = (session: Session) => new ClientClosed({ service: session.service, endpoint: session.endpoint })
 
@@ -398,26 +340,24 @@ export const make = (options: Options): Limiter => {
     })
 
   return {
-    around: (session, send, release) =>
-      Effect.withFiberRuntime((fiber) => {
-        const start = session.clock.unsafeCurrentTimeMillis()
-        // a free permit, nobody waiting, no pause: taken at once, no wait to measure
-        if (!closed && pending === 0 && pausedUntil <= start && takeNow !== undefined && takeNow(start)) {
-          session.attributes[attribute] = 0
-          return held(fiber, session, send, release)
-        }
-        // a wait: the permit is taken and its release set up in one uninterruptible step
-        return Effect.uninterruptibleMask((restore) =>
-          restore(acquire(session, start)).pipe(
-            Effect.onExit(() =>
-              Effect.sync(() => {
-                session.attributes[attribute] = session.clock.unsafeCurrentTimeMillis() - start
-              })
-            ),
-            Effect.zipRight(Effect.suspend(() => releasing(session, restore(send), release)))
-          )
-        )
-      }),
+    enter: (session, release) => {
+      const start = session.clock.unsafeCurrentTimeMillis()
+      const leave = () => release(session)
+      // a free permit, nobody waiting, no pause: taken at once, no wait to measure
+      if (!closed && pending === 0 && pausedUntil <= start && takeNow !== undefined && takeNow(start)) {
+        session.attributes[attribute] = 0
+        return leave
+      }
+      // a wait (the core registers `leave` in the uninterruptible step that ends it)
+      return acquire(session, start).pipe(
+        Effect.onExit(() =>
+          Effect.sync(() => {
+            session.attributes[attribute] = session.clock.unsafeCurrentTimeMillis() - start
+          })
+        ),
+        Effect.as(leave)
+      )
+    },
     give,
     release,
     close: Effect.suspend(() => {
