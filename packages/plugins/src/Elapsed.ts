@@ -124,12 +124,12 @@ export const make = (options: Options = {}): Plugin.Plugin => {
   // Clock's nanoseconds otherwise (TestClock)
   const now = (session: Session): number =>
     Deadline.isLiveClock(session.clock) ? performance.now() : Number(session.clock.unsafeCurrentTimeNanos()) / 1e6
-  const finish = (session: Session, state: State | undefined) => {
+  const finish = (session: Session, state: State | undefined, t?: number) => {
     const start = state?.start
     if (start === undefined) return Effect.void
     state!.start = undefined
     states.delete(session)
-    durations(session).total = ms(start, now(session))
+    durations(session).total = ms(start, t ?? now(session))
     return Effect.void
   }
   return Plugin.make("Elapsed", {
@@ -173,10 +173,12 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       const state = states.get(session)
       if (state === undefined || state.sent === undefined) return finish(session, state)
       state.sent = undefined
+      // one reading ends both the parse and the call
+      const t = now(session)
       if (state.parse && state.last !== undefined && response.body !== undefined) {
-        durations(session).parse = ms(state.last, now(session))
+        durations(session).parse = ms(state.last, t)
       }
-      return finish(session, state)
+      return finish(session, state, t)
     },
     onException: (session) => {
       const state = states.get(session)

@@ -60,6 +60,8 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     }
     return resolved
   }
+  let lastMs = 0
+  let last = Duration.zero
   return Plugin.make("Timeout", {
     prepareSession: (session) => {
       const input = session.input.timeout
@@ -79,7 +81,13 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     },
     enterSend: (session) => {
       const ms = session.attributes.timeout
-      return typeof ms === "number" ? Deadline.enter(session, Duration.millis(ms)) : undefined
+      if (typeof ms !== "number") return undefined
+      // most calls share a timeout: its Duration is kept, not made again per call
+      if (ms !== lastMs) {
+        lastMs = ms
+        last = Duration.millis(ms)
+      }
+      return Deadline.enter(session, last)
     }
   }, { honoursDeadline: true })
 }

@@ -7,6 +7,7 @@
  */
 import { InputError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
+import type { Session } from "@service-client/core/Session"
 import { Effect, type Random } from "effect"
 import { checkHeader, invalid, wholeNumber } from "./internal/options.js"
 
@@ -24,6 +25,10 @@ export interface Options {
 }
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+const alphabetCodes = Array.from(alphabet, (c) => c.charCodeAt(0))
+
+const notAString = (session: Session, key: string) =>
+  Effect.fail(new InputError({ service: session.service, endpoint: session.endpoint, key, reason: "expected a string" }))
 
 /**
  * The call's input `trackingToken` replaces the random token and `trackingTokenPrefix`
@@ -52,13 +57,15 @@ export const make = (options: Options = {}): Plugin.Plugin => {
   // one Random draw for up to ten characters (36^10 < 2^53): one Effect step per token. Effect's
   // integer draw maps 2^53 values onto 36^10 by a modulo, so some tokens are up to 1.5 times as
   // likely as others: no matter for telling calls apart (this is no secret)
+  // the characters' codes of one chunk, reused (a draw is synchronous): one string allocated per chunk
+  const codes: Array<number> = []
   const chars = (value: number, n: number) => {
-    let chunk = ""
+    codes.length = n
     for (let i = 0; i < n; i++) {
-      chunk += alphabet[value % alphabet.length]
+      codes[i] = alphabetCodes[value % alphabet.length]!
       value = Math.floor(value / alphabet.length)
     }
-    return chunk
+    return String.fromCharCode.apply(null, codes)
   }
   const draw = (r: Random.Random, token: string, left: number): Effect.Effect<string> => {
     const n = Math.min(left, 10)
@@ -68,28 +75,24 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     })
   }
   const space = alphabet.length ** Math.min(length, 10)
+  const set = (session: Session, token: string) => {
+    session.attributes.trackingToken = token
+    if (header !== undefined && !(header in session.headers)) session.headers[header] = token
+  }
   return Plugin.make("TrackingToken", {
     prepareSession: (session) => {
       const given = session.input.trackingToken
       const givenPrefix = session.input.trackingTokenPrefix
-      const fail = (key: string) =>
-        Effect.fail(
-          new InputError({ service: session.service, endpoint: session.endpoint, key, reason: "expected a string" })
-        )
-      if (given !== undefined && typeof given !== "string") return fail("trackingToken")
-      if (givenPrefix !== undefined && typeof givenPrefix !== "string") return fail("trackingTokenPrefix")
-      const set = (token: string) => {
-        const full = (givenPrefix ?? prefix) + token
-        session.attributes.trackingToken = full
-        if (header !== undefined && !(header in session.headers)) session.headers[header] = full
-      }
+      if (given !== undefined && typeof given !== "string") return notAString(session, "trackingToken")
+      if (givenPrefix !== undefined && typeof givenPrefix !== "string") return notAString(session, "trackingTokenPrefix")
+      const first = givenPrefix ?? prefix
       if (given !== undefined) {
-        set(given)
+        set(session, first + given)
         return Effect.void
       }
       // the call's Random, read from the session: one step fewer than Effect.randomWith
-      if (length > 10) return Effect.map(draw(session.random, "", length), set)
-      return Effect.map(session.random.nextIntBetween(0, space), (value) => set(chars(value, length)))
+      if (length > 10) return Effect.map(draw(session.random, "", length), (token) => set(session, first + token))
+      return Effect.map(session.random.nextIntBetween(0, space), (value) => set(session, first + chars(value, length)))
     }
   })
 }

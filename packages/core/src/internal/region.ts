@@ -85,7 +85,8 @@ const enterFrom = (
   for (let i = from; i < enters.length; i++) {
     const entered = enters[i]!(session)
     if (entered === undefined) continue
-    if (!Effect.isEffect(entered)) {
+    // a function is a LeaveSend; an Effect (an object) is a wait
+    if (typeof entered === "function") {
       held.add(entered)
       continue
     }

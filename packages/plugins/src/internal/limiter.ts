@@ -34,8 +34,11 @@ export interface PermitStore {
   readonly take: Effect.Effect<boolean>
   /** Gives one permit back. */
   readonly give: Effect.Effect<void>
-  /** In-memory stores: `take` done synchronously at Clock time `now` (the limiter's fast path). */
-  readonly takeNow?: ((now: number) => boolean) | undefined
+  /**
+   * In-memory stores: `take` done synchronously (the limiter's fast path), reading the time
+   * from `clock` only if it needs it.
+   */
+  readonly takeNow?: ((clock: Clock.Clock) => boolean) | undefined
   /** In-memory stores: `give` done synchronously. */
   readonly giveNow?: (() => void) | undefined
 }
@@ -111,8 +114,8 @@ export const windowStore = (limit: number, period: number): WindowStore => {
   })
   return {
     store: {
-      takeNow: (now) => {
-        if (free === 0 && head < returns.length) reclaim(now)
+      takeNow: (clock) => {
+        if (free === 0 && head < returns.length) reclaim(clock.unsafeCurrentTimeMillis())
         if (free === 0) return false
         free--
         return true
@@ -341,13 +344,17 @@ export const make = (options: Options): Limiter => {
 
   return {
     enter: (session, release) => {
-      const start = session.clock.unsafeCurrentTimeMillis()
       const leave = () => release(session)
-      // a free permit, nobody waiting, no pause: taken at once, no wait to measure
-      if (!closed && pending === 0 && pausedUntil <= start && takeNow !== undefined && takeNow(start)) {
+      // a free permit, nobody waiting, no pause: taken at once, no wait to measure (the clock
+      // is read only during a pause, or by a store that needs the time)
+      if (
+        !closed && pending === 0 && takeNow !== undefined &&
+        (pausedUntil === 0 || pausedUntil <= session.clock.unsafeCurrentTimeMillis()) && takeNow(session.clock)
+      ) {
         session.attributes[attribute] = 0
         return leave
       }
+      const start = session.clock.unsafeCurrentTimeMillis()
       // a wait (the core registers `leave` in the uninterruptible step that ends it)
       return acquire(session, start).pipe(
         Effect.onExit(() =>
