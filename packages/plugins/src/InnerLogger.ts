@@ -44,34 +44,35 @@ export const make = (options?: Options): Plugin.Plugin => {
   const { maxBodyLength: max, redacted } = cfg
   const { exception, parseException, request, response } = cfg.levels
 
-  const logResponse = (level: typeof response & {}, session: Session.Session, res: ServiceResponse.ServiceResponse) =>
-    Log.emit(session, level, () => {
-      const annotations = Log.base(cfg, "response", session)
-      annotations[Log.keys.status] = res.status
-      annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted)
-      annotations[Log.keys.body] = Log.bodyText(res.body, {
-        hidden: Log.hiddenResponseBody(session),
-        streamed: res.body === undefined
-      }, max)
-      return { message: Log.message("response", session, res.status), annotations }
-    })
+  const responseRecord = (session: Session.Session, res: ServiceResponse.ServiceResponse) => {
+    const annotations = Log.base(cfg, "response", session)
+    annotations[Log.keys.status] = res.status
+    annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted)
+    annotations[Log.keys.body] = Log.bodyText(res.body, {
+      hidden: Log.hiddenResponseBody(session),
+      streamed: res.body === undefined
+    }, max)
+    return { message: Log.message("response", session, res.status), annotations }
+  }
+  const requestRecord = (session: Session.Session) => {
+    const annotations = Log.base(cfg, "request", session)
+    annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted)
+    annotations[Log.keys.body] = Log.bodyText(session.body, {
+      hidden: Log.hiddenRequestBody(session),
+      streamed: session.definition.streamRequest === true && session.body !== undefined
+    }, max)
+    return { message: Log.message("request", session), annotations }
+  }
 
   return Plugin.make("InnerLogger", {
-    beforeRequest: request === undefined ? undefined : (session) =>
-      Log.emit(session, request, () => {
-        const annotations = Log.base(cfg, "request", session)
-        annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted)
-        annotations[Log.keys.body] = Log.bodyText(session.body, {
-          hidden: Log.hiddenRequestBody(session),
-          streamed: session.definition.streamRequest === true && session.body !== undefined
-        }, max)
-        return { message: Log.message("request", session), annotations }
-      }),
+    beforeRequest: request === undefined
+      ? undefined
+      : (session) => Log.emitEach(session, request, requestRecord, undefined),
     onResponse: response === undefined ? undefined : (session, res) =>
       session.definition.streamResponse === true && isSuccess(res.status)
-        ? logResponse(response, session, res)
+        ? Log.emitEach(session, response, responseRecord, res)
         : Effect.void,
-    onRead: response === undefined ? undefined : (session, res) => logResponse(response, session, res),
+    onRead: response === undefined ? undefined : (session, res) => Log.emitEach(session, response, responseRecord, res),
     onException: exception === undefined ? undefined : (session, error) => Log.exception(cfg, session, error),
     onParseException: parseException === undefined
       ? undefined

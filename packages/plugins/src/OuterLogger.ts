@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Plugin } from "@service-client/core"
+import { Plugin, type ServiceResponse, type Session } from "@service-client/core"
 import * as Log from "./internal/logRecord.js"
 
 /**
@@ -40,28 +40,32 @@ export const make = (options?: Options): Plugin.Plugin => {
   const cfg = Log.config("OuterLogger", options)
   const { maxBodyLength: max, redacted } = cfg
   const { exception, parseException, request, response } = cfg.levels
+  const requestRecord = (session: Session.Session) => {
+    const annotations = Log.base(cfg, "request", session)
+    annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted)
+    annotations[Log.keys.body] = Log.bodyText(session.payload, {
+      hidden: Log.hiddenRequestBody(session),
+      streamed: session.definition.streamRequest === true && session.payload !== undefined
+    }, max)
+    return { message: Log.message("request", session), annotations }
+  }
+  const responseRecord = (session: Session.Session, res: ServiceResponse.ServiceResponse) => {
+    const annotations = Log.base(cfg, "response", session)
+    annotations[Log.keys.status] = res.status
+    annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted)
+    annotations[Log.keys.body] = Log.bodyText(res.data, {
+      hidden: Log.hiddenResponseBody(session),
+      streamed: res.stream !== undefined
+    }, max)
+    return { message: Log.message("response", session, res.status), annotations }
+  }
   return Plugin.make("OuterLogger", {
-    preparePayload: request === undefined ? undefined : (session) =>
-      Log.emit(session, request, () => {
-        const annotations = Log.base(cfg, "request", session)
-        annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted)
-        annotations[Log.keys.body] = Log.bodyText(session.payload, {
-          hidden: Log.hiddenRequestBody(session),
-          streamed: session.definition.streamRequest === true && session.payload !== undefined
-        }, max)
-        return { message: Log.message("request", session), annotations }
-      }),
-    onParsedResponse: response === undefined ? undefined : (session, res) =>
-      Log.emit(session, response, () => {
-        const annotations = Log.base(cfg, "response", session)
-        annotations[Log.keys.status] = res.status
-        annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted)
-        annotations[Log.keys.body] = Log.bodyText(res.data, {
-          hidden: Log.hiddenResponseBody(session),
-          streamed: res.stream !== undefined
-        }, max)
-        return { message: Log.message("response", session, res.status), annotations }
-      }),
+    preparePayload: request === undefined
+      ? undefined
+      : (session) => Log.emitEach(session, request, requestRecord, undefined),
+    onParsedResponse: response === undefined
+      ? undefined
+      : (session, res) => Log.emitEach(session, response, responseRecord, res),
     onException: exception === undefined ? undefined : (session, error) => Log.exception(cfg, session, error),
     onParseException: parseException === undefined
       ? undefined

@@ -540,8 +540,12 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     // one continuation for both outcomes of the send (a tapError and a flatMap would be two)
     return onException.length === 0
       ? Effect.flatMap(send(session), (response) => parse(session, response as ResponseImpl, wantData))
-      : Effect.matchEffect(send(session), {
-        onFailure: (error) => sendFailed(session, error),
+      : Effect.matchCauseEffect(send(session), {
+        // a failure goes through the hooks (a composite cause the way `catchAll` sees it)
+        onFailure: (cause) =>
+          cause._tag === "Fail"
+            ? sendFailed(session, cause.error)
+            : Effect.catchAll(Effect.failCause(cause), (error) => sendFailed(session, error)),
         onSuccess: (response) => parse(session, response as ResponseImpl, wantData)
       })
   }

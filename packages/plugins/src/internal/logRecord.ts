@@ -157,6 +157,27 @@ export const config = (name: Config["name"], options: LoggerOptions = {}): Confi
 }
 
 /**
+ * Whether records at `level` are below the call's minimum log level.
+ *
+ * @internal
+ */
+export const isOff = (session: Session.Session, level: LogLevel.LogLevel): boolean =>
+  LogLevel.greaterThan(session.minimumLogLevel, level)
+
+/**
+ * `emit` for the records of every call: switched off, it answers at once without building
+ * the record's closure (`build` is made only when the level passes).
+ *
+ * @internal
+ */
+export const emitEach = <A>(
+  session: Session.Session,
+  level: LogLevel.LogLevel,
+  build: (session: Session.Session, a: A) => { readonly message: string; readonly annotations: Record<string, unknown> },
+  a: A
+): Effect.Effect<void> => isOff(session, level) ? Effect.void : emit(session, level, () => build(session, a))
+
+/**
  * Runs `build` and logs its record only when `level` passes the fiber's minimum log
  * level: a switched-off record costs one FiberRef read and builds nothing.
  *
