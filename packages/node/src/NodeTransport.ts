@@ -10,7 +10,7 @@
  */
 import { Deadline, type RequestError, type TimeoutError, Transport } from "@service-client/core"
 import type { Session } from "@service-client/core/Session"
-import { Chunk, Effect, type Fiber, Layer, Option, type Runtime, type Scope, Stream } from "effect"
+import { Chunk, Effect, Fiber, Layer, Option, type Runtime, type Scope, Stream } from "effect"
 import type { Readable } from "node:stream"
 import { Agent, type Dispatcher } from "undici"
 
@@ -259,18 +259,22 @@ const readNow = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uint
   ex.reading = true
   ex.readLimit = maxBytes
   ex.resume()
-  return Effect.withFiberRuntime((fiber) =>
-    // on the fiber that sent the request, its watch aborts the request if it is interrupted
-    fiber === ex.fiber
-      ? Effect.async<Uint8Array, RequestError | TimeoutError>((resume) => waitForBody(ex, resume))
-      : Effect.async<Uint8Array, RequestError | TimeoutError>((resume) => {
-        waitForBody(ex, resume)
-        return Effect.sync(() => {
-          ex.wake = undefined
-          ex.abort(interrupted())
-        })
-      })
-  )
+  return Effect.async<Uint8Array, RequestError | TimeoutError>((resume) => {
+    waitForBody(ex, resume)
+    // on the fiber that sent the request (the one running this register), its watch aborts
+    // the request if it is interrupted; on another fiber, an interruption does
+    if (ex.fiber !== undefined && currentFiber() === ex.fiber) return
+    return Effect.sync(() => {
+      ex.wake = undefined
+      ex.abort(interrupted())
+    })
+  })
+}
+
+/** The fiber running now: an `Effect.async` register runs inside its fiber's step. */
+const currentFiber = (): Fiber.RuntimeFiber<unknown, unknown> | undefined => {
+  const fiber = Fiber.getCurrentFiber()
+  return Option.isSome(fiber) ? fiber.value : undefined
 }
 
 const waitForBody = (
@@ -364,14 +368,20 @@ export const fromDispatcher = (
     }
   }
   const dispatch = (session: Session, body: Body, deadline: number | undefined) =>
-    Effect.withFiberRuntime<Transport.Response, RequestError | TimeoutError>((fiber) =>
-      Effect.async((resume) => {
-        const ex = new Exchange(session, highWaterMark, resume)
-        if (deadline !== undefined) ex.arm(deadline)
-        ex.watch(fiber)
-        send(session, body, ex)
-      })
-    )
+    Effect.async<Transport.Response, RequestError | TimeoutError>((resume) => {
+      const ex = new Exchange(session, highWaterMark, resume)
+      if (deadline !== undefined) ex.arm(deadline)
+      const fiber = currentFiber()
+      if (fiber !== undefined) ex.watch(fiber)
+      send(session, body, ex)
+      // no fiber to watch (not run by Effect's runtime?): an interruption aborts the request
+      if (fiber === undefined) {
+        return Effect.sync(() => {
+          ex.onHead = undefined
+          ex.abort(interrupted())
+        })
+      }
+    })
   // under another Clock the core's bound runs the send in a fiber of its own, which ends
   // with the headers: the request is aborted by an interruption finalizer instead
   const dispatchBounded = (session: Session, body: Body) =>

@@ -8,7 +8,7 @@
 import { InputError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
-import { Effect, type Random } from "effect"
+import { Context, DefaultServices, Effect, Random } from "effect"
 import { checkHeader, invalid, wholeNumber } from "./internal/options.js"
 
 /**
@@ -26,6 +26,9 @@ export interface Options {
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 const alphabetCodes = Array.from(alphabet, (c) => c.charCodeAt(0))
+
+/** The Random a call has unless a layer or `Effect.withRandom` gives it another (seeded from `Math.random`). */
+const liveRandom = Context.get(DefaultServices.liveServices, Random.Random)
 
 const notAString = (session: Session, key: string) =>
   Effect.fail(new InputError({ service: session.service, endpoint: session.endpoint, key, reason: "expected a string" }))
@@ -90,7 +93,17 @@ export const make = (options: Options = {}): Plugin.Plugin => {
         set(session, first + given)
         return Effect.void
       }
-      // the call's Random, read from the session: one step fewer than Effect.randomWith
+      // Effect's live Random (nobody set another): drawn from the same source without an Effect step
+      if (session.random === liveRandom) {
+        let token = first
+        for (let left = length; left > 0; left -= 10) {
+          const n = Math.min(left, 10)
+          token += chars(Math.floor(Math.random() * alphabet.length ** n), n)
+        }
+        set(session, token)
+        return Effect.void
+      }
+      // another Random (seeded in tests), read from the session: one step fewer than Effect.randomWith
       if (length > 10) return Effect.map(draw(session.random, "", length), (token) => set(session, first + token))
       return Effect.map(session.random.nextIntBetween(0, space), (value) => set(session, first + chars(value, length)))
     }

@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import { Effect, type Fiber, Runtime } from "effect"
+import { Effect, Fiber, Option, Runtime } from "effect"
 import type * as Plugin from "../Plugin.js"
 import type { Session } from "../Session.js"
 
@@ -101,30 +101,43 @@ const enterFrom = (
   return next(session)
 }
 
+const start = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  enters: ReadonlyArray<NonNullable<Plugin.Hooks["enterSend"]>>,
+  next: Next,
+  session: Session
+): Plugin.Send => {
+  const held = new Held(fiber)
+  let entered: Plugin.Send
+  try {
+    entered = enterFrom(held, enters, 0, next, session)
+  } catch (defect) {
+    // a hook that threw: what the ones before it took is still given back
+    entered = Effect.die(defect)
+  }
+  return Effect.matchCauseEffect(entered, {
+    onFailure: (cause) => {
+      const rest = held.end()
+      return rest === Effect.void ? Effect.failCause(cause) : Effect.zipRight(rest, Effect.failCause(cause))
+    },
+    onSuccess: (response) => {
+      const rest = held.end()
+      return rest === Effect.void ? Effect.succeed(response) : Effect.as(rest, response)
+    }
+  })
+}
+
 /**
- * The region of `enters` (in plugin order, the first outermost) around `next`.
+ * The region of `enters` (in plugin order, the first outermost) around `next`. The core
+ * calls it when the send starts, inside the step of the fiber that runs the send: that
+ * fiber is the one watched (no `withFiberRuntime` step to find it).
  *
  * @internal
  */
 export const region = (enters: ReadonlyArray<NonNullable<Plugin.Hooks["enterSend"]>>, next: Next): Next =>
-(session) =>
-  Effect.withFiberRuntime((fiber) => {
-    const held = new Held(fiber)
-    let entered: Plugin.Send
-    try {
-      entered = enterFrom(held, enters, 0, next, session)
-    } catch (defect) {
-      // a hook that threw: what the ones before it took is still given back
-      entered = Effect.die(defect)
-    }
-    return Effect.matchCauseEffect(entered, {
-      onFailure: (cause) => {
-        const rest = held.end()
-        return rest === Effect.void ? Effect.failCause(cause) : Effect.zipRight(rest, Effect.failCause(cause))
-      },
-      onSuccess: (response) => {
-        const rest = held.end()
-        return rest === Effect.void ? Effect.succeed(response) : Effect.as(rest, response)
-      }
-    })
-  })
+(session) => {
+  const current = Fiber.getCurrentFiber()
+  return Option.isSome(current)
+    ? start(current.value, enters, next, session)
+    : Effect.withFiberRuntime((fiber) => start(fiber, enters, next, session))
+}
