@@ -48,13 +48,14 @@ export type Send = Effect.Effect<ServiceResponse, CallError>
 
 /**
  * Gives back what an `enterSend` hook took, once the send is over (succeeded, failed or
- * interrupted). It runs synchronously; an Effect it answers is what is left to do (run
+ * interrupted); it gets the call's session, so one function can serve every call. It runs
+ * synchronously; an Effect it answers is what is left to do (run
  * uninterruptibly), `undefined` or `Effect.void` when it was all done at once.
  *
  * @since 0.1.0
  * @category models
  */
-export type LeaveSend = () => Effect.Effect<void> | undefined | void
+export type LeaveSend = (session: Session) => Effect.Effect<void> | undefined | void
 
 /**
  * What an `enterSend` hook answers: how to give back what it took at once (`LeaveSend`),

@@ -30,7 +30,7 @@ class Held {
   more: Array<Plugin.LeaveSend> | undefined = undefined
   over = false
   watching = false
-  constructor(readonly fiber: Fiber.RuntimeFiber<unknown, unknown>) {}
+  constructor(readonly fiber: Fiber.RuntimeFiber<unknown, unknown>, readonly session: Session) {}
 
   readonly onFiberEnd = (): void => {
     if (this.over) return
@@ -54,12 +54,12 @@ class Held {
     const more = this.more
     if (more !== undefined) {
       for (let i = more.length - 1; i >= 0; i--) {
-        const r = more[i]!()
+        const r = more[i]!(this.session)
         if (isPending(r)) rest = rest === Effect.void ? r : Effect.zipRight(rest, r)
       }
     }
     if (this.first !== undefined) {
-      const r = this.first()
+      const r = this.first(this.session)
       if (isPending(r)) rest = rest === Effect.void ? r : Effect.zipRight(rest, r)
     }
     return rest
@@ -107,7 +107,7 @@ const start = (
   next: Next,
   session: Session
 ): Plugin.Send => {
-  const held = new Held(fiber)
+  const held = new Held(fiber, session)
   let entered: Plugin.Send
   try {
     entered = enterFrom(held, enters, 0, next, session)

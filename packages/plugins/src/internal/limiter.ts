@@ -344,7 +344,6 @@ export const make = (options: Options): Limiter => {
 
   return {
     enter: (session, release) => {
-      const leave = () => release(session)
       // a free permit, nobody waiting, no pause: taken at once, no wait to measure (the clock
       // is read only during a pause, or by a store that needs the time)
       if (
@@ -352,7 +351,7 @@ export const make = (options: Options): Limiter => {
         (pausedUntil === 0 || pausedUntil <= session.clock.unsafeCurrentTimeMillis()) && takeNow(session.clock)
       ) {
         session.attributes[attribute] = 0
-        return leave
+        return release
       }
       const start = session.clock.unsafeCurrentTimeMillis()
       // a wait (the core registers `leave` in the uninterruptible step that ends it)
@@ -362,7 +361,7 @@ export const make = (options: Options): Limiter => {
             session.attributes[attribute] = session.clock.unsafeCurrentTimeMillis() - start
           })
         ),
-        Effect.as(leave)
+        Effect.as(release)
       )
     },
     give,
