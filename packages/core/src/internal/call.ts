@@ -6,6 +6,7 @@
  * @internal
  */
 import {
+  type Cause,
   Clock,
   Context,
   type DefaultServices,
@@ -38,7 +39,7 @@ import type { RequestBody, Session } from "../Session.js"
 import type * as Transport from "../Transport.js"
 import { checkHeader, lowerCaseNames } from "./headers.js"
 import { fill, join } from "./path.js"
-import { type Next, region } from "./region.js"
+import { type Next, region, run as runRegion } from "./region.js"
 import { encodeQuery, type QueryValue } from "./query.js"
 
 /** @internal */
@@ -196,10 +197,19 @@ const sendWrappers = (plugins: ReadonlyArray<Plugin.Plugin>) => {
   return wrappers
 }
 
-const wrapSend = (plugins: ReadonlyArray<Plugin.Plugin>, exchange: Next): Next => {
+/**
+ * The send with its wrappers, but for an outermost run of `enterSend` hooks: that region
+ * is left out (`outer`), for the core to run with its own continuation after the send.
+ */
+const wrapSend = (
+  plugins: ReadonlyArray<Plugin.Plugin>,
+  exchange: Next
+): { readonly outer: ReadonlyArray<EnterSend> | undefined; readonly inner: Next } => {
   const wrappers = sendWrappers(plugins)
+  const first = wrappers[0]
+  const outer = first !== undefined && "enters" in first ? first.enters : undefined
   let next = exchange
-  for (let i = wrappers.length - 1; i >= 0; i--) {
+  for (let i = wrappers.length - 1; i >= (outer === undefined ? 0 : 1); i--) {
     const w = wrappers[i]!
     if ("enters" in w) next = region(w.enters, next)
     else {
@@ -207,7 +217,7 @@ const wrapSend = (plugins: ReadonlyArray<Plugin.Plugin>, exchange: Next): Next =
       next = (session) => w.around(session, Effect.suspend(() => inner(session)))
     }
   }
-  return next
+  return { outer, inner: next }
 }
 
 const inSendHooks = <K extends "onSend" | "onResponse" | "onRead">(
@@ -440,7 +450,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     session.deadline === undefined ? exchangeRaw(session) : Deadline.bound(session, exchangeRaw(session))
 
   // built when the send starts: every stage before it is over
-  const send = wrapSend(ctx.plugins, exchange)
+  const { inner: send, outer: outerRegion } = wrapSend(ctx.plugins, exchange)
 
   // the send's failure goes through the onException hooks, then is raised again
   const onException = hooks.onException
@@ -537,18 +547,25 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       const effect = stages[i]!(session)
       if (effect !== Effect.void) return Effect.flatMap(effect, () => runFrom(session, i + 1, wantData))
     }
-    // one continuation for both outcomes of the send (a tapError and a flatMap would be two)
+    // one continuation for both outcomes of the send (a tapError and a flatMap would be two),
+    // shared with an outermost region of enterSend hooks
+    if (outerRegion !== undefined) return runRegion(outerRegion, send, session, after(session, wantData))
     return onException.length === 0
       ? Effect.flatMap(send(session), (response) => parse(session, response as ResponseImpl, wantData))
-      : Effect.matchCauseEffect(send(session), {
-        // a failure goes through the hooks (a composite cause the way `catchAll` sees it)
-        onFailure: (cause) =>
-          cause._tag === "Fail"
-            ? sendFailed(session, cause.error)
-            : Effect.catchAll(Effect.failCause(cause), (error) => sendFailed(session, error)),
-        onSuccess: (response) => parse(session, response as ResponseImpl, wantData)
-      })
+      : Effect.matchCauseEffect(send(session), after(session, wantData))
   }
+
+  // what follows the send: a failure goes through the onException hooks (a composite cause
+  // the way `catchAll` sees it), a response is parsed
+  const after = (session: Session, wantData: boolean) => ({
+    onFailure: (cause: Cause.Cause<CallError>): Effect.Effect<unknown, CallError> =>
+      onException.length === 0
+        ? Effect.failCause(cause)
+        : cause._tag === "Fail"
+        ? sendFailed(session, cause.error)
+        : Effect.catchAll(Effect.failCause(cause), (error) => sendFailed(session, error)),
+    onSuccess: (response: ServiceResponse) => parse(session, response as ResponseImpl, wantData)
+  })
 
   const run = (input: unknown, wantData: boolean): Effect.Effect<unknown, CallError> =>
     Effect.withFiberRuntime((fiber) => {

@@ -7,8 +7,10 @@
  *
  * @internal
  */
-import { Effect, Fiber, Option, Runtime } from "effect"
+import { type Cause, Effect, Fiber, Option, Runtime } from "effect"
+import type { CallError } from "../Errors.js"
 import type * as Plugin from "../Plugin.js"
+import type { ServiceResponse } from "../ServiceResponse.js"
 import type { Session } from "../Session.js"
 
 /** The rest of the send, built when it is to run. @internal */
@@ -101,12 +103,21 @@ const enterFrom = (
   return next(session)
 }
 
-const start = (
+/** What runs once the send is over and the leaves are called: the caller's continuation. @internal */
+export interface After<A, E> {
+  readonly onFailure: (cause: Cause.Cause<CallError>) => Effect.Effect<A, E>
+  readonly onSuccess: (response: ServiceResponse) => Effect.Effect<A, E>
+}
+
+const reraise: After<ServiceResponse, CallError> = { onFailure: Effect.failCause, onSuccess: Effect.succeed }
+
+const start = <A, E>(
   fiber: Fiber.RuntimeFiber<unknown, unknown>,
   enters: ReadonlyArray<NonNullable<Plugin.Hooks["enterSend"]>>,
   next: Next,
-  session: Session
-): Plugin.Send => {
+  session: Session,
+  after: After<A, E>
+): Effect.Effect<A, E> => {
   const held = new Held(fiber, session)
   let entered: Plugin.Send
   try {
@@ -116,28 +127,47 @@ const start = (
     entered = Effect.die(defect)
   }
   return Effect.matchCauseEffect(entered, {
+    // what a leave left to run runs before `after` is even built
     onFailure: (cause) => {
       const rest = held.end()
-      return rest === Effect.void ? Effect.failCause(cause) : Effect.zipRight(rest, Effect.failCause(cause))
+      return rest === Effect.void
+        ? after.onFailure(cause)
+        : Effect.zipRight(rest, Effect.suspend(() => after.onFailure(cause)))
     },
     onSuccess: (response) => {
       const rest = held.end()
-      return rest === Effect.void ? Effect.succeed(response) : Effect.as(rest, response)
+      return rest === Effect.void
+        ? after.onSuccess(response)
+        : Effect.zipRight(rest, Effect.suspend(() => after.onSuccess(response)))
     }
   })
 }
 
 /**
- * The region of `enters` (in plugin order, the first outermost) around `next`. The core
- * calls it when the send starts, inside the step of the fiber that runs the send: that
- * fiber is the one watched (no `withFiberRuntime` step to find it).
+ * Runs the region of `enters` (in plugin order, the first outermost) around `next`, then
+ * `after` in the same continuation: the core's own, when the region is the outermost
+ * wrapper of the send (one step and its closures fewer). Called when the send starts,
+ * inside the step of the fiber that runs it: that fiber is the one watched (no
+ * `withFiberRuntime` step to find it).
+ *
+ * @internal
+ */
+export const run = <A, E>(
+  enters: ReadonlyArray<NonNullable<Plugin.Hooks["enterSend"]>>,
+  next: Next,
+  session: Session,
+  after: After<A, E>
+): Effect.Effect<A, E> => {
+  const current = Fiber.getCurrentFiber()
+  return Option.isSome(current)
+    ? start(current.value, enters, next, session, after)
+    : Effect.withFiberRuntime((fiber) => start(fiber, enters, next, session, after))
+}
+
+/**
+ * The region of `enters` around `next`, as a wrapper of the send.
  *
  * @internal
  */
 export const region = (enters: ReadonlyArray<NonNullable<Plugin.Hooks["enterSend"]>>, next: Next): Next =>
-(session) => {
-  const current = Fiber.getCurrentFiber()
-  return Option.isSome(current)
-    ? start(current.value, enters, next, session)
-    : Effect.withFiberRuntime((fiber) => start(fiber, enters, next, session))
-}
+(session) => run(enters, next, session, reraise)
