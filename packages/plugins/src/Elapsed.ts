@@ -42,6 +42,8 @@ interface State {
   readonly headers: boolean
   readonly read: boolean
   readonly parse: boolean
+  /** The call's Clock is the live one: times come from `performance.now()`. */
+  readonly live: boolean
   /** When the call started (its first hook); undefined once `total` is recorded. */
   start: number | undefined
   /** When this attempt's transport call started; undefined outside an attempt. */
@@ -122,14 +124,14 @@ export const make = (options: Options = {}): Plugin.Plugin => {
   // every hook reads the call's Clock directly and answers Effect.void: no Effect step
   // ms as a float: `performance.now()` under the live Clock (no BigInt per reading), the
   // Clock's nanoseconds otherwise (TestClock)
-  const now = (session: Session): number =>
-    Deadline.isLiveClock(session.clock) ? performance.now() : Number(session.clock.unsafeCurrentTimeNanos()) / 1e6
+  const now = (session: Session, state: State): number =>
+    state.live ? performance.now() : Number(session.clock.unsafeCurrentTimeNanos()) / 1e6
   const finish = (session: Session, state: State | undefined, t?: number) => {
     const start = state?.start
     if (start === undefined) return Effect.void
     state!.start = undefined
     states.delete(session)
-    durations(session).total = ms(start, t ?? now(session))
+    durations(session).total = ms(start, t ?? now(session, state!))
     return Effect.void
   }
   return Plugin.make("Elapsed", {
@@ -140,14 +142,17 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       const read = pick(input, endpoint, defaults.read, "read")
       const parse = pick(input, endpoint, defaults.parse, "parse")
       if (headers || read || parse) {
-        states.set(session, { headers, read, parse, start: now(session), sent: undefined, last: undefined })
+        const live = Deadline.isLiveClock(session.clock)
+        const state: State = { headers, read, parse, live, start: undefined, sent: undefined, last: undefined }
+        state.start = now(session, state)
+        states.set(session, state)
       }
       return Effect.void
     },
     onSend: (session) => {
       const state = states.get(session)
       if (state === undefined || state.start === undefined) return Effect.void
-      state.sent = now(session)
+      state.sent = now(session, state)
       state.last = undefined
       const blocked = blockedTime(session)
       if (blocked !== undefined) durations(session).blocked = blocked
@@ -156,7 +161,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     onResponse: (session) => {
       const state = states.get(session)
       if (state === undefined || state.sent === undefined) return Effect.void
-      const t = now(session)
+      const t = now(session, state)
       if (state.headers) durations(session).headers = ms(state.sent, t)
       state.last = t
       return Effect.void
@@ -164,7 +169,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     onRead: (session) => {
       const state = states.get(session)
       if (state === undefined || state.sent === undefined || state.last === undefined) return Effect.void
-      const t = now(session)
+      const t = now(session, state)
       if (state.read) durations(session).read = ms(state.last, t)
       state.last = t
       return Effect.void
@@ -174,7 +179,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       if (state === undefined || state.sent === undefined) return finish(session, state)
       state.sent = undefined
       // one reading ends both the parse and the call
-      const t = now(session)
+      const t = now(session, state)
       if (state.parse && state.last !== undefined && response.body !== undefined) {
         durations(session).parse = ms(state.last, t)
       }

@@ -29,17 +29,27 @@ const transportOwned: ReadonlySet<string> = new Set([
  * @internal
  */
 export const checkHeader = (name: string, value: unknown): string | undefined => {
-  if (!token.test(name)) return `"${name}" is not a valid header name`
-  if (transportOwned.has(name.toLowerCase())) {
-    return `the header "${name}" is set by the transport (the host comes from baseUrl, the framing from the body)`
-  }
+  const nameReason = knownNames.has(name) ? undefined : checkName(name)
+  if (nameReason !== undefined) return nameReason
   if (typeof value !== "string") return `the value of header "${name}" must be a string, got ${typeof value}`
-  if (name.toLowerCase() === "connection" && !/^(?:close|keep-alive)$/i.test(value)) {
+  if (name.length === 10 && name.toLowerCase() === "connection" && !/^(?:close|keep-alive)$/i.test(value)) {
     return `the header "${name}" may only be "close" or "keep-alive"`
   }
   if (badValue.test(value)) {
     return `the value of header "${name}" contains CR, LF, NUL, another control character or a character above U+00FF`
   }
+  return undefined
+}
+
+/** Names that passed `checkName` (most calls send the same few): at most 1,024 kept. */
+const knownNames = new Set<string>()
+
+const checkName = (name: string): string | undefined => {
+  if (!token.test(name)) return `"${name}" is not a valid header name`
+  if (transportOwned.has(name.toLowerCase())) {
+    return `the header "${name}" is set by the transport (the host comes from baseUrl, the framing from the body)`
+  }
+  if (knownNames.size < 1024) knownNames.add(name)
   return undefined
 }
 
