@@ -31,7 +31,9 @@ const run = (client: Clients.Client, n: number): Promise<unknown> => {
     ? promiseLoad(client.run, n, concurrency, lat)
     : client.runtime.runPromise(effectLoad(client.run, n, concurrency, lat))
 }
-for (const { client } of clients) await run(client, perBlock)
+// PAIRED_VERBOSE=1: no warm-up block, and every block's CPU µs/request printed (to see the JIT warm up)
+const verbose = process.env.PAIRED_VERBOSE === "1"
+if (!verbose) for (const { client } of clients) await run(client, perBlock)
 const cpu: Array<Array<number>> = clients.map(() => [])
 for (let b = 0; b < blocks; b++) {
   // the order rotates each block
@@ -43,6 +45,7 @@ for (let b = 0; b < blocks; b++) {
     cpu[i]!.push((t.user + t.system) / perBlock)
   }
 }
+if (verbose) for (let i = 0; i < clients.length; i++) console.log(clients[i]!.name, cpu[i]!.map((c) => c.toFixed(0)).join(" "))
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 for (let i = 0; i < clients.length; i++) {
   const ratios = cpu[i]!.map((c, b) => cpu[0]![b]! / c)
