@@ -94,7 +94,7 @@ describe("enterSend hooks", () => {
       log.length = 0
       const c2 = yield* client([taking("a", log), throwing]).pipe(Effect.provide(transport(log)))
       const exit = yield* Effect.exit(c2.get())
-      assert.isTrue(Exit.isFailure(exit) && Exit.isFailure(exit) && exit.cause._tag === "Die")
+      assert.isTrue(Exit.isFailure(exit) && exit.cause._tag === "Die")
       assert.deepStrictEqual(log, ["enter a", "leave a"])
     }))
 
@@ -131,6 +131,20 @@ describe("enterSend hooks", () => {
       yield* TestClock.adjust("1 second")
       yield* Fiber.join(fiber)
       assert.deepStrictEqual(log, ["enter a", "enter w", "send", "leave w", "leave a"])
+    }))
+
+  it.scoped("a leave that throws: the others are still called, and the call dies with its defect", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const broken = Plugin.make("x", {
+        enterSend: () => () => {
+          throw new Error("leave bug")
+        }
+      })
+      const c = yield* client([taking("a", log), broken, taking("b", log)]).pipe(Effect.provide(transport(log)))
+      const exit = yield* Effect.exit(c.get())
+      assert.isTrue(Exit.isFailure(exit) && exit.cause._tag === "Die")
+      assert.deepStrictEqual(log, ["enter a", "enter b", "send", "leave b", "leave a"])
     }))
 
   it.scoped("a leave's Effect runs after the send, before the call answers", () =>

@@ -3,7 +3,8 @@
  * what they take is given back when the send is over, by one continuation for success and
  * failure and one fiber observer for an interruption (Effect skips the handlers of an
  * interrupted fiber), however many hooks there are. A hook that takes at once costs no
- * runtime step; the region costs three.
+ * runtime step; the region costs one continuation, none when it is the send's outermost
+ * wrapper (it then shares the call's own).
  *
  * @internal
  */
@@ -23,8 +24,17 @@ const runOutside = (fiber: Fiber.RuntimeFiber<unknown, unknown>, effect: Effect.
   )(effect)
 }
 
-const isPending = (rest: ReturnType<Plugin.LeaveSend>): rest is Effect.Effect<void> =>
-  rest !== undefined && rest !== Effect.void
+/** Calls one leave; a leave that throws does not keep the others from being called (its defect comes after). */
+const callLeave = (leave: Plugin.LeaveSend, session: Session, rest: Effect.Effect<void>): Effect.Effect<void> => {
+  let r: ReturnType<Plugin.LeaveSend>
+  try {
+    r = leave(session)
+  } catch (defect) {
+    r = Effect.die(defect)
+  }
+  if (r === undefined || r === Effect.void) return rest
+  return rest === Effect.void ? r : Effect.zipRight(rest, r)
+}
 
 /** What one call's region holds: the leaves of the hooks that took something, in order. */
 class Held {
@@ -55,16 +65,9 @@ class Held {
     let rest: Effect.Effect<void> = Effect.void
     const more = this.more
     if (more !== undefined) {
-      for (let i = more.length - 1; i >= 0; i--) {
-        const r = more[i]!(this.session)
-        if (isPending(r)) rest = rest === Effect.void ? r : Effect.zipRight(rest, r)
-      }
+      for (let i = more.length - 1; i >= 0; i--) rest = callLeave(more[i]!, this.session, rest)
     }
-    if (this.first !== undefined) {
-      const r = this.first(this.session)
-      if (isPending(r)) rest = rest === Effect.void ? r : Effect.zipRight(rest, r)
-    }
-    return rest
+    return this.first === undefined ? rest : callLeave(this.first, this.session, rest)
   }
 
   /** The send is over (its handlers run): no more watching, every leave called. */
