@@ -27,7 +27,7 @@ const option = (name: string, fallback: number) => {
 }
 const quick = flag("quick")
 const partial = flag("partial")
-const rounds = option("rounds", quick ? 1 : 3)
+const rounds = option("rounds", quick ? 1 : 5)
 const requests = option("requests", quick ? 200 : 20_000)
 const warmup = option("warmup", quick ? 50 : 2_000)
 const onlyIndex = args.indexOf("--only")
@@ -92,7 +92,7 @@ const main = async () => {
   const started = Date.now()
   const server = await startServer()
   const skipped = new Map<string, string>()
-  const samples: Array<Measurement> = []
+  const samples: Array<Measurement & { readonly round: number }> = []
   try {
     for (let round = 0; round < rounds; round++) {
       // rotate the order each round so no client always runs first or last
@@ -104,7 +104,7 @@ const main = async () => {
         )
         for (const r of await runChild([...tsx, Path.join(here, "client.ts"), JSON.stringify(jobs)])) {
           if ("skipped" in r) skipped.set(r.client, r.skipped)
-          else samples.push(r)
+          else samples.push({ ...r, round })
         }
         continue
       }
@@ -114,7 +114,7 @@ const main = async () => {
             const job: Job = { client, ...s, requests, warmup, url: server.url, partial }
             const [r] = await runChild([...tsx, Path.join(here, "client.ts"), JSON.stringify([job])])
             if ("skipped" in r) skipped.set(r.client, r.skipped)
-            else samples.push(r)
+            else samples.push({ ...r, round })
             process.stderr.write(".")
           }
         }
@@ -124,7 +124,7 @@ const main = async () => {
           const jobs: Array<Job> = scenarios.map((s) => ({ client, ...s, requests, warmup, url: server.url, partial }))
           for (const r of await runChild([...tsx, Path.join(here, "client.ts"), JSON.stringify(jobs)])) {
             if ("skipped" in r) skipped.set(r.client, r.skipped)
-            else samples.push(r)
+            else samples.push({ ...r, round })
           }
           process.stderr.write(".")
         }
@@ -167,6 +167,23 @@ const main = async () => {
       const r = (a: number, b: number | undefined) => (b === undefined || b === 0 ? "-" : fmt(a / b))
       lines.push(
         `| ${pad(client, 26)} | ${lpad(String(m.rps), 7)} | ${lpad(r(m.rps, base?.rps), 8)} | ${lpad(String(m.p50_us), 7)} | ${lpad(r(m.p50_us, base?.p50_us), 6)} | ${lpad(String(m.p99_us), 7)} | ${lpad(fmt(m.cpu_us_per_req, 1), 10)} | ${lpad(r(m.cpu_us_per_req, base?.cpu_us_per_req), 6)} | ${lpad(String(m.max_rss_mb), 10)} |`
+      )
+    }
+    // full ÷ bare round by round (their processes ran next to each other): steadier than
+    // the ratio of the medians when the machine's speed drifts during the run
+    const full = of("sc-full-node")
+    const bare = of("sc-bare-node")
+    const paired = full.flatMap((f) => {
+      const b = bare.find((m) => m.round === f.round)
+      return b === undefined ? [] : [{ rps: f.rps / b.rps, cpu: b.cpu_us_per_req / f.cpu_us_per_req }]
+    })
+    if (paired.length > 0) {
+      const list = (xs: ReadonlyArray<number>) => xs.map((x) => fmt(x)).join(", ")
+      lines.push(
+        "",
+        `sc-full-node ÷ sc-bare-node, round by round: req/s ${fmt(median(paired.map((p) => p.rps)))} (median of ${
+          list(paired.map((p) => p.rps))
+        }); CPU per request, bare ÷ full: ${fmt(median(paired.map((p) => p.cpu)))} (median of ${list(paired.map((p) => p.cpu))})`
       )
     }
   }

@@ -38,17 +38,19 @@ export interface Durations {
 }
 
 /** One call's state, from `prepareSession` to its end. */
-interface State {
-  readonly headers: boolean
-  readonly read: boolean
-  readonly parse: boolean
-  /** The call's Clock is the live one: times come from `performance.now()`. */
-  readonly live: boolean
+class State {
   /** When the call started (its first hook); undefined once `total` is recorded. */
-  start: number | undefined
+  start: number | undefined = undefined
   /** When this attempt's transport call started; undefined outside an attempt. */
-  sent: number | undefined
-  last: number | undefined
+  sent: number | undefined = undefined
+  last: number | undefined = undefined
+  constructor(
+    readonly headers: boolean,
+    readonly read: boolean,
+    readonly parse: boolean,
+    /** The call's Clock is the live one: times come from `performance.now()`. */
+    readonly live: boolean
+  ) {}
 }
 
 const pick = (
@@ -143,7 +145,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       const parse = pick(input, endpoint, defaults.parse, "parse")
       if (headers || read || parse) {
         const live = Deadline.isLiveClock(session.clock)
-        const state: State = { headers, read, parse, live, start: undefined, sent: undefined, last: undefined }
+        const state = new State(headers, read, parse, live)
         state.start = now(session, state)
         states.set(session, state)
       }

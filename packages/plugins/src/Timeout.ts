@@ -26,7 +26,11 @@ export interface Options {
   readonly timeout?: Duration.DurationInput | null | undefined
 }
 
-type Resolved = Duration.Duration | undefined | { readonly reason: string }
+/** A timeout as the plugin keeps it: in ms (`attributes.timeout`), or why it is invalid. */
+type Resolved = { readonly ms: number } | undefined | { readonly reason: string }
+
+const resolved = (decoded: Duration.Duration | undefined | { readonly reason: string }): Resolved =>
+  decoded === undefined || !Duration.isDuration(decoded) ? decoded : { ms: Duration.toMillis(decoded) }
 
 /**
  * Precedence: the call's `timeout` < the endpoint's `timeout` < this default (the call
@@ -50,33 +54,39 @@ type Resolved = Duration.Duration | undefined | { readonly reason: string }
  * @category constructors
  */
 export const make = (options: Options = {}): Plugin.Plugin => {
-  const fallback = durationOption("Timeout", "timeout", options?.timeout)
+  const fallback = resolved(durationOption("Timeout", "timeout", options?.timeout))
   const endpoints = new WeakMap<Endpoint.Any, Resolved>()
+  // most calls go to the endpoint of the call before: one comparison instead of a WeakMap lookup
+  let lastEndpoint: Endpoint.Any | undefined = undefined
+  let lastResolved: Resolved = undefined
   const endpointTimeout = (endpoint: Endpoint.Any): Resolved => {
-    let resolved = endpoints.get(endpoint)
-    if (resolved === undefined && !endpoints.has(endpoint)) {
-      resolved = endpoint.timeout === undefined ? fallback : decodeDuration(endpoint.timeout)
-      endpoints.set(endpoint, resolved)
+    if (endpoint === lastEndpoint) return lastResolved
+    let found = endpoints.get(endpoint)
+    if (found === undefined && !endpoints.has(endpoint)) {
+      found = endpoint.timeout === undefined ? fallback : resolved(decodeDuration(endpoint.timeout))
+      endpoints.set(endpoint, found)
     }
-    return resolved
+    lastEndpoint = endpoint
+    lastResolved = found
+    return found
   }
   let lastMs = 0
   let last = Duration.zero
   return Plugin.make("Timeout", {
     prepareSession: (session) => {
       const input = session.input.timeout
-      const resolved = input === undefined ? endpointTimeout(session.definition) : decodeDuration(input)
-      if (resolved !== undefined && !Duration.isDuration(resolved)) {
+      const timeout = input === undefined ? endpointTimeout(session.definition) : resolved(decodeDuration(input))
+      if (timeout !== undefined && "reason" in timeout) {
         return Effect.fail(
           new InputError({
             service: session.service,
             endpoint: session.endpoint,
             key: "timeout",
-            reason: input === undefined ? `the endpoint's timeout is invalid: ${resolved.reason}` : resolved.reason
+            reason: input === undefined ? `the endpoint's timeout is invalid: ${timeout.reason}` : timeout.reason
           })
         )
       }
-      session.attributes.timeout = resolved === undefined ? null : Duration.toMillis(resolved)
+      session.attributes.timeout = timeout === undefined ? null : timeout.ms
       return Effect.void
     },
     enterSend: (session) => {

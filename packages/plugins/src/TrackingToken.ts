@@ -26,6 +26,7 @@ export interface Options {
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 const alphabetCodes = Array.from(alphabet, (c) => c.charCodeAt(0))
+const half = alphabet.length ** 5
 
 /** The Random a call has unless a layer or `Effect.withRandom` gives it another (seeded from `Math.random`). */
 const liveRandom = Context.get(DefaultServices.liveServices, Random.Random)
@@ -62,12 +63,20 @@ export const make = (options: Options = {}): Plugin.Plugin => {
   // likely as others: no matter for telling calls apart (this is no secret)
   // the characters' codes of one chunk, reused (a draw is synchronous): one string allocated per chunk
   const codes: Array<number> = []
+  const digits = (value: number, from: number, to: number) => {
+    // value < 36^5 < 2^31: small-integer arithmetic
+    for (let i = from; i < to; i++) {
+      codes[i] = alphabetCodes[value % 36]!
+      value = (value / 36) | 0
+    }
+  }
+  // the n base-36 digits of value (< 36^n, n <= 10), lowest first: in two halves of five
+  // digits, so no floating-point division or modulo per digit
   const chars = (value: number, n: number) => {
     codes.length = n
-    for (let i = 0; i < n; i++) {
-      codes[i] = alphabetCodes[value % alphabet.length]!
-      value = Math.floor(value / alphabet.length)
-    }
+    const high = Math.floor(value / half)
+    digits(value - high * half, 0, Math.min(n, 5))
+    if (n > 5) digits(high, 5, n)
     return String.fromCharCode.apply(null, codes)
   }
   const draw = (r: Random.Random, token: string, left: number): Effect.Effect<string> => {

@@ -38,11 +38,15 @@ const callLeave = (leave: Plugin.LeaveSend, session: Session, rest: Effect.Effec
 
 /** What one call's region holds: the leaves of the hooks that took something, in order. */
 class Held {
-  first: Plugin.LeaveSend | undefined = undefined
-  more: Array<Plugin.LeaveSend> | undefined = undefined
+  /** At most one per hook of the region: made with that room on the first leave. */
+  leaves: Array<Plugin.LeaveSend> | undefined = undefined
+  count = 0
   over = false
-  watching = false
-  constructor(readonly fiber: Fiber.RuntimeFiber<unknown, unknown>, readonly session: Session) {}
+  constructor(
+    readonly fiber: Fiber.RuntimeFiber<unknown, unknown>,
+    readonly session: Session,
+    readonly room: number
+  ) {}
 
   readonly onFiberEnd = (): void => {
     if (this.over) return
@@ -52,29 +56,27 @@ class Held {
   }
 
   add(leave: Plugin.LeaveSend): void {
-    if (this.first === undefined) this.first = leave
-    else (this.more ??= []).push(leave)
-    if (!this.watching) {
-      this.watching = true
+    if (this.leaves === undefined) {
+      this.leaves = new Array(this.room)
       this.fiber.addObserver(this.onFiberEnd)
     }
+    this.leaves[this.count++] = leave
   }
 
   /** Calls the leaves, last taken first; answers what is left to run. */
   leaveAll(): Effect.Effect<void> {
     let rest: Effect.Effect<void> = Effect.void
-    const more = this.more
-    if (more !== undefined) {
-      for (let i = more.length - 1; i >= 0; i--) rest = callLeave(more[i]!, this.session, rest)
-    }
-    return this.first === undefined ? rest : callLeave(this.first, this.session, rest)
+    const leaves = this.leaves
+    for (let i = this.count - 1; i >= 0; i--) rest = callLeave(leaves![i]!, this.session, rest)
+    return rest
   }
 
   /** The send is over (its handlers run): no more watching, every leave called. */
   end(): Effect.Effect<void> {
     if (this.over) return Effect.void
     this.over = true
-    if (this.watching) this.fiber.removeObserver(this.onFiberEnd)
+    if (this.leaves === undefined) return Effect.void
+    this.fiber.removeObserver(this.onFiberEnd)
     const rest = this.leaveAll()
     return rest === Effect.void ? rest : Effect.uninterruptible(rest)
   }
@@ -121,7 +123,7 @@ const start = <A, E>(
   session: Session,
   after: After<A, E>
 ): Effect.Effect<A, E> => {
-  const held = new Held(fiber, session)
+  const held = new Held(fiber, session, enters.length)
   let entered: Plugin.Send
   try {
     entered = enterFrom(held, enters, 0, next, session)
