@@ -18,6 +18,7 @@ import {
 } from "@service-client/core"
 import { Cause, Duration, Effect, Either, Exit, Option, Schedule, ScheduleDecision, ScheduleIntervals } from "effect"
 import * as Attempt from "./internal/attempt.js"
+import * as Circuit from "./internal/circuit.js"
 import * as RetryAfter from "./internal/retryAfter.js"
 
 /**
@@ -258,6 +259,9 @@ export const make = (options: Options = {}): Plugin.Plugin => {
               if (asked !== undefined) delay = Math.max(delay, Math.min(asked, r.maxRetryAfter))
             }
             if (r.maxElapsed !== undefined && now + delay - start >= r.maxElapsed) return exit
+            // a CircuitBreaker would refuse the next attempt: the last outcome is the call's
+            const circuit = Circuit.gate(session)
+            if (circuit !== undefined && circuit.refuses(now + delay)) return exit
             return Effect.zipRight(
               Deadline.sleep(session, Duration.millis(delay)),
               Effect.suspend(() => loop(attempt + 1, next))

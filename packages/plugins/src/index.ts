@@ -2,6 +2,7 @@
  * @since 0.1.0
  */
 export * as Auth from "./Auth.js"
+export * as CircuitBreaker from "./CircuitBreaker.js"
 export * as Elapsed from "./Elapsed.js"
 export * as Headers from "./Headers.js"
 export * as InnerLogger from "./InnerLogger.js"
