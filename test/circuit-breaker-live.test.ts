@@ -4,7 +4,10 @@ import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
 import { CircuitBreaker, Pool, Retry, Timeout } from "@service-client/plugins"
 import { Duration, Effect, Exit, Fiber, Layer, TestClock } from "effect"
+import * as Clock from "./support/clock.js"
 import * as Server from "./support/server.js"
+
+const { waitFor } = Clock
 
 const Api = Spec.make({
   getUser: Endpoint.get("/user/{user_id}"),
@@ -156,7 +159,7 @@ describe("CircuitBreaker against a real server", () => {
       status = -1
       const call = yield* Effect.fork(slowClient.getUser({ user_id: 1 }))
       yield* waitFor(() => server.received.length === 4)
-      yield* TestClock.adjust("2 seconds")
+      yield* Clock.advance("2 seconds")
       const timedOut = yield* Effect.flip(Fiber.join(call))
       assert.strictEqual(timedOut._tag, "TimeoutError")
       assert.strictEqual(slow.state("users"), "open")
@@ -188,8 +191,7 @@ describe("CircuitBreaker against a real server", () => {
         plugins: [Retry.make({ maxAttempts: 5, baseDelay: "100 millis", jitter: false }), breaker, Pool.make({ limit: 1 })]
       })
       const call = yield* Effect.fork(client.getUser({ user_id: 1 }))
-      yield* waitFor(() => server.received.length === 1)
-      yield* TestClock.adjust("100 millis")
+      yield* Clock.advance("100 millis")
       const error = yield* Effect.flip(Fiber.join(call))
       // the second attempt opened the circuit: no third attempt, the last answer is the call's
       assert.strictEqual(error._tag, "ResponseError")
@@ -231,10 +233,3 @@ describe("CircuitBreaker against a real server", () => {
     assert.throws(() => CircuitBreaker.make({ scope: "host" as never }), /CircuitBreaker\.scope/)
   })
 })
-
-/** Waits (real time, bounded) until the server saw what the test expects. */
-const waitFor = (done: () => boolean) =>
-  Effect.promise(async () => {
-    for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 5))
-    if (!done()) throw new Error("the server never saw the expected request")
-  })

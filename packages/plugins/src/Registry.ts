@@ -15,6 +15,7 @@ import { Effect, Schema } from "effect"
 import * as CircuitBreaker from "./CircuitBreaker.js"
 import * as Elapsed from "./Elapsed.js"
 import * as Headers from "./Headers.js"
+import * as IdempotencyKey from "./IdempotencyKey.js"
 import * as InnerLogger from "./InnerLogger.js"
 import * as OuterLogger from "./OuterLogger.js"
 import * as PathTokens from "./PathTokens.js"
@@ -106,6 +107,14 @@ export const entries: Readonly<Record<string, PluginRegistry.Factory>> = {
       failOn: Schema.optional(Schema.Array(Schema.Union(Schema.Literal("transport", "timeout", "5xx", "429"), Schema.Int)))
     }),
     plain(CircuitBreaker.make)
+  ),
+  IdempotencyKey: fromSchema(
+    Schema.Struct({
+      header: Schema.optional(Schema.NonEmptyString),
+      methods: Schema.optional(Schema.Array(Schema.Literal("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))),
+      endpoints: Schema.optional(Schema.Array(Schema.String))
+    }),
+    plain(IdempotencyKey.make)
   ),
   RateLimit: fromSchema(
     Schema.Struct({
