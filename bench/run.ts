@@ -65,18 +65,18 @@ interface Plan {
 const n = (x: number) => Math.max(quick ? 4 : 10, Math.round(x * scale))
 /** Closed-loop scenarios: each client runs its own in one process per round. */
 const plans: ReadonlyArray<Plan> = [
-  { section: "classic", label: "GET, C=1", scenario: "GET", concurrency: 1, requests: n(4_000), clients: classic },
-  { section: "classic", label: "GET, C=32", scenario: "GET", concurrency: 32, requests: n(10_000), clients: [...classic, "sc-pool8-node"] },
-  { section: "classic", label: "POST 1 KB, C=32", scenario: "POST", concurrency: 32, requests: n(8_000), clients: classic },
-  { section: "mix", label: "20-endpoint mix, C=32", scenario: "MIX", concurrency: 32, requests: n(10_000), clients: core },
-  { section: "bodies", label: "GET 10 KB JSON, C=32", scenario: "GET10K", concurrency: 32, requests: n(5_000), clients: core },
-  { section: "bodies", label: "GET 100 KB JSON, C=16", scenario: "GET100K", concurrency: 16, requests: n(1_500), clients: core },
-  { section: "bodies", label: "POST 100 KB JSON, C=16", scenario: "POST100K", concurrency: 16, requests: n(1_500), clients: core },
-  { section: "bodies", label: "GET 10 MB streamed, C=4", scenario: "DL10M", concurrency: 4, requests: n(40), clients: core },
-  { section: "https", label: "HTTPS GET, C=32 (keep-alive)", scenario: "GET", concurrency: 32, requests: n(10_000), clients: core, tls: true }
+  { section: "classic", label: "GET, C=1", scenario: "GET", concurrency: 1, requests: n(3_000), clients: core },
+  { section: "classic", label: "GET, C=32", scenario: "GET", concurrency: 32, requests: n(8_000), clients: [...classic, "sc-pool8-node"] },
+  { section: "classic", label: "POST 1 KB, C=32", scenario: "POST", concurrency: 32, requests: n(6_000), clients: core },
+  { section: "mix", label: "20-endpoint mix, C=32", scenario: "MIX", concurrency: 32, requests: n(8_000), clients: core },
+  { section: "bodies", label: "GET 10 KB JSON, C=32", scenario: "GET10K", concurrency: 32, requests: n(4_000), clients: core },
+  { section: "bodies", label: "GET 100 KB JSON, C=16", scenario: "GET100K", concurrency: 16, requests: n(1_000), clients: core },
+  { section: "bodies", label: "POST 100 KB JSON, C=16", scenario: "POST100K", concurrency: 16, requests: n(1_000), clients: core },
+  { section: "bodies", label: "GET 10 MB streamed, C=4", scenario: "DL10M", concurrency: 4, requests: n(24), clients: core },
+  { section: "https", label: "HTTPS GET, C=32 (keep-alive)", scenario: "GET", concurrency: 32, requests: n(8_000), clients: core, tls: true }
 ]
 const openClients: ReadonlyArray<Name> = ["undici.request", "platform-undici", "sc-bare-node", "sc-full-node", "sc-logs-node"]
-const openSeconds = quick ? 0.4 : 3
+const openSeconds = quick ? 0.4 : 2
 const enabled = (c: Name) => only === undefined || only.has(c)
 
 const hasTaskset = (() => {
@@ -210,7 +210,7 @@ const main = async () => {
             label: "open",
             concurrency: 32,
             requests: 0,
-            warmup: n(4_000),
+            warmup: n(3_000),
             url: server.url,
             mode: "open",
             rates: offered,
