@@ -4,7 +4,10 @@
  *   A: no logger,
  *   B: OuterLogger + InnerLogger at Info under a minimum level of Warning (switched off),
  *   C: both at Info, written: `LogFormat.make()` as JSON lines to a file through
- *      `PlatformLogger.toFile` (bench/full.ts's file Logger).
+ *      `PlatformLogger.toFile` (bench/full.ts's file Logger),
+ * and, to see where a written record's time goes, both at Info into a Logger that does
+ * nothing (the record built and handed to Effect's loggers) and into `LogFormat.make()`
+ * whose line is dropped (the record rendered).
  * Each call writes 4 records (two per logger): a record costs (C − A) / 4 when written and
  * (B − A) / 4 when off, the median over blocks of the difference with the A block next to it.
  *
@@ -70,6 +73,16 @@ const stacks = [
     "written",
     [...common(), ...loggers()],
     Layer.merge(await Full.fileLoggerLayer(Path.join(dir, "calls.jsonl")), Logger.minimumLogLevel(LogLevel.Info))
+  ),
+  await build(
+    "handed to a Logger that does nothing",
+    [...common(), ...loggers()],
+    Layer.merge(Logger.replace(Logger.defaultLogger, Logger.make(() => {})), Logger.minimumLogLevel(LogLevel.Info))
+  ),
+  await build(
+    "rendered by LogFormat, line dropped",
+    [...common(), ...loggers()],
+    Layer.merge(Logger.replace(Logger.defaultLogger, plugins.LogFormat.make()), Logger.minimumLogLevel(LogLevel.Info))
   )
 ]
 for (const s of stacks) await s.run(perBlock)
@@ -90,6 +103,8 @@ process.stdout.write(
     written_call_us: median(cost[2]!),
     record_off_us: per(1),
     record_written_us: per(2),
+    record_handed_us: per(3),
+    record_rendered_us: per(4),
     bytes_per_record: Fs.statSync(Path.join(dir, "calls.jsonl")).size / ((blocks + 1) * perBlock * 4)
   }) + "\n"
 )

@@ -356,7 +356,9 @@ const main = async () => {
         ["call, both loggers off (under the minimum level)", fmt(logcost.off_call_us)],
         ["call, both loggers writing (LogFormat, JSON lines, file)", fmt(logcost.written_call_us)],
         ["one record, off", fmt(logcost.record_off_us)],
-        ["one record, written", fmt(logcost.record_written_us)]
+        ["one record, written", fmt(logcost.record_written_us)],
+        ["one record, handed to a Logger that does nothing", fmt(logcost.record_handed_us)],
+        ["one record, rendered by LogFormat (line dropped)", fmt(logcost.record_rendered_us)]
       ]),
       "",
       `${Math.round(logcost.bytes_per_record)} bytes per record written.`
