@@ -3,3 +3,7 @@
  */
 export * as Mock from "./Mock.js"
 export * as MockTransport from "./MockTransport.js"
+export * as Recorder from "./Recorder.js"
+export * as Recording from "./Recording.js"
+export * as Redaction from "./Redaction.js"
+export * as Replay from "./Replay.js"
