@@ -9,7 +9,8 @@
  */
 import type { Endpoint, Session } from "@service-client/core"
 import type { CallError } from "@service-client/core/Errors"
-import { Context, Data, type Duration, Effect, Layer, type Scope } from "effect"
+import { Context, Data, type Duration, Effect, Either, Layer, type Scope } from "effect"
+import * as Chaos from "./Chaos.js"
 
 /**
  * What a mock answers: the same shape as an endpoint's `mock` description.
@@ -183,6 +184,10 @@ export interface Service {
   readonly addSource: (source: Source) => Effect.Effect<void, never, Scope.Scope>
   /** The sources, newest first. */
   readonly sources: ReadonlyArray<Source>
+  /** Adds a fault injector (`Mock.chaos`) until the scope closes. */
+  readonly addFaults: (injector: Chaos.Injector) => Effect.Effect<void, never, Scope.Scope>
+  /** The fault injectors, oldest first. */
+  readonly faults: ReadonlyArray<Chaos.Injector>
   readonly record: (request: Request) => void
   readonly calls: Effect.Effect<ReadonlyArray<Request>>
   readonly clearCalls: Effect.Effect<void>
@@ -203,9 +208,20 @@ export class Registry extends Context.Tag("@service-client/mock/Mock/Registry")<
 export const makeRegistry = (): Service => {
   const overrides: Array<Override> = []
   const sources: Array<Source> = []
+  const faults: Array<Chaos.Injector> = []
   let calls: Array<Request> = []
   return {
     sources,
+    faults,
+    addFaults: (injector) =>
+      Effect.acquireRelease(
+        Effect.sync(() => void faults.push(injector)),
+        () =>
+          Effect.sync(() => {
+            const i = faults.indexOf(injector)
+            if (i >= 0) faults.splice(i, 1)
+          })
+      ),
     addSource: (source) =>
       Effect.acquireRelease(
         Effect.sync(() => void sources.unshift(source)),
@@ -397,6 +413,30 @@ export const arbitrary = (
   Effect.succeed(
     withOptions(options?.seed === undefined ? { type: "arbitrary" as const } : { type: "arbitrary" as const, seed: options.seed }, options)
   )
+
+/**
+ * Injects faults into every answer of the mock transport until the scope closes: a delay
+ * (slept on the call's Clock, so `TestClock.adjust` drives it), a share of transport
+ * failures (`RequestError`, reason `Transport`, caused by `Chaos.ChaosFailure`) and of
+ * answers with the given statuses, drawn from a generator seeded by `seed` (the same
+ * faults in the same call order for the same seed). Bad options fail with `MockOptionsError`.
+ *
+ * **Example**
+ *
+ * ```ts
+ * yield* Mock.chaos({ latency: "100 millis", failureRate: 0.1, statuses: { 429: 0.1, 503: 0.1 }, seed: 7 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const chaos = (options: Chaos.Options): Effect.Effect<void, MockOptionsError, Registry | Scope.Scope> =>
+  Effect.gen(function*() {
+    const built = Chaos.injector(options ?? {})
+    if (Either.isLeft(built)) return yield* new MockOptionsError({ key: "chaos", reason: built.left })
+    const registry = yield* Registry
+    yield* registry.addFaults(built.right)
+  })
 
 /**
  * A transport failure: the call fails with `RequestError` (reason `Transport`) carrying

@@ -14,6 +14,7 @@ import { FileSystem } from "@effect/platform"
 import { type CallError, Deadline, Header, NoMock, Session, Transport } from "@service-client/core"
 import { Duration, Effect, Either, Layer, Option, Stream } from "effect"
 import { generate, issueOf, NotJson, parseBody } from "./internal/schemaCheck.js"
+import * as Chaos from "./Chaos.js"
 import * as Mock from "./Mock.js"
 
 const encoder = new TextEncoder()
@@ -273,6 +274,16 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
           : bodyOf(session))
         const request = new RecordedRequest(session, body, body !== session.body)
         registry.record(request)
+        for (const injector of registry.faults) {
+          const d = yield* injector.decide(session)
+          if (d.delay !== undefined) yield* Deadline.sleep(session, d.delay)
+          if (d.fail) return yield* Chaos.failure(session)
+          if (d.status !== undefined) {
+            const headers: Record<string, string> = { "x-chaos": "injected" }
+            if (injector.retryAfter !== undefined) headers["retry-after"] = injector.retryAfter
+            return response(session, d.status, headers, empty)
+          }
+        }
         const { desc, source } = yield* answer(session, request)
         const checked = check(desc)
         if (Either.isLeft(checked)) return yield* noMock(session, `${source} is invalid: ${checked.left}`)

@@ -71,11 +71,23 @@ export const parseBody = (bytes: Uint8Array, contentType: string | undefined): u
 
 const arbitraries = new WeakMap<Schema.Schema.Any, FastCheck.Arbitrary<unknown>>()
 
-/** fast-check's Arbitrary of a Schema's type side (cached). */
+/**
+ * fast-check's Arbitrary of a Schema's type side (cached), keeping only the values a
+ * service could send as JSON: their wire form survives `JSON.stringify` and decodes
+ * again (no `NaN`, `Infinity`, `-0`, `undefined` in arrays...).
+ */
 export const arbitraryOf = (schema: Schema.Schema.Any): FastCheck.Arbitrary<unknown> => {
   let arbitrary = arbitraries.get(schema)
   if (arbitrary === undefined) {
-    arbitrary = Arbitrary.make(schema as Schema.Schema<unknown, unknown, never>)
+    const s = schema as Schema.Schema<unknown, unknown, never>
+    const encodeValue = Schema.encodeUnknownEither(s)
+    const decode = decoderOf(schema)
+    arbitrary = Arbitrary.make(s).filter((value) => {
+      const wire = encodeValue(value)
+      if (Either.isLeft(wire)) return false
+      const text = JSON.stringify(wire.right)
+      return text !== undefined && Either.isRight(decode(JSON.parse(text)))
+    })
     arbitraries.set(schema, arbitrary)
   }
   return arbitrary
@@ -96,6 +108,13 @@ export const generate = (definition: Endpoint.Any, seed: number): Either.Either<
     return Either.left(`cannot generate from the success Schema: ${e instanceof Error ? e.message : String(e)}`)
   }
   return encode(schema, value)
+}
+
+/** A wire form as the client decodes it after a trip through JSON. */
+export const overTheWire = (schema: Schema.Schema.Any, wire: unknown): unknown => {
+  const text = JSON.stringify(wire)
+  const decoded = decoderOf(schema)(text === undefined ? undefined : JSON.parse(text))
+  return Either.isRight(decoded) ? decoded.right : undefined
 }
 
 /** A value of a Schema's type side in its wire form. */
