@@ -13,6 +13,7 @@
 import { PluginRegistry } from "@service-client/core"
 import { Effect, Schema } from "effect"
 import * as CircuitBreaker from "./CircuitBreaker.js"
+import * as Coalesce from "./Coalesce.js"
 import * as Elapsed from "./Elapsed.js"
 import * as Headers from "./Headers.js"
 import * as IdempotencyKey from "./IdempotencyKey.js"
@@ -107,6 +108,13 @@ export const entries: Readonly<Record<string, PluginRegistry.Factory>> = {
       failOn: Schema.optional(Schema.Array(Schema.Union(Schema.Literal("transport", "timeout", "5xx", "429"), Schema.Int)))
     }),
     plain(CircuitBreaker.make)
+  ),
+  Coalesce: fromSchema(
+    Schema.Struct({
+      methods: Schema.optional(Schema.Array(Schema.Literal("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))),
+      ignoreHeaders: Schema.optional(Schema.Array(Schema.String))
+    }),
+    Coalesce.make
   ),
   IdempotencyKey: fromSchema(
     Schema.Struct({

@@ -3,6 +3,7 @@
  */
 export * as Auth from "./Auth.js"
 export * as CircuitBreaker from "./CircuitBreaker.js"
+export * as Coalesce from "./Coalesce.js"
 export * as Elapsed from "./Elapsed.js"
 export * as Headers from "./Headers.js"
 export * as IdempotencyKey from "./IdempotencyKey.js"
