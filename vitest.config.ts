@@ -9,7 +9,7 @@ export default defineConfig({
   resolve: { conditions: [source, "module", "browser", "development|production"] },
   ssr: { resolve: { conditions: [source, "module", "node", "development|production"] } },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "examples/**/*.test.ts"],
     sequence: { concurrent: false },
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -2,8 +2,11 @@
  * @since 0.1.0
  */
 export * as Auth from "./Auth.js"
+export * as CircuitBreaker from "./CircuitBreaker.js"
+export * as Coalesce from "./Coalesce.js"
 export * as Elapsed from "./Elapsed.js"
 export * as Headers from "./Headers.js"
+export * as IdempotencyKey from "./IdempotencyKey.js"
 export * as InnerLogger from "./InnerLogger.js"
 export * as LimiterStore from "./LimiterStore.js"
 export * as LogFormat from "./LogFormat.js"
