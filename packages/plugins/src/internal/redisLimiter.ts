@@ -5,13 +5,9 @@
  *
  * @internal
  */
-import {
-  ClientClosed,
-  LimiterUnavailable,
-  TooManyRequestsPending,
-  TooMuchTimePending
-} from "@service-client/core/Errors"
+import { ClientClosed } from "@service-client/core/Errors"
 import { Clock, Deferred, Duration, Effect, Exit, FiberId, Option, Schedule, Scope } from "effect"
+import { LimiterUnavailable, TooManyRequestsPending, TooMuchTimePending } from "../LimiterError.js"
 import type { AcquireError, Caller, CommonOptions, Limiter } from "../RedisLimiter.js"
 import type { Service, StoreFailure } from "../RedisStore.js"
 
