@@ -14,8 +14,8 @@ import * as Spec from "@service-client/core/Spec"
 import * as Transport from "@service-client/core/Transport"
 import * as Pool from "@service-client/plugins/Pool"
 import * as RateLimit from "@service-client/plugins/RateLimit"
-import * as RedisLimiter from "@service-client/plugins/RedisLimiter"
-import * as RedisStore from "@service-client/plugins/RedisStore"
+import * as RedisLimiter from "@service-client/redis/RedisLimiter"
+import * as RedisStore from "@service-client/redis/RedisStore"
 import { Effect, Layer, type Scope, Stream } from "effect"
 
 const operations = Number(process.argv[2] ?? 5000)

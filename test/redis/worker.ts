@@ -9,7 +9,7 @@ import { FetchHttpClient } from "@effect/platform"
 import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
 import * as Pool from "@service-client/plugins/Pool"
 import * as RateLimit from "@service-client/plugins/RateLimit"
-import * as RedisStore from "@service-client/plugins/RedisStore"
+import * as RedisStore from "@service-client/redis/RedisStore"
 import { Effect, Layer } from "effect"
 
 interface Job {

@@ -5,8 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { Clock, LogLevel, Random, Stream } from "effect"
-import type { Deadline } from "./Deadline.js"
+import type { Clock, Duration, LogLevel, Random, Stream } from "effect"
 import type * as Endpoint from "./Endpoint.js"
 import type { QueryValue } from "./internal/query.js"
 
@@ -60,8 +59,11 @@ export interface Session {
   payload: unknown
   /** The body as sent, set by serialization. */
   body: RequestBody
-  /** When the send must be over, while a Timeout runs it (see `Deadline`). */
-  deadline: Deadline | undefined
+  /**
+   * When the send must be over, while a Timeout runs it: a `Deadline.Deadline` (written
+   * out here so that this module does not import `Deadline`, which imports it).
+   */
+  deadline: { readonly at: number; readonly timeout: Duration.Duration } | undefined
 }
 
 /**

@@ -12,8 +12,11 @@
  */
 import { PluginRegistry } from "@service-client/core"
 import { Effect, Schema } from "effect"
+import * as CircuitBreaker from "./CircuitBreaker.js"
+import * as Coalesce from "./Coalesce.js"
 import * as Elapsed from "./Elapsed.js"
 import * as Headers from "./Headers.js"
+import * as IdempotencyKey from "./IdempotencyKey.js"
 import * as InnerLogger from "./InnerLogger.js"
 import * as OuterLogger from "./OuterLogger.js"
 import * as PathTokens from "./PathTokens.js"
@@ -90,6 +93,36 @@ export const entries: Readonly<Record<string, PluginRegistry.Factory>> = {
       key: Schema.optional(Schema.NonEmptyString)
     }),
     Pool.make
+  ),
+  CircuitBreaker: fromSchema(
+    Schema.Struct({
+      scope: Schema.optional(Schema.Literal("service", "endpoint", "origin")),
+      window: Schema.optional(Schema.Union(
+        Schema.Struct({ calls: Count }),
+        Schema.Struct({ duration: DurationOption, buckets: Schema.optional(Count) })
+      )),
+      failureRate: Schema.optional(Schema.Number.pipe(Schema.greaterThan(0), Schema.lessThanOrEqualTo(1))),
+      minimumCalls: Schema.optional(Count),
+      openFor: Schema.optional(DurationOption),
+      probes: Schema.optional(Count),
+      failOn: Schema.optional(Schema.Array(Schema.Union(Schema.Literal("transport", "timeout", "5xx", "429"), Schema.Int)))
+    }),
+    plain(CircuitBreaker.make)
+  ),
+  Coalesce: fromSchema(
+    Schema.Struct({
+      methods: Schema.optional(Schema.Array(Schema.Literal("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))),
+      ignoreHeaders: Schema.optional(Schema.Array(Schema.String))
+    }),
+    Coalesce.make
+  ),
+  IdempotencyKey: fromSchema(
+    Schema.Struct({
+      header: Schema.optional(Schema.NonEmptyString),
+      methods: Schema.optional(Schema.Array(Schema.Literal("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))),
+      endpoints: Schema.optional(Schema.Array(Schema.String))
+    }),
+    plain(IdempotencyKey.make)
   ),
   RateLimit: fromSchema(
     Schema.Struct({

@@ -2,7 +2,8 @@
  * Retries a call's send on transient failures: transport errors, timeouts and chosen
  * statuses (408, 425, 429, 500, 502, 503, 504 by default), with exponential backoff and
  * jitter, honouring `Retry-After`, within a budget of attempts and elapsed time. Only
- * idempotent methods are retried unless the endpoint says it is safe. Settings merge
+ * idempotent methods are retried unless the endpoint says it is safe (or IdempotencyKey
+ * gave the call a key). Settings merge
  * plugin < endpoint `retry` < call `retry`; `retry: false` disables retries at a level.
  *
  * @since 0.1.0
@@ -20,6 +21,8 @@ import {
 } from "@service-client/core"
 import { Cause, Duration, Effect, Either, Exit, Option, Schedule, ScheduleDecision, ScheduleIntervals } from "effect"
 import * as Attempt from "./internal/attempt.js"
+import * as Circuit from "./internal/circuit.js"
+import * as Repeatable from "./internal/repeatable.js"
 import * as RetryAfter from "./internal/retryAfter.js"
 
 /**
@@ -260,6 +263,9 @@ export const make = (options: Options = {}): Plugin.Plugin => {
               if (asked !== undefined) delay = Math.max(delay, Math.min(asked, r.maxRetryAfter))
             }
             if (r.maxElapsed !== undefined && now + delay - start >= r.maxElapsed) return exit
+            // a CircuitBreaker would refuse the next attempt: the last outcome is the call's
+            const circuit = Circuit.gate(session)
+            if (circuit !== undefined && circuit.refuses(now + delay)) return exit
             return Effect.zipRight(
               Deadline.sleep(session, Duration.millis(delay)),
               Effect.suspend(() => loop(attempt + 1, next))
@@ -287,7 +293,9 @@ export const make = (options: Options = {}): Plugin.Plugin => {
         const r = resolved.right
         if (!r.enabled) return send
         // a streamed body cannot be sent twice
-        const once = (!r.idempotent && !methods.has(session.method)) || Session.isStreamBody(session.body)
+        // (an IdempotencyKey makes a POST/PATCH safe to repeat)
+        const once = (!r.idempotent && !methods.has(session.method) && !Repeatable.isMarked(session)) ||
+          Session.isStreamBody(session.body)
         if (once || r.maxAttempts === 1) {
           session.attributes.attempts = 1
           return Attempt.wrap(session, 1, withAttemptTimeout(session, send, r))

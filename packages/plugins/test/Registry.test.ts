@@ -13,7 +13,10 @@ const examples: Record<string, unknown> = {
   InnerLogger: { maxBodyLength: 100, level: "Debug", redactHeaders: ["x-secret"] },
   OuterLogger: { levels: { request: "None", response: "Info" } },
   Pool: { limit: 4, hardLimit: 10, timeout: 1000 },
-  RateLimit: { limit: 5, period: "1 second", hardLimit: 20, adaptive: { maxPause: "10 seconds" } }
+  RateLimit: { limit: 5, period: "1 second", hardLimit: 20, adaptive: { maxPause: "10 seconds" } },
+  Coalesce: { ignoreHeaders: ["x-session"] },
+  IdempotencyKey: { header: "X-Idempotency-Key", endpoints: ["createCharge"] },
+  CircuitBreaker: { scope: "endpoint", window: { duration: "30 seconds" }, failureRate: 0.5, openFor: "10 seconds", failOn: ["5xx", 429] }
 }
 
 describe("Registry", () => {
@@ -37,6 +40,7 @@ describe("Registry", () => {
         [{ type: "InnerLogger", level: "Loud" }, /level/],
         [{ type: "RateLimit", adaptive: "yes" }, /adaptive/],
         [{ type: "RateLimit", adaptive: { maxPause: "soon" } }, /maxPause/],
+        [{ type: "CircuitBreaker", failureRate: 2 }, /failureRate/],
         [{ type: "Nope" }, /type/]
       ]
       for (const [description, pattern] of cases) {

@@ -7,9 +7,64 @@
  */
 import { ClientClosed } from "@service-client/core/Errors"
 import { Clock, Deferred, Duration, Effect, Exit, FiberId, Option, Schedule, Scope } from "effect"
-import { LimiterUnavailable, TooManyRequestsPending, TooMuchTimePending } from "../LimiterError.js"
-import type { AcquireError, Caller, CommonOptions, Limiter } from "../RedisLimiter.js"
-import type { Service, StoreFailure } from "../RedisStore.js"
+import { LimiterUnavailable, TooManyRequestsPending, TooMuchTimePending } from "@service-client/plugins/LimiterError"
+import type { ScriptName } from "./redisScripts.js"
+
+// The shapes below are the parts of the public `RedisStore.Service`, `RedisLimiter.Caller`,
+// `RedisLimiter.CommonOptions` and `RedisLimiter.Limiter` this module uses, written out
+// here so that it imports neither public module (both import it): the compiler checks
+// that the public types fit them where `RedisStore` and `RedisLimiter` call in.
+
+/** A store command that failed (`RedisStore.StoreFailure` is one). @internal */
+export interface Failure {
+  readonly _tag: "StoreFailure"
+  readonly reason: string
+  readonly cause?: unknown
+}
+
+/** What the limiter needs of the store (`RedisStore.Service`). @internal */
+export interface Store<F extends Failure> {
+  readonly prefix: string
+  readonly onUnavailable: "fail" | "allow"
+  readonly leaseTtl: number
+  readonly pollInterval: number
+  readonly run: (
+    script: ScriptName,
+    keys: ReadonlyArray<string>,
+    args: ReadonlyArray<string | number>
+  ) => Effect.Effect<unknown, F>
+  readonly subscribe: (channel: string, onMessage: () => void) => Effect.Effect<void, never, Scope.Scope>
+}
+
+/** @internal */
+export interface Caller {
+  readonly service: string
+  readonly endpoint: string
+}
+
+/** @internal */
+export type AcquireError = TooManyRequestsPending | TooMuchTimePending | ClientClosed | LimiterUnavailable
+
+/** @internal */
+export interface CommonOptions {
+  readonly name: string
+  readonly limit: number
+  readonly hardLimit?: number | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly leaseTtl?: Duration.DurationInput | undefined
+  readonly pollInterval?: Duration.DurationInput | undefined
+}
+
+/** @internal */
+export interface Limiter<F extends Failure> {
+  readonly limiter: "pool" | "rateLimit"
+  readonly acquire: (caller: Caller) => Effect.Effect<number, AcquireError, Scope.Scope>
+  readonly withPermit: (
+    caller: Caller
+  ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | AcquireError, Exclude<R, Scope.Scope>>
+  readonly pending: Effect.Effect<number>
+  readonly stats: Effect.Effect<{ readonly taken: number; readonly waiting: number }, F>
+}
 
 /** @internal */
 export interface Plan {
@@ -42,8 +97,8 @@ const invalid = (key: string, value: unknown) => Effect.dieMessage(`RedisLimiter
  *
  * @internal
  */
-export const plan = (
-  store: Service,
+export const plan = <F extends Failure>(
+  store: Store<F>,
   limiter: "pool" | "rateLimit",
   options: CommonOptions,
   period?: number,
@@ -82,7 +137,7 @@ const where = (caller: Caller) => ({ service: caller.service, endpoint: caller.e
  *
  * @internal
  */
-export const make = (store: Service, p: Plan): Effect.Effect<Limiter, never, Scope.Scope> =>
+export const make = <F extends Failure>(store: Store<F>, p: Plan): Effect.Effect<Limiter<F>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const base = `${store.prefix}:{${p.name}}`
     const keys = [`${base}:permits`, `${base}:queue`, `${base}:beats`, `${base}:seq`, `${base}:wake`]
@@ -106,7 +161,7 @@ export const make = (store: Service, p: Plan): Effect.Effect<Limiter, never, Sco
       })
     )
 
-    const unavailable = (caller: Caller, e: StoreFailure) =>
+    const unavailable = (caller: Caller, e: F) =>
       new LimiterUnavailable({ ...where(caller), limiter: p.limiter, reason: e.reason, cause: e.cause })
 
     const release = (id: string) =>
@@ -205,7 +260,7 @@ export const make = (store: Service, p: Plan): Effect.Effect<Limiter, never, Sco
         return (yield* Clock.currentTimeMillis) - start
       })
 
-    const onUnavailable = (caller: Caller, e: StoreFailure | LimiterUnavailable, start: number) =>
+    const onUnavailable = (caller: Caller, e: F | LimiterUnavailable, start: number) =>
       store.onUnavailable === "allow"
         ? Effect.zipRight(
           Effect.logWarning(`RedisLimiter ${p.name}: Redis unavailable, call let through: ${e.reason}`),
@@ -222,5 +277,5 @@ export const make = (store: Service, p: Plan): Effect.Effect<Limiter, never, Sco
         const [taken, waiting] = reply as [number, number]
         return { taken, waiting }
       })
-    } satisfies Limiter
+    } satisfies Limiter<F>
   })

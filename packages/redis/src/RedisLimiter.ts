@@ -23,7 +23,7 @@
 import type { ClientClosed } from "@service-client/core/Errors"
 import { Duration, Effect, type Scope } from "effect"
 import * as Impl from "./internal/redisLimiter.js"
-import type { LimiterUnavailable, TooManyRequestsPending, TooMuchTimePending } from "./LimiterError.js"
+import type { LimiterUnavailable, TooManyRequestsPending, TooMuchTimePending } from "@service-client/plugins/LimiterError"
 import { RedisStore, type StoreFailure } from "./RedisStore.js"
 
 /**

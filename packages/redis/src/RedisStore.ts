@@ -24,7 +24,7 @@ import {
 import type { Redis } from "ioredis"
 import * as Impl from "./internal/redisLimiter.js"
 import * as Scripts from "./internal/redisScripts.js"
-import * as LimiterStore from "./LimiterStore.js"
+import * as LimiterStore from "@service-client/plugins/LimiterStore"
 
 /**
  * @since 0.1.0
@@ -61,15 +61,7 @@ export interface Options {
  * @since 0.1.0
  * @category models
  */
-export type ScriptName = keyof typeof scripts
-
-const scripts = {
-  scAcquire: Scripts.acquire,
-  scRenew: Scripts.renew,
-  scRelease: Scripts.release,
-  scCancel: Scripts.cancel,
-  scCount: Scripts.count
-} as const
+export type ScriptName = Scripts.ScriptName
 
 /**
  * A store command failed: the limiter turns it into the core's `LimiterUnavailable`.
@@ -108,7 +100,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class RedisStore extends Context.Tag("@service-client/plugins/RedisStore")<RedisStore, Service>() {}
+export class RedisStore extends Context.Tag("@service-client/redis/RedisStore")<RedisStore, Service>() {}
 
 const duration = (key: string, input: unknown, fallback: Duration.DurationInput) =>
   input === undefined
@@ -149,7 +141,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
       ? Redacted.value(options.url)
       : options.url
     const timeoutMs = Duration.toMillis(commandTimeout)
-    // loaded here so that importing the plugins package does not need the optional ioredis
+    // loaded when a store is made, so that importing this package (e.g. for its types) loads no ioredis
     const { Redis } = yield* Effect.promise(() => import("ioredis")).pipe(
       Effect.catchAllDefect(() => Effect.dieMessage("RedisStore needs the ioredis package: npm install ioredis@5"))
     )
@@ -171,7 +163,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
     redis.on("error", (e: Error) => {
       lastError = e.message
     })
-    for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { lua, numberOfKeys: 5 })
+    for (const [name, lua] of Object.entries(Scripts.commands)) redis.defineCommand(name, { lua, numberOfKeys: 5 })
 
     const run: Service["run"] = (script, keys, args) =>
       Effect.tryPromise({

@@ -117,3 +117,19 @@ return 1
 export const count = `${now}${evict}
 return {redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2])}
 `
+
+/**
+ * The scripts by the name of the ioredis command each is defined as.
+ *
+ * @internal
+ */
+export const commands = {
+  scAcquire: acquire,
+  scRenew: renew,
+  scRelease: release,
+  scCancel: cancel,
+  scCount: count
+} as const
+
+/** @internal */
+export type ScriptName = keyof typeof commands

@@ -1,0 +1,20 @@
+/**
+ * How a plugin tells Retry that a call is safe to send again although its method is not
+ * idempotent: IdempotencyKey marks a POST/PATCH that carries a key (the server answers a
+ * repeat with the first outcome). A symbol on the session's attributes: loggers, which
+ * print the attributes by name, do not see it.
+ *
+ * @internal
+ */
+import type { Session } from "@service-client/core"
+
+const key: unique symbol = Symbol.for("@service-client/plugins/repeatable")
+
+/** @internal */
+export const mark = (session: Session.Session): void => {
+  ;(session.attributes as Record<symbol, boolean>)[key] = true
+}
+
+/** @internal */
+export const isMarked = (session: Session.Session): boolean =>
+  (session.attributes as Record<symbol, boolean | undefined>)[key] === true

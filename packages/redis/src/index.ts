@@ -1,0 +1,8 @@
+/**
+ * Pool and RateLimit shared by many processes through Redis (ioredis), and distributed
+ * limiters for other work.
+ *
+ * @since 0.1.0
+ */
+export * as RedisLimiter from "./RedisLimiter.js"
+export * as RedisStore from "./RedisStore.js"
