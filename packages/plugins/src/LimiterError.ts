@@ -4,9 +4,12 @@
  *
  * @since 0.1.0
  */
+import * as Render from "@service-client/core/Render"
 import { Data, Duration } from "effect"
 
 const where = (e: { readonly service: string; readonly endpoint: string }) => `${e.service}.${e.endpoint}`
+// one line, bounded: the service and endpoint names and a store's reason are hostile
+const line = (s: string): string => Render.text(s, 4096)
 
 /**
  * Which limiter raised the error.
@@ -29,7 +32,7 @@ export class TooManyRequestsPending extends Data.TaggedError("TooManyRequestsPen
   readonly pending: number
 }> {
   override get message() {
-    return `${where(this)}: ${this.pending} calls already wait for the ${this.limiter}`
+    return line(`${where(this)}: ${this.pending} calls already wait for the ${this.limiter}`)
   }
 }
 
@@ -52,9 +55,11 @@ export class TooMuchTimePending extends Data.TaggedError("TooMuchTimePending")<{
 }> {
   override get message() {
     const waited = `waited ${Duration.format(this.waited)} for the ${this.limiter} (${this.pending} pending)`
-    return this.expected === undefined
-      ? `${where(this)}: ${waited}`
-      : `${where(this)}: ${waited}, and ${Duration.format(this.expected)} more expected exceeds the time left`
+    return line(
+      this.expected === undefined
+        ? `${where(this)}: ${waited}`
+        : `${where(this)}: ${waited}, and ${Duration.format(this.expected)} more expected exceeds the time left`
+    )
   }
 }
 
@@ -74,7 +79,7 @@ export class LimiterUnavailable extends Data.TaggedError("LimiterUnavailable")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    return `${where(this)}: the ${this.limiter}'s store is unavailable: ${this.reason}`
+    return line(`${where(this)}: the ${this.limiter}'s store is unavailable: ${this.reason}`)
   }
 }
 
