@@ -260,12 +260,13 @@ describe("loggers over the mock transport", () => {
       yield* Mock.use(() => Mock.fail(new Error("connection reset")), { endpoint: "getUser" })
       yield* Effect.flip(client.getUser({ id: 1, trackingToken: "K3J9" }))
       const at = (ms: number) => new Date(ms).toISOString()
+      const defaults = `user-agent: ${ServiceClient.userAgent}, accept: application/json`
       assert.deepStrictEqual(lines, [
-        `${at(0)} INFO users.createUser K3J9 SENT POST ${baseUrl}/user | content-type: application/json` +
+        `${at(0)} INFO users.createUser K3J9 SENT POST ${baseUrl}/user | ${defaults}, content-type: application/json` +
         ` | {"username":"bar"}`,
         `${at(12)} INFO users.createUser K3J9 RECEIVED 201 Created POST ${baseUrl}/user (headers=12ms read=0ms)` +
         ` | x-request-id: r1, content-type: application/json, content-length: 25 | {"id":2,"username":"bar"}`,
-        `${at(12)} INFO users.getUser K3J9 SENT GET ${baseUrl}/v1/user/1 | - | <NO BODY>`,
+        `${at(12)} INFO users.getUser K3J9 SENT GET ${baseUrl}/v1/user/1 | ${defaults} | <NO BODY>`,
         `${at(12)} ERROR users.getUser K3J9 EXCEPTION GET ${baseUrl}/v1/user/1` +
         ` | RequestError: users.getUser: GET ${baseUrl}/v1/user/1 failed (Transport): connection reset`
       ])

@@ -13,6 +13,11 @@ import { Context, Layer } from "effect"
  */
 export interface Service {
   readonly name: string
+  /**
+   * The `Accept` header sent by default (below the endpoint's and the call's headers, which
+   * may replace or remove it); any media type when not given.
+   */
+  readonly accept?: string | undefined
   /** May throw: the call then fails with `ParseError`. Not called for an empty body. */
   readonly parse: (body: Uint8Array, contentType: string | undefined) => unknown
 }
@@ -35,6 +40,7 @@ const decoder = new TextDecoder()
 export const makeJson = (options: { readonly strictContentType?: boolean } = {}): Service =>
   make({
     name: "json",
+    accept: "application/json",
     parse: (body, contentType) => {
       if (options.strictContentType !== false && contentType !== undefined && !contentType.includes("json")) {
         throw new Error(`expected a JSON body, got content-type "${contentType}"`)
@@ -57,7 +63,7 @@ export const json: Service = makeJson()
  * @since 0.1.0
  * @category parsers
  */
-export const text: Service = make({ name: "text", parse: (body) => decoder.decode(body) })
+export const text: Service = make({ name: "text", accept: "text/*, */*;q=0.8", parse: (body) => decoder.decode(body) })
 
 /**
  * The raw bytes.
@@ -75,6 +81,7 @@ export const bytes: Service = make({ name: "bytes", parse: (body) => body })
  */
 export const formUrlEncoded: Service = make({
   name: "formUrlEncoded",
+  accept: "application/x-www-form-urlencoded, */*;q=0.8",
   parse: (body) => {
     const out: Record<string, string | Array<string>> = {}
     for (const [key, value] of new URLSearchParams(decoder.decode(body))) {

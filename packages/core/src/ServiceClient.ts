@@ -9,8 +9,8 @@ import { Config, type ConfigError, type Context, Effect, Layer, Option, type Sco
 import * as ClientConfig from "./ClientConfig.js"
 import type * as Endpoint from "./Endpoint.js"
 import { type CallError, InputError, SpecError } from "./Errors.js"
-import { type ClientContext, compile } from "./internal/call.js"
-import { checkBaseUrl } from "./internal/path.js"
+import { type ClientContext, compile, userAgent as defaultUserAgent } from "./internal/call.js"
+import { normalizeBaseUrl } from "./internal/path.js"
 import * as Parser from "./Parser.js"
 import * as Plugin from "./Plugin.js"
 import * as Serializer from "./Serializer.js"
@@ -32,6 +32,15 @@ export interface Options<Plugins extends ReadonlyArray<Plugin.PluginLike> = Read
   /** Fail any call whose response body is larger than this (bytes); endpoints may set their own. */
   readonly maxResponseBytes?: number | undefined
 }
+
+/**
+ * The `User-Agent` every request carries unless the endpoint, a plugin or the call sets
+ * another (or removes it with `null`): `effect-service-client/<version>`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const userAgent: string = defaultUserAgent
 
 type EndpointsOf<S> = S extends Spec.Spec<infer E> ? E : never
 
@@ -111,9 +120,10 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     if (typeof service !== "string" || service.length === 0) {
       return yield* new SpecError({ key: "name", reason: "the service needs a non-empty name" })
     }
-    const baseUrl = Config.isConfig(options.baseUrl) ? yield* options.baseUrl : options.baseUrl
-    const invalid = checkBaseUrl(baseUrl)
-    if (invalid !== undefined) return yield* new SpecError({ service, key: "baseUrl", reason: invalid })
+    const givenUrl = Config.isConfig(options.baseUrl) ? yield* options.baseUrl : options.baseUrl
+    const normal = normalizeBaseUrl(givenUrl)
+    if (typeof normal === "string") return yield* new SpecError({ service, key: "baseUrl", reason: normal })
+    const baseUrl = normal.url
     const max = options.maxResponseBytes
     if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
       return yield* new SpecError({ service, key: "maxResponseBytes", reason: "expected a positive whole number" })

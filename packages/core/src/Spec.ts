@@ -191,7 +191,7 @@ const queryValue = (key: string, u: unknown): Check<Endpoint.QueryValue> => {
   return Either.right(out)
 }
 
-const mockKeys = ["type", "data", "file", "status", "headers", "delay"]
+const mockKeys = ["type", "data", "file", "seed", "status", "headers", "delay", "check"]
 
 const mock = (key: string, u: unknown): Check<Endpoint.MockDescription> => {
   if (!isRecord(u)) return bad(key, `expected a mapping, got ${describe(u)}`)
@@ -209,6 +209,10 @@ const mock = (key: string, u: unknown): Check<Endpoint.MockDescription> => {
     const d = duration(`${key}.delay`, u.delay)
     if (Either.isLeft(d)) return Either.left(d.left)
   }
+  if (u.check !== undefined) {
+    const c = boolean(`${key}.check`, u.check)
+    if (Either.isLeft(c)) return Either.left(c.left)
+  }
   switch (u.type) {
     case "json":
       if (!("data" in u)) return bad(`${key}.data`, "a json mock needs data")
@@ -221,8 +225,13 @@ const mock = (key: string, u: unknown): Check<Endpoint.MockDescription> => {
     case "file":
       if (typeof u.file !== "string" || u.file.length === 0) return bad(`${key}.file`, "a file mock needs a file path")
       break
+    case "arbitrary":
+      if (u.seed !== undefined && !Number.isSafeInteger(u.seed)) {
+        return bad(`${key}.seed`, `expected a whole number, got ${JSON.stringify(u.seed)}`)
+      }
+      break
     default:
-      return bad(`${key}.type`, `unknown mock type ${JSON.stringify(u.type)} (expected json, raw or file)`)
+      return bad(`${key}.type`, `unknown mock type ${JSON.stringify(u.type)} (expected json, raw, file or arbitrary)`)
   }
   return Either.right(u as unknown as Endpoint.MockDescription)
 }

@@ -44,6 +44,12 @@ export interface Service {
    * `Deadline.bound`, which costs a fiber per call that has a deadline.
    */
   readonly honoursDeadline?: boolean | undefined
+  /**
+   * The content codings this transport decodes (`"gzip, deflate, br"`): the core sends it
+   * as `Accept-Encoding` unless the endpoint, a plugin or the call set or removed that
+   * header. `undefined`: none is sent.
+   */
+  readonly acceptEncoding?: string | undefined
 }
 
 /**
@@ -161,43 +167,48 @@ const cleanHeaders = (headers: Readonly<Record<string, string | null>>): Record<
  * @since 0.1.0
  * @category constructors
  */
-export const fromHttpClient = (client: HttpClient.HttpClient): Service => ({
-  send: (session) => {
-    const request = HttpClientRequest.make(session.method)(session.url).pipe(
-      HttpClientRequest.setBody(toHttpBody(session)),
-      HttpClientRequest.setHeaders(cleanHeaders(session.headers))
-    )
-    return client.execute(request).pipe(
-      Effect.mapError((e) => requestError(session, e.cause ?? e, "Transport", e.message)),
-      Effect.map((response): Response => {
-        const stream = Stream.mapError(response.stream, (e) => requestError(session, e.cause ?? e, "Transport", e.message))
-        const length = Number(response.headers["content-length"])
-        return {
-          status: response.status,
-          headers: response.headers,
-          stream,
-          read: (maxBytes) => {
-            if (maxBytes === undefined) {
-              return Effect.mapBoth(response.arrayBuffer, {
-                onFailure: (e) => requestError(session, e.cause ?? e, "Transport", e.message),
-                onSuccess: (buffer) => new Uint8Array(buffer)
-              })
+export const fromHttpClient = (given: HttpClient.HttpClient): Service => {
+  // the Tracing plugin makes the call's span: the client's own one (with every header as an
+  // attribute) and its trace headers are off, so both live transports send the same headers
+  const client = HttpClient.withTracerDisabledWhen(given, () => true)
+  return {
+    send: (session) => {
+      const request = HttpClientRequest.make(session.method)(session.url).pipe(
+        HttpClientRequest.setBody(toHttpBody(session)),
+        HttpClientRequest.setHeaders(cleanHeaders(session.headers))
+      )
+      return client.execute(request).pipe(
+        Effect.mapError((e) => requestError(session, e.cause ?? e, "Transport", e.message)),
+        Effect.map((response): Response => {
+          const stream = Stream.mapError(response.stream, (e) => requestError(session, e.cause ?? e, "Transport", e.message))
+          const length = Number(response.headers["content-length"])
+          return {
+            status: response.status,
+            headers: response.headers,
+            stream,
+            read: (maxBytes) => {
+              if (maxBytes === undefined) {
+                return Effect.mapBoth(response.arrayBuffer, {
+                  onFailure: (e) => requestError(session, e.cause ?? e, "Transport", e.message),
+                  onSuccess: (buffer) => new Uint8Array(buffer)
+                })
+              }
+              // an unread body would hold the connection until the response is garbage
+              // collected: start the stream and stop it at once, which aborts the request
+              if (length > maxBytes) {
+                return Effect.zipRight(
+                  Effect.ignore(Stream.runDrain(Stream.interruptWhen(stream, Effect.void))),
+                  Effect.fail(tooLarge(session, maxBytes))
+                )
+              }
+              return collect(stream, maxBytes, () => tooLarge(session, maxBytes))
             }
-            // an unread body would hold the connection until the response is garbage
-            // collected: start the stream and stop it at once, which aborts the request
-            if (length > maxBytes) {
-              return Effect.zipRight(
-                Effect.ignore(Stream.runDrain(Stream.interruptWhen(stream, Effect.void))),
-                Effect.fail(tooLarge(session, maxBytes))
-              )
-            }
-            return collect(stream, maxBytes, () => tooLarge(session, maxBytes))
           }
-        }
-      })
-    )
+        })
+      )
   }
-})
+}
+}
 
 /**
  * The live transport: needs an @effect/platform `HttpClient` (e.g.

@@ -22,7 +22,7 @@ describe("Headers", () => {
     Effect.gen(function*() {
       const c = yield* client
       yield* c.plain()
-      assert.deepStrictEqual(yield* sent, { "x-default": "d", "x-both": "default", accept: "application/json" })
+      assert.deepStrictEqual(yield* sent, { "user-agent": ServiceClient.userAgent, "x-default": "d", "x-both": "default", accept: "application/json" })
     }).pipe(Effect.provide(Support.layer())))
 
   it.scoped("default < endpoint < input, case-insensitively", () =>
@@ -31,6 +31,7 @@ describe("Headers", () => {
       yield* c.withHeaders()
       assert.deepStrictEqual(yield* sent, {
         "x-endpoint": "e",
+        "user-agent": ServiceClient.userAgent,
         "x-both": "endpoint",
         "x-default": "d",
         accept: "application/json"

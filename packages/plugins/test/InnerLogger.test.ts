@@ -44,6 +44,9 @@ const run = <A, E>(
   )
 }
 
+/** The core's default headers, sent with every request. */
+const defaults = { "user-agent": ServiceClient.userAgent, accept: "application/json" }
+
 describe("InnerLogger", () => {
   it.effect("logs the serialized request before the send and the raw response after the read", () =>
     Effect.gen(function*() {
@@ -64,7 +67,7 @@ describe("InnerLogger", () => {
         method: "POST",
         url: "http://127.0.0.1:1/items?q=1",
         query: { q: "1" },
-        headers: { "x-client": "b", "content-type": "application/json" },
+        headers: { "x-client": "b", ...defaults, "content-type": "application/json" },
         body: "{\"name\":\"n\"}"
       })
       assert.strictEqual(response!.message, "items.create response 201 POST http://127.0.0.1:1/items?q=1")
@@ -148,7 +151,8 @@ describe("InnerLogger", () => {
         "proxy-authorization": "<REDACTED>",
         cookie: "<REDACTED>",
         "x-api-key": "<REDACTED>",
-        "x-visible": "yes"
+        "x-visible": "yes",
+        ...defaults
       })
       assert.deepStrictEqual(records[1]!.annotations.headers, { "set-cookie": "<REDACTED>", "x-ok": "1" })
       assert.notInclude(JSON.stringify(entries), "s3cret")
@@ -162,7 +166,8 @@ describe("InnerLogger", () => {
       assert.deepStrictEqual(more.records[0]!.annotations.headers, {
         authorization: "<REDACTED>",
         "x-session": "<REDACTED>",
-        "x-other": "c"
+        "x-other": "c",
+        ...defaults
       })
       const only = yield* run(
         { redactDefaultHeaders: false, redactHeaders: ["x-other"] },
@@ -172,7 +177,8 @@ describe("InnerLogger", () => {
       assert.deepStrictEqual(only.records[0]!.annotations.headers, {
         authorization: "Bearer a",
         "x-session": "b",
-        "x-other": "<REDACTED>"
+        "x-other": "<REDACTED>",
+        ...defaults
       })
     }))
 
@@ -239,7 +245,7 @@ describe("InnerLogger", () => {
         (c) => c.call("get", { id: 1, headers: { authorization: "s3cret-header" } }),
         [clash]
       )
-      assert.deepStrictEqual(records[0]!.annotations.headers, { authorization: "<REDACTED>" })
+      assert.deepStrictEqual(records[0]!.annotations.headers, { authorization: "<REDACTED>", ...defaults })
       assert.deepStrictEqual(records.map((r) => [r.annotations.record, r.annotations.body, r.annotations.custom]), [
         ["request", "<NO BODY>", "kept"],
         ["response", "<NO BODY>", "kept"]

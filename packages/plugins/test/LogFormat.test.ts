@@ -47,7 +47,7 @@ describe("LogFormat", () => {
         (c) => c.call("create", { payload: { name: "n" }, query: { q: "1" }, headers: { "X-Client": "b", Authorization: "x" } })
       )
       assert.deepStrictEqual(out.filter((l) => !l.includes("transport.send")), [
-        `${T} INFO items.create TOKEN42 SENT POST ${URL}/items?q=1 | x-client: b, authorization: <REDACTED>, content-type: application/json | {"name":"n"}`,
+        `${T} INFO items.create TOKEN42 SENT POST ${URL}/items?q=1 | x-client: b, authorization: <REDACTED>, user-agent: ${ServiceClient.userAgent}, accept: application/json, content-type: application/json | {"name":"n"}`,
         `${T} INFO items.create TOKEN42 RECEIVED 201 Created POST ${URL}/items?q=1 (headers=12ms read=3.46ms) | content-type: application/json | {"id":1}`
       ])
     }))
@@ -84,7 +84,7 @@ describe("LogFormat", () => {
         [attributes, OuterLogger.make({ level: "Warning" })]
       )
       assert.deepStrictEqual(out.filter((l) => !l.includes("transport.send")), [
-        `{request} OuterLogger GET {"a":["1","2"]} [a: 1; b: 2] - {unclosed`,
+        `{request} OuterLogger GET {"a":["1","2"]} [a: 1; b: 2; user-agent: ${ServiceClient.userAgent}; accept: application/json] - {unclosed`,
         "599/-/599 in 12ms pool 1.23ms timeout 5000ms WARN"
       ])
     }))

@@ -55,7 +55,7 @@ describe("OuterLogger", () => {
         method: "POST",
         url: "http://127.0.0.1:1/items?q=1",
         query: { q: "1" },
-        headers: {},
+        headers: { "user-agent": ServiceClient.userAgent, accept: "application/json" },
         body: "{\"name\":\"n\"}"
       })
       assert.strictEqual(response!.message, "items.create response 201 POST http://127.0.0.1:1/items?q=1")
@@ -160,7 +160,9 @@ describe("OuterLogger", () => {
       assert.deepStrictEqual(records[0]!.annotations.headers, {
         authorization: "<REDACTED>",
         "x-token": "<REDACTED>",
-        "x-plain": "p"
+        "x-plain": "p",
+        "user-agent": ServiceClient.userAgent,
+        accept: "application/json"
       })
       assert.deepStrictEqual(records[1]!.annotations.headers, {
         "content-type": "application/json",

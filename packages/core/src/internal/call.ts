@@ -40,6 +40,7 @@ import type * as Transport from "../Transport.js"
 import { checkHeader, lowerCaseNames } from "./headers.js"
 import { fill, join } from "./path.js"
 import { type Next, region, run as runRegion } from "./region.js"
+import { version } from "./version.js"
 import { encodeQuery, type QueryValue } from "./query.js"
 
 /** @internal */
@@ -98,6 +99,9 @@ class ResponseImpl implements ServiceResponse {
     this.attributes = session.attributes
   }
 }
+
+/** The default `User-Agent`. @internal */
+export const userAgent = `effect-service-client/${version}`
 
 const emptyObject: Readonly<Record<string, never>> = Object.freeze({})
 const isRecord = (u: unknown): u is Record<string, unknown> =>
@@ -291,6 +295,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const streamRequest = endpoint.streamRequest === true
   const streamResponse = endpoint.streamResponse === true
   const bodyless = endpoint.method === "GET" || endpoint.method === "HEAD"
+  const accept = parser.accept ?? "*/*"
+  const acceptEncoding = transport.acceptEncoding
 
   const inputError = (reason: string, key?: string, cause?: unknown) =>
     new InputError({ service, endpoint: name, reason, key, cause })
@@ -374,6 +380,10 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
 
   const buildRequest = (session: Session): Effect.Effect<void, InputError> => {
     const headers = session.headers
+    // the core's defaults, below the endpoint's, the plugins' and the call's (a `null` there removes one)
+    if (!("user-agent" in headers)) headers["user-agent"] = userAgent
+    if (!("accept" in headers)) headers.accept = accept
+    if (acceptEncoding !== undefined && !("accept-encoding" in headers)) headers["accept-encoding"] = acceptEncoding
     for (const header in headers) {
       const value = headers[header]
       if (value === null || value === undefined) {

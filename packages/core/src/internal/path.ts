@@ -53,11 +53,51 @@ export const parseTemplate = (source: string): Template | string => {
     if (forbiddenLiteral.test(part)) {
       return `the path "${source}" contains a space, a control character, "\\", "?" or "#" (put query values in "query")`
     }
+    if (badPercent.test(part)) return `the path "${source}" has a "%" that does not start a percent-escape (%XX)`
   }
-  for (const segment of source.split("/")) {
+  const segments = source.split("/")
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!
     if (dotSegment.test(segment)) return `the path "${source}" contains a "${segment}" segment`
+    // "/a//b": an empty segment (a leading "/" and a trailing "/" are not segments)
+    if (segment.length === 0 && i > 0 && i < segments.length - 1) {
+      return `the path "${source}" has an empty segment ("//")`
+    }
   }
-  return { source, parts, tokens }
+  const encoded: Array<string> = []
+  for (const part of parts) {
+    const e = encodeLiteral(part)
+    if (e === undefined) return `the path "${source}" is not well-formed Unicode`
+    encoded.push(e)
+  }
+  return { source, parts: encoded, tokens }
+}
+
+/** A `%` not followed by two hex digits. */
+const badPercent = /%(?![0-9A-Fa-f]{2})/
+
+/**
+ * What the WHATWG URL parser percent-encodes in a path, so that every client sends the
+ * same bytes: non-ASCII (as UTF-8), `"`, `<`, `>` and the backtick.
+ */
+// eslint-disable-next-line no-control-regex
+const literalToEncode = /[^\u0000-\u007f]|["<>`]/
+
+const encodeLiteral = (literal: string): string | undefined => {
+  if (!literalToEncode.test(literal)) return literal
+  let out = ""
+  for (const char of literal) {
+    if (!literalToEncode.test(char)) {
+      out += char
+      continue
+    }
+    try {
+      out += encodeURIComponent(char)
+    } catch {
+      return undefined
+    }
+  }
+  return out
 }
 
 /**
@@ -127,26 +167,62 @@ export const join = (base: string, path: string): string => {
   return path.startsWith("/") ? b + path : `${b}/${path}`
 }
 
+/** A value for an error message: quoted, control characters escaped, at most 200 characters. */
+const show = (value: string): string =>
+  JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  )
+
 /**
- * Checks a base URL: absolute http(s), no query, no fragment, no credentials.
+ * Checks a base URL and answers its normal form, or an error message: absolute http(s)
+ * written `scheme://host` (`http:/host` is refused), no query, fragment or credentials,
+ * no `.`/`..` or empty (`//`) segments, no malformed percent-escape. The answer is the
+ * WHATWG URL's origin and path (lower-case scheme and host, IDNA host, default port
+ * dropped, non-ASCII percent-encoded as UTF-8) without a trailing `/`.
  *
  * @internal
  */
-export const checkBaseUrl = (url: unknown): string | undefined => {
+export const normalizeBaseUrl = (url: unknown): { readonly url: string } | string => {
   if (typeof url !== "string") return "baseUrl must be a string"
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\\\u0000-\u001f\u007f]/.test(url)) return `baseUrl ${show(url)} contains whitespace, a control character or "\\"`
+  if (!/^https?:\/\/[^/]/i.test(url)) {
+    return /^[A-Za-z][A-Za-z0-9+.-]*:/.test(url) && !/^https?:/i.test(url)
+      ? `baseUrl ${show(url)} must use http or https`
+      : `baseUrl ${show(url)} is not an absolute URL of the form http(s)://host/path`
+  }
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    return `baseUrl "${url}" is not an absolute URL`
+    return `baseUrl ${show(url)} is not an absolute URL`
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    return `baseUrl "${url}" must use http or https`
-  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return `baseUrl ${show(url)} must use http or https`
   if (parsed.search !== "" || parsed.hash !== "" || url.includes("?") || url.includes("#")) {
-    return `baseUrl "${url}" may not have a query or a fragment`
+    return `baseUrl ${show(url)} may not have a query or a fragment`
   }
-  if (parsed.username !== "" || parsed.password !== "") return `baseUrl "${url}" may not carry credentials`
-  if (/[\s\\]/.test(url)) return `baseUrl "${url}" contains whitespace or "\\"`
-  return undefined
+  if (parsed.username !== "" || parsed.password !== "" || url.includes("@")) {
+    return `baseUrl ${show(url)} may not carry credentials`
+  }
+  const rawPath = url.slice(url.indexOf("//") + 2).replace(/^[^/]*/, "")
+  if (badPercent.test(rawPath)) return `baseUrl ${show(url)} has a "%" that does not start a percent-escape (%XX)`
+  const segments = rawPath.split("/")
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i]!
+    if (dotSegment.test(segment)) return `baseUrl ${show(url)} contains a "${segment}" segment`
+    if (segment.length === 0 && i < segments.length - 1) return `baseUrl ${show(url)} has an empty segment ("//")`
+  }
+  const path = parsed.pathname.endsWith("/") ? parsed.pathname.slice(0, -1) : parsed.pathname
+  return { url: parsed.origin + path }
+}
+
+/**
+ * Checks a base URL (see {@link normalizeBaseUrl}): an error message, or `undefined`.
+ *
+ * @internal
+ */
+export const checkBaseUrl = (url: unknown): string | undefined => {
+  const r = normalizeBaseUrl(url)
+  return typeof r === "string" ? r : undefined
 }

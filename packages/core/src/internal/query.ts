@@ -28,7 +28,7 @@ export const encodeQuery = (
     if (value === null || value === undefined) continue
     let k: string
     try {
-      k = encodeURIComponent(key)
+      k = encodeComponent(key)
     } catch {
       return { key, reason: "the query key is not well-formed Unicode" }
     }
@@ -47,11 +47,20 @@ export const encodeQuery = (
   return out
 }
 
+/**
+ * `encodeURIComponent`, and `'` as `%27`: the WHATWG URL parser encodes `'` in the query
+ * of an http(s) URL, so a fetch-based client would send `%27` and undici `'`.
+ */
+const encodeComponent = (value: string): string => {
+  const e = encodeURIComponent(value)
+  return e.includes("'") ? e.replace(/'/g, "%27") : e
+}
+
 const encodeValue = (value: unknown): string | undefined => {
   switch (typeof value) {
     case "string":
       try {
-        return encodeURIComponent(value)
+        return encodeComponent(value)
       } catch {
         return undefined
       }

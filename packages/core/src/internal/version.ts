@@ -1,0 +1,7 @@
+/**
+ * The package's version, sent in the default `User-Agent` (a test checks it against
+ * package.json).
+ *
+ * @internal
+ */
+export const version = "0.1.0"
