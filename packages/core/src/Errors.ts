@@ -5,8 +5,21 @@
  * @since 0.1.0
  */
 import { Data, Duration, Predicate } from "effect"
+import * as Render from "./Render.js"
 
 const where = (e: { readonly service: string; readonly endpoint: string }) => `${e.service}.${e.endpoint}`
+
+/** A message is one line of bounded text, whatever the values it quotes. */
+const line = (s: string): string => Render.text(s, 4096)
+
+/** The message of a cause, without throwing. */
+const causeMessage = (cause: unknown): string => {
+  try {
+    return cause instanceof Error ? String(cause.message) : Render.value(cause, { maxLength: 1024 })
+  } catch {
+    return "[Threw]"
+  }
+}
 
 /**
  * A spec (typed or plain data, from code or a file) is malformed.
@@ -29,7 +42,7 @@ export class SpecError extends Data.TaggedError("SpecError")<{
       this.endpoint === undefined ? undefined : `endpoint "${this.endpoint}"`,
       this.key === undefined ? undefined : `key "${this.key}"`
     ].filter((s) => s !== undefined)
-    return at.length === 0 ? this.reason : `${at.join(", ")}: ${this.reason}`
+    return line(at.length === 0 ? this.reason : `${at.join(", ")}: ${this.reason}`)
   }
 }
 
@@ -48,7 +61,8 @@ export class InputError extends Data.TaggedError("InputError")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    return `${where(this)}: invalid input${this.key === undefined ? "" : ` "${this.key}"`}: ${this.reason}`
+    const key = this.key === undefined ? "" : ` "${Render.text(this.key, 200)}"`
+    return line(`${where(this)}: invalid input${key}: ${this.reason}`)
   }
 }
 
@@ -69,8 +83,8 @@ export class RequestError extends Data.TaggedError("RequestError")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    const detail = this.description ?? (this.cause instanceof Error ? this.cause.message : String(this.cause))
-    return `${where(this)}: ${this.method} ${this.url} failed (${this.reason}): ${detail}`
+    const detail = this.description ?? causeMessage(this.cause)
+    return line(`${where(this)}: ${this.method} ${this.url} failed (${this.reason}): ${detail}`)
   }
 }
 
@@ -88,7 +102,7 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
   readonly timeout: Duration.Duration
 }> {
   override get message() {
-    return `${where(this)}: ${this.method} ${this.url}: no response after ${Duration.format(this.timeout)}`
+    return line(`${where(this)}: ${this.method} ${this.url}: no response after ${Duration.format(this.timeout)}`)
   }
 }
 
@@ -117,7 +131,7 @@ export class ResponseError<E = unknown> extends Data.TaggedError("ResponseError"
     return new TextDecoder().decode(this.body)
   }
   override get message() {
-    return `${where(this)}: ${this.method} ${this.url} answered ${this.status}: ${excerpt(this.body, 200)}`
+    return line(`${where(this)}: ${this.method} ${this.url} answered ${this.status}: ${excerpt(this.body, 200)}`)
   }
 }
 
@@ -139,9 +153,9 @@ export class ParseError extends Data.TaggedError("ParseError")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    return `${where(this)}: ${this.method} ${this.url} (${this.status}): ${this.reason}; body: ${
+    return line(`${where(this)}: ${this.method} ${this.url} (${this.status}): ${this.reason}; body: ${
       JSON.stringify(this.excerpt)
-    }`
+    }`)
   }
 }
 
@@ -158,7 +172,7 @@ export class TooManyRequestsPending extends Data.TaggedError("TooManyRequestsPen
   readonly pending: number
 }> {
   override get message() {
-    return `${where(this)}: ${this.pending} calls already wait for the ${this.limiter}`
+    return line(`${where(this)}: ${this.pending} calls already wait for the ${this.limiter}`)
   }
 }
 
@@ -181,9 +195,11 @@ export class TooMuchTimePending extends Data.TaggedError("TooMuchTimePending")<{
 }> {
   override get message() {
     const waited = `waited ${Duration.format(this.waited)} for the ${this.limiter} (${this.pending} pending)`
-    return this.expected === undefined
-      ? `${where(this)}: ${waited}`
-      : `${where(this)}: ${waited}, and ${Duration.format(this.expected)} more expected exceeds the time left`
+    return line(
+      this.expected === undefined
+        ? `${where(this)}: ${waited}`
+        : `${where(this)}: ${waited}, and ${Duration.format(this.expected)} more expected exceeds the time left`
+    )
   }
 }
 
@@ -203,7 +219,7 @@ export class LimiterUnavailable extends Data.TaggedError("LimiterUnavailable")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    return `${where(this)}: the ${this.limiter}'s store is unavailable: ${this.reason}`
+    return line(`${where(this)}: the ${this.limiter}'s store is unavailable: ${this.reason}`)
   }
 }
 
@@ -218,7 +234,7 @@ export class ClientClosed extends Data.TaggedError("ClientClosed")<{
   readonly endpoint: string
 }> {
   override get message() {
-    return `${where(this)}: the client is closed`
+    return line(`${where(this)}: the client is closed`)
   }
 }
 
@@ -234,7 +250,7 @@ export class NoMock extends Data.TaggedError("NoMock")<{
   readonly reason?: string | undefined
 }> {
   override get message() {
-    return `${where(this)}: no mock answers this call${this.reason === undefined ? "" : ` (${this.reason})`}`
+    return line(`${where(this)}: no mock answers this call${this.reason === undefined ? "" : ` (${this.reason})`}`)
   }
 }
 
@@ -252,7 +268,7 @@ export class PluginError extends Data.TaggedError("PluginError")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    return `${where(this)}: plugin ${this.plugin}: ${this.reason}`
+    return line(`${where(this)}: plugin ${this.plugin}: ${this.reason}`)
   }
 }
 
