@@ -25,8 +25,11 @@ import * as Transport from "./Transport.js"
 export interface Options<Plugins extends ReadonlyArray<Plugin.PluginLike> = ReadonlyArray<Plugin.PluginLike>> {
   /** The service's name, in errors and logs. */
   readonly name: string
-  /** Absolute http(s) URL, optionally with a path prefix; no query or fragment. */
-  readonly baseUrl: string | Config.Config<string>
+  /**
+   * Absolute http(s) URL, optionally with a path prefix; no query or fragment. Optional
+   * when the spec has a default (`spec.baseUrl`, e.g. an OpenAPI document's server).
+   */
+  readonly baseUrl?: string | Config.Config<string> | undefined
   /** Plugins or the scoped Effects that build them; the first is the outermost `aroundSend`. */
   readonly plugins?: Plugins | undefined
   /** Fail any call whose response body is larger than this (bytes); endpoints may set their own. */
@@ -120,7 +123,11 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     if (typeof service !== "string" || service.length === 0) {
       return yield* new SpecError({ key: "name", reason: "the service needs a non-empty name" })
     }
-    const givenUrl = Config.isConfig(options.baseUrl) ? yield* options.baseUrl : options.baseUrl
+    const given = options.baseUrl ?? spec.baseUrl
+    if (given === undefined) {
+      return yield* new SpecError({ service, key: "baseUrl", reason: "no baseUrl: give one (the spec has no default)" })
+    }
+    const givenUrl = Config.isConfig(given) ? yield* given : given
     const normal = normalizeBaseUrl(givenUrl)
     if (typeof normal === "string") return yield* new SpecError({ service, key: "baseUrl", reason: normal })
     const baseUrl = normal.url
