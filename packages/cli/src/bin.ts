@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The executable: runs the command line on Node, prints a failure's message (never a
  * stack) and exits with 1.
