@@ -29,8 +29,6 @@ export {
   RequestError,
   ResponseError,
   SpecError,
-  TimeoutError,
-  TooManyRequestsPending,
-  TooMuchTimePending
+  TimeoutError
 } from "./Errors.js"
-export type { CallError } from "./Errors.js"
+export type { AnyPluginError, CallError, CoreError } from "./Errors.js"
