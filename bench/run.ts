@@ -381,6 +381,7 @@ const main = async () => {
         memory.map((m) => [m.stack, String(m.calls), fmt(m.rss_mb, 1), fmt(m.heap_mb, 1), fmt(m.log_bytes / 2 ** 20, 1)])
       )
     )
+    for (const r of [{ stack: "### Resilience plugins: CPU µs added per call over bare (bench/resilience.ts)" }, ...await runChild([...tsx, Path.join(here, "resilience.ts"), JSON.stringify({ quick })])]) extra.push(r.us === undefined ? `\n${r.stack}\n` : `- ${r.stack}: +${fmt(r.us)} µs (bare ${fmt(r.bare)} µs)`)
   }
 
   // the issue's targets, each with its measured value

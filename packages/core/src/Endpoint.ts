@@ -126,6 +126,7 @@ export type MockDescription =
   | MockDescription.Json
   | MockDescription.Raw
   | MockDescription.File
+  | MockDescription.Arbitrary
 
 /**
  * @since 0.1.0
@@ -137,6 +138,11 @@ export declare namespace MockDescription {
     readonly status?: number | undefined
     readonly headers?: Readonly<Record<string, string>> | undefined
     readonly delay?: Duration.DurationInput | undefined
+    /**
+     * `false`: answer the data as it is, even when it does not match the endpoint's
+     * success/error Schema (by default the mock transport refuses such an answer).
+     */
+    readonly check?: boolean | undefined
   }
   /** @since 0.1.0 */
   export interface Json extends Common {
@@ -152,6 +158,16 @@ export declare namespace MockDescription {
   export interface File extends Common {
     readonly type: "file"
     readonly file: string
+  }
+  /**
+   * Data generated from the endpoint's success Schema (effect's `Arbitrary`), the same
+   * for the same `seed`; without a seed, one drawn from the call's `Random`.
+   *
+   * @since 0.1.0
+   */
+  export interface Arbitrary extends Common {
+    readonly type: "arbitrary"
+    readonly seed?: number | undefined
   }
 }
 
@@ -291,6 +307,11 @@ type PayloadInput<O> = O extends { readonly payload: Schema.Schema<infer A, any,
 type QueryInput<O> = O extends { readonly querySchema: Schema.Schema<infer A, any, any> } ? OptionalIfEmpty<"query", A>
   : { readonly query?: Readonly<Record<string, QueryValue>> | undefined }
 
+// a headers Schema types its own fields; other headers still pass (its encoder checks them)
+type HeadersInput<O> = O extends { readonly headersSchema: Schema.Schema<infer A, any, any> } ?
+  OptionalIfEmpty<"headers", A & { readonly [name: string]: unknown }>
+  : { readonly headers?: CommonInput["headers"] }
+
 /**
  * The input of a call to an endpoint of path `P` built with options `O`.
  *
@@ -305,7 +326,8 @@ export type InputOf<P extends string, O> = O extends {
   & { readonly [K in Extract<TokensOf<P>, DefaultedTokens<O>>]?: TokenValue | undefined }
   & PayloadInput<O>
   & QueryInput<O>
-  & CommonInput
+  & HeadersInput<O>
+  & Omit<CommonInput, "headers">
 >
 
 /**
