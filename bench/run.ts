@@ -203,21 +203,27 @@ const main = async () => {
       if (undiciMax !== undefined) {
         const offered = [0.5, 0.8].map((f) => Math.round(undiciMax * f))
         const order = openClients.filter(enabled).map((_, i, xs) => xs[(i + round) % xs.length]!)
-        for (const client of order) {
-          const results = await runJobs([{
-            client,
-            scenario: "GET",
-            label: "open",
-            concurrency: 32,
-            requests: 0,
-            warmup: n(3_000),
-            url: server.url,
-            mode: "open",
-            rates: offered,
-            seconds: openSeconds
-          }])
-          collect(round, results.map((r) => ("skipped" in r ? r : { ...r, label: `open ${Math.round((r.offered / undiciMax) * 100)} %` })))
-          if (!quick) process.stderr.write("o")
+        const openJob = (client: Name): Job => ({
+          client,
+          scenario: "GET",
+          label: "open",
+          concurrency: 32,
+          requests: 0,
+          warmup: n(3_000),
+          url: server.url,
+          mode: "open",
+          rates: offered,
+          seconds: openSeconds
+        })
+        const label = (results: ReadonlyArray<any>) =>
+          results.map((r) => ("skipped" in r ? r : { ...r, label: `open ${Math.round((r.offered / undiciMax) * 100)} %` }))
+        // --quick: every client in one process; else a process per client
+        if (quick) collect(round, label(await runJobs(order.map(openJob))))
+        else {
+          for (const client of order) {
+            collect(round, label(await runJobs([openJob(client)])))
+            process.stderr.write("o")
+          }
         }
       }
       process.stderr.write(` round ${round + 1}/${rounds}\n`)
