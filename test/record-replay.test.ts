@@ -5,7 +5,8 @@
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, ServiceClient, Spec } from "@service-client/core"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
 import { Recorder, Recording, Replay } from "@service-client/mock"
 import { NodeTransport } from "@service-client/node"
 import { Effect, Layer, Schema } from "effect"
@@ -64,8 +65,13 @@ const tmpFile = (name: string) =>
     (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
   ).pipe(Effect.map((dir) => Path.join(dir, name)))
 
+const transports = [
+  ["NodeTransport", NodeTransport.layer],
+  ["Transport.layer", Transport.layer.pipe(Layer.provide(NodeHttpClient.layerUndici))]
+] as const
+
 describe("record and replay", () => {
-  it.scoped("records a real server, replays offline with identical decoded results", () =>
+  it.scoped.each(transports)("records a real server (%s), replays offline with identical decoded results", ([, LiveTransport]) =>
     Effect.gen(function*() {
       const server = yield* Server.start(handler)
       const file = yield* tmpFile("users.yaml")
@@ -74,7 +80,7 @@ describe("record and replay", () => {
         Effect.provide(
           client.pipe(
             Layer.provide(Recorder.layerFile(file, { redact: { body: ["password"] } })),
-            Layer.provide(NodeTransport.layer),
+            Layer.provide(LiveTransport),
             Layer.provide(NodeFileSystem.layer)
           )
         )

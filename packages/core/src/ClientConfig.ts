@@ -189,7 +189,7 @@ export interface Resolved {
   readonly spec: Spec.Untyped
   readonly name: string
   readonly baseUrl: string | Redacted.Redacted<string> | Config.Config<string> | Config.Config<Redacted.Redacted<string>>
-  readonly plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin, SpecError, Scope.Scope>>
+  readonly plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin<unknown>, SpecError, Scope.Scope>>
   readonly maxResponseBytes: number | undefined
   readonly redact: Common["redact"]
   readonly serializer: Option.Option<Serializer.Service>
@@ -231,7 +231,7 @@ const resolveUnknown = (config: unknown): Effect.Effect<Resolved, SpecError, Fil
     } else {
       spec = yield* Effect.mapError(SpecLoader.fromFile(value.specFile!), named)
     }
-    const plugins: Array<Effect.Effect<Plugin.Plugin, SpecError, Scope.Scope>> = []
+    const plugins: Array<Effect.Effect<Plugin.Plugin<unknown>, SpecError, Scope.Scope>> = []
     for (const [i, description] of (value.plugins ?? []).entries()) {
       const where = (error: SpecError) => {
         const key = `plugins[${i}]${error.key === undefined ? "" : `.${error.key}`}`

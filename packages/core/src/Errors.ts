@@ -7,6 +7,7 @@
 import { Data, Duration, Predicate } from "effect"
 import { NodeInspectSymbol } from "effect/Inspectable"
 import * as Redact from "./Redact.js"
+import type { YieldableError } from "effect/Cause"
 import * as Render from "./Render.js"
 
 const where = (e: { readonly service: string; readonly endpoint: string }) => `${e.service}.${e.endpoint}`
@@ -162,70 +163,6 @@ export class ParseError extends Data.TaggedError("ParseError")<{
 }
 
 /**
- * Too many calls already wait for the Pool or the RateLimit (`hardLimit`).
- *
- * @since 0.1.0
- * @category errors
- */
-export class TooManyRequestsPending extends Data.TaggedError("TooManyRequestsPending")<{
-  readonly service: string
-  readonly endpoint: string
-  readonly limiter: "pool" | "rateLimit"
-  readonly pending: number
-}> {
-  override get message() {
-    return line(`${where(this)}: ${this.pending} calls already wait for the ${this.limiter}`)
-  }
-}
-
-/**
- * A call waited for the Pool or the RateLimit longer than its `timeout`, or gave up early
- * because the wait still `expected` (an adaptive RateLimit's pause) exceeds what is left
- * of its time budget.
- *
- * @since 0.1.0
- * @category errors
- */
-export class TooMuchTimePending extends Data.TaggedError("TooMuchTimePending")<{
-  readonly service: string
-  readonly endpoint: string
-  readonly limiter: "pool" | "rateLimit"
-  readonly pending: number
-  readonly waited: Duration.Duration
-  /** The wait still ahead when the call gave up early (fail fast), if it did. */
-  readonly expected?: Duration.Duration | undefined
-}> {
-  override get message() {
-    const waited = `waited ${Duration.format(this.waited)} for the ${this.limiter} (${this.pending} pending)`
-    return line(
-      this.expected === undefined
-        ? `${where(this)}: ${waited}`
-        : `${where(this)}: ${waited}, and ${Duration.format(this.expected)} more expected exceeds the time left`
-    )
-  }
-}
-
-/**
- * The shared store behind a Pool or a RateLimit (Redis) did not answer within its command
- * timeout, or answered with an error, so the call could not get a permit. Raised only
- * when the store fails closed (the default); a store that fails open lets the call through.
- *
- * @since 0.1.0
- * @category errors
- */
-export class LimiterUnavailable extends Data.TaggedError("LimiterUnavailable")<{
-  readonly service: string
-  readonly endpoint: string
-  readonly limiter: "pool" | "rateLimit"
-  readonly reason: string
-  readonly cause?: unknown
-}> {
-  override get message() {
-    return line(`${where(this)}: the ${this.limiter}'s store is unavailable: ${this.reason}`)
-  }
-}
-
-/**
  * The client's scope has closed.
  *
  * @since 0.1.0
@@ -257,7 +194,9 @@ export class NoMock extends Data.TaggedError("NoMock")<{
 }
 
 /**
- * A user plugin failed for its own reason.
+ * A plugin failed for a reason of its own (Auth's token source failed...): a ready-made
+ * error for plugins that need no class of their own. It is not in `CoreError`: a plugin
+ * that raises it says so in its type (`Plugin.Plugin<PluginError>`).
  *
  * @since 0.1.0
  * @category errors
@@ -275,44 +214,83 @@ export class PluginError extends Data.TaggedError("PluginError")<{
 }
 
 /**
- * Every error a call can fail with; `E` is the endpoint's decoded error body.
+ * The errors the core itself raises, whatever the client's plugins: `B` is the
+ * endpoint's decoded error body. A client's error channel is these plus its plugins' own
+ * errors (`Plugin.ErrorOf`); `NoMock` is here because the transport is swapped by a Layer
+ * without changing the client's type.
  *
  * @since 0.1.0
  * @category errors
  */
-export type CallError<E = unknown> =
+export type CoreError<B = unknown> =
   | InputError
   | RequestError
   | TimeoutError
-  | ResponseError<E>
+  | ResponseError<B>
   | ParseError
-  | TooManyRequestsPending
-  | TooMuchTimePending
-  | LimiterUnavailable
   | ClientClosed
   | NoMock
-  | PluginError
 
-const callErrorTags: ReadonlySet<string> = new Set([
+/**
+ * The tag of an error of a plugin the code at hand does not know, as a type: no literal
+ * tag matches it, so checking `error._tag === "ResponseError"` on a `CallError` still
+ * narrows to `ResponseError` (at run time the tag is the plugin error's own).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type AnyPluginTag = `~plugin ${string}`
+
+/**
+ * An error of some other plugin, as code that does not know that plugin sees it (a hook's
+ * `onException`, the send an `aroundSend` hook wraps, a client built from a config): a
+ * tagged error with a message. Only a type, which no real error has: test for a plugin's
+ * error with `instanceof` or `Predicate.isTagged`. Being apart from every real error lets
+ * `Plugin.make` tell a plugin's own errors from the ones it passes on.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface AnyPluginError extends YieldableError {
+  readonly _tag: AnyPluginTag
+}
+
+/**
+ * Any error a call can fail with, seen from a hook: the core's, or another plugin's.
+ * A client's methods have the precise union instead (`CoreError | Plugin.ErrorOf<P>`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type CallError<B = unknown> = CoreError<B> | AnyPluginError
+
+const coreErrorTags: ReadonlySet<string> = new Set([
   "InputError",
   "RequestError",
   "TimeoutError",
   "ResponseError",
   "ParseError",
-  "TooManyRequestsPending",
-  "TooMuchTimePending",
-  "LimiterUnavailable",
   "ClientClosed",
-  "NoMock",
-  "PluginError"
+  "NoMock"
 ])
 
 /**
+ * Whether `u` is one of the core's own errors.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isCoreError = (u: unknown): u is CoreError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && coreErrorTags.has(u._tag)
+
+/**
+ * Whether `u` is an error a call can fail with: a core error or a plugin's tagged error.
+ *
  * @since 0.1.0
  * @category guards
  */
 export const isCallError = (u: unknown): u is CallError =>
-  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && callErrorTags.has(u._tag)
+  u instanceof Error && Predicate.hasProperty(u, "_tag") && typeof u._tag === "string"
 
 /**
  * How many characters of a body an error keeps.
@@ -392,9 +370,6 @@ for (
     TimeoutError,
     ResponseError,
     ParseError,
-    TooManyRequestsPending,
-    TooMuchTimePending,
-    LimiterUnavailable,
     ClientClosed,
     NoMock,
     PluginError

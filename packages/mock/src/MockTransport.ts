@@ -237,7 +237,7 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
       return Deadline.bound(session, override.handler(request)).pipe(
         Effect.mapBoth({
           onFailure: (e) =>
-            e._tag === "MockFailure"
+            e instanceof Mock.Failure
               ? Transport.requestError(
                 session,
                 e.cause,
