@@ -31,7 +31,7 @@ export default tseslint.config(
   format
     ? {
       // only the layout: `npm run format` / `format:check`
-      files: ["**/*.ts", "**/*.mjs", "**/*.cjs"],
+      files: ["**/*.ts", "**/*.js", "**/*.mjs", "**/*.cjs"],
       languageOptions: { parser: tseslint.parser },
       plugins: { "@effect": effect },
       rules: dprint
@@ -40,7 +40,7 @@ export default tseslint.config(
       js.configs.recommended,
       ...tseslint.configs.recommended,
       {
-        files: ["**/*.ts", "**/*.mjs", "**/*.cjs"],
+        files: ["**/*.ts", "**/*.js", "**/*.mjs", "**/*.cjs"],
         plugins: { "@effect": effect },
         languageOptions: {
           ecmaVersion: 2022,
@@ -95,6 +95,11 @@ export default tseslint.config(
           "@typescript-eslint/consistent-type-imports": "error",
           "@typescript-eslint/no-unused-expressions": "off"
         }
+      },
+      {
+        // type-level tests: values declared only for their types
+        files: ["**/*.types.ts"],
+        rules: { "@typescript-eslint/no-unused-vars": "off" }
       },
       {
         files: ["**/*.cjs"],
