@@ -26,7 +26,7 @@ const dprint = {
 }
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/build/**", "**/node_modules/**", "docs/api/**", "**/*.md", "**/*.d.ts"] },
+  { ignores: ["**/dist/**", "**/build/**", "**/node_modules/**", "docs/api/**", "**/*.md", "**/*.d.ts", "scripts/docs-context.ts"] },
   { linterOptions: { reportUnusedDisableDirectives: "off" } },
   format
     ? {
