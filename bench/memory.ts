@@ -4,7 +4,8 @@
  * concurrency 32: RSS and heap after GC at 10,000, 50,000 and 100,000 calls; the bare
  * client on the same mix for comparison. Run with `node --expose-gc`.
  */
-import { ServiceClient, Transport } from "@service-client/core"
+import type { Transport } from "@service-client/core";
+import { ServiceClient } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
 import { Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
 import * as Full from "./full.js"

@@ -388,6 +388,7 @@ const main = async () => {
       )
     )
     for (const r of [{ stack: "### Resilience plugins: CPU µs added per call over bare (bench/resilience.ts)" }, ...await runChild([...tsx, Path.join(here, "resilience.ts"), JSON.stringify({ quick })])]) extra.push(r.us === undefined ? `\n${r.stack}\n` : `- ${r.stack}: +${fmt(r.us)} µs (bare ${fmt(r.bare)} µs)`)
+    for (const r of await runChild(["--expose-gc", ...tsx, Path.join(here, "openapi.ts"), JSON.stringify({ quick })])) extra.push(r.line)
   }
 
   // the issue's targets, each with its measured value
