@@ -100,7 +100,8 @@ const load = (file: string, format: Format): Effect.Effect<Spec.Untyped, SpecErr
     const layer = yield* loadDescriptions(absolute, format, [])
     if (layer.base === undefined) return yield* Spec.fromRecord(layer.descriptions, { file: absolute })
     const base = layer.base
-    const endpoints = applyOverlay(base, layer.descriptions, (name) => layer.origin[name] ?? { file: absolute, line: undefined })
+    const endpoints = applyOverlay(base, layer.descriptions, (name) =>
+      Object.hasOwn(layer.origin, name) ? layer.origin[name]! : { file: absolute, line: undefined })
     if (Either.isLeft(endpoints)) return yield* Effect.fail(endpoints.left)
     const spec = Spec.withFile(Spec.make(endpoints.right as any) as unknown as Spec.Untyped, absolute)
     return base.baseUrl === undefined ? spec : Spec.withBaseUrl(spec, base.baseUrl)
