@@ -16,7 +16,7 @@
  * @since 0.1.0
  */
 import type { FileSystem } from "@effect/platform"
-import { type Endpoint, type Session, Transport } from "@service-client/core"
+import { type Endpoint, Render, type Session, Transport } from "@service-client/core"
 import { Context, Effect, Layer, Stream } from "effect"
 import { issueOf, NotJson, parseBody } from "./internal/schemaCheck.js"
 import * as Recording from "./Recording.js"
@@ -233,7 +233,10 @@ const makeService = (options: Options) =>
       }
       mismatches.push(mismatch)
       return Effect.logWarning(
-        `Recorder: ${mismatch.service}.${mismatch.endpoint} ${mismatch.method} ${mismatch.path} answered ${mismatch.status}: ${mismatch.issue}`
+        Render.text(
+          `Recorder: ${mismatch.service}.${mismatch.endpoint} ${mismatch.method} ${mismatch.path} answered ${mismatch.status}: ${mismatch.issue}`,
+          2048
+        )
       )
     })
     const service: Service = {

@@ -15,7 +15,7 @@
  * @since 0.1.0
  */
 import type { FileSystem } from "@effect/platform"
-import type { Session, Transport } from "@service-client/core"
+import { Render, type Session, type Transport } from "@service-client/core"
 import { Effect, Layer, type Scope } from "effect"
 import * as Mock from "./Mock.js"
 import * as MockTransport from "./MockTransport.js"
@@ -62,10 +62,7 @@ export interface Options {
   readonly redact?: Redaction.Options | undefined
 }
 
-const show = (u: unknown): string => {
-  const text = JSON.stringify(u) ?? String(u)
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text
-}
+const show = (u: unknown): string => Render.value(u, { maxLength: 80 })
 
 const same = (recorded: unknown, actual: unknown): boolean =>
   recorded === Redaction.REDACTED || JSON.stringify(recorded) === JSON.stringify(actual) ||
@@ -148,7 +145,10 @@ export const matcher = (options: Match = {}): Matcher => (request, recorded) => 
 export const sourceOf = (recording: Recording.Recording, entry: Recording.Entry): string => {
   const index = Recording.entriesOf(recording, entry.service, entry.endpoint).indexOf(entry)
   const file = recording.file === undefined ? "the recording" : `the recording ${recording.file}`
-  return `${file} (${entry.service}.${entry.endpoint}[${index}]: ${entry.request.method} ${entry.request.path})`
+  return Render.text(
+    `${file} (${entry.service}.${entry.endpoint}[${index}]: ${entry.request.method} ${entry.request.path})`,
+    400
+  )
 }
 
 /**
@@ -181,7 +181,7 @@ export const source = (recording: Recording.Recording, options: Options = {}): M
     const { diff, entry } = nearest!
     if (!strict) return { desc: entry.response, source: sourceOf(recording, entry) }
     return {
-      miss: `no recording matches ${request.method} ${request.path}; the nearest is ${sourceOf(recording, entry)}: ${
+      miss: `no recording matches ${request.method} ${Render.text(request.path, 200)}; the nearest is ${sourceOf(recording, entry)}: ${
         diff.join("; ")
       }`
     }

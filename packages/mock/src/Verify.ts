@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { type Endpoint, type Plugin, ServiceClient, type Spec, Transport } from "@service-client/core"
+import { type Endpoint, type Plugin, Render, ServiceClient, type Spec, Transport } from "@service-client/core"
 import { Cause, Effect, Either, ParseResult, Schema, type Scope } from "effect"
 import * as Recorder from "./Recorder.js"
 import * as Recording from "./Recording.js"
@@ -234,13 +234,7 @@ export const run = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Plu
  */
 export const exitCode = (report: Report): 0 | 1 => (report.drift ? 1 : 0)
 
-// eslint-disable-next-line no-control-regex
-const control = /[\u0000-\u001f\u007f-\u009f]/g
-
-const cell = (text: string, max = 60): string => {
-  const clean = text.replace(control, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
-  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean
-}
+const cell = (text: string, max = 60): string => Render.text(text, max)
 
 /**
  * The report as a text table: one line per recorded request, then a summary line.
