@@ -13,7 +13,7 @@ import {
   type CoreError,
   Endpoint,
   Plugin,
-  PluginError,
+  type PluginError,
   PluginRegistry,
   ServiceClient,
   Setting,
@@ -23,7 +23,7 @@ import {
 } from "@service-client/core"
 import { Mock } from "@service-client/mock"
 import * as NodeMockTransport from "@service-client/mock/NodeMockTransport"
-import { Auth, type LimiterError, Pool, Retry, Timeout } from "@service-client/plugins"
+import { Auth, type LimiterError, Pool, Retry, type Timeout } from "@service-client/plugins"
 import { Context, Data, Effect, Redacted, Schema, type Scope } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -120,6 +120,7 @@ describe("plugin contract: a user's plugin with its own error", () => {
     mocked(Effect.gen(function*() {
       const bare = yield* ServiceClient.make(Api, { name: "users", baseUrl })
       const withPool = yield* ServiceClient.make(Api, { name: "users", baseUrl, plugins: [Pool.make({ limit: 2 })] })
+      // eslint-disable-next-line @typescript-eslint/no-unused-vars -- only its type is read
       const withBreaker = yield* ServiceClient.make(Api, { name: "users", baseUrl, plugins: [Retry.make(), breaker(1)] })
       const exactBare: Equals<GetUserError<typeof bare>, CoreError<Body>> = true
       const exactPool: Equals<GetUserError<typeof withPool>, CoreError<Body> | LimiterError.LimiterError> = true
