@@ -2,7 +2,7 @@
  * What the Schema check of mock answers costs: calls over MockTransport answered by the
  * endpoint's mock (checked once, then remembered), by a Mock.use handler (a new answer,
  * checked every call) and by the same handler with `check: false`. Round by round, in
- * one process: `npx tsx bench/mock-check.ts`.
+ * one process: `npm run example bench/mock-check.ts`.
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Endpoint, ServiceClient, Spec } from "@service-client/core"

@@ -5,7 +5,7 @@
  * answers at once) with the Pool and RateLimit plugins on the in-memory store and on
  * `RedisStore.layerLimiters`. Needs the Redis at REDIS_URL (default redis://127.0.0.1:6379).
  *
- *   npx tsx bench/redis.ts [operations]
+ *   npm run example bench/redis.ts [operations]
  */
 import * as Endpoint from "@service-client/core/Endpoint"
 import type * as Plugin from "@service-client/core/Plugin"

@@ -1,6 +1,6 @@
 /**
- * The `service-client` command line: `call`, `record`, `verify`. Plugins named in a
- * client config file (`--config`) are looked up among the built-in plugins and `Chaos`.
+ * The `service-client` command and its subcommands (one module each): `generate`,
+ * `call`, `record`, `verify`.
  *
  * @since 0.1.0
  */
@@ -10,21 +10,24 @@ import { Chaos } from "@service-client/mock"
 import { NodeTransport } from "@service-client/node"
 import { Registry } from "@service-client/plugins"
 import { Layer } from "effect"
-import * as Call from "./commands/Call.js"
-import * as Record from "./commands/Record.js"
-import * as Verify from "./commands/Verify.js"
+import * as CallCommand from "./CallCommand.js"
+import * as GenerateCommand from "./GenerateCommand.js"
+import * as RecordCommand from "./RecordCommand.js"
+import * as VerifyCommand from "./VerifyCommand.js"
 
 /**
  * @since 0.1.0
  * @category commands
  */
 export const command = Command.make("service-client").pipe(
-  Command.withDescription("Call, record and verify REST services described by spec files"),
-  Command.withSubcommands([Call.command, Record.command, Verify.command])
+  Command.withDescription(
+    "Tools for effect-service-client: generate a typed client from an OpenAPI document; call, record and verify a service"
+  ),
+  Command.withSubcommands([GenerateCommand.command, CallCommand.command, RecordCommand.command, VerifyCommand.command])
 )
 
 /**
- * Runs the command line on `argv` (as `process.argv`).
+ * Runs the command line (`process.argv`: the node binary and the script first).
  *
  * @since 0.1.0
  * @category running
@@ -33,7 +36,8 @@ export const run = Command.run(command, { name: "service-client", version: "0.1.
 
 /**
  * What the commands need: Node's file system, path and terminal, the undici transport
- * and the plugin types a config may name.
+ * (`call`, `record`, `verify`) and the plugin types a client config may name (the
+ * built-in plugins and `Chaos`).
  *
  * @since 0.1.0
  * @category layers

@@ -3,7 +3,7 @@
  * record, verify (exit 1 once a field is renamed), call; and the executable once.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cli } from "@service-client/cli"
+import * as Cli from "../src/Cli.js"
 import { Console, Effect } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
@@ -137,7 +137,7 @@ describe("service-client", () => {
         new Promise<{ code: number | null; stdout: string }>((resolve) => {
           const child = ChildProcess.spawn(
             process.execPath,
-            ["--import", "tsx", Path.join(__dirname, "../src/bin.ts"), "call", "--spec", Path.join(dir, "users.yaml")],
+            ["--conditions=@service-client/source", "--import", "tsx", Path.join(__dirname, "../src/bin.ts"), "call", "--spec", Path.join(dir, "users.yaml")],
             { stdio: ["ignore", "pipe", "pipe"] }
           )
           let stdout = ""

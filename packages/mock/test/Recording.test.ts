@@ -58,6 +58,19 @@ describe("Recording", () => {
     if (Either.isRight(round)) assert.deepStrictEqual(round.right.entries, merged.entries)
   })
 
+  it("specMocks: one mock per endpoint, a 2xx answer first", () => {
+    const recording = Recording.make([
+      { ...entry("a", "/a/1"), response: { type: "json", status: 404, data: { error: "no" } } },
+      entry("a", "/a/2", {}, { id: 2 }),
+      entry("b", "/b"),
+      { ...entry("c", "/c"), service: "other" }
+    ])
+    assert.deepStrictEqual(Recording.specMocks(recording, "svc"), {
+      a: { type: "json", data: { id: 2 } },
+      b: { type: "json", data: { ok: true } }
+    })
+  })
+
   it("a bad file is a RecordingError naming the file and the key", () =>
     Effect.gen(function*() {
       const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "sc-recording-"))

@@ -50,7 +50,7 @@ export interface Flags {
 /** @internal */
 export interface Target {
   readonly spec: Spec.Untyped
-  readonly options: ServiceClient.Options<ReadonlyArray<Effect.Effect<Plugin.Plugin, SpecError, Scope.Scope>>>
+  readonly options: ServiceClient.Options<ReadonlyArray<Effect.Effect<Plugin.Plugin<unknown>, SpecError, Scope.Scope>>>
   readonly serializer: Option.Option<SerializerModule.Service>
   readonly parser: Option.Option<Parser.Service>
 }

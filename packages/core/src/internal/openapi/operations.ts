@@ -6,7 +6,7 @@
 import * as Endpoint from "../../Endpoint.js"
 import type * as JsonSchema from "../../JsonSchema.js"
 import type * as OpenApi from "../../OpenApi.js"
-import type * as OpenApiSpec from "../../OpenApiSpec.js"
+import type * as OpenApiSpec from "./model.js"
 import * as Spec from "../../Spec.js"
 import { child, type Documents, isRecord, type Location, resolve, Unsupported } from "./documents.js"
 import { SchemaParser } from "./schemas.js"

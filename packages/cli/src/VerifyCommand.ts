@@ -8,7 +8,7 @@
 import { Command, Options } from "@effect/cli"
 import { Recording, Verify } from "@service-client/mock"
 import { Console, Effect } from "effect"
-import * as Target from "../internal/target.js"
+import * as Target from "./internal/target.js"
 
 /**
  * @since 0.1.0

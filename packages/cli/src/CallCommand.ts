@@ -10,9 +10,9 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { type CallError, Render, SpecError } from "@service-client/core"
+import { Render, ResponseError, SpecError } from "@service-client/core"
 import { Console, Effect, Option, Stream } from "effect"
-import * as Target from "../internal/target.js"
+import * as Target from "./internal/target.js"
 
 const decoder = new TextDecoder()
 
@@ -73,8 +73,9 @@ const pretty = (data: unknown, body: Uint8Array | undefined): string => {
   return JSON.stringify(data, null, 2) ?? String(data)
 }
 
-const failureOutput = (e: CallError) => {
-  if (e._tag === "ResponseError") {
+const failureOutput = (failure: unknown) => {
+  if (failure instanceof ResponseError) {
+    const e = failure
     return Effect.zipRight(
       Console.error(Render.text(`${e.status} ${e.method} ${e.url}`, 2048)),
       Console.log(pretty(e.error ?? (() => {
@@ -86,7 +87,7 @@ const failureOutput = (e: CallError) => {
       })(), e.body))
     )
   }
-  return Console.error(`error: ${Render.text(e.message, 4096)}`)
+  return Console.error(`error: ${Render.text(failure instanceof Error ? failure.message : String(failure), 4096)}`)
 }
 
 /**

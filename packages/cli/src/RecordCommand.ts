@@ -13,7 +13,7 @@ import { Render, SpecError } from "@service-client/core"
 import { Recorder, Recording, Verify } from "@service-client/mock"
 import { Console, Effect, Either, Layer, Option, Schema } from "effect"
 import * as YAML from "yaml"
-import * as Target from "../internal/target.js"
+import * as Target from "./internal/target.js"
 
 const Calls = Schema.Array(
   Schema.Struct({ endpoint: Schema.String, input: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })) })
