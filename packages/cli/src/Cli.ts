@@ -32,7 +32,7 @@ export const command = Command.make("service-client").pipe(
  * @since 0.1.0
  * @category running
  */
-export const run = Command.run(command, { name: "service-client", version: "0.1.0" })
+export const run = Command.run(command, { name: "service-client", version: "0.2.0" })
 
 /**
  * What the commands need: Node's file system, path and terminal, the undici transport
