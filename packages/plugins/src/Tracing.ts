@@ -12,6 +12,8 @@ import { HttpTraceContext } from "@effect/platform"
 import { type CallError, Plugin, Redact, type ServiceResponse, type Session } from "@service-client/core"
 import { Cause, Context, Effect, Exit, FiberRef, Option, Tracer } from "effect"
 import * as Attempt from "./internal/attempt.js"
+import { attempts as attemptsAttribute } from "./Retry.js"
+import { trackingToken } from "./TrackingToken.js"
 
 /**
  * @since 0.1.0
@@ -161,16 +163,16 @@ export const make = (options: Options = {}): Plugin.Plugin => {
         }
         // secret query values (the client's `redact` names) never reach a span
         urlAttributes(Redact.url(session.url, session.redaction), attributes)
-        const token = session.attributes.trackingToken
-        if (typeof token === "string") attributes[trackingTokenAttribute] = token
+        const token = trackingToken.get(session)
+        if (token !== undefined) attributes[trackingTokenAttribute] = token
         let owned = ownedBySession.get(session)
         if (owned === undefined) {
           owned = { value: undefined }
           ownedBySession.set(session, owned)
         }
         // listed after Retry, this hook runs once per attempt: each attempt is a span of its own
-        const attempt = session.attributes.attempts
-        if (typeof attempt === "number") attributes["service_client.attempt"] = attempt
+        const attempt = attemptsAttribute.get(session)
+        if (attempt !== undefined) attributes["service_client.attempt"] = attempt
         return inSpan(session, name, { kind: "client", attributes, captureStackTrace: false }, (span) => {
           if (attemptSpans && attempt === undefined) {
             Attempt.register(session, (attempt, attemptSend) =>
@@ -189,8 +191,8 @@ export const make = (options: Options = {}): Plugin.Plugin => {
           return send
         }, (span, exit) => {
           annotate(span, exit)
-          const attempts = session.attributes.attempts
-          if (typeof attempts === "number") span.attribute("service_client.attempts", attempts)
+          const attempts = attemptsAttribute.get(session)
+          if (attempts !== undefined) span.attribute("service_client.attempts", attempts)
         })
       })
   }, { honoursDeadline: true })
