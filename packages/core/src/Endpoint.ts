@@ -8,7 +8,8 @@
  */
 import type { Duration, Schema, Stream, Types } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
-import { type CallError, RequestError, SpecError } from "./Errors.js"
+import type { CallError, RequestError } from "./Errors.js"
+import { SpecError } from "./Errors.js"
 import type * as EventStream from "./EventStream.js"
 import { parseTemplate, type Template } from "./internal/path.js"
 import type { QueryValue } from "./internal/query.js"
