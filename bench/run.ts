@@ -189,7 +189,7 @@ const main = async () => {
   }
   for (const [client, why] of skipped) lines.push("", `${client}: ${why}`)
 
-  let extra: Array<string> = []
+  const extra: Array<string> = []
   if (!flag("no-extra")) {
     const pipeline = await runChild([...tsx, Path.join(here, "pipeline.ts"), JSON.stringify({ quick, partial })])
     extra.push("", "### Pipeline cost per call (in-memory transport, no network, sequential)", "")

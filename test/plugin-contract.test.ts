@@ -5,18 +5,20 @@
  * errors plus its plugins'.
  */
 import { assert, describe, it } from "@effect/vitest"
+import type {
+  PluginError} from "@service-client/core";
 import {
   type CoreError,
   Endpoint,
   Plugin,
-  PluginError,
   ServiceClient,
   Spec,
   type Transport
 } from "@service-client/core"
 import { Mock } from "@service-client/mock"
 import * as NodeMockTransport from "@service-client/mock/NodeMockTransport"
-import { Auth, type LimiterError, Pool, Retry, Timeout } from "@service-client/plugins"
+import type { Timeout } from "@service-client/plugins";
+import { Auth, type LimiterError, Pool, Retry } from "@service-client/plugins"
 import { Context, Data, Effect, Redacted, Schema, type Scope } from "effect"
 
 /** `true` only when A and B are the same type. */
@@ -75,6 +77,7 @@ describe("plugin contract: a user's plugin with its own error", () => {
     mocked(Effect.gen(function*() {
       const bare = yield* ServiceClient.make(Api, { name: "users", baseUrl })
       const withPool = yield* ServiceClient.make(Api, { name: "users", baseUrl, plugins: [Pool.make({ limit: 2 })] })
+      // eslint-disable-next-line @typescript-eslint/no-unused-vars -- only its type is read
       const withBreaker = yield* ServiceClient.make(Api, { name: "users", baseUrl, plugins: [Retry.make(), breaker(1)] })
       const exactBare: Equals<GetUserError<typeof bare>, CoreError<Body>> = true
       const exactPool: Equals<GetUserError<typeof withPool>, CoreError<Body> | LimiterError.LimiterError> = true

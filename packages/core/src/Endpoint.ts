@@ -8,7 +8,8 @@
  */
 import type { Duration, Schema, Stream, Types } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
-import { RequestError, SpecError } from "./Errors.js"
+import type { RequestError} from "./Errors.js";
+import { SpecError } from "./Errors.js"
 import { parseTemplate, type Template } from "./internal/path.js"
 import type { QueryValue } from "./internal/query.js"
 

@@ -150,7 +150,6 @@ export const nullable = (node: Node): Node => {
   }
 }
 
-type AnySchema = Schema.Schema<any, any, never>
 type AST = SchemaAST.AST
 
 /**
