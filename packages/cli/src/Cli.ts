@@ -21,4 +21,4 @@ export const command = Command.make("service-client").pipe(
  * @since 0.1.0
  * @category running
  */
-export const run = Command.run(command, { name: "service-client", version: "0.1.0" })
+export const run = Command.run(command, { name: "service-client", version: "0.2.0" })

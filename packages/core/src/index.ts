@@ -1,6 +1,7 @@
 /**
  * @since 0.1.0
  */
+export * as Attribute from "./Attribute.js"
 export * as ClientConfig from "./ClientConfig.js"
 export * as Deadline from "./Deadline.js"
 export * as Endpoint from "./Endpoint.js"
@@ -19,6 +20,7 @@ export * as Serializer from "./Serializer.js"
 export * as ServiceClient from "./ServiceClient.js"
 export * as ServiceResponse from "./ServiceResponse.js"
 export * as Session from "./Session.js"
+export * as Setting from "./Setting.js"
 export * as Spec from "./Spec.js"
 export * as SpecLoader from "./SpecLoader.js"
 export * as Transport from "./Transport.js"

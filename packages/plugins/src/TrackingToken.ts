@@ -5,11 +5,21 @@
  *
  * @since 0.1.0
  */
+import * as Attribute from "@service-client/core/Attribute"
 import { InputError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
 import { Context, DefaultServices, Effect, Random } from "effect"
 import { checkHeader, invalid, wholeNumber } from "./internal/options.js"
+
+/**
+ * The call's tracking token: on the session for other plugins (Tracing, loggers), and on
+ * the response.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const trackingToken: Attribute.Attribute<string> = Attribute.make<string>("trackingToken")
 
 /**
  * @since 0.1.0
@@ -122,7 +132,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
   }
   const space = alphabet.length ** Math.min(length, 10)
   const set = (session: Session, token: string) => {
-    session.attributes.trackingToken = token
+    trackingToken.set(session, token)
     if (header !== undefined && !(header in session.headers)) session.headers[header] = token
   }
   return Plugin.make("TrackingToken", {

@@ -42,6 +42,7 @@ import * as Redact from "../Redact.js"
 import { checkHeader, lowerCaseNames } from "./headers.js"
 import { fill, join } from "./path.js"
 import { type Next, region, run as runRegion } from "./region.js"
+import * as Settings from "./settings.js"
 import { version } from "./version.js"
 import { encodeQuery, type QueryValue } from "./query.js"
 
@@ -58,6 +59,8 @@ export interface ClientContext {
   readonly state: { closed: boolean }
 }
 
+const emptyObject: Readonly<Record<string, never>> = Object.freeze({})
+
 class SessionImpl implements Session {
   readonly attributes: Record<string, unknown> = {}
   path = ""
@@ -65,6 +68,7 @@ class SessionImpl implements Session {
   payload: unknown = undefined
   body: RequestBody = undefined
   deadline: Deadline.Deadline | undefined = undefined
+  callSettings: Readonly<Record<string, unknown>> = emptyObject
   readonly clock: Clock.Clock
   constructor(
     readonly service: string,
@@ -74,6 +78,7 @@ class SessionImpl implements Session {
     readonly method: Endpoint.Method,
     readonly services: Context.Context<DefaultServices.DefaultServices>,
     readonly minimumLogLevel: LogLevel.LogLevel,
+    readonly settings: Readonly<Record<string, unknown>>,
     public pathTokens: Record<string, unknown>,
     public query: Record<string, QueryValue>,
     public headers: Record<string, string | null>,
@@ -107,7 +112,6 @@ class ResponseImpl implements ServiceResponse {
 /** The default `User-Agent`. @internal */
 export const userAgent = `effect-service-client/${version}`
 
-const emptyObject: Readonly<Record<string, never>> = Object.freeze({})
 const isRecord = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e))
@@ -292,7 +296,7 @@ const modelInput = (model: Endpoint.InputModel) => {
  *
  * @internal
  */
-export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any) => {
+export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any, settings: Settings.Compiled) => {
   const { parser, serializer, service, transport } = ctx
   const hooks = {
     prepareSession: collectHooks(ctx.plugins, "prepareSession"),
@@ -308,8 +312,10 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     onParseException: collectHooks(ctx.plugins, "onParseException")
   }
   const template = endpoint.template
-  const allowedKeys = new Set<string>([...template.tokens, ...Endpoint.reservedInputKeys])
-  const expectedKeys = [...template.tokens, ...Endpoint.reservedInputKeys].join(", ")
+  const allowedKeys = new Set<string>([...template.tokens, ...Endpoint.reservedInputKeys, ...settings.call.keys()])
+  const expectedKeys = [...allowedKeys].join(", ")
+  const endpointSettings = settings.endpoint
+  const callSettings = settings.call.size === 0 ? undefined : settings
   const encodePayload = endpoint.payload === undefined ? undefined : Schema.encodeUnknownEither(endpoint.payload)
   const encodeQuerySchema = endpoint.querySchema === undefined
     ? undefined
@@ -353,6 +359,12 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       if (!allowedKeys.has(key)) {
         return Either.left(inputError(`unknown input key (expected one of ${expectedKeys})`, key))
       }
+    }
+    let fromCall: Readonly<Record<string, unknown>> | undefined
+    if (callSettings !== undefined) {
+      const r = Settings.decodeCall(callSettings, input, service, name)
+      if (Either.isLeft(r)) return Either.left(r.left)
+      fromCall = r.right
     }
     const tokens: Record<string, unknown> = endpointTokens === undefined ? {} : { ...endpointTokens }
     for (const token of template.tokens) {
@@ -398,6 +410,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       endpoint.method,
       services,
       minimumLogLevel,
+      endpointSettings,
       tokens,
       endpointQuery === undefined
         ? (query === undefined ? {} : { ...query as Record<string, QueryValue> })
@@ -408,6 +421,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       ctx.redaction
     )
     session.payload = payload
+    if (fromCall !== undefined) session.callSettings = fromCall
     return Either.right(session)
   }
 
