@@ -493,7 +493,7 @@ const checkModel = (options: Options, tokens: ReadonlyArray<string>) => {
     }
   }
   for (const token of tokens) {
-    if (!(token in fields) && !(options.pathTokens !== undefined && token in options.pathTokens)) {
+    if (!Object.hasOwn(fields, token) && !(options.pathTokens !== undefined && Object.hasOwn(options.pathTokens, token))) {
       throw new SpecError({ key: "input", reason: `${model.name} has no field for the path token "${token}"` })
     }
   }

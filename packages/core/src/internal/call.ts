@@ -369,7 +369,10 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     const tokens: Record<string, unknown> = endpointTokens === undefined ? {} : { ...endpointTokens }
     for (const token of template.tokens) {
       // own keys only: a token named like an Object.prototype member is not inherited
-      if (Object.hasOwn(input, token) && input[token] !== undefined) tokens[token] = input[token]
+      if (Object.hasOwn(input, token) && input[token] !== undefined) {
+        if (token === "__proto__") Object.defineProperty(tokens, token, { value: input[token], enumerable: true, writable: true })
+        else tokens[token] = input[token]
+      }
     }
     let query = input.query
     if (encodeQuerySchema !== undefined) {
