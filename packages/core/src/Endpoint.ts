@@ -8,7 +8,7 @@
  */
 import type { Duration, Schema, Stream, Types } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
-import type { RequestError} from "./Errors.js";
+import type { ByStatus, RequestError } from "./Errors.js"
 import { SpecError } from "./Errors.js"
 import { parseTemplate, type Template } from "./internal/path.js"
 import type { QueryValue } from "./internal/query.js"
@@ -349,7 +349,8 @@ export type SuccessOf<O> = O extends { readonly streamResponse: true } ? Stream.
  */
 export type ErrorOf<O> = O extends { readonly error: infer S } ?
   S extends Schema.Schema<infer E, any, any> ? E
-  : S extends { readonly [status: number]: infer T } ? T extends Schema.Schema<infer E, any, any> ? E : unknown
+  : S extends { readonly [status: number]: Schema.Schema<any, any, any> } ?
+    ByStatus<{ readonly [K in keyof S & number]: Schema.Schema.Type<S[K]> }>
   : unknown
   : unknown
 
@@ -424,7 +425,17 @@ export type Success<T> = T extends Endpoint<any, any, infer A, any> ? A : never
  * @since 0.1.0
  * @category type-level
  */
-export type ErrorBody<T> = T extends Endpoint<any, any, any, infer E> ? E : never
+export type ErrorBody<T> = T extends Endpoint<any, any, any, infer E> ? E extends ByStatus<infer M> ? M[keyof M & number] : E
+  : never
+
+/**
+ * The error bodies of an endpoint as `ResponseErrors` reads them: one type, or `ByStatus`
+ * for one Schema per status.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ErrorBodies<T> = T extends Endpoint<any, any, any, infer E> ? E : never
 
 /**
  * @since 0.1.0
