@@ -22,6 +22,7 @@ import {
 } from "effect"
 import * as Deadline from "../Deadline.js"
 import * as Endpoint from "../Endpoint.js"
+import * as EventStream from "../EventStream.js"
 import {
   type CallError,
   ClientClosed,
@@ -333,7 +334,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const streamRequest = endpoint.streamRequest === true
   const streamResponse = endpoint.streamResponse === true
   const bodyless = endpoint.method === "GET" || endpoint.method === "HEAD"
-  const accept = parser.accept ?? "*/*"
+  const events = streamResponse ? endpoint.events : undefined
+  const accept = events === "sse" ? "text/event-stream" : events === "ndjson" ? "application/x-ndjson" : parser.accept ?? "*/*"
   const acceptEncoding = transport.acceptEncoding
 
   const inputError = (reason: string, key?: string, cause?: unknown) =>
@@ -550,11 +552,30 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       )
   }
 
+  // an event stream's decoder; an SSE one calls the endpoint again (Last-Event-ID) to resume
+  const eventStream = (session: Session, bytes: Stream.Stream<Uint8Array, RequestError>) =>
+    EventStream.decode(bytes, {
+      service,
+      endpoint: name,
+      format: events!,
+      schema: endpoint.success,
+      maxEventBytes: endpoint.maxEventBytes ?? EventStream.defaultMaxEventBytes,
+      reconnect: (lastEventId) => {
+        const given = session.input
+        const headers = isRecord(given.headers) ? given.headers : {}
+        const input = lastEventId === undefined ? given : { ...given, headers: { ...headers, "last-event-id": lastEventId } }
+        return Effect.map(
+          run(input, false) as Effect.Effect<ServiceResponse, CallError>,
+          (response) => (response.status === 204 ? undefined : response.stream)
+        )
+      }
+    })
+
   // answers the response, or only its data (`wantData`: the endpoint's method, one step fewer than mapping)
   const parse = (session: Session, response: ResponseImpl, wantData: boolean): Effect.Effect<unknown, CallError> => {
     const ok = response.status >= 200 && response.status < 300
     if (ok && response.stream !== undefined) {
-      response.data = response.stream
+      response.data = events === undefined ? response.stream : eventStream(session, response.stream)
       const parsed = runResponseHooks(hooks.onParsedResponse, session, response)
       return thenSucceed(parsed, wantData ? response.data : response)
     }
