@@ -91,6 +91,8 @@ class ResponseImpl implements ServiceResponse {
   body: Uint8Array | undefined = undefined
   stream: Stream.Stream<Uint8Array, RequestError> | undefined = undefined
   data: unknown = undefined
+  /** The codings the transport left on the body. */
+  encoded: Transport.Response["encoded"] = undefined
   constructor(session: Session, readonly status: number, readonly headers: Readonly<Record<string, string>>) {
     this.service = session.service
     this.endpoint = session.endpoint
@@ -102,6 +104,9 @@ class ResponseImpl implements ServiceResponse {
 
 /** The default `User-Agent`. @internal */
 export const userAgent = `effect-service-client/${version}`
+
+/** A content coding named by a server, for a message: quoted, escaped, bounded. */
+const showCoding = (coding: string): string => JSON.stringify(coding.length > 40 ? `${coding.slice(0, 40)}…` : coding)
 
 const emptyObject: Readonly<Record<string, never>> = Object.freeze({})
 const isRecord = (u: unknown): u is Record<string, unknown> =>
@@ -434,6 +439,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const exchangeRaw = (session: Session): Plugin.Send =>
     Effect.flatMap(transportSend(session), (raw) => {
       const response = new ResponseImpl(session, raw.status, raw.headers)
+      if (raw.encoded !== undefined) response.encoded = raw.encoded
       const received = runResponseHooks(onResponse, session, response)
       if (streamResponse && raw.status >= 200 && raw.status < 300) {
         response.stream = raw.stream
@@ -499,10 +505,21 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     const body = response.body!
     let data: unknown = undefined
     if (body.length > 0) {
-      try {
-        data = parser.parse(body, response.headers["content-type"])
-      } catch (e) {
-        if (ok) return parseFailure(session, response, `the body is not valid ${parser.name}: ${errorMessage(e)}`, e)
+      const encoded = response.encoded
+      if (encoded !== undefined && encoded.reason === "unsupported") {
+        if (ok) {
+          const codings = encoded.codings.map(showCoding).join(", ")
+          return parseFailure(session, response, `the body is encoded with ${codings}, which the transport does not decode`, undefined)
+        }
+      } else {
+        try {
+          data = parser.parse(body, response.headers["content-type"])
+        } catch (e) {
+          if (ok) {
+            const note = encoded === undefined ? "" : ` (the body is still encoded with ${encoded.codings.map(showCoding).join(", ")}: decoding is off)`
+            return parseFailure(session, response, `the body is not valid ${parser.name}${note}: ${errorMessage(e)}`, e)
+          }
+        }
       }
     }
     if (!ok) {
