@@ -56,6 +56,9 @@ export interface Common {
   /** A name from `Parser.byName` (`json`, `text`, `bytes`, `formUrlEncoded`). */
   readonly parser?: string | undefined
   readonly maxResponseBytes?: number | undefined
+  /** `follow` (default), `manual` or `error`: see `ServiceClient.Options.redirect`. */
+  readonly redirect?: "follow" | "manual" | "error" | undefined
+  readonly maxRedirects?: number | undefined
 }
 
 /**
@@ -94,7 +97,9 @@ export const ClientConfig = Schema.Struct({
   ),
   serializer: Schema.optional(names(Serializer.byName)),
   parser: Schema.optional(names(Parser.byName)),
-  maxResponseBytes: Schema.optional(Schema.Int.pipe(Schema.positive()))
+  maxResponseBytes: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  redirect: Schema.optional(Schema.Literal("follow", "manual", "error")),
+  maxRedirects: Schema.optional(Schema.Int.pipe(Schema.between(0, 100)))
 })
 
 const decode = Schema.decodeUnknownEither(ClientConfig, { onExcessProperty: "error", errors: "first" })
@@ -176,6 +181,8 @@ export interface Resolved {
   readonly baseUrl: string | Config.Config<string>
   readonly plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin, SpecError, Scope.Scope>>
   readonly maxResponseBytes: number | undefined
+  readonly redirect: "follow" | "manual" | "error" | undefined
+  readonly maxRedirects: number | undefined
   readonly serializer: Option.Option<Serializer.Service>
   readonly parser: Option.Option<Parser.Service>
 }
@@ -230,6 +237,8 @@ const resolveUnknown = (config: unknown): Effect.Effect<Resolved, SpecError, Fil
       baseUrl: value.baseUrl,
       plugins,
       maxResponseBytes: value.maxResponseBytes,
+      redirect: value.redirect,
+      maxRedirects: value.maxRedirects,
       serializer: Option.fromNullable(value.serializer === undefined ? undefined : Serializer.byName[value.serializer]),
       parser: Option.fromNullable(value.parser === undefined ? undefined : Parser.byName[value.parser])
     }

@@ -66,9 +66,11 @@ export class RequestError extends Data.TaggedError("RequestError")<{
   readonly url: string
   /**
    * `Transport`: the connection or the exchange failed; `ResponseTooLarge`: the body grew
-   * past `maxResponseBytes`; `Decoding`: an encoded body (`gzip`...) could not be decoded.
+   * past `maxResponseBytes`; `Decoding`: an encoded body (`gzip`...) could not be decoded;
+   * `Redirect`: a redirect the policy refuses (`redirect: "error"`, too many, a loop, a
+   * streamed body that cannot be sent again, a target that is not http(s)).
    */
-  readonly reason: "Transport" | "ResponseTooLarge" | "Decoding"
+  readonly reason: "Transport" | "ResponseTooLarge" | "Decoding" | "Redirect"
   readonly description?: string | undefined
   readonly cause?: unknown
 }> {

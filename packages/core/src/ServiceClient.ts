@@ -31,6 +31,13 @@ export interface Options<Plugins extends ReadonlyArray<Plugin.PluginLike> = Read
   readonly plugins?: Plugins | undefined
   /** Fail any call whose response body is larger than this (bytes); endpoints may set their own. */
   readonly maxResponseBytes?: number | undefined
+  /**
+   * What a redirect does (default `"follow"`); endpoints and calls may set their own. The
+   * core follows redirects itself, the same way over every transport.
+   */
+  readonly redirect?: Endpoint.RedirectPolicy | undefined
+  /** The most redirects a call follows (default 5); one more is a `RequestError` (`Redirect`). */
+  readonly maxRedirects?: number | undefined
 }
 
 /**
@@ -128,6 +135,14 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
       return yield* new SpecError({ service, key: "maxResponseBytes", reason: "expected a positive whole number" })
     }
+    const redirect = options.redirect ?? "follow"
+    if (redirect !== "follow" && redirect !== "manual" && redirect !== "error") {
+      return yield* new SpecError({ service, key: "redirect", reason: `expected "follow", "manual" or "error"` })
+    }
+    const maxRedirects = options.maxRedirects ?? 5
+    if (!(Number.isInteger(maxRedirects) && maxRedirects >= 0 && maxRedirects <= 100)) {
+      return yield* new SpecError({ service, key: "maxRedirects", reason: "expected a whole number from 0 to 100" })
+    }
     const plugins: Array<Plugin.Plugin> = []
     for (const p of options.plugins ?? []) plugins.push(Plugin.isPlugin(p) ? p : yield* p)
     for (const p of plugins) {
@@ -143,6 +158,8 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
       parser: yield* Parser.Parser,
       plugins,
       maxResponseBytes: max,
+      redirect,
+      maxRedirects,
       state
     }
     const calls = new Map<string, (input: unknown) => Effect.Effect<ServiceResponse, CallError>>()
@@ -214,7 +231,9 @@ export const fromConfig = <const C extends ClientConfig.Input>(
         name: resolved.name,
         baseUrl: resolved.baseUrl,
         plugins: resolved.plugins,
-        maxResponseBytes: resolved.maxResponseBytes
+        maxResponseBytes: resolved.maxResponseBytes,
+        redirect: resolved.redirect,
+        maxRedirects: resolved.maxRedirects
       })
     if (Option.isSome(resolved.serializer)) built = Effect.provideService(built, Serializer.Serializer, resolved.serializer.value)
     if (Option.isSome(resolved.parser)) built = Effect.provideService(built, Parser.Parser, resolved.parser.value)

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
+import { FetchHttpClient, HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
 import { Context, type Duration, Effect, Layer, Stream } from "effect"
 import type { CallError } from "./Errors.js"
 import { RequestError, TimeoutError } from "./Errors.js"
@@ -284,6 +284,20 @@ export const fromHttpClient = (given: HttpClient.HttpClient): Service => {
   // the Tracing plugin makes the call's span: the client's own one (with every header as an
   // attribute) and its trace headers are off, so both live transports send the same headers
   const client = HttpClient.withTracerDisabledWhen(given, () => true)
+  // the core follows redirects (one policy for every transport): a fetch client must not
+  const manualInits = new WeakMap<globalThis.RequestInit, globalThis.RequestInit>()
+  const manual: globalThis.RequestInit = { redirect: "manual" }
+  const execute = (request: HttpClientRequest.HttpClientRequest) =>
+    Effect.contextWithEffect((context: Context.Context<never>) => {
+      const init = Context.getOrElse(context, FetchHttpClient.RequestInit, () => undefined)
+      if (init?.redirect === "manual") return client.execute(request)
+      let merged = init === undefined ? manual : manualInits.get(init)
+      if (merged === undefined) {
+        merged = { ...init, redirect: "manual" }
+        manualInits.set(init!, merged)
+      }
+      return Effect.provideService(client.execute(request), FetchHttpClient.RequestInit, merged)
+    })
   return {
     acceptEncoding: platformAcceptEncoding,
     send: (session) => {
@@ -291,7 +305,7 @@ export const fromHttpClient = (given: HttpClient.HttpClient): Service => {
         HttpClientRequest.setBody(toHttpBody(session)),
         HttpClientRequest.setHeaders(cleanHeaders(session.headers))
       )
-      return client.execute(request).pipe(
+      return execute(request).pipe(
         Effect.mapError((e) => requestError(session, e.cause ?? e, "Transport", e.message)),
         Effect.map((response): Response => {
           let stream = Stream.mapError(response.stream, (e) => requestError(session, e.cause ?? e, "Transport", e.message))

@@ -40,6 +40,7 @@ import type * as Transport from "../Transport.js"
 import { checkHeader, lowerCaseNames } from "./headers.js"
 import { fill, join } from "./path.js"
 import { type Next, region, run as runRegion } from "./region.js"
+import * as Redirect from "./redirect.js"
 import { version } from "./version.js"
 import { encodeQuery, type QueryValue } from "./query.js"
 
@@ -52,6 +53,9 @@ export interface ClientContext {
   readonly parser: Parser.Service
   readonly plugins: ReadonlyArray<Plugin.Plugin>
   readonly maxResponseBytes: number | undefined
+  /** The client's redirect policy, and the most hops it follows. */
+  readonly redirect: Redirect.Policy
+  readonly maxRedirects: number
   readonly state: { closed: boolean }
 }
 
@@ -296,6 +300,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const endpointHeaders = endpoint.headers === undefined ? undefined : lowerCaseNames(endpoint.headers)
   const endpointQuery = endpoint.query
   const endpointTokens = endpoint.pathTokens
+  const endpointRedirect = endpoint.redirect
   const maxBytes = endpoint.maxResponseBytes ?? ctx.maxResponseBytes
   const streamRequest = endpoint.streamRequest === true
   const streamResponse = endpoint.streamResponse === true
@@ -330,6 +335,9 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     const tokens: Record<string, unknown> = endpointTokens === undefined ? {} : { ...endpointTokens }
     for (const token of template.tokens) {
       if (input[token] !== undefined) tokens[token] = input[token]
+    }
+    if (input.redirect !== undefined && !Redirect.policies.includes(input.redirect as Redirect.Policy)) {
+      return Either.left(inputError(`expected one of ${Redirect.policies.join(", ")}`, "redirect"))
     }
     let query = input.query
     if (encodeQuerySchema !== undefined) {
@@ -436,30 +444,44 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     }
 
   const { onRead, onResponse } = hooks
+  const redirectPolicy = (session: Session): Redirect.Policy =>
+    (session.input.redirect as Redirect.Policy | undefined) ?? endpointRedirect ?? ctx.redirect
+
   const exchangeRaw = (session: Session): Plugin.Send =>
     Effect.flatMap(transportSend(session), (raw) => {
-      const response = new ResponseImpl(session, raw.status, raw.headers)
-      if (raw.encoded !== undefined) response.encoded = raw.encoded
-      const received = runResponseHooks(onResponse, session, response)
-      if (streamResponse && raw.status >= 200 && raw.status < 300) {
-        response.stream = raw.stream
-        return thenSucceed(received, response)
-      }
-      // the read starts when `raw.read` is called: after the onResponse hooks
-      const read = (): Plugin.Send =>
-        onRead.length === 0
-          ? Effect.flatMap(raw.read(maxBytes), (body) => {
-            response.body = body
-            return Effect.succeed(response as ServiceResponse)
-          })
-          : Effect.flatMap(raw.read(maxBytes), (body) => {
-            response.body = body
-            return thenSucceed(runResponseHooks(onRead, session, response), response)
-          })
-      if (received === Effect.void) return read()
-      // a failed onResponse hook leaves the body unread: cancel it (the request is aborted)
-      return Effect.zipRight(Effect.tapErrorCause(received, () => discard(raw)), Effect.suspend(read))
+      if (raw.status < 300 || raw.status >= 400 || !Redirect.isRedirect(raw)) return received(session, session, raw)
+      const policy = redirectPolicy(session)
+      if (policy === "manual") return received(session, session, raw)
+      return Effect.flatMap(
+        Redirect.follow(session, raw, policy, ctx.maxRedirects, (hop) => transport.send(hop)),
+        (last) => received(session, last.request, last.raw)
+      )
     })
+
+  // the response to `request` (the call's session, or its last redirect hop)
+  const received = (session: Session, request: Session, raw: Transport.Response): Plugin.Send => {
+    const response = new ResponseImpl(request, raw.status, raw.headers)
+    if (raw.encoded !== undefined) response.encoded = raw.encoded
+    const hooked = runResponseHooks(onResponse, session, response)
+    if (streamResponse && raw.status >= 200 && raw.status < 300) {
+      response.stream = raw.stream
+      return thenSucceed(hooked, response)
+    }
+    // the read starts when `raw.read` is called: after the onResponse hooks
+    const read = (): Plugin.Send =>
+      onRead.length === 0
+        ? Effect.flatMap(raw.read(maxBytes), (body) => {
+          response.body = body
+          return Effect.succeed(response as ServiceResponse)
+        })
+        : Effect.flatMap(raw.read(maxBytes), (body) => {
+          response.body = body
+          return thenSucceed(runResponseHooks(onRead, session, response), response)
+        })
+    if (hooked === Effect.void) return read()
+    // a failed onResponse hook leaves the body unread: cancel it (the request is aborted)
+    return Effect.zipRight(Effect.tapErrorCause(hooked, () => discard(raw)), Effect.suspend(read))
+  }
 
   // a transport that does not end its own waits at the deadline is bounded by the core
   const exchange: Next = transport.honoursDeadline === true ? exchangeRaw : (session) =>
@@ -479,8 +501,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     const error = new ParseError({
       service,
       endpoint: name,
-      method: session.method,
-      url: session.url,
+      method: response.method,
+      url: response.url,
       status: response.status,
       reason,
       excerpt: excerpt(response.body),
@@ -529,8 +551,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       const error = new ResponseError({
         service,
         endpoint: name,
-        method: session.method,
-        url: session.url,
+        method: response.method,
+        url: response.url,
         status: response.status,
         headers: response.headers,
         body,
