@@ -1,11 +1,16 @@
-// Module hooks for bench/loader.mjs: `.js` specifiers that name a `.ts` file resolve to it,
+// Module hooks for bench/loader.mjs: the workspace packages resolve to their sources, `.js`
+// specifiers that name a `.ts` file resolve to it,
 // `.ts` files are transformed by esbuild (ESM, no keepNames, inline source maps).
 import { transform } from "esbuild"
 import { existsSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import { fileURLToPath } from "node:url"
 
+// The workspace packages' exports send this condition to their TypeScript sources.
+const source = "@service-client/source"
+
 export const resolve = async (specifier, context, next) => {
+  if (!context.conditions.includes(source)) context = { ...context, conditions: [source, ...context.conditions] }
   if (specifier.endsWith(".js") && (specifier.startsWith(".") || specifier.startsWith("/")) && context.parentURL?.startsWith("file:")) {
     const ts = new URL(specifier.slice(0, -3) + ".ts", context.parentURL)
     if (!existsSync(fileURLToPath(new URL(specifier, context.parentURL))) && existsSync(fileURLToPath(ts))) {

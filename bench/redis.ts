@@ -5,7 +5,7 @@
  * answers at once) with the Pool and RateLimit plugins on the in-memory store and on
  * `RedisStore.layerLimiters`. Needs the Redis at REDIS_URL (default redis://127.0.0.1:6379).
  *
- *   npx tsx bench/redis.ts [operations]
+ *   npm run example bench/redis.ts [operations]
  */
 import * as Endpoint from "@service-client/core/Endpoint"
 import type * as Plugin from "@service-client/core/Plugin"
@@ -47,7 +47,7 @@ const Instant = Layer.succeed(Transport.Transport, {
 })
 
 /** One call of a client with `plugins`, built on the store in context. */
-const client = (service: string, plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin, never, Scope.Scope>>) =>
+const client = (service: string, plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin<Pool.Error>, never, Scope.Scope>>) =>
   Effect.map(
     ServiceClient.make(Api, { name: service, baseUrl: "http://127.0.0.1:1", plugins }),
     (c) => c.call("ping")

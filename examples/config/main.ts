@@ -2,7 +2,7 @@
  * A client declared in YAML (users.yaml + specs/users.yaml), built with
  * `ServiceClient.fromConfig` and run against a loopback server started here.
  *
- * Run: npx tsx examples/config/main.ts
+ * Run: npm run example examples/config/main.ts
  */
 import { NodeFileSystem, NodeRuntime } from "@effect/platform-node"
 import { ClientConfig, Plugin, PluginRegistry, ServiceClient } from "@service-client/core"

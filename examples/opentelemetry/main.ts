@@ -7,7 +7,7 @@
  * The local server answers 429 + `Retry-After: 1` to the first request: the adaptive
  * RateLimit holds the other calls until then, Retry sends the first one again.
  *
- *   npx tsx examples/opentelemetry/main.ts
+ *   npm run example examples/opentelemetry/main.ts
  */
 import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import { NodeHttpClient } from "@effect/platform-node"

@@ -3,7 +3,7 @@
  * answers. Spans go to a small console tracer here; in an application, provide
  * `NodeSdk.layer(...)` from @effect/opentelemetry instead (any `Tracer` works).
  *
- *   npx tsx examples/tracing/main.ts
+ *   npm run example examples/tracing/main.ts
  */
 import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"

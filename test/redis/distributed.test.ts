@@ -24,6 +24,7 @@ const worker = Path.join(Os.tmpdir(), `sc-redis-worker-${process.pid}.cjs`)
 beforeAll(() =>
   Esbuild.build({
     entryPoints: [Path.join(here, "worker.ts")],
+    conditions: ["@service-client/source"], // the workspace packages from their sources
     bundle: true,
     platform: "node",
     format: "cjs",

@@ -179,7 +179,7 @@ export interface Resolved {
   readonly spec: Spec.Untyped
   readonly name: string
   readonly baseUrl: string | Config.Config<string>
-  readonly plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin, SpecError, Scope.Scope>>
+  readonly plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin<unknown>, SpecError, Scope.Scope>>
   readonly maxResponseBytes: number | undefined
   readonly redirect: "follow" | "manual" | "error" | undefined
   readonly maxRedirects: number | undefined
@@ -222,7 +222,7 @@ const resolveUnknown = (config: unknown): Effect.Effect<Resolved, SpecError, Fil
     } else {
       spec = yield* Effect.mapError(SpecLoader.fromFile(value.specFile!), named)
     }
-    const plugins: Array<Effect.Effect<Plugin.Plugin, SpecError, Scope.Scope>> = []
+    const plugins: Array<Effect.Effect<Plugin.Plugin<unknown>, SpecError, Scope.Scope>> = []
     for (const [i, description] of (value.plugins ?? []).entries()) {
       const where = (error: SpecError) => {
         const key = `plugins[${i}]${error.key === undefined ? "" : `.${error.key}`}`

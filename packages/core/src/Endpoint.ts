@@ -127,6 +127,7 @@ export type MockDescription =
   | MockDescription.Json
   | MockDescription.Raw
   | MockDescription.File
+  | MockDescription.Arbitrary
 
 /**
  * @since 0.1.0
@@ -138,6 +139,11 @@ export declare namespace MockDescription {
     readonly status?: number | undefined
     readonly headers?: Readonly<Record<string, string>> | undefined
     readonly delay?: Duration.DurationInput | undefined
+    /**
+     * `false`: answer the data as it is, even when it does not match the endpoint's
+     * success/error Schema (by default the mock transport refuses such an answer).
+     */
+    readonly check?: boolean | undefined
   }
   /** @since 0.1.0 */
   export interface Json extends Common {
@@ -153,6 +159,16 @@ export declare namespace MockDescription {
   export interface File extends Common {
     readonly type: "file"
     readonly file: string
+  }
+  /**
+   * Data generated from the endpoint's success Schema (effect's `Arbitrary`), the same
+   * for the same `seed`; without a seed, one drawn from the call's `Random`.
+   *
+   * @since 0.1.0
+   */
+  export interface Arbitrary extends Common {
+    readonly type: "arbitrary"
+    readonly seed?: number | undefined
   }
 }
 

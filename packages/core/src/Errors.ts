@@ -5,8 +5,22 @@
  * @since 0.1.0
  */
 import { Data, Duration, Predicate } from "effect"
+import type { YieldableError } from "effect/Cause"
+import * as Render from "./Render.js"
 
 const where = (e: { readonly service: string; readonly endpoint: string }) => `${e.service}.${e.endpoint}`
+
+/** A message is one line of bounded text, whatever the values it quotes. */
+const line = (s: string): string => Render.text(s, 4096)
+
+/** The message of a cause, without throwing. */
+const causeMessage = (cause: unknown): string => {
+  try {
+    return cause instanceof Error ? String(cause.message) : Render.value(cause, { maxLength: 1024 })
+  } catch {
+    return "[Threw]"
+  }
+}
 
 /**
  * A spec (typed or plain data, from code or a file) is malformed.
@@ -29,7 +43,7 @@ export class SpecError extends Data.TaggedError("SpecError")<{
       this.endpoint === undefined ? undefined : `endpoint "${this.endpoint}"`,
       this.key === undefined ? undefined : `key "${this.key}"`
     ].filter((s) => s !== undefined)
-    return at.length === 0 ? this.reason : `${at.join(", ")}: ${this.reason}`
+    return line(at.length === 0 ? this.reason : `${at.join(", ")}: ${this.reason}`)
   }
 }
 
@@ -48,7 +62,8 @@ export class InputError extends Data.TaggedError("InputError")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    return `${where(this)}: invalid input${this.key === undefined ? "" : ` "${this.key}"`}: ${this.reason}`
+    const key = this.key === undefined ? "" : ` "${Render.text(this.key, 200)}"`
+    return line(`${where(this)}: invalid input${key}: ${this.reason}`)
   }
 }
 
@@ -75,8 +90,8 @@ export class RequestError extends Data.TaggedError("RequestError")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    const detail = this.description ?? (this.cause instanceof Error ? this.cause.message : String(this.cause))
-    return `${where(this)}: ${this.method} ${this.url} failed (${this.reason}): ${detail}`
+    const detail = this.description ?? causeMessage(this.cause)
+    return line(`${where(this)}: ${this.method} ${this.url} failed (${this.reason}): ${detail}`)
   }
 }
 
@@ -94,7 +109,7 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
   readonly timeout: Duration.Duration
 }> {
   override get message() {
-    return `${where(this)}: ${this.method} ${this.url}: no response after ${Duration.format(this.timeout)}`
+    return line(`${where(this)}: ${this.method} ${this.url}: no response after ${Duration.format(this.timeout)}`)
   }
 }
 
@@ -123,7 +138,7 @@ export class ResponseError<E = unknown> extends Data.TaggedError("ResponseError"
     return new TextDecoder().decode(this.body)
   }
   override get message() {
-    return `${where(this)}: ${this.method} ${this.url} answered ${this.status}: ${excerpt(this.body, 200)}`
+    return line(`${where(this)}: ${this.method} ${this.url} answered ${this.status}: ${excerpt(this.body, 200)}`)
   }
 }
 
@@ -145,71 +160,9 @@ export class ParseError extends Data.TaggedError("ParseError")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    return `${where(this)}: ${this.method} ${this.url} (${this.status}): ${this.reason}; body: ${
+    return line(`${where(this)}: ${this.method} ${this.url} (${this.status}): ${this.reason}; body: ${
       JSON.stringify(this.excerpt)
-    }`
-  }
-}
-
-/**
- * Too many calls already wait for the Pool or the RateLimit (`hardLimit`).
- *
- * @since 0.1.0
- * @category errors
- */
-export class TooManyRequestsPending extends Data.TaggedError("TooManyRequestsPending")<{
-  readonly service: string
-  readonly endpoint: string
-  readonly limiter: "pool" | "rateLimit"
-  readonly pending: number
-}> {
-  override get message() {
-    return `${where(this)}: ${this.pending} calls already wait for the ${this.limiter}`
-  }
-}
-
-/**
- * A call waited for the Pool or the RateLimit longer than its `timeout`, or gave up early
- * because the wait still `expected` (an adaptive RateLimit's pause) exceeds what is left
- * of its time budget.
- *
- * @since 0.1.0
- * @category errors
- */
-export class TooMuchTimePending extends Data.TaggedError("TooMuchTimePending")<{
-  readonly service: string
-  readonly endpoint: string
-  readonly limiter: "pool" | "rateLimit"
-  readonly pending: number
-  readonly waited: Duration.Duration
-  /** The wait still ahead when the call gave up early (fail fast), if it did. */
-  readonly expected?: Duration.Duration | undefined
-}> {
-  override get message() {
-    const waited = `waited ${Duration.format(this.waited)} for the ${this.limiter} (${this.pending} pending)`
-    return this.expected === undefined
-      ? `${where(this)}: ${waited}`
-      : `${where(this)}: ${waited}, and ${Duration.format(this.expected)} more expected exceeds the time left`
-  }
-}
-
-/**
- * The shared store behind a Pool or a RateLimit (Redis) did not answer within its command
- * timeout, or answered with an error, so the call could not get a permit. Raised only
- * when the store fails closed (the default); a store that fails open lets the call through.
- *
- * @since 0.1.0
- * @category errors
- */
-export class LimiterUnavailable extends Data.TaggedError("LimiterUnavailable")<{
-  readonly service: string
-  readonly endpoint: string
-  readonly limiter: "pool" | "rateLimit"
-  readonly reason: string
-  readonly cause?: unknown
-}> {
-  override get message() {
-    return `${where(this)}: the ${this.limiter}'s store is unavailable: ${this.reason}`
+    }`)
   }
 }
 
@@ -224,7 +177,7 @@ export class ClientClosed extends Data.TaggedError("ClientClosed")<{
   readonly endpoint: string
 }> {
   override get message() {
-    return `${where(this)}: the client is closed`
+    return line(`${where(this)}: the client is closed`)
   }
 }
 
@@ -240,12 +193,14 @@ export class NoMock extends Data.TaggedError("NoMock")<{
   readonly reason?: string | undefined
 }> {
   override get message() {
-    return `${where(this)}: no mock answers this call${this.reason === undefined ? "" : ` (${this.reason})`}`
+    return line(`${where(this)}: no mock answers this call${this.reason === undefined ? "" : ` (${this.reason})`}`)
   }
 }
 
 /**
- * A user plugin failed for its own reason.
+ * A plugin failed for a reason of its own (Auth's token source failed...): a ready-made
+ * error for plugins that need no class of their own. It is not in `CoreError`: a plugin
+ * that raises it says so in its type (`Plugin.Plugin<PluginError>`).
  *
  * @since 0.1.0
  * @category errors
@@ -258,49 +213,88 @@ export class PluginError extends Data.TaggedError("PluginError")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    return `${where(this)}: plugin ${this.plugin}: ${this.reason}`
+    return line(`${where(this)}: plugin ${this.plugin}: ${this.reason}`)
   }
 }
 
 /**
- * Every error a call can fail with; `E` is the endpoint's decoded error body.
+ * The errors the core itself raises, whatever the client's plugins: `B` is the
+ * endpoint's decoded error body. A client's error channel is these plus its plugins' own
+ * errors (`Plugin.ErrorOf`); `NoMock` is here because the transport is swapped by a Layer
+ * without changing the client's type.
  *
  * @since 0.1.0
  * @category errors
  */
-export type CallError<E = unknown> =
+export type CoreError<B = unknown> =
   | InputError
   | RequestError
   | TimeoutError
-  | ResponseError<E>
+  | ResponseError<B>
   | ParseError
-  | TooManyRequestsPending
-  | TooMuchTimePending
-  | LimiterUnavailable
   | ClientClosed
   | NoMock
-  | PluginError
 
-const callErrorTags: ReadonlySet<string> = new Set([
+/**
+ * The tag of an error of a plugin the code at hand does not know, as a type: no literal
+ * tag matches it, so checking `error._tag === "ResponseError"` on a `CallError` still
+ * narrows to `ResponseError` (at run time the tag is the plugin error's own).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type AnyPluginTag = `~plugin ${string}`
+
+/**
+ * An error of some other plugin, as code that does not know that plugin sees it (a hook's
+ * `onException`, the send an `aroundSend` hook wraps, a client built from a config): a
+ * tagged error with a message. Only a type, which no real error has: test for a plugin's
+ * error with `instanceof` or `Predicate.isTagged`. Being apart from every real error lets
+ * `Plugin.make` tell a plugin's own errors from the ones it passes on.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface AnyPluginError extends YieldableError {
+  readonly _tag: AnyPluginTag
+}
+
+/**
+ * Any error a call can fail with, seen from a hook: the core's, or another plugin's.
+ * A client's methods have the precise union instead (`CoreError | Plugin.ErrorOf<P>`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type CallError<B = unknown> = CoreError<B> | AnyPluginError
+
+const coreErrorTags: ReadonlySet<string> = new Set([
   "InputError",
   "RequestError",
   "TimeoutError",
   "ResponseError",
   "ParseError",
-  "TooManyRequestsPending",
-  "TooMuchTimePending",
-  "LimiterUnavailable",
   "ClientClosed",
-  "NoMock",
-  "PluginError"
+  "NoMock"
 ])
 
 /**
+ * Whether `u` is one of the core's own errors.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isCoreError = (u: unknown): u is CoreError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && coreErrorTags.has(u._tag)
+
+/**
+ * Whether `u` is an error a call can fail with: a core error or a plugin's tagged error.
+ *
  * @since 0.1.0
  * @category guards
  */
 export const isCallError = (u: unknown): u is CallError =>
-  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && callErrorTags.has(u._tag)
+  u instanceof Error && Predicate.hasProperty(u, "_tag") && typeof u._tag === "string"
 
 /**
  * How many characters of a body an error keeps.

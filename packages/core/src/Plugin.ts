@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import type { Effect, Scope } from "effect"
-import type { CallError, ParseError } from "./Errors.js"
+import type { CallError, CoreError, ParseError } from "./Errors.js"
 import type { ServiceResponse } from "./ServiceResponse.js"
 import type { Session } from "./Session.js"
 
@@ -23,12 +23,12 @@ export const TypeId = "~@service-client/core/Plugin" as const
 export type TypeId = typeof TypeId
 
 /**
- * A hook on the session.
+ * A hook on the session; it fails with a core error or the plugin's own `E`.
  *
  * @since 0.1.0
  * @category models
  */
-export type SessionHook = (session: Session) => Effect.Effect<void, CallError>
+export type SessionHook<E = never> = (session: Session) => Effect.Effect<void, CoreError | E>
 
 /**
  * A hook on the session and the response.
@@ -36,10 +36,15 @@ export type SessionHook = (session: Session) => Effect.Effect<void, CallError>
  * @since 0.1.0
  * @category models
  */
-export type ResponseHook = (session: Session, response: ServiceResponse) => Effect.Effect<void, CallError>
+export type ResponseHook<E = never> = (
+  session: Session,
+  response: ServiceResponse
+) => Effect.Effect<void, CoreError | E>
 
 /**
- * The send: the transport, then `onResponse`, the body read and `onRead`.
+ * The send: the transport, then `onResponse`, the body read and `onRead`. It may fail with
+ * the errors of the plugins inside this one, which this plugin does not know
+ * (`CallError`): an `aroundSend` hook passes them on.
  *
  * @since 0.1.0
  * @category models
@@ -64,30 +69,32 @@ export type LeaveSend = (session: Session) => Effect.Effect<void> | undefined | 
  * @since 0.1.0
  * @category models
  */
-export type Entered = LeaveSend | undefined | Effect.Effect<LeaveSend | undefined, CallError>
+export type Entered<E = never> = LeaveSend | undefined | Effect.Effect<LeaveSend | undefined, CoreError | E>
 
 /**
- * The hooks, in call order.
+ * The hooks, in call order. `E` is the plugin's own errors: what its hooks may fail with
+ * besides the core's errors. A client's error type is the core's errors plus the `E` of
+ * each of its plugins.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Hooks {
+export interface Hooks<out E = never> {
   /** 1. The session is new: TrackingToken sets its token. */
-  readonly prepareSession?: SessionHook | undefined
+  readonly prepareSession?: SessionHook<E> | undefined
   /** 2. Before the path is filled from `session.pathTokens`: PathTokens adds defaults. */
-  readonly preparePath?: SessionHook | undefined
+  readonly preparePath?: SessionHook<E> | undefined
   /** 3. Before the URL is built from `session.query` and headers are checked: Headers, QueryParams. */
-  readonly prepareRequest?: SessionHook | undefined
+  readonly prepareRequest?: SessionHook<E> | undefined
   /** 4. Before serialization (`session.payload`): OuterLogger. */
-  readonly preparePayload?: SessionHook | undefined
+  readonly preparePayload?: SessionHook<E> | undefined
   /** 6. After serialization (`session.body`): InnerLogger. */
-  readonly beforeRequest?: SessionHook | undefined
+  readonly beforeRequest?: SessionHook<E> | undefined
   /**
    * 7. Wraps the send. The first plugin of the list is the outermost wrapper. Timeout,
    * Pool and RateLimit live here.
    */
-  readonly aroundSend?: ((session: Session, send: Send) => Send) | undefined
+  readonly aroundSend?: ((session: Session, send: Send) => Effect.Effect<ServiceResponse, CallError | E>) | undefined
   /**
    * 7. Takes something for the length of the send — a permit, a deadline — and answers
    * how to give it back (see `Entered`). Timeout, Pool and RateLimit live here. It sits
@@ -97,20 +104,20 @@ export interface Hooks {
    * no runtime step. A wait it answers runs interruptibly; what it takes is registered in
    * the same uninterruptible step that ends the wait.
    */
-  readonly enterSend?: ((session: Session) => Entered) | undefined
+  readonly enterSend?: ((session: Session) => Entered<E>) | undefined
   /**
    * 7. Inside every `aroundSend` wrapper, right before the transport is called (after any
    * time spent waiting in Pool or RateLimit): Elapsed takes its start time here.
    */
-  readonly onSend?: SessionHook | undefined
+  readonly onSend?: SessionHook<E> | undefined
   /** 8. The status and headers arrived. */
-  readonly onResponse?: ResponseHook | undefined
+  readonly onResponse?: ResponseHook<E> | undefined
   /** 8. The send failed (transport error, timeout, limiter...); the error is re-raised after. */
   readonly onException?: ((session: Session, error: CallError) => Effect.Effect<void>) | undefined
   /** 9. The body was read (`response.body`); not called for a streamed 2xx response. */
-  readonly onRead?: ResponseHook | undefined
+  readonly onRead?: ResponseHook<E> | undefined
   /** 10. The body was parsed and decoded (`response.data`). */
-  readonly onParsedResponse?: ResponseHook | undefined
+  readonly onParsedResponse?: ResponseHook<E> | undefined
   /** 10. Parsing or decoding failed; the error is re-raised after. */
   readonly onParseException?: ((session: Session, error: ParseError) => Effect.Effect<void>) | undefined
   /** When the client's scope closes. */
@@ -118,10 +125,12 @@ export interface Hooks {
 }
 
 /**
+ * A plugin whose hooks may fail with its own errors `E` (besides the core's).
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Plugin extends Hooks {
+export interface Plugin<out E = never> extends Hooks<E> {
   readonly [TypeId]: TypeId
   readonly name: string
   /**
@@ -147,33 +156,73 @@ export interface Options {
  * @since 0.1.0
  * @category models
  */
-export type PluginLike = Plugin | Effect.Effect<Plugin, any, any>
+export type PluginLike = Plugin<any> | Effect.Effect<Plugin<any>, any, any>
+
+/**
+ * The errors a plugin adds to a client's error type (its hooks' own errors), for a plugin,
+ * the Effect building one, or a list of them: `Plugin.ErrorOf<typeof plugins>`.
+ *
+ * **Example**
+ *
+ * ```ts
+ * const plugins = [Timeout.make(), Pool.make({ limit: 10 })] as const
+ * class UserService extends Effect.Tag("UserService")<
+ *   UserService,
+ *   ServiceClient.Client<typeof UserApi, Plugin.ErrorOf<typeof plugins>>
+ * >() {}
+ * ```
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ErrorOf<P> = P extends ReadonlyArray<infer Q> ? ErrorOfOne<Q> : ErrorOfOne<P>
+
+type ErrorOfOne<P> = P extends Plugin<infer E> ? E
+  : P extends Effect.Effect<Plugin<infer E>, any, any> ? E
+  : never
+
+/**
+ * The errors of building a plugin (an Effect that builds one).
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type BuildErrorOf<P> = P extends Effect.Effect<Plugin<any>, infer E, any> ? E : never
 
 /**
  * @since 0.1.0
  * @category type-level
  */
-export type ErrorOf<P> = P extends Effect.Effect<Plugin, infer E, any> ? E : never
+export type ContextOf<P> = P extends Effect.Effect<Plugin<any>, any, infer R> ? Exclude<R, Scope.Scope> : never
 
 /**
- * @since 0.1.0
- * @category type-level
- */
-export type ContextOf<P> = P extends Effect.Effect<Plugin, any, infer R> ? Exclude<R, Scope.Scope> : never
-
-/**
+ * Builds a plugin from its hooks. Its own error type is inferred from what the hooks fail
+ * with, less the core's errors and the errors of other plugins it passes on (the send
+ * an `aroundSend` hook wraps): a hook failing with `CircuitOpen` makes a
+ * `Plugin<CircuitOpen>`, whose client lists `CircuitOpen` in every method's error type.
+ *
+ * **Example**
+ *
+ * ```ts
+ * class CircuitOpen extends Data.TaggedError("CircuitOpen")<{ readonly service: string }> {}
+ * const breaker = Plugin.make("Breaker", {
+ *   prepareSession: (session) => open ? Effect.fail(new CircuitOpen({ service: session.service })) : Effect.void
+ * }) // Plugin.Plugin<CircuitOpen>
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (name: string, hooks: Hooks, options?: Options): Plugin => ({
-  ...hooks,
-  [TypeId]: TypeId,
-  name,
-  honoursDeadline: options?.honoursDeadline === true
-})
+export const make = <E = never>(name: string, hooks: Hooks<E>, options?: Options): Plugin<Exclude<E, CallError>> =>
+  ({
+    ...hooks,
+    [TypeId]: TypeId,
+    name,
+    honoursDeadline: options?.honoursDeadline === true
+  }) as Plugin<any>
 
 /**
  * @since 0.1.0
  * @category guards
  */
-export const isPlugin = (u: unknown): u is Plugin => typeof u === "object" && u !== null && TypeId in u
+export const isPlugin = (u: unknown): u is Plugin<any> => typeof u === "object" && u !== null && TypeId in u

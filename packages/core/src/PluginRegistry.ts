@@ -18,7 +18,7 @@ import * as Plugin from "./Plugin.js"
  * @since 0.1.0
  * @category models
  */
-export type Factory = (options: unknown) => Effect.Effect<Plugin.Plugin, SpecError, Scope.Scope>
+export type Factory = (options: unknown) => Effect.Effect<Plugin.Plugin<unknown>, SpecError, Scope.Scope>
 
 /**
  * @since 0.1.0
@@ -115,7 +115,7 @@ const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e)
  */
 export const fromSchema = <A, I>(
   schema: Schema.Schema<A, I, never>,
-  build: (options: A) => Plugin.Plugin | Effect.Effect<Plugin.Plugin, SpecError, Scope.Scope>
+  build: (options: A) => Plugin.Plugin<unknown> | Effect.Effect<Plugin.Plugin<unknown>, SpecError, Scope.Scope>
 ): Factory => {
   const decode = Schema.decodeUnknownEither(schema, { onExcessProperty: "error", errors: "first" })
   return (options) =>
@@ -143,7 +143,7 @@ const isRecord = (u: unknown): u is Record<string, unknown> =>
  */
 export const lookup = (
   description: unknown
-): Effect.Effect<Effect.Effect<Plugin.Plugin, SpecError, Scope.Scope>, SpecError> =>
+): Effect.Effect<Effect.Effect<Plugin.Plugin<unknown>, SpecError, Scope.Scope>, SpecError> =>
   Effect.flatMap(PluginRegistry, (registry) => {
     if (!isRecord(description)) {
       return Effect.fail(new SpecError({ reason: "a plugin is described by a mapping with a type" }))

@@ -8,7 +8,7 @@
 import { Config, type ConfigError, type Context, Effect, Layer, Option, type Scope } from "effect"
 import * as ClientConfig from "./ClientConfig.js"
 import type * as Endpoint from "./Endpoint.js"
-import { type CallError, InputError, SpecError } from "./Errors.js"
+import { type AnyPluginError, type CallError, type CoreError, InputError, SpecError } from "./Errors.js"
 import { type ClientContext, compile, userAgent as defaultUserAgent } from "./internal/call.js"
 import { normalizeBaseUrl } from "./internal/path.js"
 import * as Parser from "./Parser.js"
@@ -25,8 +25,11 @@ import * as Transport from "./Transport.js"
 export interface Options<Plugins extends ReadonlyArray<Plugin.PluginLike> = ReadonlyArray<Plugin.PluginLike>> {
   /** The service's name, in errors and logs. */
   readonly name: string
-  /** Absolute http(s) URL, optionally with a path prefix; no query or fragment. */
-  readonly baseUrl: string | Config.Config<string>
+  /**
+   * Absolute http(s) URL, optionally with a path prefix; no query or fragment. Optional
+   * when the spec has a default (`spec.baseUrl`, e.g. an OpenAPI document's server).
+   */
+  readonly baseUrl?: string | Config.Config<string> | undefined
   /** Plugins or the scoped Effects that build them; the first is the outermost `aroundSend`. */
   readonly plugins?: Plugins | undefined
   /** Fail any call whose response body is larger than this (bytes); endpoints may set their own. */
@@ -54,23 +57,33 @@ type EndpointsOf<S> = S extends Spec.Spec<infer E> ? E : never
 type ArgsOf<I> = {} extends I ? [input?: I] : [input: I]
 
 /**
- * The method of an endpoint: input in, decoded success value out.
+ * The method of an endpoint: input in, decoded success value out. It fails with the core's
+ * errors (`B` the endpoint's decoded error body) or the plugins' own `PE`.
  *
  * @since 0.1.0
  * @category models
  */
-export type MethodOf<E> = E extends Endpoint.Endpoint<any, infer I, infer A, infer Err>
-  ? (...args: ArgsOf<I>) => Effect.Effect<A, CallError<Err>>
+export type MethodOf<T, PE = never> = T extends Endpoint.Endpoint<any, infer I, infer A, infer B>
+  ? (...args: ArgsOf<I>) => Effect.Effect<A, CoreError<B> | PE>
   : never
 
 /**
- * A client of spec `S`.
+ * The errors a call to endpoint `T` of a client whose plugins raise `PE` can fail with.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ErrorOf<T, PE = never> = CoreError<Endpoint.ErrorBody<T>> | PE
+
+/**
+ * A client of spec `S` whose plugins add the errors `E` (`Plugin.ErrorOf<typeof plugins>`;
+ * none by default) to the core's.
  *
  * @since 0.1.0
  * @category models
  */
-export type Client<S extends Spec.Any> =
-  & { readonly [K in keyof EndpointsOf<S>]: MethodOf<EndpointsOf<S>[K]> }
+export type Client<S extends Spec.Any, E = never> =
+  & { readonly [K in keyof EndpointsOf<S>]: MethodOf<EndpointsOf<S>[K], E> }
   & {
     /** The service's name. */
     readonly service: string
@@ -79,10 +92,7 @@ export type Client<S extends Spec.Any> =
     readonly call: <K extends keyof EndpointsOf<S> & string>(
       name: K,
       ...args: ArgsOf<Endpoint.Input<EndpointsOf<S>[K]>>
-    ) => Effect.Effect<
-      ServiceResponse<Endpoint.Success<EndpointsOf<S>[K]>>,
-      CallError<Endpoint.ErrorBody<EndpointsOf<S>[K]>>
-    >
+    ) => Effect.Effect<ServiceResponse<Endpoint.Success<EndpointsOf<S>[K]>>, ErrorOf<EndpointsOf<S>[K], E>>
   }
 
 /**
@@ -94,7 +104,7 @@ export type Client<S extends Spec.Any> =
 export type MakeError<P extends ReadonlyArray<Plugin.PluginLike>> =
   | SpecError
   | ConfigError.ConfigError
-  | Plugin.ErrorOf<P[number]>
+  | Plugin.BuildErrorOf<P[number]>
 
 /**
  * What building a client with plugins `P` needs besides `Transport` and `Scope`.
@@ -121,13 +131,17 @@ export type MakeContext<P extends ReadonlyArray<Plugin.PluginLike>> = Plugin.Con
 export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.PluginLike> = []>(
   spec: S,
   options: Options<P>
-): Effect.Effect<Client<S>, MakeError<P>, Transport.Transport | Scope.Scope | MakeContext<P>> =>
+): Effect.Effect<Client<S, Plugin.ErrorOf<P>>, MakeError<P>, Transport.Transport | Scope.Scope | MakeContext<P>> =>
   Effect.gen(function*() {
     const service = options.name
     if (typeof service !== "string" || service.length === 0) {
       return yield* new SpecError({ key: "name", reason: "the service needs a non-empty name" })
     }
-    const givenUrl = Config.isConfig(options.baseUrl) ? yield* options.baseUrl : options.baseUrl
+    const given = options.baseUrl ?? spec.baseUrl
+    if (given === undefined) {
+      return yield* new SpecError({ service, key: "baseUrl", reason: "no baseUrl: give one (the spec has no default)" })
+    }
+    const givenUrl = Config.isConfig(given) ? yield* given : given
     const normal = normalizeBaseUrl(givenUrl)
     if (typeof normal === "string") return yield* new SpecError({ service, key: "baseUrl", reason: normal })
     const baseUrl = normal.url
@@ -143,8 +157,10 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     if (!(Number.isInteger(maxRedirects) && maxRedirects >= 0 && maxRedirects <= 100)) {
       return yield* new SpecError({ service, key: "maxRedirects", reason: "expected a whole number from 0 to 100" })
     }
-    const plugins: Array<Plugin.Plugin> = []
-    for (const p of options.plugins ?? []) plugins.push(Plugin.isPlugin(p) ? p : yield* p)
+    const plugins: Array<Plugin.Plugin<any>> = []
+    for (const p of (options.plugins ?? []) as ReadonlyArray<Plugin.PluginLike>) {
+      plugins.push(Plugin.isPlugin(p) ? p : yield* p)
+    }
     for (const p of plugins) {
       if (p.close !== undefined) yield* Effect.addFinalizer(() => p.close!)
     }
@@ -174,7 +190,7 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     client.call = (name: string, input?: unknown) =>
       calls.get(name)?.(input) ??
         Effect.fail(new InputError({ service, endpoint: String(name), reason: "no such endpoint in the spec" }))
-    return Object.freeze(client) as Client<S>
+    return Object.freeze(client) as Client<S, Plugin.ErrorOf<P>>
   })
 
 /**
@@ -191,17 +207,29 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
  * @since 0.1.0
  * @category layers
  */
-export const layer = <I, S extends Spec.Any, const P extends ReadonlyArray<Plugin.PluginLike> = []>(
-  tag: Context.Tag<I, Client<S>>,
+export const layer = <I, S extends Spec.Any, E, const P extends ReadonlyArray<Plugin.PluginLike> = []>(
+  tag: Context.Tag<I, Client<S, E>>,
   spec: S,
-  options: Options<P>
-): Layer.Layer<I, MakeError<P>, Transport.Transport | MakeContext<P>> => Layer.scoped(tag, make(spec, options))
+  options: Options<P> & CheckErrors<Plugin.ErrorOf<P>, E>
+): Layer.Layer<I, MakeError<P>, Transport.Transport | MakeContext<P>> =>
+  Layer.scoped(tag, make(spec, options) as Effect.Effect<Client<S, E>, MakeError<P>, Transport.Transport | Scope.Scope | MakeContext<P>>)
+
+/**
+ * Rejects plugins whose errors the Tag's client type does not name.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type CheckErrors<PE, E> = [PE] extends [E] ? unknown : {
+  readonly plugins: `the Tag's Client type must name the plugins' errors: ServiceClient.Client<typeof Api, Plugin.ErrorOf<typeof plugins>>`
+}
 
 /**
  * Builds a client from plain data: `name`, `baseUrl`, `spec` (inline) or `specFile`,
  * `plugins` by registered type (`[{ type: "Pool", limit: 10 }]`, see `PluginRegistry`),
  * `serializer` and `parser` by name, `maxResponseBytes`. Fails with a `SpecError` naming
- * the key at fault. Needs a `FileSystem` when the spec is in a file. Defined in
+ * the key at fault. Needs a `FileSystem` when the spec is in a file. The plugins are known
+ * only when the config is read, so their errors are typed as `AnyPluginError`. Defined in
  * `ClientConfig` (which does not import this module) and re-exported here.
  *
  * **Example**
@@ -221,20 +249,23 @@ export const layer = <I, S extends Spec.Any, const P extends ReadonlyArray<Plugi
 export const fromConfig = <const C extends ClientConfig.Input>(
   config: C
 ): Effect.Effect<
-  Client<Spec.Untyped>,
+  Client<Spec.Untyped, AnyPluginError>,
   SpecError | ConfigError.ConfigError,
   Transport.Transport | Scope.Scope | ClientConfig.ContextOf<C>
 > =>
   Effect.flatMap(ClientConfig.resolve(config), (resolved) => {
-    let built: Effect.Effect<Client<Spec.Untyped>, SpecError | ConfigError.ConfigError, Transport.Transport | Scope.Scope> =
-      make(resolved.spec, {
+    let built: Effect.Effect<
+      Client<Spec.Untyped, AnyPluginError>,
+      SpecError | ConfigError.ConfigError,
+      Transport.Transport | Scope.Scope
+    > = make(resolved.spec, {
         name: resolved.name,
         baseUrl: resolved.baseUrl,
         plugins: resolved.plugins,
         maxResponseBytes: resolved.maxResponseBytes,
         redirect: resolved.redirect,
         maxRedirects: resolved.maxRedirects
-      })
+      }) as Effect.Effect<Client<Spec.Untyped, AnyPluginError>, SpecError | ConfigError.ConfigError, Transport.Transport | Scope.Scope>
     if (Option.isSome(resolved.serializer)) built = Effect.provideService(built, Serializer.Serializer, resolved.serializer.value)
     if (Option.isSome(resolved.parser)) built = Effect.provideService(built, Parser.Parser, resolved.parser.value)
     return built

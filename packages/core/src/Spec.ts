@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Duration, Effect, Either } from "effect"
+import { dual } from "effect/Function"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
 import * as Endpoint from "./Endpoint.js"
 import { SpecError } from "./Errors.js"
@@ -33,6 +34,8 @@ export interface Spec<out Endpoints extends Record<string, Endpoint.Any> = Recor
   readonly endpoints: Endpoints
   /** The file the spec was loaded from, if any: mock files are relative to it. */
   readonly file?: string | undefined
+  /** The base URL a client uses when its options give none (an OpenAPI document's server). */
+  readonly baseUrl?: string | undefined
 }
 
 /**
@@ -106,10 +109,11 @@ const Proto = {
   }
 }
 
-const unsafeMake = <E extends Record<string, Endpoint.Any>>(endpoints: E, file?: string): Spec<E> => {
+const unsafeMake = <E extends Record<string, Endpoint.Any>>(endpoints: E, file?: string, baseUrl?: string): Spec<E> => {
   const self = Object.create(Proto)
   self.endpoints = Object.freeze({ ...endpoints })
   if (file !== undefined) self.file = file
+  if (baseUrl !== undefined) self.baseUrl = baseUrl
   return Object.freeze(self)
 }
 
@@ -191,7 +195,7 @@ const queryValue = (key: string, u: unknown): Check<Endpoint.QueryValue> => {
   return Either.right(out)
 }
 
-const mockKeys = ["type", "data", "file", "status", "headers", "delay"]
+const mockKeys = ["type", "data", "file", "seed", "status", "headers", "delay", "check"]
 
 const mock = (key: string, u: unknown): Check<Endpoint.MockDescription> => {
   if (!isRecord(u)) return bad(key, `expected a mapping, got ${describe(u)}`)
@@ -209,6 +213,10 @@ const mock = (key: string, u: unknown): Check<Endpoint.MockDescription> => {
     const d = duration(`${key}.delay`, u.delay)
     if (Either.isLeft(d)) return Either.left(d.left)
   }
+  if (u.check !== undefined) {
+    const c = boolean(`${key}.check`, u.check)
+    if (Either.isLeft(c)) return Either.left(c.left)
+  }
   switch (u.type) {
     case "json":
       if (!("data" in u)) return bad(`${key}.data`, "a json mock needs data")
@@ -221,8 +229,13 @@ const mock = (key: string, u: unknown): Check<Endpoint.MockDescription> => {
     case "file":
       if (typeof u.file !== "string" || u.file.length === 0) return bad(`${key}.file`, "a file mock needs a file path")
       break
+    case "arbitrary":
+      if (u.seed !== undefined && !Number.isSafeInteger(u.seed)) {
+        return bad(`${key}.seed`, `expected a whole number, got ${JSON.stringify(u.seed)}`)
+      }
+      break
     default:
-      return bad(`${key}.type`, `unknown mock type ${JSON.stringify(u.type)} (expected json, raw or file)`)
+      return bad(`${key}.type`, `unknown mock type ${JSON.stringify(u.type)} (expected json, raw, file or arbitrary)`)
   }
   return Either.right(u as unknown as Endpoint.MockDescription)
 }
@@ -396,7 +409,20 @@ export const fromRecord = (
  * @category combinators
  */
 export const withFile = <E extends Record<string, Endpoint.Any>>(self: Spec<E>, file: string): Spec<E> =>
-  unsafeMake(self.endpoints, file)
+  unsafeMake(self.endpoints, file, self.baseUrl)
+
+/**
+ * A spec of the same endpoints with a default base URL: a client built without `baseUrl`
+ * uses it.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withBaseUrl: {
+  (baseUrl: string): <E extends Record<string, Endpoint.Any>>(self: Spec<E>) => Spec<E>
+  <E extends Record<string, Endpoint.Any>>(self: Spec<E>, baseUrl: string): Spec<E>
+} = dual(2, <E extends Record<string, Endpoint.Any>>(self: Spec<E>, baseUrl: string): Spec<E> =>
+  unsafeMake(self.endpoints, self.file, baseUrl))
 
 /**
  * @since 0.1.0

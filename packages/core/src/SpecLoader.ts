@@ -11,6 +11,7 @@ import type { FileSystem } from "@effect/platform"
 import { Effect, Either } from "effect"
 import { SpecError } from "./Errors.js"
 import { absoluteMockFiles, type Format, formatOf, keyPath, path as pathService, read, withLine } from "./internal/source.js"
+import { applyOverlay, importDocument, importFile, isOpenApiDocument } from "./internal/openapi/load.js"
 import * as Spec from "./Spec.js"
 
 /**
@@ -24,19 +25,29 @@ export const extendsKey = "extends"
 const isRecord = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u) && !(u instanceof Uint8Array)
 
+interface Layer {
+  /** Plain endpoint descriptions, merged over those extended. */
+  readonly descriptions: Record<string, unknown>
+  /** The OpenAPI document at the root of the chain, imported. */
+  readonly base?: Spec.Untyped | undefined
+  /** Where each description was declared (for overlay errors). */
+  readonly origin: Record<string, { readonly file: string; readonly line: number | undefined }>
+}
+
 /**
  * The endpoint descriptions of one file, merged over those it extends: validated, with
- * mock file paths made absolute.
+ * mock file paths made absolute. An OpenAPI document in the chain is imported as the base.
  */
 const loadDescriptions = (
   file: string,
   format: Format,
   chain: ReadonlyArray<string>
-): Effect.Effect<Record<string, unknown>, SpecError, FileSystem.FileSystem> =>
+): Effect.Effect<Layer, SpecError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const path = yield* pathService
     const source = yield* read(file, format)
     const data = source.data
+    if (isOpenApiDocument(data)) return { descriptions: {}, base: yield* importDocument(source), origin: {} }
     if (!isRecord(data)) {
       const got = data === null || data === undefined ? "nothing" : Array.isArray(data) ? "a list" : `a ${typeof data}`
       return yield* new SpecError({
@@ -46,7 +57,7 @@ const loadDescriptions = (
       })
     }
     const { [extendsKey]: parent, ...own } = data
-    let inherited: Record<string, unknown> = {}
+    let inherited: Layer = { descriptions: {}, origin: {} }
     if (parent !== undefined) {
       const at = { file, key: extendsKey, line: source.lineOf([extendsKey]) }
       if (typeof parent !== "string" || parent.length === 0) {
@@ -59,12 +70,23 @@ const loadDescriptions = (
       }
       inherited = yield* loadDescriptions(parentFile, formatOf(parentFile, format), [...chain, file])
     }
-    const checked = Spec.fromRecordEither(own, { file })
+    const base = inherited.base
+    // overlay entries (no path) of imported operations are checked when they are applied
+    const plain = base === undefined
+      ? own
+      : Object.fromEntries(Object.entries(own).filter(([, d]) => !(isRecord(d) && d.path === undefined)))
+    const checked = Spec.fromRecordEither(plain, { file })
     if (Either.isLeft(checked)) {
       const e = checked.left
       return yield* withLine(e, source, e.endpoint === undefined ? [] : [e.endpoint, ...keyPath(e.key)])
     }
-    return { ...inherited, ...absoluteMockFiles(own, path.dirname(file), path) }
+    const origin = { ...inherited.origin }
+    for (const name of Object.keys(own)) origin[name] = { file, line: source.lineOf([name]) }
+    return {
+      descriptions: { ...inherited.descriptions, ...absoluteMockFiles(own, path.dirname(file), path) },
+      base,
+      origin
+    }
   })
 
 const load = (file: string, format: Format): Effect.Effect<Spec.Untyped, SpecError, FileSystem.FileSystem> =>
@@ -74,8 +96,13 @@ const load = (file: string, format: Format): Effect.Effect<Spec.Untyped, SpecErr
     }
     const path = yield* pathService
     const absolute = path.resolve(file)
-    const descriptions = yield* loadDescriptions(absolute, format, [])
-    return yield* Spec.fromRecord(descriptions, { file: absolute })
+    const layer = yield* loadDescriptions(absolute, format, [])
+    if (layer.base === undefined) return yield* Spec.fromRecord(layer.descriptions, { file: absolute })
+    const base = layer.base
+    const endpoints = applyOverlay(base, layer.descriptions, (name) => layer.origin[name] ?? { file: absolute, line: undefined })
+    if (Either.isLeft(endpoints)) return yield* Effect.fail(endpoints.left)
+    const spec = Spec.withFile(Spec.make(endpoints.right as any) as unknown as Spec.Untyped, absolute)
+    return base.baseUrl === undefined ? spec : Spec.withBaseUrl(spec, base.baseUrl)
   })
 
 /**
@@ -118,3 +145,34 @@ export const yaml = (file: string): Effect.Effect<Spec.Untyped, SpecError, FileS
  */
 export const fromFile = (file: string): Effect.Effect<Spec.Untyped, SpecError, FileSystem.FileSystem> =>
   load(file, formatOf(String(file), "yaml"))
+
+/**
+ * Imports an OpenAPI 3.0 or 3.1 document (JSON or YAML, by extension; YAML otherwise) as
+ * a spec, reading the files its `$ref`s name (never the network). Each operation is an
+ * endpoint:
+ *
+ * - its name is the `operationId` in camelCase (`repos/get-content` → `reposGetContent`);
+ *   without one, the method and path (`GET /pets/{id}` → `getPetsById`); a name the
+ *   client reserves (`call`, `name`...) gets a trailing `_`;
+ * - path parameters are the tokens (a name that is not an identifier has its other
+ *   characters turned into `_`), query and header parameters the `querySchema` and
+ *   `headersSchema` (serialized by `style`/`explode`), the JSON (or form) request body
+ *   the `payload` Schema, the 2xx JSON response the `success` Schema, and the other
+ *   responses (`404`, `4XX`, `default`) the per-status `error` Schemas;
+ * - the first server's absolute URL is the spec's default `baseUrl`.
+ *
+ * Anything unsupported fails with a `SpecError` naming the file, the line and the JSON
+ * pointer of the construct (in `key`): never a partly imported spec. A spec file that
+ * `extends` the document adds per-endpoint policy (entries without a `path`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const openapi = (file: string): Effect.Effect<Spec.Untyped, SpecError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    if (typeof file !== "string" || file.length === 0) {
+      return yield* new SpecError({ reason: "expected the path of an OpenAPI document" })
+    }
+    const path = yield* pathService
+    return yield* importFile(path.resolve(file), formatOf(file, "yaml"))
+  })

@@ -6,9 +6,13 @@ export * as Deadline from "./Deadline.js"
 export * as Endpoint from "./Endpoint.js"
 export * as Errors from "./Errors.js"
 export * as Header from "./Header.js"
+export * as JsonSchema from "./JsonSchema.js"
+export * as OpenApi from "./OpenApi.js"
+export * as OpenApiSpec from "./OpenApiSpec.js"
 export * as Parser from "./Parser.js"
 export * as Plugin from "./Plugin.js"
 export * as PluginRegistry from "./PluginRegistry.js"
+export * as Render from "./Render.js"
 export * as Serializer from "./Serializer.js"
 export * as ServiceClient from "./ServiceClient.js"
 export * as ServiceResponse from "./ServiceResponse.js"
@@ -25,8 +29,6 @@ export {
   RequestError,
   ResponseError,
   SpecError,
-  TimeoutError,
-  TooManyRequestsPending,
-  TooMuchTimePending
+  TimeoutError
 } from "./Errors.js"
-export type { CallError } from "./Errors.js"
+export type { AnyPluginError, CallError, CoreError } from "./Errors.js"

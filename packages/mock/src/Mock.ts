@@ -7,9 +7,10 @@
  *
  * @since 0.1.0
  */
-import type { Endpoint } from "@service-client/core"
+import type { Endpoint, Session } from "@service-client/core"
 import type { CallError } from "@service-client/core/Errors"
-import { Context, Data, type Duration, Effect, Layer, type Scope } from "effect"
+import { Context, Data, type Duration, Effect, Either, Layer, type Scope } from "effect"
+import * as Chaos from "./Chaos.js"
 
 /**
  * What a mock answers: the same shape as an endpoint's `mock` description.
@@ -26,9 +27,11 @@ export type Response = Endpoint.MockDescription
  * @category models
  */
 export interface Patch {
-  readonly type?: "json" | "raw" | "file" | undefined
+  readonly type?: "json" | "raw" | "file" | "arbitrary" | undefined
   readonly data?: unknown
   readonly file?: string | undefined
+  readonly seed?: number | undefined
+  readonly check?: boolean | undefined
   readonly status?: number | undefined
   readonly headers?: Readonly<Record<string, string>> | undefined
   readonly delay?: Duration.DurationInput | undefined
@@ -46,6 +49,8 @@ export interface ResponseOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined
   /** Time before the status and headers arrive (slept on Effect's Clock). */
   readonly delay?: Duration.DurationInput | undefined
+  /** `false`: answer it even when the endpoint's Schemas do not describe it. Default `true`. */
+  readonly check?: boolean | undefined
 }
 
 /**
@@ -152,6 +157,19 @@ export class MockOptionsError extends Data.TaggedError("MockOptionsError")<{
 }
 
 /**
+ * A source of answers consulted after the overrides and before the endpoint's own mock
+ * (a recording, see `Replay`): it answers a description and names where it comes from,
+ * answers why it cannot answer the call (`miss`: the call fails with `NoMock`), or passes
+ * (`undefined`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Source = (
+  session: Session.Session
+) => { readonly desc: unknown; readonly source: string } | { readonly miss: string } | undefined
+
+/**
  * The registry of overrides and recorded calls that the mock transport reads.
  *
  * @since 0.1.0
@@ -162,6 +180,14 @@ export interface Service {
   readonly add: (override: Override) => Effect.Effect<void, never, Scope.Scope>
   /** The override that answers this call, consuming one use (or one skip of the ones before it). */
   readonly take: (service: string, endpoint: string) => Override | undefined
+  /** Adds a source of answers (newest first) until the scope closes. */
+  readonly addSource: (source: Source) => Effect.Effect<void, never, Scope.Scope>
+  /** The sources, newest first. */
+  readonly sources: ReadonlyArray<Source>
+  /** Adds a fault injector (`Mock.chaos`) until the scope closes. */
+  readonly addFaults: (injector: Chaos.Injector) => Effect.Effect<void, never, Scope.Scope>
+  /** The fault injectors, oldest first. */
+  readonly faults: ReadonlyArray<Chaos.Injector>
   readonly record: (request: Request) => void
   readonly calls: Effect.Effect<ReadonlyArray<Request>>
   readonly clearCalls: Effect.Effect<void>
@@ -181,8 +207,30 @@ export class Registry extends Context.Tag("@service-client/mock/Mock/Registry")<
  */
 export const makeRegistry = (): Service => {
   const overrides: Array<Override> = []
+  const sources: Array<Source> = []
+  const faults: Array<Chaos.Injector> = []
   let calls: Array<Request> = []
   return {
+    sources,
+    faults,
+    addFaults: (injector) =>
+      Effect.acquireRelease(
+        Effect.sync(() => void faults.push(injector)),
+        () =>
+          Effect.sync(() => {
+            const i = faults.indexOf(injector)
+            if (i >= 0) faults.splice(i, 1)
+          })
+      ),
+    addSource: (source) =>
+      Effect.acquireRelease(
+        Effect.sync(() => void sources.unshift(source)),
+        () =>
+          Effect.sync(() => {
+            const i = sources.indexOf(source)
+            if (i >= 0) sources.splice(i, 1)
+          })
+      ),
     add: (override) =>
       Effect.acquireRelease(
         Effect.sync(() => void overrides.unshift(override)),
@@ -312,6 +360,7 @@ const withOptions = <A extends object>(base: A, options: ResponseOptions | undef
   if (options.status !== undefined) out.status = options.status
   if (options.headers !== undefined) out.headers = options.headers
   if (options.delay !== undefined) out.delay = options.delay
+  if (options.check !== undefined) out.check = options.check
   return out as A
 }
 
@@ -342,6 +391,52 @@ export const raw = (data: string | Uint8Array, options?: ResponseOptions): Effec
  */
 export const file = (path: string, options?: ResponseOptions): Effect.Effect<Response> =>
   Effect.succeed(withOptions({ type: "file" as const, file: path }, options))
+
+/**
+ * A response generated from the endpoint's success Schema (effect's `Arbitrary` with
+ * fast-check): the same data for the same `seed`; without one, a seed drawn from the
+ * call's `Random` (seedable in tests). A `status` outside 2xx is refused: there is no
+ * Schema to generate an error body from.
+ *
+ * **Example**
+ *
+ * ```ts
+ * yield* Mock.use(() => Mock.arbitrary({ seed: 42 }), { endpoint: "getUser", limit: 0 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const arbitrary = (
+  options?: ResponseOptions & { readonly seed?: number | undefined }
+): Effect.Effect<Response> =>
+  Effect.succeed(
+    withOptions(options?.seed === undefined ? { type: "arbitrary" as const } : { type: "arbitrary" as const, seed: options.seed }, options)
+  )
+
+/**
+ * Injects faults into every answer of the mock transport until the scope closes: a delay
+ * (slept on the call's Clock, so `TestClock.adjust` drives it), a share of transport
+ * failures (`RequestError`, reason `Transport`, caused by `Chaos.ChaosFailure`) and of
+ * answers with the given statuses, drawn from a generator seeded by `seed` (the same
+ * faults in the same call order for the same seed). Bad options fail with `MockOptionsError`.
+ *
+ * **Example**
+ *
+ * ```ts
+ * yield* Mock.chaos({ latency: "100 millis", failureRate: 0.1, statuses: { 429: 0.1, 503: 0.1 }, seed: 7 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const chaos = (options: Chaos.Options): Effect.Effect<void, MockOptionsError, Registry | Scope.Scope> =>
+  Effect.gen(function*() {
+    const built = Chaos.injector(options ?? {})
+    if (Either.isLeft(built)) return yield* new MockOptionsError({ key: "chaos", reason: built.left })
+    const registry = yield* Registry
+    yield* registry.addFaults(built.right)
+  })
 
 /**
  * A transport failure: the call fails with `RequestError` (reason `Transport`) carrying

@@ -13,6 +13,8 @@
 import { FileSystem } from "@effect/platform"
 import { type CallError, Deadline, Header, NoMock, Session, Transport } from "@service-client/core"
 import { Duration, Effect, Either, Layer, Option, Stream } from "effect"
+import { generate, issueOf, NotJson, parseBody } from "./internal/schemaCheck.js"
+import * as Chaos from "./Chaos.js"
 import * as Mock from "./Mock.js"
 
 const encoder = new TextEncoder()
@@ -49,7 +51,9 @@ interface Checked {
   readonly status: number
   readonly headers: Record<string, string>
   readonly delay: Duration.Duration | undefined
-  readonly body: Uint8Array | { readonly file: string }
+  readonly body: Uint8Array | { readonly file: string } | { readonly arbitrary: number | undefined }
+  /** Whether the answer is checked against the endpoint's Schemas. */
+  readonly check: boolean
 }
 
 const describe = (u: unknown): string =>
@@ -97,6 +101,9 @@ const check = (desc: unknown): Either.Either<Checked, string> => {
     if (Option.isNone(decoded)) return Either.left(`"delay" is not a duration: ${String(desc.delay)}`)
     delay = decoded.value
   }
+  if (desc.check !== undefined && typeof desc.check !== "boolean") {
+    return Either.left(`"check" must be true or false, got ${describe(desc.check)}`)
+  }
   let body: Checked["body"]
   switch (desc.type) {
     case "json": {
@@ -123,12 +130,24 @@ const check = (desc: unknown): Either.Either<Checked, string> => {
       }
       body = { file: desc.file }
       break
+    case "arbitrary":
+      if (desc.seed !== undefined && !Number.isSafeInteger(desc.seed)) {
+        return Either.left(`"seed" must be a whole number, got ${String(desc.seed)}`)
+      }
+      if (status < 200 || status > 299) {
+        return Either.left(`an arbitrary mock answers a 2xx status (generated from the success Schema), got ${status}`)
+      }
+      body = { arbitrary: desc.seed as number | undefined }
+      if (!("content-type" in headers)) headers["content-type"] = "application/json"
+      break
     case undefined:
-      return Either.left(`"type" is missing (expected "json", "raw" or "file")`)
+      return Either.left(`"type" is missing (expected "json", "raw", "file" or "arbitrary")`)
     default:
-      return Either.left(`unknown mock type ${JSON.stringify(desc.type)} (expected "json", "raw" or "file")`)
+      return Either.left(
+        `unknown mock type ${JSON.stringify(desc.type)} (expected "json", "raw", "file" or "arbitrary")`
+      )
   }
-  return Either.right({ status, headers, delay, body })
+  return Either.right({ status, headers, delay, body, check: desc.check !== false })
 }
 
 const response = (
@@ -147,6 +166,28 @@ const response = (
       maxBytes !== undefined && body.length > maxBytes ? Effect.fail(Transport.tooLarge(session, maxBytes)) : read,
     stream: body.length === 0 ? Stream.empty : Stream.make(body)
   }
+}
+
+const verdicts = new WeakMap<object, { readonly definition: unknown; readonly issue: string | undefined }>()
+
+/** Why the endpoint's Schemas do not describe this answer (remembered for a description used again). */
+const schemaIssue = (
+  desc: unknown,
+  session: Session.Session,
+  status: number,
+  headers: Record<string, string>,
+  bytes: Uint8Array
+): string | undefined => {
+  const definition = session.definition
+  const cacheable = typeof desc === "object" && desc !== null && (desc as { type?: unknown }).type !== "file"
+  if (cacheable) {
+    const known = verdicts.get(desc)
+    if (known !== undefined && known.definition === definition) return known.issue
+  }
+  const data = parseBody(bytes, headers["content-type"])
+  const issue = data === NotJson ? undefined : issueOf(definition, status, data)
+  if (cacheable) verdicts.set(desc, { definition, issue })
+  return issue
 }
 
 /**
@@ -180,6 +221,11 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
       const override = registry.take(session.service, session.endpoint)
       const mock = session.definition.mock
       if (override === undefined) {
+        for (const source of registry.sources) {
+          const found = source(session)
+          if (found === undefined) continue
+          return "miss" in found ? Effect.fail(noMock(session, found.miss)) : Effect.succeed(found)
+        }
         return mock === undefined
           ? Effect.fail(noMock(session, "the endpoint has no mock description and no Mock.use or Mock.patch matches"))
           : Effect.succeed({ desc: mock, source: "the endpoint's mock" })
@@ -191,7 +237,7 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
       return Deadline.bound(session, override.handler(request)).pipe(
         Effect.mapBoth({
           onFailure: (e) =>
-            e._tag === "MockFailure"
+            e instanceof Mock.Failure
               ? Transport.requestError(
                 session,
                 e.cause,
@@ -228,17 +274,44 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
           : bodyOf(session))
         const request = new RecordedRequest(session, body, body !== session.body)
         registry.record(request)
+        for (const injector of registry.faults) {
+          const d = yield* injector.decide(session)
+          if (d.delay !== undefined) yield* Deadline.sleep(session, d.delay)
+          if (d.fail) return yield* Chaos.failure(session)
+          if (d.status !== undefined) {
+            const headers: Record<string, string> = { "x-chaos": "injected" }
+            if (injector.retryAfter !== undefined) headers["retry-after"] = injector.retryAfter
+            return response(session, d.status, headers, empty)
+          }
+        }
         const { desc, source } = yield* answer(session, request)
         const checked = check(desc)
         if (Either.isLeft(checked)) return yield* noMock(session, `${source} is invalid: ${checked.left}`)
         const { delay, headers, status } = checked.right
         if (delay !== undefined) yield* Deadline.sleep(session, delay)
         const target = checked.right.body
-        if (target instanceof Uint8Array) return response(session, status, headers, target)
-        const bytes = yield* Effect.mapError(
-          Deadline.bound(session, fs.readFile(target.file)),
-          (e) => noMock(session, `cannot read the file "${target.file}" of ${source}: ${e.message}`)
-        )
+        let bytes: Uint8Array
+        if (target instanceof Uint8Array) bytes = target
+        else if ("file" in target) {
+          bytes = yield* Effect.mapError(
+            Deadline.bound(session, fs.readFile(target.file)),
+            (e) => noMock(session, `cannot read the file "${target.file}" of ${source}: ${e.message}`)
+          )
+        } else {
+          const seed = target.arbitrary ?? (yield* session.random.nextIntBetween(0, 2 ** 31 - 1))
+          const generated = generate(session.definition, seed)
+          if (Either.isLeft(generated)) return yield* noMock(session, `${source} (arbitrary, seed ${seed}): ${generated.left}`)
+          return response(session, status, headers, encoder.encode(JSON.stringify(generated.right)))
+        }
+        if (checked.right.check) {
+          const issue = schemaIssue(desc, session, status, headers, bytes)
+          if (issue !== undefined) {
+            return yield* noMock(
+              session,
+              `${source} answers what ${session.service}.${session.endpoint} could not: ${issue} (check: false on the mock allows it)`
+            )
+          }
+        }
         return response(session, status, headers, bytes)
       })
 

@@ -49,7 +49,7 @@ interface Current {
  * @since 0.1.0
  * @category constructors
  */
-export const make = <E, R>(options: Options<E, R>): Effect.Effect<Plugin.Plugin, never, R | Scope.Scope> =>
+export const make = <E, R>(options: Options<E, R>): Effect.Effect<Plugin.Plugin<PluginError>, never, R | Scope.Scope> =>
   Effect.gen(function*() {
     const context = yield* Effect.context<R>()
     const scope = yield* Effect.scope

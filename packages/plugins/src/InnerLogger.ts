@@ -47,7 +47,7 @@ export const make = (options?: Options): Plugin.Plugin => {
   const responseRecord = (session: Session.Session, res: ServiceResponse.ServiceResponse) => {
     const annotations = Log.base(cfg, "response", session)
     annotations[Log.keys.status] = res.status
-    annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted)
+    annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted, max)
     annotations[Log.keys.body] = Log.bodyText(res.body, {
       hidden: Log.hiddenResponseBody(session),
       streamed: res.body === undefined
@@ -56,7 +56,7 @@ export const make = (options?: Options): Plugin.Plugin => {
   }
   const requestRecord = (session: Session.Session) => {
     const annotations = Log.base(cfg, "request", session)
-    annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted)
+    annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted, max)
     annotations[Log.keys.body] = Log.bodyText(session.body, {
       hidden: Log.hiddenRequestBody(session),
       streamed: session.definition.streamRequest === true && session.body !== undefined

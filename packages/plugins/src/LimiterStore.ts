@@ -14,6 +14,7 @@ import type { ServiceResponse } from "@service-client/core/ServiceResponse"
 import { Clock, Context, Duration, Effect, Layer, type Scope } from "effect"
 import { askedPause } from "./internal/adaptive.js"
 import * as Memory from "./internal/limiter.js"
+import type { LimiterError } from "./LimiterError.js"
 
 /**
  * What one Pool or RateLimit plugin asks of the store (validated by the plugin).
@@ -50,7 +51,7 @@ export interface Options {
  * @since 0.1.0
  * @category models
  */
-export interface Limiter extends Pick<Plugin.Hooks, "aroundSend" | "enterSend" | "onResponse"> {
+export interface Limiter extends Pick<Plugin.Hooks<LimiterError>, "aroundSend" | "enterSend" | "onResponse"> {
   /** Whether its waits end at the session's deadline (`Plugin.Options`); if not, the core bounds them. */
   readonly honoursDeadline?: boolean | undefined
 }

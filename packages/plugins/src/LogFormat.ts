@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { FiberId, HashMap, type Layer, Logger, Option } from "effect"
+import { Render } from "@service-client/core"
 import * as Log from "./internal/logRecord.js"
 
 /**
@@ -109,19 +110,14 @@ const ms = (u: unknown): string | undefined => {
   return `${Math.round(u * 100) / 100}ms`
 }
 
-const json = (u: unknown): string => {
-  try {
-    return JSON.stringify(u) ?? String(u)
-  } catch {
-    return String(u)
-  }
-}
+/** Objects of annotations that are not the loggers' own: bounded, never throws. */
+const json = (u: unknown): string => Render.value(u, { maxLength: 4096 })
 
 const plain = (u: unknown): string | undefined => {
   if (u === undefined || u === null) return undefined
   if (typeof u === "string") return u.length === 0 ? undefined : u
-  if (typeof u === "object") return json(u)
-  return String(u)
+  if (typeof u === "number" || typeof u === "boolean") return String(u)
+  return json(u)
 }
 
 const durationKeys: ReadonlySet<string> = new Set(["timeout", "blockedByPool", "blockedByRateLimit"])
@@ -160,7 +156,9 @@ const builtin = (entry: Entry, name: string, separator: string): string | undefi
       const headers = entry.get("headers")
       if (typeof headers !== "object" || headers === null) return undefined
       const lines: Array<string> = []
-      for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${String(value)}`)
+      for (const name in headers) {
+        if (Object.hasOwn(headers, name)) lines.push(`${name}: ${plain((headers as Record<string, unknown>)[name]) ?? ""}`)
+      }
       return lines.length === 0 ? undefined : lines.join(separator)
     }
     case "query": {
@@ -172,8 +170,9 @@ const builtin = (entry: Entry, name: string, separator: string): string | undefi
       const elapsed = entry.get("elapsed")
       if (typeof elapsed !== "object" || elapsed === null) return ms(elapsed)
       const out: Array<string> = []
-      for (const [key, value] of Object.entries(elapsed)) {
-        const text = ms(value)
+      for (const key in elapsed) {
+        if (!Object.hasOwn(elapsed, key)) continue
+        const text = ms((elapsed as Record<string, unknown>)[key])
         if (text !== undefined) out.push(`${key}=${text}`)
       }
       return out.length === 0 ? undefined : out.join(" ")
@@ -187,10 +186,27 @@ const lookup = (entry: Entry, path: ReadonlyArray<string>, separator: string): s
   if (path.length === 1) return builtin(entry, path[0]!, separator) ?? "-"
   let value: unknown = entry.get(path[0]!)
   for (let i = 1; i < path.length; i++) {
-    if (typeof value !== "object" || value === null) return "-"
+    if (typeof value !== "object" || value === null || !Object.hasOwn(value, path[i]!)) return "-"
     value = (value as Record<string, unknown>)[path[i]!]
   }
   return (path[0] === "elapsed" || durationKeys.has(path[0]!) ? ms(value) : undefined) ?? plain(value) ?? "-"
+}
+
+const safeLookup = (entry: Entry, path: ReadonlyArray<string>, separator: string): string => {
+  try {
+    return lookup(entry, path, separator)
+  } catch {
+    return "[Threw]"
+  }
+}
+
+/** An entry that is not the loggers': as `Logger.stringLogger` writes it, or its message alone if that throws. */
+const other = (o: Logger.Logger.Options<unknown>): string => {
+  try {
+    return Logger.stringLogger.log(o)
+  } catch {
+    return `timestamp=${o.date.toISOString()} level=${o.logLevel.label} message=${Render.value(o.message)}`
+  }
 }
 
 const kinds: ReadonlySet<string> = new Set<Log.RecordKind>(["request", "response", "exception", "parseException"])
@@ -236,11 +252,14 @@ export const make = (options: Options = {}): Logger.Logger<unknown, string> => {
   const separator = options.headerSeparator ?? defaults.headerSeparator
   return Logger.make((o) => {
     const kind = recordKind(o.annotations)
-    if (kind === undefined) return Logger.stringLogger.log(o)
+    if (kind === undefined) return Render.escape(other(o))
     const entry: Entry = { options: o, get: (key) => Option.getOrUndefined(HashMap.get(o.annotations, key)) }
     let line = ""
-    for (const part of templates[kind]) line += typeof part === "string" ? part : lookup(entry, part.path, separator)
-    return line
+    for (const part of templates[kind]) {
+      line += typeof part === "string" ? part : safeLookup(entry, part.path, separator)
+    }
+    // one record, one line: whatever a value holds (the loggers' records are escaped already)
+    return Render.escape(line)
   })
 }
 

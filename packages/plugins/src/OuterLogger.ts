@@ -42,7 +42,7 @@ export const make = (options?: Options): Plugin.Plugin => {
   const { exception, parseException, request, response } = cfg.levels
   const requestRecord = (session: Session.Session) => {
     const annotations = Log.base(cfg, "request", session)
-    annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted)
+    annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted, max)
     annotations[Log.keys.body] = Log.bodyText(session.payload, {
       hidden: Log.hiddenRequestBody(session),
       streamed: session.definition.streamRequest === true && session.payload !== undefined
@@ -52,7 +52,7 @@ export const make = (options?: Options): Plugin.Plugin => {
   const responseRecord = (session: Session.Session, res: ServiceResponse.ServiceResponse) => {
     const annotations = Log.base(cfg, "response", session)
     annotations[Log.keys.status] = res.status
-    annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted)
+    annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted, max)
     annotations[Log.keys.body] = Log.bodyText(res.data, {
       hidden: Log.hiddenResponseBody(session),
       streamed: res.stream !== undefined

@@ -6,6 +6,7 @@
 import * as Plugin from "@service-client/core/Plugin"
 import { type Duration, Effect, type Scope } from "effect"
 import { durationOption, keyOption, wholeNumber } from "./internal/options.js"
+import type { LimiterError } from "./LimiterError.js"
 import { LimiterStore } from "./LimiterStore.js"
 
 /**
@@ -29,6 +30,15 @@ export interface Options {
    */
   readonly key?: string | undefined
 }
+
+/**
+ * The errors a Pool adds to a client's error type: `TooManyRequestsPending`,
+ * `TooMuchTimePending`, and `LimiterUnavailable` (a shared store that does not answer).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type Error = LimiterError
 
 /**
  * Builds the pool in the client's scope. The time a call waited is put on
@@ -58,7 +68,7 @@ export interface Options {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never, Scope.Scope> => {
+export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin<Error>, never, Scope.Scope> => {
   const limit = wholeNumber("Pool", "limit", options?.limit, 1, 1)
   const hardLimit = options?.hardLimit === undefined ? undefined : wholeNumber("Pool", "hardLimit", options.hardLimit, 0, 0)
   const timeout = durationOption("Pool", "timeout", options?.timeout)

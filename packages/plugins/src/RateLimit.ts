@@ -7,6 +7,7 @@
 import * as Plugin from "@service-client/core/Plugin"
 import { Duration, Effect, type Scope } from "effect"
 import { durationOption, invalid, keyOption, wholeNumber } from "./internal/options.js"
+import type { LimiterError } from "./LimiterError.js"
 import { LimiterStore } from "./LimiterStore.js"
 
 /**
@@ -52,6 +53,15 @@ export interface Adaptive {
 
 
 /**
+ * The errors a RateLimit adds to a client's error type: `TooManyRequestsPending`,
+ * `TooMuchTimePending`, and `LimiterUnavailable` (a shared store that does not answer).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type Error = LimiterError
+
+/**
  * Builds the rate limit in the client's scope. A permit returns `period` after the
  * response was read or the send failed or was interrupted: the release is a fiber forked
  * in the plugin's scope, so it is interrupted when the client closes. Waiting time goes to
@@ -81,7 +91,7 @@ export interface Adaptive {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never, Scope.Scope> => {
+export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin<Error>, never, Scope.Scope> => {
   const limit = wholeNumber("RateLimit", "limit", options?.limit, 1, 1)
   const hardLimit = options?.hardLimit === undefined
     ? undefined

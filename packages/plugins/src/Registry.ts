@@ -16,6 +16,7 @@ import * as CircuitBreaker from "./CircuitBreaker.js"
 import * as Coalesce from "./Coalesce.js"
 import * as Elapsed from "./Elapsed.js"
 import * as Headers from "./Headers.js"
+import * as HttpCache from "./HttpCache.js"
 import * as IdempotencyKey from "./IdempotencyKey.js"
 import * as InnerLogger from "./InnerLogger.js"
 import * as OuterLogger from "./OuterLogger.js"
@@ -115,6 +116,10 @@ export const entries: Readonly<Record<string, PluginRegistry.Factory>> = {
       ignoreHeaders: Schema.optional(Schema.Array(Schema.String))
     }),
     Coalesce.make
+  ),
+  HttpCache: fromSchema(
+    Schema.Struct({ maxBytes: Schema.optional(Count), maxEntryBytes: Schema.optional(Count) }),
+    HttpCache.make
   ),
   IdempotencyKey: fromSchema(
     Schema.Struct({

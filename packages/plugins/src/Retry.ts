@@ -14,8 +14,10 @@ import {
   type Endpoint,
   InputError,
   Plugin,
+  RequestError,
   type ServiceResponse,
-  Session
+  Session,
+  TimeoutError
 } from "@service-client/core"
 import { Cause, Duration, Effect, Either, Exit, Option, Schedule, ScheduleDecision, ScheduleIntervals } from "effect"
 import * as Attempt from "./internal/attempt.js"
@@ -90,7 +92,7 @@ export const defaults = {
  * @category guards
  */
 export const isTransient = (error: CallError): boolean =>
-  (error._tag === "RequestError" && error.reason === "Transport") || error._tag === "TimeoutError"
+  (error instanceof RequestError && error.reason === "Transport") || error instanceof TimeoutError
 
 interface Resolved {
   readonly enabled: boolean

@@ -145,7 +145,7 @@ describe("OuterLogger", () => {
         "{\"token\":\"hunter2-response\"}",
         "<NO BODY>",
         "<STREAM>",
-        "{\"n\":\"1\",\"self\":\"[Circular]\"}"
+        "{\"n\":1,\"self\":\"[Circular]\"}"
       ])
       assert.notInclude(JSON.stringify(entries.slice(0, 2)), "hunter2")
     }))

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec } from "@service-client/core"
-import type { TooMuchTimePending } from "@service-client/core/Errors"
+import type { TooMuchTimePending } from "../src/LimiterError.js"
 import * as RateLimit from "@service-client/plugins/RateLimit"
 import * as Timeout from "@service-client/plugins/Timeout"
 import { Duration, Effect, Fiber, TestClock } from "effect"

@@ -20,14 +20,10 @@
  *
  * @since 0.1.0
  */
-import type {
-  ClientClosed,
-  LimiterUnavailable,
-  TooManyRequestsPending,
-  TooMuchTimePending
-} from "@service-client/core/Errors"
+import type { ClientClosed } from "@service-client/core/Errors"
 import { Duration, Effect, type Scope } from "effect"
 import * as Impl from "./internal/redisLimiter.js"
+import type { LimiterUnavailable, TooManyRequestsPending, TooMuchTimePending } from "@service-client/plugins/LimiterError"
 import { RedisStore, type StoreFailure } from "./RedisStore.js"
 
 /**

@@ -1,7 +1,7 @@
 // Runs against the Redis at 127.0.0.1:6379 (`.ci/run` starts one); every run uses its own key prefix.
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Errors, Plugin, ServiceClient, Spec, Transport } from "@service-client/core"
-import { LimiterStore, Pool, RateLimit } from "@service-client/plugins"
+import { LimiterError, LimiterStore, Pool, RateLimit } from "@service-client/plugins"
 import { RedisLimiter, RedisStore } from "@service-client/redis"
 import * as Net from "node:net"
 import { Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
@@ -218,7 +218,7 @@ describe("Pool and RateLimit on RedisStore.layerLimiters", () => {
       }).pipe(Effect.delay("50 millis"))
   })
   const Limiters = RedisStore.layerLimiters({ prefix, commandTimeout: "2 seconds" })
-  const client = (service: string, plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin, never, Scope.Scope>>) =>
+  const client = (service: string, plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin<LimiterError.LimiterError>, never, Scope.Scope>>) =>
     ServiceClient.make(Api, { name: service, baseUrl: "http://127.0.0.1:1", plugins })
 
   it.effect("the in-memory store is the default", () =>

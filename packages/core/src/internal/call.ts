@@ -51,7 +51,7 @@ export interface ClientContext {
   readonly transport: Transport.Service
   readonly serializer: Serializer.Service
   readonly parser: Parser.Service
-  readonly plugins: ReadonlyArray<Plugin.Plugin>
+  readonly plugins: ReadonlyArray<Plugin.Plugin<CallError>>
   readonly maxResponseBytes: number | undefined
   /** The client's redirect policy, and the most hops it follows. */
   readonly redirect: Redirect.Policy
@@ -123,7 +123,7 @@ const formatIssue = (e: ParseResult.ParseError) => ParseResult.TreeFormatter.for
  * when it was called) is passed over without a trip through the runtime.
  */
 const runHooks = (
-  hooks: ReadonlyArray<Plugin.SessionHook>,
+  hooks: ReadonlyArray<Plugin.SessionHook<CallError>>,
   session: Session,
   from = 0
 ): Effect.Effect<void, CallError> => {
@@ -137,7 +137,7 @@ const runHooks = (
 }
 
 const runResponseHooks = (
-  hooks: ReadonlyArray<Plugin.ResponseHook>,
+  hooks: ReadonlyArray<Plugin.ResponseHook<CallError>>,
   session: Session,
   response: ServiceResponse,
   from = 0
@@ -166,19 +166,19 @@ const runEach = <E>(n: number, run: (i: number) => Effect.Effect<void, E>, from 
   return Effect.void
 }
 
-const collectHooks = <K extends keyof Plugin.Hooks>(plugins: ReadonlyArray<Plugin.Plugin>, key: K) =>
-  plugins.flatMap((p) => (p[key] === undefined ? [] : [p[key]!])) as Array<NonNullable<Plugin.Hooks[K]>>
+const collectHooks = <K extends keyof Plugin.Hooks<CallError>>(plugins: ReadonlyArray<Plugin.Plugin<CallError>>, key: K) =>
+  plugins.flatMap((p) => (p[key] === undefined ? [] : [p[key]!])) as Array<NonNullable<Plugin.Hooks<CallError>[K]>>
 
 // The hooks that run inside the send, of a plugin that does not say its waits end at the
 // session's deadline: bounded by it (a fiber per call, only while a deadline is set).
-const boundSessionHook = (hook: Plugin.SessionHook): Plugin.SessionHook => (session) =>
+const boundSessionHook = (hook: Plugin.SessionHook<CallError>): Plugin.SessionHook<CallError> => (session) =>
   session.deadline === undefined ? hook(session) : Deadline.bound(session, hook(session))
 
-const boundResponseHook = (hook: Plugin.ResponseHook): Plugin.ResponseHook => (session, response) =>
+const boundResponseHook = (hook: Plugin.ResponseHook<CallError>): Plugin.ResponseHook<CallError> => (session, response) =>
   session.deadline === undefined ? hook(session, response) : Deadline.bound(session, hook(session, response))
 
-type AroundSend = NonNullable<Plugin.Hooks["aroundSend"]>
-type EnterSend = NonNullable<Plugin.Hooks["enterSend"]>
+type AroundSend = NonNullable<Plugin.Hooks<CallError>["aroundSend"]>
+type EnterSend = NonNullable<Plugin.Hooks<CallError>["enterSend"]>
 
 // called when the send runs (inside the outer wrappers): the deadline is known by then
 const boundAroundSend = (hook: AroundSend): AroundSend => (session, send) =>
@@ -194,7 +194,7 @@ const boundEnterSend = (hook: EnterSend): EnterSend => (session) => {
  * or a run of adjacent `enterSend` hooks fused into one region. A plugin's `aroundSend`
  * wraps its own `enterSend`.
  */
-const sendWrappers = (plugins: ReadonlyArray<Plugin.Plugin>) => {
+const sendWrappers = (plugins: ReadonlyArray<Plugin.Plugin<CallError>>) => {
   const wrappers: Array<{ readonly around: AroundSend } | { readonly enters: Array<EnterSend> }> = []
   for (const p of plugins) {
     if (p.aroundSend !== undefined) {
@@ -215,7 +215,7 @@ const sendWrappers = (plugins: ReadonlyArray<Plugin.Plugin>) => {
  * is left out (`outer`), for the core to run with its own continuation after the send.
  */
 const wrapSend = (
-  plugins: ReadonlyArray<Plugin.Plugin>,
+  plugins: ReadonlyArray<Plugin.Plugin<CallError>>,
   exchange: Next
 ): { readonly outer: ReadonlyArray<EnterSend> | undefined; readonly inner: Next } => {
   const wrappers = sendWrappers(plugins)
@@ -234,12 +234,12 @@ const wrapSend = (
 }
 
 const inSendHooks = <K extends "onSend" | "onResponse" | "onRead">(
-  plugins: ReadonlyArray<Plugin.Plugin>,
+  plugins: ReadonlyArray<Plugin.Plugin<CallError>>,
   key: K,
-  bound: (hook: NonNullable<Plugin.Hooks[K]>) => NonNullable<Plugin.Hooks[K]>
+  bound: (hook: NonNullable<Plugin.Hooks<CallError>[K]>) => NonNullable<Plugin.Hooks<CallError>[K]>
 ) =>
   plugins.flatMap((p) => {
-    const hook = p[key] as NonNullable<Plugin.Hooks[K]> | undefined
+    const hook = p[key] as NonNullable<Plugin.Hooks<CallError>[K]> | undefined
     return hook === undefined ? [] : [p.honoursDeadline === true ? hook : bound(hook)]
   })
 

@@ -84,7 +84,7 @@ class Held {
 
 const enterFrom = (
   held: Held,
-  enters: ReadonlyArray<NonNullable<Plugin.Hooks["enterSend"]>>,
+  enters: ReadonlyArray<NonNullable<Plugin.Hooks<CallError>["enterSend"]>>,
   from: number,
   next: Next,
   session: Session
@@ -118,7 +118,7 @@ const reraise: After<ServiceResponse, CallError> = { onFailure: Effect.failCause
 
 const start = <A, E>(
   fiber: Fiber.RuntimeFiber<unknown, unknown>,
-  enters: ReadonlyArray<NonNullable<Plugin.Hooks["enterSend"]>>,
+  enters: ReadonlyArray<NonNullable<Plugin.Hooks<CallError>["enterSend"]>>,
   next: Next,
   session: Session,
   after: After<A, E>
@@ -158,7 +158,7 @@ const start = <A, E>(
  * @internal
  */
 export const run = <A, E>(
-  enters: ReadonlyArray<NonNullable<Plugin.Hooks["enterSend"]>>,
+  enters: ReadonlyArray<NonNullable<Plugin.Hooks<CallError>["enterSend"]>>,
   next: Next,
   session: Session,
   after: After<A, E>
@@ -174,5 +174,5 @@ export const run = <A, E>(
  *
  * @internal
  */
-export const region = (enters: ReadonlyArray<NonNullable<Plugin.Hooks["enterSend"]>>, next: Next): Next =>
+export const region = (enters: ReadonlyArray<NonNullable<Plugin.Hooks<CallError>["enterSend"]>>, next: Next): Next =>
 (session) => run(enters, next, session, reraise)

@@ -18,10 +18,11 @@
  * @internal
  */
 import * as Deadline from "@service-client/core/Deadline"
-import { ClientClosed, type TimeoutError, TooManyRequestsPending, TooMuchTimePending } from "@service-client/core/Errors"
+import { ClientClosed, type TimeoutError } from "@service-client/core/Errors"
 import type * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
 import { Clock, Deferred, Duration, Effect, Exit, type Fiber, FiberId, Option, Runtime } from "effect"
+import { TooManyRequestsPending, TooMuchTimePending } from "../LimiterError.js"
 
 /**
  * Where permits live. The in-memory store counts them; a shared store (Redis...) can take
@@ -175,7 +176,7 @@ export interface Limiter {
    * failed or interrupted): called then, it answers what is left to do (`Effect.void` when
    * it was all done at once).
    */
-  readonly enter: (session: Session, release: Release) => Plugin.Entered
+  readonly enter: (session: Session, release: Release) => Plugin.Entered<TooManyRequestsPending | TooMuchTimePending>
   /** Gives a permit back to the store and hands free permits to the waiters. */
   readonly give: Effect.Effect<void>
   /** `give` as a `Release`: synchronous when the store is and nobody waits. */

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import type { Errors, Session } from "@service-client/core"
-import { SpecError } from "@service-client/core"
+import { Render, SpecError } from "@service-client/core"
 import { Effect, FiberRef, HashMap, LogLevel, Predicate, Stream } from "effect"
 
 /**
@@ -198,56 +198,25 @@ export const emit = (
     return Effect.locally(Effect.logWithLevel(level, record.message), FiberRef.currentLogAnnotations, annotations)
   })
 
-const decoder = new TextDecoder()
-
-const cutString = (text: string, max: number, total: number, unit: string): string => {
-  let end = max
-  const code = text.charCodeAt(end - 1)
-  if (end > 0 && code >= 0xd800 && code <= 0xdbff) end--
-  return `${text.slice(0, end)}…<CUT ${total} ${unit}>`
-}
-
 /**
- * Text for display, at most `max` characters plus the cut's mark.
+ * Text for display, at most `max` characters plus the cut's mark, escaped.
  *
  * @internal
  */
-export const text = (value: string | Uint8Array, max: number): string => {
-  if (typeof value === "string") return value.length > max ? cutString(value, max, value.length, "chars") : value
-  const bounded = max === Infinity || value.length <= max * 4 ? value : value.subarray(0, max * 4)
-  const decoded = decoder.decode(bounded)
-  return decoded.length > max ? cutString(decoded, max, value.length, "bytes") : decoded
-}
+export const text = (value: string | Uint8Array, max: number): string => Render.text(value, max)
 
 const isStream = (u: unknown): boolean => Predicate.hasProperty(u, Stream.StreamTypeId)
 
-const toJson = (value: unknown): string => {
-  const seen = new WeakSet<object>()
-  try {
-    const json = JSON.stringify(value, (_key, v: unknown) => {
-      if (typeof v === "bigint") return v.toString()
-      if (typeof v === "object" && v !== null) {
-        if (seen.has(v)) return "[Circular]"
-        seen.add(v)
-      }
-      return v
-    })
-    return json === undefined ? String(value) : json
-  } catch {
-    return String(value)
-  }
-}
-
 /**
- * A value (payload or parsed data) for display.
+ * A value (payload or parsed data) for display: bounded, escaped, never throws.
  *
  * @internal
  */
 export const valueText = (value: unknown, max: number): string => {
   if (value === undefined) return NO_BODY
-  if (typeof value === "string" || value instanceof Uint8Array) return text(value, max)
+  if (typeof value === "string" || value instanceof Uint8Array) return Render.text(value, max)
   if (isStream(value)) return STREAM
-  return text(toJson(value), max)
+  return Render.value(value, { maxLength: max })
 }
 
 /**
@@ -269,29 +238,68 @@ export const bodyText = (
 }
 
 /**
- * The headers with every redacted name's value replaced by `<REDACTED>`.
+ * The headers with every redacted name's value replaced by `<REDACTED>`, the others
+ * escaped and cut at `max` characters.
  *
  * @internal
  */
 export const redactHeaders = (
   headers: Readonly<Record<string, string | null | undefined>>,
-  redacted: ReadonlySet<string>
+  redacted: ReadonlySet<string>,
+  max: number = Infinity
 ): Record<string, string> => {
   const out: Record<string, string> = {}
   for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue
     const value = headers[name]
     if (value === null || value === undefined) continue
-    const lower = name.toLowerCase()
-    out[lower] = redacted.has(lower) ? REDACTED : String(value)
+    const lower = Render.escape(name.toLowerCase())
+    setOwn(out, lower, redacted.has(lower) ? REDACTED : Render.text(typeof value === "string" ? value : String(value), max))
   }
   return out
 }
 
-const cleanQuery = (query: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+/** `out[key] = value`, also for a key named `__proto__` (an own key, not the prototype). */
+const setOwn = (out: Record<string, unknown>, key: string, value: unknown) => {
+  if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+  else out[key] = value
+}
+
+/** A value kept in a record's annotations: strings escaped, objects one level deep, deeper ones rendered. */
+const field = (value: unknown, max: number, nested: boolean): unknown => {
+  switch (typeof value) {
+    case "string":
+      return Render.text(value, max)
+    case "number":
+    case "boolean":
+    case "undefined":
+      return value
+    case "object":
+      if (value === null) return value
+      if (nested || !(Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)) {
+        return Render.value(value, { maxLength: max })
+      }
+      try {
+        if (Array.isArray(value)) return value.slice(0, 100).map((v) => field(v, max, true))
+        const out: Record<string, unknown> = {}
+        for (const key in value) {
+          if (Object.hasOwn(value, key)) setOwn(out, Render.escape(key), field((value as Record<string, unknown>)[key], max, true))
+        }
+        return out
+      } catch {
+        return "[Threw]"
+      }
+    default:
+      return Render.value(value, { maxLength: max })
+  }
+}
+
+const cleanQuery = (query: Readonly<Record<string, unknown>>, max: number): Record<string, unknown> => {
   const out: Record<string, unknown> = {}
   for (const key in query) {
+    if (!Object.hasOwn(query, key)) continue
     const value = query[key]
-    if (value !== null && value !== undefined) out[key] = value
+    if (value !== null && value !== undefined) setOwn(out, Render.escape(key), field(value, max, false))
   }
   return out
 }
@@ -310,30 +318,30 @@ export const hiddenResponseBody = (session: Session.Session) => session.definiti
 export const base = (cfg: Config, kind: RecordKind, session: Session.Session): Record<string, unknown> => {
   const out: Record<string, unknown> = {}
   const attributes = session.attributes
+  const max = cfg.maxBodyLength
   for (const key in attributes) {
-    if (ownKeys.has(key)) continue
-    const value = attributes[key]
-    out[key] = typeof value === "object" && value !== null && !Array.isArray(value) ? { ...value } : value
+    if (ownKeys.has(key) || !Object.hasOwn(attributes, key)) continue
+    setOwn(out, Render.escape(key), field(attributes[key], max, false))
   }
   out[keys.logger] = cfg.name
   out[keys.record] = kind
-  out[keys.service] = session.service
-  out[keys.endpoint] = session.endpoint
+  out[keys.service] = Render.escape(session.service)
+  out[keys.endpoint] = Render.escape(session.endpoint)
   out[keys.method] = session.method
-  out[keys.url] = session.url
-  out[keys.query] = cleanQuery(session.query)
+  out[keys.url] = Render.escape(session.url)
+  out[keys.query] = cleanQuery(session.query, max)
   return out
 }
 
 /**
- * The short message line of a record.
+ * The short message line of a record, escaped.
  *
  * @internal
  */
 export const message = (kind: RecordKind, session: Session.Session, detail?: string | number): string => {
   const label = kind === "parseException" ? "parse exception" : kind
   const extra = detail === undefined ? "" : ` ${detail}`
-  return `${session.service}.${session.endpoint} ${label}${extra} ${session.method} ${session.url}`
+  return Render.escape(`${session.service}.${session.endpoint} ${label}${extra} ${session.method} ${session.url}`)
 }
 
 /**
@@ -342,15 +350,29 @@ export const message = (kind: RecordKind, session: Session.Session, detail?: str
  * @internal
  */
 export const describeError = (error: unknown, hideResponseBody: boolean): string => {
-  if (Predicate.isTagged(error, "ParseError")) {
-    return `ParseError: ${hideResponseBody ? HIDDEN : (error as unknown as Errors.ParseError).reason}`
+  try {
+    if (Predicate.isTagged(error, "ParseError")) {
+      return `ParseError: ${hideResponseBody ? HIDDEN : (error as unknown as Errors.ParseError).reason}`
+    }
+    if (Predicate.isTagged(error, "ResponseError")) {
+      return `ResponseError: answered ${(error as unknown as Errors.ResponseError).status}`
+    }
+    if (Predicate.hasProperty(error, "_tag") && error instanceof Error) return `${String(error._tag)}: ${error.message}`
+    if (error instanceof Error) return `${error.name}: ${error.message}`
+    return Render.value(error)
+  } catch {
+    // a message getter or a _tag that throws
+    return "[Threw]"
   }
-  if (Predicate.isTagged(error, "ResponseError")) {
-    return `ResponseError: answered ${(error as unknown as Errors.ResponseError).status}`
+}
+
+/** The tag of an error, for the record's message. */
+const tagOf = (error: unknown): string => {
+  try {
+    return Predicate.hasProperty(error, "_tag") ? Render.text(String(error._tag), 100) : "Error"
+  } catch {
+    return "Error"
   }
-  if (Predicate.hasProperty(error, "_tag") && error instanceof Error) return `${String(error._tag)}: ${error.message}`
-  if (error instanceof Error) return `${error.name}: ${error.message}`
-  return String(error)
 }
 
 /**
@@ -361,9 +383,8 @@ export const describeError = (error: unknown, hideResponseBody: boolean): string
 export const exception = (cfg: Config, session: Session.Session, error: Errors.CallError): Effect.Effect<void> =>
   emit(session, cfg.levels.exception!, () => {
     const annotations = base(cfg, "exception", session)
-    const tag = Predicate.hasProperty(error, "_tag") ? String(error._tag) : "Error"
     annotations[keys.error] = text(describeError(error, hiddenResponseBody(session)), cfg.maxBodyLength)
-    return { message: message("exception", session, tag), annotations }
+    return { message: message("exception", session, tagOf(error)), annotations }
   })
 
 /**

@@ -5,13 +5,9 @@
  *
  * @internal
  */
-import {
-  ClientClosed,
-  LimiterUnavailable,
-  TooManyRequestsPending,
-  TooMuchTimePending
-} from "@service-client/core/Errors"
+import { ClientClosed } from "@service-client/core/Errors"
 import { Clock, Deferred, Duration, Effect, Exit, FiberId, Option, Schedule, Scope } from "effect"
+import { LimiterUnavailable, TooManyRequestsPending, TooMuchTimePending } from "@service-client/plugins/LimiterError"
 import type { ScriptName } from "./redisScripts.js"
 
 // The shapes below are the parts of the public `RedisStore.Service`, `RedisLimiter.Caller`,

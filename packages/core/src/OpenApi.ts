@@ -1,0 +1,174 @@
+/**
+ * The Schemas an imported OpenAPI operation needs beyond plain bodies: query and header
+ * parameters serialized by their `style`/`explode`, per-status error bodies with `4XX`
+ * ranges and `default`, and bodies that keep the properties a document does not list.
+ * `SpecLoader.openapi` builds endpoints with them, and modules written by
+ * `service-client generate` call them, so both send the same wire.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import type { QueryValue } from "./internal/query.js"
+
+/**
+ * A parameter's serialization (OpenAPI `style`). `form` is the query default, `simple`
+ * the header default.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Style = "form" | "spaceDelimited" | "pipeDelimited" | "deepObject" | "simple"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ParamStyle {
+  readonly style?: Style | undefined
+  /** Defaults to `true` for `form` and `deepObject`, `false` otherwise (as in OpenAPI). */
+  readonly explode?: boolean | undefined
+}
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const delimiter = (style: Style | undefined) =>
+  style === "spaceDelimited" ? " " : style === "pipeDelimited" ? "|" : ","
+
+const scalar = (u: unknown): u is string | number | boolean | bigint =>
+  typeof u === "string" || typeof u === "number" || typeof u === "boolean" || typeof u === "bigint"
+
+/** Adds `key[a][b]=v` entries for a deepObject value. */
+const deep = (out: Record<string, QueryValue>, key: string, value: unknown) => {
+  if (Array.isArray(value)) {
+    out[`${key}[]`] = value.filter(scalar) as Array<string | number | boolean>
+    for (const [i, item] of value.entries()) if (!scalar(item)) deep(out, `${key}[${i}]`, item)
+  } else if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) deep(out, `${key}[${k}]`, v)
+  } else if (value !== undefined) {
+    out[key] = value as QueryValue
+  }
+}
+
+/** An array or object value as one delimited string (`explode: false`). */
+const joined = (value: ReadonlyArray<unknown> | Record<string, unknown>, sep: string): string =>
+  (Array.isArray(value) ? value : Object.entries(value).flat()).map(String).join(sep)
+
+const flattenQuery = (
+  value: Record<string, unknown>,
+  styles: Readonly<Record<string, ParamStyle>>
+): Record<string, QueryValue> => {
+  const out: Record<string, QueryValue> = {}
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue
+    const style = Object.hasOwn(styles, key) ? styles[key]! : {}
+    const explode = style.explode ?? (style.style === undefined || style.style === "form" || style.style === "deepObject")
+    if (style.style === "deepObject") {
+      deep(out, key, v)
+    } else if (Array.isArray(v)) {
+      out[key] = explode ? v as Array<string | number | boolean> : joined(v, delimiter(style.style))
+    } else if (isObject(v)) {
+      if (explode) {
+        for (const [k, item] of Object.entries(v)) if (item !== undefined) out[k] = item as QueryValue
+      } else {
+        out[key] = joined(v, delimiter(style.style))
+      }
+    } else {
+      out[key] = v as QueryValue
+    }
+  }
+  return out
+}
+
+const FlatQuery = Schema.Record({ key: Schema.String, value: Schema.Unknown }) as unknown as Schema.Schema<
+  Readonly<Record<string, QueryValue>>
+>
+const Rest = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+
+/**
+ * A query Schema: its type is the struct of `fields` (validated when a call encodes it),
+ * its wire form the flat record the client sends, each parameter serialized by its style
+ * (`form` arrays repeat the key or join with `,`, `spaceDelimited`/`pipeDelimited` join,
+ * `deepObject` writes `key[prop]=v`). Keys not in `fields` pass through unchanged.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const query = <const F extends Schema.Struct.Fields>(
+  fields: F,
+  styles: Readonly<Record<string, ParamStyle>> = {}
+): Schema.Schema<Schema.Struct.Type<F>, Readonly<Record<string, QueryValue>>> =>
+  Schema.transform(FlatQuery, Schema.Struct(fields, Rest), {
+    strict: false,
+    decode: (flat) => flat,
+    encode: (value) => flattenQuery(value as Record<string, unknown>, styles)
+  }) as any
+
+const headerValue = (value: unknown, explode: boolean): string =>
+  Array.isArray(value)
+    ? value.map(String).join(",")
+    : isObject(value)
+    ? Object.entries(value).map(([k, v]) => (explode ? `${k}=${String(v)}` : `${k},${String(v)}`)).join(",")
+    : String(value)
+
+const FlatHeaders = Schema.Record({ key: Schema.String, value: Schema.Unknown }) as unknown as Schema.Schema<
+  Readonly<Record<string, string | null | undefined>>
+>
+
+/**
+ * A headers Schema: the struct of `fields` on the type side, strings on the wire
+ * (`simple` style: arrays joined with `,`, objects as `k,v` or `k=v` when exploded).
+ * Headers not in `fields` pass through unchanged (`null` still removes a default).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const headers = <const F extends Schema.Struct.Fields>(
+  fields: F,
+  styles: Readonly<Record<string, ParamStyle>> = {}
+): Schema.Schema<Schema.Struct.Type<F>, Readonly<Record<string, string | null | undefined>>> =>
+  Schema.transform(FlatHeaders, Schema.Struct(fields, Rest), {
+    strict: false,
+    decode: (flat) => flat,
+    encode: (value) => {
+      const out: Record<string, string | null> = {}
+      for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+        if (v === undefined) continue
+        out[key] = v === null ? null : headerValue(v, Object.hasOwn(styles, key) && styles[key]!.explode === true)
+      }
+      return out
+    }
+  }) as any
+
+/**
+ * Per-status error bodies from an OpenAPI `responses` map: exact statuses (`"404"`),
+ * ranges (`"4XX"`) and `default` (every other status from 300 to 599), expanded into the
+ * status → Schema record an endpoint's `error` option takes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const errors = <const R extends Readonly<Record<string, Schema.Schema<any, any, never>>>>(
+  responses: R
+): { readonly [status: number]: R[keyof R] } => {
+  const out: Record<number, Schema.Schema<any, any, never>> = {}
+  const fill = (from: number, to: number, schema: Schema.Schema<any, any, never>) => {
+    for (let s = from; s <= to; s++) if (!(s in out)) out[s] = schema
+  }
+  for (const [key, schema] of Object.entries(responses)) if (/^\d{3}$/.test(key)) out[Number(key)] = schema
+  for (const [key, schema] of Object.entries(responses)) {
+    const range = /^([1-5])XX$/i.exec(key)
+    if (range) fill(Number(range[1]) * 100, Number(range[1]) * 100 + 99, schema)
+  }
+  if (responses.default !== undefined) fill(300, 599, responses.default)
+  return out as { readonly [status: number]: R[keyof R] }
+}
+
+/**
+ * A body Schema that keeps the properties its document does not list (decoding and
+ * encoding preserve them instead of dropping them).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const body = <A, I>(schema: Schema.Schema<A, I, never>): Schema.Schema<A, I, never> =>
+  schema.annotations({ parseOptions: { onExcessProperty: "preserve" } })

@@ -1,0 +1,239 @@
+/**
+ * HttpCache: a private HTTP cache (RFC 9111) in memory. GET responses are stored as their
+ * headers allow (`max-age`, `Expires`, or 10% of the time since `Last-Modified`; never
+ * with `no-store`, `Vary: *` or a partial answer), in a store bounded in bytes where the
+ * least recently used response goes first. A fresh response answers a call without I/O;
+ * a stale one is revalidated with `If-None-Match` / `If-Modified-Since` (a 304 answers with
+ * the stored body), or, within its `stale-while-revalidate`, served at once while it is
+ * revalidated in the background. `attributes.cache` says which: `hit`, `miss`,
+ * `revalidated` or `stale`.
+ *
+ * @since 0.1.0
+ */
+import type { Session } from "@service-client/core"
+import * as Plugin from "@service-client/core/Plugin"
+import type { ServiceResponse } from "@service-client/core/ServiceResponse"
+import { Effect, type Scope } from "effect"
+import * as Cache from "./internal/httpCache.js"
+import { wholeNumber } from "./internal/options.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The most bytes the store holds (bodies, headers and keys). Default 16 MiB. */
+  readonly maxBytes?: number | undefined
+  /** A larger response is not stored. Default a quarter of `maxBytes`. */
+  readonly maxEntryBytes?: number | undefined
+}
+
+/**
+ * What a call's answer came from, on `attributes.cache`: `"hit"` (a fresh stored response,
+ * no I/O), `"miss"` (the server's answer), `"revalidated"` (the server confirmed the stored
+ * response with a 304), `"stale"` (a stale stored response, revalidated in the background).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Outcome = "hit" | "miss" | "revalidated" | "stale"
+
+/**
+ * The plugin, with its store's occupancy (tests, metrics).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HttpCache extends Plugin.Plugin {
+  /** How many responses and bytes the store holds now. */
+  readonly stats: () => { readonly entries: number; readonly bytes: number }
+}
+
+/** Request headers a stored response always varies on: one user's answer never serves another. */
+const always: ReadonlyArray<string> = ["authorization", "cookie"]
+
+/** The request's own conditional or partial headers: the call is the caller's to manage. */
+const conditional: ReadonlyArray<string> = ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range"]
+
+/** Headers a 304 does not update (RFC 9111 §3.2). */
+const keptOn304: ReadonlySet<string> = new Set(["content-length", "content-encoding", "transfer-encoding", "content-range"])
+
+const unsafe: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"])
+
+/** A stored response as this call's response. */
+const answer = (entry: Cache.Entry, session: Session.Session, now: number): ServiceResponse => ({
+  service: session.service,
+  endpoint: session.endpoint,
+  method: session.method,
+  url: session.url,
+  status: entry.status,
+  headers: { ...entry.headers, age: String(Math.floor(Cache.currentAge(entry, now) / 1000)) },
+  body: entry.body,
+  stream: undefined,
+  data: undefined,
+  attributes: session.attributes
+})
+
+/**
+ * Builds the cache in the client's scope (background revalidations run in it). List it
+ * first among the send wrappers but for Timeout (a hit then skips Coalesce, Retry, the
+ * breaker and the limiters; a Timeout listed before it bounds a revalidation too).
+ *
+ * - A call's own `Cache-Control` is honoured: `no-store` (neither served nor stored),
+ *   `no-cache` (always revalidated), `max-age=N` (no older answer).
+ * - A call that sets its own conditional or `Range` headers goes to the server untouched.
+ * - Stored responses vary on `Authorization` and `Cookie` besides their `Vary` headers.
+ * - A successful POST, PUT, PATCH or DELETE forgets the stored responses of its URL and
+ *   of its `Location` / `Content-Location` (same origin).
+ * - A `streamResponse` endpoint is never cached.
+ *
+ * Throws a `SpecError` for bad options.
+ *
+ * **Example**
+ *
+ * ```ts
+ * const client = yield* ServiceClient.make(Api, {
+ *   name: "users",
+ *   baseUrl,
+ *   plugins: [HttpCache.make({ maxBytes: 8 * 1024 * 1024 }), Retry.make()]
+ * })
+ * const response = yield* client.call("getUser", { user_id: 1 })
+ * response.attributes.cache // "hit" | "miss" | "revalidated" | "stale"
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Scope.Scope> => {
+  const maxBytes = wholeNumber("HttpCache", "maxBytes", options.maxBytes, 1, 16 * 1024 * 1024)
+  const maxEntryBytes = wholeNumber("HttpCache", "maxEntryBytes", options.maxEntryBytes, 1, Math.floor(maxBytes / 4))
+  return Effect.map(Effect.scope, (scope) => {
+    const store = new Cache.Store(maxBytes, maxEntryBytes)
+
+    /** Stores a full response when its headers allow; answers it unchanged. */
+    const keep = (session: Session.Session, response: ServiceResponse, now: number): void => {
+      const body = response.body
+      if (body === undefined || response.status === 206 || response.status === 304 || response.status < 200) return
+      const cc = Cache.directives(response.headers["cache-control"])
+      const key = store.keyFor(session.url, session.headers, always)
+      if (cc.has("no-store")) return store.delete(key)
+      const vary = Cache.varyNames(response.headers["vary"], always)
+      if (vary === undefined) return store.delete(key)
+      const lifetime = Cache.freshness(response.status, response.headers, cc, now)
+      if (lifetime === undefined) return store.delete(key)
+      const swr = cc.has("must-revalidate") ? 0 : (Cache.seconds(cc, "stale-while-revalidate") ?? 0)
+      const validators = response.headers["etag"] !== undefined || response.headers["last-modified"] !== undefined
+      if (lifetime === 0 && swr === 0 && !validators) return store.delete(key)
+      store.put({
+        url: session.url,
+        status: response.status,
+        headers: response.headers,
+        body,
+        storedAt: now,
+        age: Cache.initialAge(response.headers, now),
+        lifetime,
+        noCache: cc.has("no-cache"),
+        mustRevalidate: cc.has("must-revalidate") || cc.has("proxy-revalidate"),
+        staleWhileRevalidate: swr,
+        revalidating: false
+      }, vary, session.headers)
+    }
+
+    /** A 304 confirmed the stored response: its headers and freshness are renewed. */
+    const renew = (entry: Cache.Entry, response: ServiceResponse, now: number): void => {
+      const headers: Record<string, string> = { ...entry.headers }
+      for (const name in response.headers) if (!keptOn304.has(name)) headers[name] = response.headers[name]!
+      const cc = Cache.directives(headers["cache-control"])
+      entry.headers = headers
+      entry.storedAt = now
+      entry.age = Cache.initialAge(response.headers, now)
+      entry.lifetime = Cache.freshness(entry.status, headers, cc, now) ?? 0
+      entry.noCache = cc.has("no-cache")
+      entry.mustRevalidate = cc.has("must-revalidate") || cc.has("proxy-revalidate")
+      entry.staleWhileRevalidate = entry.mustRevalidate ? 0 : (Cache.seconds(cc, "stale-while-revalidate") ?? 0)
+    }
+
+    /** Sends the request with the stored response's validators; a 304 answers with the stored body. */
+    const revalidate = (session: Session.Session, entry: Cache.Entry, send: Plugin.Send, background: boolean): Plugin.Send => {
+      const etag = entry.headers["etag"]
+      const lastModified = entry.headers["last-modified"]
+      if (etag !== undefined) session.headers["if-none-match"] = etag
+      if (lastModified !== undefined) session.headers["if-modified-since"] = lastModified
+      return Effect.map(send, (response) => {
+        const now = session.clock.unsafeCurrentTimeMillis()
+        if (response.status === 304) {
+          renew(entry, response, now)
+          if (!background) session.attributes.cache = "revalidated"
+          return answer(entry, session, now)
+        }
+        if (!background) session.attributes.cache = "miss"
+        keep(session, response, now)
+        return response
+      })
+    }
+
+    const invalidate = (session: Session.Session, response: ServiceResponse): void => {
+      if (response.status >= 400) return
+      store.deleteUrl(session.url)
+      const origin = new URL(session.url).origin
+      for (const name of ["location", "content-location"]) {
+        const value = response.headers[name]
+        if (value === undefined) continue
+        try {
+          const target = new URL(value, session.url)
+          if (target.origin === origin) store.deleteUrl(target.href)
+        } catch {
+          // not a URL: nothing to forget
+        }
+      }
+    }
+
+    const plugin = Plugin.make("HttpCache", {
+      aroundSend: (session, send) => {
+        if (session.method !== "GET") {
+          return unsafe.has(session.method) ? Effect.tap(send, (r) => invalidate(session, r)) : send
+        }
+        if (session.definition.streamResponse === true) return send
+        const headers = session.headers
+        for (const name of conditional) if (headers[name] != null) return send
+        const requested = Cache.directives(headers["cache-control"] ?? undefined)
+        if (requested.has("no-store")) {
+          session.attributes.cache = "miss"
+          return send
+        }
+        const now = session.clock.unsafeCurrentTimeMillis()
+        const entry = store.get(store.keyFor(session.url, headers, always))
+        if (entry === undefined) {
+          session.attributes.cache = "miss"
+          return Effect.map(send, (response) => {
+            keep(session, response, session.clock.unsafeCurrentTimeMillis())
+            return response
+          })
+        }
+        const age = Cache.currentAge(entry, now)
+        const maxAge = Cache.seconds(requested, "max-age")
+        const revalidateAnyway = entry.noCache || requested.has("no-cache") || (maxAge !== undefined && age > maxAge)
+        if (!revalidateAnyway && age < entry.lifetime) {
+          session.attributes.cache = "hit"
+          return Effect.succeed(answer(entry, session, now))
+        }
+        const staleFor = age - entry.lifetime
+        if (!revalidateAnyway && !entry.mustRevalidate && staleFor < entry.staleWhileRevalidate) {
+          session.attributes.cache = "stale"
+          const response = answer(entry, session, now)
+          if (entry.revalidating) return Effect.succeed(response)
+          entry.revalidating = true
+          const background = Effect.ensuring(
+            Effect.ignore(revalidate(session, entry, send, true)),
+            Effect.sync(() => {
+              entry.revalidating = false
+            })
+          )
+          return Effect.as(Effect.forkIn(background, scope), response)
+        }
+        return revalidate(session, entry, send, false)
+      }
+    }, { honoursDeadline: true })
+    return Object.assign(plugin, { stats: () => ({ entries: store.size, bytes: store.bytes }) })
+  })
+}
