@@ -212,6 +212,7 @@ const main = async () => {
       "| --- | ---: | ---: |"
     )
     for (const p of plugins) extra.push(`| ${p.stack} | ${fmt(p.us, 1)} | ${Math.round(p.steps)} |`)
+    for (const r of [{ stack: "### Resilience plugins: CPU µs added per call over bare (bench/resilience.ts)" }, ...await runChild([...tsx, Path.join(here, "resilience.ts"), JSON.stringify({ quick })])]) extra.push(r.us === undefined ? `\n${r.stack}\n` : `- ${r.stack}: +${fmt(r.us)} µs (bare ${fmt(r.bare)} µs)`)
     const memory = await runChild(["--expose-gc", ...tsx, Path.join(here, "memory.ts"), JSON.stringify({ quick, partial, url: server.url })])
     extra.push("", "### Memory (loopback, NodeTransport, concurrency 32; after GC)", "")
     extra.push("| stack | calls | RSS MB | heap used MB |", "| --- | ---: | ---: | ---: |")

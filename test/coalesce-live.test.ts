@@ -81,6 +81,19 @@ describe("Coalesce against a real server", () => {
       release()
       yield* Effect.forEach(calls, Fiber.join)
       assert.strictEqual(server.received.length, 5)
+
+      // only the endpoints named
+      const named = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl: server.url,
+        plugins: [Coalesce.make({ endpoints: ["listUsers"] })]
+      })
+      const twice = yield* Effect.forEach([1, 2], () => Effect.fork(named.getUser({ user_id: 9 })), {
+        concurrency: "unbounded"
+      })
+      yield* Clock.waitFor(() => server.received.length === 7)
+      release()
+      yield* Effect.forEach(twice, Fiber.join)
     }).pipe(Effect.provide(NodeTransport.layer)))
 
   it.scoped("interrupting the first caller does not cancel the others; when all leave, the request is aborted", () =>

@@ -2,7 +2,7 @@
  * TestClock with a real server: the clock may only be moved once the program is asleep on
  * it (the server's answer arrives in real time). Bounded real-time polling.
  */
-import { Chunk, type Duration, Effect, TestClock } from "effect"
+import { Chunk, Clock, type Duration, Effect, TestClock } from "effect"
 
 const tick = Effect.promise(() => new Promise<void>((r) => setTimeout(r, 2)))
 
@@ -24,3 +24,6 @@ export const waitFor = (done: () => boolean) =>
     for (let i = 0; i < 2500 && !done(); i++) await new Promise((r) => setTimeout(r, 2))
     if (!done()) throw new Error("the condition never held")
   })
+
+/** The live clock, for a part of a TestClock test that must wait in real time. */
+export const live: Clock.Clock = Clock.make()

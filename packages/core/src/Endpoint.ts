@@ -324,6 +324,11 @@ type PayloadInput<O> = O extends { readonly payload: Schema.Schema<infer A, any,
 type QueryInput<O> = O extends { readonly querySchema: Schema.Schema<infer A, any, any> } ? OptionalIfEmpty<"query", A>
   : { readonly query?: Readonly<Record<string, QueryValue>> | undefined }
 
+// a headers Schema types its own fields; other headers still pass (its encoder checks them)
+type HeadersInput<O> = O extends { readonly headersSchema: Schema.Schema<infer A, any, any> } ?
+  OptionalIfEmpty<"headers", A & { readonly [name: string]: unknown }>
+  : { readonly headers?: CommonInput["headers"] }
+
 /**
  * The input of a call to an endpoint of path `P` built with options `O`.
  *
@@ -338,7 +343,8 @@ export type InputOf<P extends string, O> = O extends {
   & { readonly [K in Extract<TokensOf<P>, DefaultedTokens<O>>]?: TokenValue | undefined }
   & PayloadInput<O>
   & QueryInput<O>
-  & CommonInput
+  & HeadersInput<O>
+  & Omit<CommonInput, "headers">
 >
 
 /**

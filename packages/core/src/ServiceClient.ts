@@ -5,12 +5,13 @@
  *
  * @since 0.1.0
  */
-import { Config, type ConfigError, type Context, Effect, Layer, Option, type Scope } from "effect"
+import { Config, type ConfigError, type Context, Effect, Layer, Option, type Scope, type Stream } from "effect"
 import * as ClientConfig from "./ClientConfig.js"
 import type * as Endpoint from "./Endpoint.js"
 import { type AnyPluginError, type CallError, type CoreError, InputError, SpecError } from "./Errors.js"
 import { type ClientContext, compile, userAgent as defaultUserAgent } from "./internal/call.js"
 import { normalizeBaseUrl } from "./internal/path.js"
+import * as Pagination from "./Pagination.js"
 import * as Parser from "./Parser.js"
 import * as Plugin from "./Plugin.js"
 import * as Serializer from "./Serializer.js"
@@ -93,6 +94,16 @@ export type Client<S extends Spec.Any, E = never> =
       name: K,
       ...args: ArgsOf<Endpoint.Input<EndpointsOf<S>[K]>>
     ) => Effect.Effect<ServiceResponse<Endpoint.Success<EndpointsOf<S>[K]>>, ErrorOf<EndpointsOf<S>[K], E>>
+    /**
+     * The items of every page of a paged endpoint, as a Stream: each page is a call (through
+     * the plugins) with the input the strategy works out (`Pagination.link`, `cursor`,
+     * `offset`, `page`). `Pagination.pages` gives the pages.
+     */
+    readonly paginate: <K extends keyof EndpointsOf<S> & string, Item>(
+      name: K,
+      input: Endpoint.Input<EndpointsOf<S>[K]>,
+      strategy: Pagination.Strategy<Endpoint.Success<EndpointsOf<S>[K]>, Item>
+    ) => Stream.Stream<Item, ErrorOf<EndpointsOf<S>[K], E> | Pagination.PaginationError>
   }
 
 /**
@@ -190,6 +201,13 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     client.call = (name: string, input?: unknown) =>
       calls.get(name)?.(input) ??
         Effect.fail(new InputError({ service, endpoint: String(name), reason: "no such endpoint in the spec" }))
+    client.paginate = (name: string, input: unknown, strategy: Pagination.Strategy<unknown, unknown>) =>
+      Pagination.items(
+        { service, endpoint: name },
+        (pageInput) => (client.call as (n: string, i: unknown) => Effect.Effect<ServiceResponse, CallError>)(name, pageInput),
+        input,
+        strategy
+      )
     return Object.freeze(client) as Client<S, Plugin.ErrorOf<P>>
   })
 

@@ -61,6 +61,7 @@ export type Untyped = Spec<Record<string, Endpoint.Untyped>>
  */
 export const reservedNames = [
   "call",
+  "paginate",
   "service",
   "spec",
   "use",

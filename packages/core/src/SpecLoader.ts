@@ -11,7 +11,8 @@ import type { FileSystem } from "@effect/platform"
 import { Effect, Either } from "effect"
 import { SpecError } from "./Errors.js"
 import { absoluteMockFiles, type Format, formatOf, keyPath, path as pathService, read, withLine } from "./internal/source.js"
-import { applyOverlay, importDocument, importFile, isOpenApiDocument } from "./internal/openapi/load.js"
+import { applyOverlay, importDocument, importFile, isOpenApiDocument, readApi } from "./internal/openapi/load.js"
+import type * as OpenApiSpec from "./OpenApiSpec.js"
 import * as Spec from "./Spec.js"
 
 /**
@@ -175,4 +176,22 @@ export const openapi = (file: string): Effect.Effect<Spec.Untyped, SpecError, Fi
     }
     const path = yield* pathService
     return yield* importFile(path.resolve(file), formatOf(file, "yaml"))
+  })
+
+/**
+ * Reads an OpenAPI document (and the files its `$ref`s name) into the operation model
+ * `SpecLoader.openapi` builds endpoints from, for tools such as the code generator.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const openapiModel = (file: string): Effect.Effect<OpenApiSpec.Api, SpecError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    if (typeof file !== "string" || file.length === 0) {
+      return yield* new SpecError({ reason: "expected the path of an OpenAPI document" })
+    }
+    const path = yield* pathService
+    const absolute = path.resolve(file)
+    const source = yield* read(absolute, formatOf(file, "yaml"))
+    return (yield* readApi(source)).api
   })

@@ -173,6 +173,28 @@ export const entriesOf = (self: Recording, service: string, endpoint: string): R
   self.entries.filter((e) => e.service === service && e.endpoint === endpoint)
 
 /**
+ * One `mock` description per endpoint of a service, for a spec's `mock:` keys: the first
+ * recorded 2xx answer of each endpoint (else its first answer). Spread into a spec file's
+ * endpoints (or written with `YAML.stringify`) to make its own mocks real answers.
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const specMocks = (self: Recording, service: string): Record<string, Endpoint.MockDescription> => {
+  const out: Record<string, Endpoint.MockDescription> = {}
+  for (const entry of self.entries) {
+    if (entry.service !== service) continue
+    const known = out[entry.endpoint]
+    const status = entry.response.status ?? 200
+    const ok = status >= 200 && status < 300
+    if (known === undefined || (ok && !((known.status ?? 200) >= 200 && (known.status ?? 200) < 300))) {
+      out[entry.endpoint] = entry.response
+    }
+  }
+  return out
+}
+
+/**
  * A recording's file form (plain data, see the module's example).
  *
  * @since 0.1.0

@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import type { CallError, Session } from "@service-client/core"
+import { RequestError, TimeoutError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
 import { type Cause, Data, Duration, Effect } from "effect"
@@ -103,7 +104,7 @@ export interface Options {
  * @since 0.1.0
  * @category models
  */
-export interface CircuitBreaker extends Plugin.Plugin {
+export interface CircuitBreaker extends Plugin.Plugin<CircuitOpen> {
   /** The state of the circuit with this key (`"closed"` for one never used). */
   readonly state: (circuit: string) => State
 }
@@ -180,9 +181,9 @@ const classifier = (failOn: ReadonlyArray<FailureKind>) => {
     status: (status: number): boolean => (serverErrors && status >= 500 && status <= 599) || statuses.has(status),
     /** `true` a failure, `undefined` not an outcome of the service (a limiter's refusal, a bad input...). */
     error: (error: CallError): boolean | undefined =>
-      error._tag === "RequestError"
+      error instanceof RequestError
         ? (error.reason === "Transport" ? transport || undefined : undefined)
-        : error._tag === "TimeoutError"
+        : error instanceof TimeoutError
         ? timeout || undefined
         : undefined
   }
@@ -324,7 +325,7 @@ export const make = (options: Options = {}): CircuitBreaker => {
           circuit: circuit.key,
           state: circuit.state === "open" ? "open" : "half-open",
           retryIn: Duration.millis(entered)
-        }) as unknown as CallError
+        })
       )
     }
   }, { honoursDeadline: true })

@@ -23,6 +23,12 @@ export interface Options {
   /** The methods coalesced. Default `["GET", "HEAD"]`. */
   readonly methods?: ReadonlyArray<Endpoint.Method> | undefined
   /**
+   * Only these endpoints (by name) are coalesced. Default: every endpoint with one of
+   * `methods`. A call that leads a shared request runs it in a fiber of its own (~15-25 µs
+   * of CPU, bench/resilience.ts): name the endpoints where identical calls overlap.
+   */
+  readonly endpoints?: ReadonlyArray<string> | undefined
+  /**
    * Request headers (any case) that do not make two calls different, besides
    * {@link defaultIgnoredHeaders}. Every other header is part of a call's identity.
    */
@@ -103,11 +109,18 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
     invalid("Coalesce", "ignoreHeaders", "expected a list of header names")
   }
   const methods: ReadonlySet<string> = new Set(options.methods ?? ["GET", "HEAD"])
+  if (options.endpoints !== undefined && !Array.isArray(options.endpoints)) invalid("Coalesce", "endpoints", "expected a list")
+  const endpoints = options.endpoints === undefined ? undefined : new Set(options.endpoints)
   const ignored: ReadonlySet<string> = new Set(
     [...defaultIgnoredHeaders, ...(options.ignoreHeaders ?? [])].map((h) => String(h).toLowerCase())
   )
-  return Effect.map(Effect.scope, (scope) => {
-    const inFlight = new Map<string, InFlight>()
+  return Effect.map(
+    // the shared requests still running when the client closes are interrupted (their callers get ClientClosed)
+    Effect.acquireRelease(
+      Effect.sync(() => new Map<string, InFlight>()),
+      (inFlight) => Effect.forEach(inFlight.values(), (e) => e.fiber === undefined ? Effect.void : Fiber.interrupt(e.fiber), { discard: true })
+    ),
+    (inFlight) => {
 
     const leave = (key: string, entry: InFlight) =>
       Effect.suspend(() => {
@@ -125,7 +138,10 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
 
     return Plugin.make("Coalesce", {
       aroundSend: (session, send) => {
-        if (!methods.has(session.method) || session.definition.streamResponse === true) return send
+        if (
+          !methods.has(session.method) || session.definition.streamResponse === true ||
+          (endpoints !== undefined && !endpoints.has(session.endpoint))
+        ) return send
         const key = identity(session, ignored)
         // joining or starting happens in one uninterruptible step: no entry without its fiber
         return Effect.uninterruptibleMask((restore) => {
@@ -146,13 +162,15 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
             () => Deferred.fail(entry.result, new ClientClosed({ service: session.service, endpoint: session.endpoint }))
           )
           // the request runs in the client's scope, not in this caller's fiber: its interruption is the callers' to decide
-          // (interruptible: a fiber forked here would inherit this step's uninterruptibility)
-          return Effect.flatMap(Effect.forkIn(Effect.interruptible(shared), scope), (fiber) => {
+          // (interruptible: a fiber forked here would inherit this step's uninterruptibility;
+          // a daemon: forkIn would add and remove a scope finalizer per call, the map is enough)
+          return Effect.flatMap(Effect.forkDaemon(Effect.interruptible(shared)), (fiber) => {
             entry.fiber = fiber
             return restore(wait(session, key, entry, false))
           })
         })
       }
     }, { honoursDeadline: true })
-  })
+    }
+  )
 }

@@ -115,15 +115,18 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
       const body = response.body
       if (body === undefined || response.status === 206 || response.status === 304 || response.status < 200) return
       const cc = Cache.directives(response.headers["cache-control"])
-      const key = store.keyFor(session.url, session.headers, always)
-      if (cc.has("no-store")) return store.delete(key)
+      // an answer that may not be stored replaces nothing: a stored one is forgotten
+      const forget = () => {
+        if (store.hasUrl(session.url)) store.delete(store.keyFor(session.url, session.headers, always))
+      }
+      if (cc.has("no-store")) return forget()
       const vary = Cache.varyNames(response.headers["vary"], always)
-      if (vary === undefined) return store.delete(key)
+      if (vary === undefined) return forget()
       const lifetime = Cache.freshness(response.status, response.headers, cc, now)
-      if (lifetime === undefined) return store.delete(key)
+      if (lifetime === undefined) return forget()
       const swr = cc.has("must-revalidate") ? 0 : (Cache.seconds(cc, "stale-while-revalidate") ?? 0)
       const validators = response.headers["etag"] !== undefined || response.headers["last-modified"] !== undefined
-      if (lifetime === 0 && swr === 0 && !validators) return store.delete(key)
+      if (lifetime === 0 && swr === 0 && !validators) return forget()
       store.put({
         url: session.url,
         status: response.status,

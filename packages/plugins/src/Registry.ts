@@ -113,7 +113,8 @@ export const entries: Readonly<Record<string, PluginRegistry.Factory>> = {
   Coalesce: fromSchema(
     Schema.Struct({
       methods: Schema.optional(Schema.Array(Schema.Literal("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))),
-      ignoreHeaders: Schema.optional(Schema.Array(Schema.String))
+      ignoreHeaders: Schema.optional(Schema.Array(Schema.String)),
+      endpoints: Schema.optional(Schema.Array(Schema.String))
     }),
     Coalesce.make
   ),

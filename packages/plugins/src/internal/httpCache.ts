@@ -12,9 +12,22 @@ export type Directives = ReadonlyMap<string, string | true>
 const none: Directives = new Map()
 const directive = /\s*([^\s=,]+)(?:\s*=\s*("(?:[^"\\]|\\.)*"|[^,]*))?\s*(?:,|$)/gy
 
+/** The directives of the last values parsed (responses of one service repeat a few values). */
+const parsed = new Map<string, Directives>()
+
 /** @internal */
 export const directives = (value: string | undefined): Directives => {
   if (value === undefined || value.length === 0) return none
+  let out = parsed.get(value)
+  if (out === undefined) {
+    out = parse(value)
+    if (parsed.size >= 64) parsed.delete(parsed.keys().next().value!)
+    if (value.length <= 256) parsed.set(value, out)
+  }
+  return out
+}
+
+const parse = (value: string): Directives => {
   const out = new Map<string, string | true>()
   directive.lastIndex = 0
   let m: RegExpExecArray | null
@@ -110,8 +123,8 @@ export const currentAge = (entry: Entry, now: number): number => entry.age + Mat
 /** The stored responses: least recently used first (a Map keeps insertion order). @internal */
 export class Store {
   private readonly entries = new Map<string, Entry>()
-  /** Per URL: the request headers its last response varied on, and the keys of its variants. */
-  private readonly urls = new Map<string, { vary: ReadonlyArray<string>; keys: Set<string> }>()
+  /** Per URL: the request headers its last response varied on, and the key(s) of its variant(s). */
+  private readonly urls = new Map<string, { vary: ReadonlyArray<string>; keys: string | Set<string> }>()
   bytes = 0
   constructor(readonly maxBytes: number, readonly maxEntryBytes: number) {}
 
@@ -123,6 +136,11 @@ export class Store {
   keyFor(url: string, headers: Readonly<Record<string, string | null>>, always: ReadonlyArray<string>): string {
     const vary = this.urls.get(url)?.vary ?? always
     return variantKey(url, vary, headers)
+  }
+
+  /** Whether any response of this URL is stored. */
+  hasUrl(url: string): boolean {
+    return this.urls.has(url)
   }
 
   get(key: string): Entry | undefined {
@@ -148,11 +166,15 @@ export class Store {
       if (oldest.done === true) break
       this.delete(oldest.value)
     }
-    this.entries.set(key, { ...entry, key, size })
+    const stored = entry as Entry
+    ;(stored as { key: string }).key = key
+    ;(stored as { size: number }).size = size
+    this.entries.set(key, stored)
     this.bytes += size
-    let url = this.urls.get(entry.url)
-    if (url === undefined) this.urls.set(entry.url, url = { vary, keys: new Set() })
-    url.keys.add(key)
+    const url = this.urls.get(entry.url)
+    if (url === undefined) this.urls.set(entry.url, { vary, keys: key })
+    else if (typeof url.keys === "string") url.keys = new Set([url.keys, key])
+    else url.keys.add(key)
     return true
   }
 
@@ -162,7 +184,10 @@ export class Store {
     this.entries.delete(key)
     this.bytes -= entry.size
     const url = this.urls.get(entry.url)
-    if (url !== undefined) {
+    if (url === undefined) return
+    if (typeof url.keys === "string") {
+      if (url.keys === key) this.urls.delete(entry.url)
+    } else {
       url.keys.delete(key)
       if (url.keys.size === 0) this.urls.delete(entry.url)
     }
@@ -172,14 +197,18 @@ export class Store {
   deleteUrl(url: string): void {
     const known = this.urls.get(url)
     if (known === undefined) return
-    for (const key of [...known.keys]) this.delete(key)
+    for (const key of typeof known.keys === "string" ? [known.keys] : [...known.keys]) this.delete(key)
     this.urls.delete(url)
   }
 }
 
 const variantKey = (url: string, vary: ReadonlyArray<string>, headers: Readonly<Record<string, string | null>>): string => {
   let key = url
-  for (const name of vary) key += `\n${name}:${JSON.stringify(headers[name] ?? null)}`
+  for (let i = 0; i < vary.length; i++) {
+    const value = headers[vary[i]!]
+    // JSON keeps a value from imitating another header; an absent header is an empty slot
+    key += value == null ? "\n" : `\n${JSON.stringify(value)}`
+  }
   return key
 }
 

@@ -31,11 +31,14 @@ export const isOpenApiDocument = (data: unknown): boolean =>
   isRecord(data) && (typeof data.openapi === "string" || typeof data.swagger === "string")
 
 /**
- * Imports an already read OpenAPI document (its `$ref`d files are read here) as a spec.
+ * Reads the files an already read OpenAPI document's `$ref`s name and parses it into the
+ * operation model; errors name the line of the pointer in its file.
  *
  * @internal
  */
-export const importDocument = (source: Source): Effect.Effect<Spec.Untyped, SpecError, FileSystem.FileSystem> =>
+export const readApi = (
+  source: Source
+): Effect.Effect<{ readonly api: OpenApiSpec.Api; readonly withLine: (e: SpecError) => SpecError }, SpecError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const path = yield* pathService
     const sources = new Map<string, Source>([[source.file, source]])
@@ -74,9 +77,18 @@ export const importDocument = (source: Source): Effect.Effect<Spec.Untyped, Spec
     }
     const api = OpenApiSpec.parse(source.data, { file: source.file, documents, resolveFile })
     if (Either.isLeft(api)) return yield* Effect.fail(withLine(api.left))
-    const spec = OpenApiSpec.toSpec(api.right, { file: source.file })
-    if (Either.isLeft(spec)) return yield* Effect.fail(withLine(spec.left))
-    return spec.right
+    return { api: api.right, withLine }
+  })
+
+/**
+ * Imports an already read OpenAPI document (its `$ref`d files are read here) as a spec.
+ *
+ * @internal
+ */
+export const importDocument = (source: Source): Effect.Effect<Spec.Untyped, SpecError, FileSystem.FileSystem> =>
+  Effect.flatMap(readApi(source), ({ api, withLine }) => {
+    const spec = OpenApiSpec.toSpec(api, { file: source.file })
+    return Either.isLeft(spec) ? Effect.fail(withLine(spec.left)) : Effect.succeed(spec.right)
   })
 
 /** Reads an OpenAPI document file and imports it. @internal */
