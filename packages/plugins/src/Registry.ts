@@ -16,6 +16,7 @@ import * as CircuitBreaker from "./CircuitBreaker.js"
 import * as Coalesce from "./Coalesce.js"
 import * as Elapsed from "./Elapsed.js"
 import * as Headers from "./Headers.js"
+import * as Hedge from "./Hedge.js"
 import * as HttpCache from "./HttpCache.js"
 import * as IdempotencyKey from "./IdempotencyKey.js"
 import * as InnerLogger from "./InnerLogger.js"
@@ -117,6 +118,16 @@ export const entries: Readonly<Record<string, PluginRegistry.Factory>> = {
       endpoints: Schema.optional(Schema.Array(Schema.String))
     }),
     Coalesce.make
+  ),
+  Hedge: fromSchema(
+    Schema.Struct({
+      delay: Schema.optional(DurationOption),
+      percentile: Schema.optional(Schema.Number.pipe(Schema.greaterThan(0), Schema.lessThanOrEqualTo(1))),
+      minDelay: Schema.optional(DurationOption),
+      methods: Schema.optional(Schema.Array(Schema.Literal("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))),
+      endpoints: Schema.optional(Schema.Array(Schema.String))
+    }),
+    plain(Hedge.make)
   ),
   HttpCache: fromSchema(
     Schema.Struct({ maxBytes: Schema.optional(Count), maxEntryBytes: Schema.optional(Count) }),

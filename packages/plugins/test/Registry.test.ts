@@ -15,6 +15,7 @@ const examples: Record<string, unknown> = {
   Pool: { limit: 4, hardLimit: 10, timeout: 1000 },
   RateLimit: { limit: 5, period: "1 second", hardLimit: 20, adaptive: { maxPause: "10 seconds" } },
   Coalesce: { ignoreHeaders: ["x-session"] },
+  Hedge: { percentile: 0.95, delay: "50 millis" },
   HttpCache: { maxBytes: 1048576 },
   IdempotencyKey: { header: "X-Idempotency-Key", endpoints: ["createCharge"] },
   CircuitBreaker: { scope: "endpoint", window: { duration: "30 seconds" }, failureRate: 0.5, openFor: "10 seconds", failOn: ["5xx", 429] }

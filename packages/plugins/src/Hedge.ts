@@ -1,0 +1,152 @@
+/**
+ * Hedge: a second attempt of a slow idempotent call. When the first attempt has not
+ * answered after a delay (fixed, or the endpoint's observed latency percentile), the same
+ * request is sent again; the first answer wins and the other request is aborted. Tail
+ * latency drops at the price of a few extra requests.
+ *
+ * @since 0.1.0
+ */
+import type { CallError, Endpoint, Session } from "@service-client/core"
+import * as Plugin from "@service-client/core/Plugin"
+import type { ServiceResponse } from "@service-client/core/ServiceResponse"
+import { Duration, Effect, Exit, Fiber } from "effect"
+import * as Circuit from "./internal/circuit.js"
+import { durationOption, invalid } from "./internal/options.js"
+import * as Repeatable from "./internal/repeatable.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The wait before the second attempt; with `percentile`, until enough latencies are known. Default 100 ms. */
+  readonly delay?: Duration.DurationInput | undefined
+  /**
+   * Hedge after this percentile (0 to 1, e.g. 0.95) of the endpoint's last 100 latencies,
+   * once 20 are known; never sooner than `minDelay`.
+   */
+  readonly percentile?: number | undefined
+  /** The shortest delay the percentile may give. Default 10 ms. */
+  readonly minDelay?: Duration.DurationInput | undefined
+  /** The methods hedged. Default GET, HEAD and OPTIONS (a call with an IdempotencyKey too). */
+  readonly methods?: ReadonlyArray<Endpoint.Method> | undefined
+  /** Only these endpoints (by name). Default: every endpoint with one of `methods`. */
+  readonly endpoints?: ReadonlyArray<string> | undefined
+}
+
+/** The last latencies of one endpoint (ms), and the percentile worked out from them. */
+class Latencies {
+  private readonly ring = new Float64Array(100)
+  private count = 0
+  private next = 0
+  private sinceSort = 0
+  private cached: number | undefined = undefined
+  constructor(readonly percentile: number) {}
+  record(ms: number): void {
+    this.ring[this.next] = ms
+    this.next = (this.next + 1) % this.ring.length
+    if (this.count < this.ring.length) this.count++
+    if (++this.sinceSort >= 10) this.cached = undefined
+  }
+  /** The percentile, once 20 latencies are known. */
+  value(): number | undefined {
+    if (this.count < 20) return undefined
+    if (this.cached === undefined) {
+      const sorted = Array.from(this.ring.subarray(0, this.count)).sort((a, b) => a - b)
+      this.cached = sorted[Math.min(sorted.length - 1, Math.ceil(this.percentile * sorted.length) - 1)]!
+      this.sinceSort = 0
+    }
+    return this.cached
+  }
+}
+
+/**
+ * The attempts race: the first response wins and the other is interrupted (the live
+ * transports abort its request); a failed attempt leaves the other one running.
+ */
+const race = (first: Fiber.Fiber<ServiceResponse, CallError>, second: Plugin.Send): Plugin.Send =>
+  Effect.raceWith(Fiber.join(first), second, {
+    onSelfDone: (exit, hedge) =>
+      Exit.isSuccess(exit) ? Effect.zipRight(Fiber.interrupt(hedge), exit) : Fiber.join(hedge),
+    onOtherDone: (exit, joining) =>
+      Exit.isSuccess(exit)
+        ? Effect.zipRight(Effect.zipRight(Fiber.interrupt(first), Fiber.interrupt(joining)), exit)
+        : Fiber.join(first)
+  })
+
+/**
+ * Builds the plugin. A call is hedged when its method is idempotent (or it carries an
+ * IdempotencyKey), its first attempt has not answered after the delay, the call's deadline
+ * (Timeout) leaves more than the delay, and the circuit (CircuitBreaker) is not open. A
+ * hedged call has `attributes.hedge = "sent"`, or `"won"` when the second attempt answered
+ * first. A `streamResponse` endpoint is never hedged.
+ *
+ * List it after Retry (each attempt may be hedged) and after Pool (both requests share the
+ * call's permit, so a hedge never waits for one); the breaker after it sees both.
+ *
+ * Throws a `SpecError` for bad options.
+ *
+ * **Example**
+ *
+ * ```ts
+ * plugins: [Timeout.make({ timeout: "2 seconds" }), Retry.make(), Pool.make({ limit: 10 }), Hedge.make({ percentile: 0.95 })]
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Plugin.Plugin => {
+  const fixed = Duration.toMillis(durationOption("Hedge", "delay", options.delay) ?? Duration.millis(100))
+  const minDelay = Duration.toMillis(durationOption("Hedge", "minDelay", options.minDelay) ?? Duration.millis(10))
+  const percentile = options.percentile
+  if (percentile !== undefined && !(typeof percentile === "number" && percentile > 0 && percentile <= 1)) {
+    invalid("Hedge", "percentile", `expected a number in (0, 1], got ${String(percentile)}`)
+  }
+  if (options.methods !== undefined && !Array.isArray(options.methods)) invalid("Hedge", "methods", "expected a list")
+  if (options.endpoints !== undefined && !Array.isArray(options.endpoints)) invalid("Hedge", "endpoints", "expected a list")
+  const methods: ReadonlySet<string> = new Set(options.methods ?? ["GET", "HEAD", "OPTIONS"])
+  const endpoints = options.endpoints === undefined ? undefined : new Set(options.endpoints)
+  const latencies = new Map<string, Latencies>()
+
+  const latencyOf = (session: Session.Session): Latencies | undefined => {
+    if (percentile === undefined) return undefined
+    const key = `${session.service}\n${session.endpoint}`
+    let l = latencies.get(key)
+    if (l === undefined) latencies.set(key, l = new Latencies(percentile))
+    return l
+  }
+
+  const timed = (session: Session.Session, send: Plugin.Send, latency: Latencies | undefined): Plugin.Send => {
+    if (latency === undefined) return send
+    const start = session.clock.unsafeCurrentTimeMillis()
+    return Effect.tap(send, () => latency.record(session.clock.unsafeCurrentTimeMillis() - start))
+  }
+
+  return Plugin.make("Hedge", {
+    aroundSend: (session, send) => {
+      if (
+        session.definition.streamResponse === true ||
+        (!methods.has(session.method) && !Repeatable.isMarked(session)) ||
+        (endpoints !== undefined && !endpoints.has(session.endpoint))
+      ) return send
+      const latency = latencyOf(session)
+      const observed = latency?.value()
+      const delay = observed === undefined ? fixed : Math.max(minDelay, observed)
+      const attempt = timed(session, send, latency)
+      return Effect.raceWith(attempt, Effect.sleep(Duration.millis(delay)), {
+        // answered (or failed) before the delay: no hedge
+        onSelfDone: (exit, sleeper) => Effect.zipRight(Fiber.interrupt(sleeper), exit),
+        onOtherDone: (_, first) => {
+          const now = session.clock.unsafeCurrentTimeMillis()
+          const deadline = session.deadline
+          const gate = Circuit.gate(session)
+          if ((deadline !== undefined && deadline.at - now <= delay) || (gate !== undefined && gate.refuses(now))) {
+            return Fiber.join(first)
+          }
+          session.attributes.hedge = "sent"
+          return race(first, Effect.tap(send, () => void (session.attributes.hedge = "won")))
+        }
+      })
+    }
+  }, { honoursDeadline: true })
+}
