@@ -5,22 +5,13 @@
  * over every live transport: core's `Transport.layer` over @effect/platform (undici and
  * fetch) and `NodeTransport`.
  */
-import { FetchHttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
-import { NodeTransport } from "@service-client/node"
+import { Endpoint, ServiceClient, Spec } from "@service-client/core"
 import { InnerLogger, LogFormat, OuterLogger, TrackingToken } from "@service-client/plugins"
-import { Cause, Effect, Exit, HashMap, Layer, Logger, Option, Runtime, Schema } from "effect"
+import { Cause, Effect, Exit, HashMap, Logger, Option, Runtime, Schema } from "effect"
 import * as fc from "fast-check"
 import * as Fault from "./faultServer.js"
-import { assertNoDefect } from "./support.js"
-
-export const liveTransports: ReadonlyArray<readonly [string, Layer.Layer<Transport.Transport>]> = [
-  ["Transport.layer (undici)", Transport.layer.pipe(Layer.provide(NodeHttpClient.layerUndici))],
-  ["Transport.layer (fetch)", Transport.layer.pipe(Layer.provide(FetchHttpClient.layer))],
-  ["NodeTransport", NodeTransport.layer]
-]
+import { assertNoDefect, liveTransports } from "./support.js"
 
 /** Characters that would end or disguise a log line. */
 const lineBreaking =

@@ -2,6 +2,7 @@
  * Shared pieces of the reliability tests: the live transport, and checks on a call's Exit
  * (a typed failure naming service and endpoint, never a defect).
  */
+import { FetchHttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert } from "@effect/vitest"
 import { Transport } from "@service-client/core"
@@ -14,6 +15,13 @@ export const Live = Transport.layer.pipe(Layer.provide(NodeHttpClient.layerUndic
 /** Both live transports: the portable one over @effect/platform, and NodeTransport on undici. */
 export const transports: ReadonlyArray<readonly [string, Layer.Layer<Transport.Transport>]> = [
   ["Transport.layer", Live],
+  ["NodeTransport", NodeTransport.layer]
+]
+
+/** Every live transport: `Transport.layer` over undici and over fetch, and NodeTransport. */
+export const liveTransports: ReadonlyArray<readonly [string, Layer.Layer<Transport.Transport>]> = [
+  ["Transport.layer (undici)", Live],
+  ["Transport.layer (fetch)", Transport.layer.pipe(Layer.provide(FetchHttpClient.layer))],
   ["NodeTransport", NodeTransport.layer]
 ]
 

@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import type { FileSystem } from "@effect/platform"
-import { Config, Effect, Either, Option, Schema, type Scope } from "effect"
+import { Config, Effect, Either, Option, Redacted, Schema, type Scope } from "effect"
 import { SpecError } from "./Errors.js"
 import { absoluteMockFiles, formatOf, keyPath, path as pathService, read, type Source, withLine } from "./internal/source.js"
 import * as Parser from "./Parser.js"
@@ -47,8 +47,8 @@ export type Input = Common & (
 export interface Common {
   /** The service's name, in errors and logs. */
   readonly name: string
-  /** Absolute http(s) URL (from code, a `Config<string>` works too). */
-  readonly baseUrl: string | Config.Config<string>
+  /** Absolute http(s) URL (from code, a `Redacted` or a `Config` of either works too). */
+  readonly baseUrl: string | Redacted.Redacted<string> | Config.Config<string> | Config.Config<Redacted.Redacted<string>>
   /** In the order of `ServiceClient.Options.plugins`: the first is the outermost `aroundSend`. */
   readonly plugins?: ReadonlyArray<PluginDescription> | undefined
   /** A name from `Serializer.byName` (`json`, `formUrlEncoded`, `text`, `bytes`). */
@@ -59,6 +59,12 @@ export interface Common {
   /** `follow` (default), `manual` or `error`: see `ServiceClient.Options.redirect`. */
   readonly redirect?: "follow" | "manual" | "error" | undefined
   readonly maxRedirects?: number | undefined
+  /** More header and query names to redact in errors and logs: `{ headers: [...], query: [...], defaults: true }`. */
+  readonly redact?: {
+    readonly headers?: ReadonlyArray<string> | undefined
+    readonly query?: ReadonlyArray<string> | undefined
+    readonly defaults?: boolean | undefined
+  } | undefined
 }
 
 /**
@@ -72,6 +78,10 @@ export type ContextOf<C> = C extends { readonly spec: object } ? never : FileSys
 
 const ConfigString = Schema.declare((u): u is Config.Config<string> => Config.isConfig(u), {
   identifier: "Config<string>"
+})
+
+const RedactedString = Schema.declare((u): u is Redacted.Redacted<string> => Redacted.isRedacted(u), {
+  identifier: "Redacted<string>"
 })
 
 const names = (record: Readonly<Record<string, unknown>>) => {
@@ -89,7 +99,7 @@ const names = (record: Readonly<Record<string, unknown>>) => {
  */
 export const ClientConfig = Schema.Struct({
   name: Schema.NonEmptyString,
-  baseUrl: Schema.Union(Schema.String, ConfigString),
+  baseUrl: Schema.Union(Schema.String, RedactedString, ConfigString),
   spec: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   specFile: Schema.optional(Schema.NonEmptyString),
   plugins: Schema.optional(
@@ -99,7 +109,12 @@ export const ClientConfig = Schema.Struct({
   parser: Schema.optional(names(Parser.byName)),
   maxResponseBytes: Schema.optional(Schema.Int.pipe(Schema.positive())),
   redirect: Schema.optional(Schema.Literal("follow", "manual", "error")),
-  maxRedirects: Schema.optional(Schema.Int.pipe(Schema.between(0, 100)))
+  maxRedirects: Schema.optional(Schema.Int.pipe(Schema.between(0, 100))),
+  redact: Schema.optional(Schema.Struct({
+    headers: Schema.optional(Schema.Array(Schema.NonEmptyString)),
+    query: Schema.optional(Schema.Array(Schema.NonEmptyString)),
+    defaults: Schema.optional(Schema.Boolean)
+  }))
 })
 
 const decode = Schema.decodeUnknownEither(ClientConfig, { onExcessProperty: "error", errors: "first" })
@@ -178,11 +193,12 @@ export const fromFile = (file: string): Effect.Effect<Input, SpecError, FileSyst
 export interface Resolved {
   readonly spec: Spec.Untyped
   readonly name: string
-  readonly baseUrl: string | Config.Config<string>
+  readonly baseUrl: string | Redacted.Redacted<string> | Config.Config<string> | Config.Config<Redacted.Redacted<string>>
   readonly plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin<unknown>, SpecError, Scope.Scope>>
   readonly maxResponseBytes: number | undefined
   readonly redirect: "follow" | "manual" | "error" | undefined
   readonly maxRedirects: number | undefined
+  readonly redact: Common["redact"]
   readonly serializer: Option.Option<Serializer.Service>
   readonly parser: Option.Option<Parser.Service>
 }
@@ -239,6 +255,7 @@ const resolveUnknown = (config: unknown): Effect.Effect<Resolved, SpecError, Fil
       maxResponseBytes: value.maxResponseBytes,
       redirect: value.redirect,
       maxRedirects: value.maxRedirects,
+      redact: value.redact,
       serializer: Option.fromNullable(value.serializer === undefined ? undefined : Serializer.byName[value.serializer]),
       parser: Option.fromNullable(value.parser === undefined ? undefined : Parser.byName[value.parser])
     }

@@ -5,6 +5,8 @@
  * @since 0.1.0
  */
 import { Data, Duration, Predicate } from "effect"
+import { NodeInspectSymbol } from "effect/Inspectable"
+import * as Redact from "./Redact.js"
 import type { YieldableError } from "effect/Cause"
 import * as Render from "./Render.js"
 
@@ -314,4 +316,71 @@ export const excerpt = (body: Uint8Array | string | undefined, max: number = exc
     ? body
     : new TextDecoder().decode(body.length > max * 4 ? body.subarray(0, max * 4) : body)
   return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
+/** Where a `ResponseError` keeps the client's redaction (not an enumerable field). */
+const redactionKey: unique symbol = Symbol.for("@service-client/core/Errors/redaction")
+
+/**
+ * Marks a `ResponseError` with the redaction of its client, which its `toJSON` and
+ * `util.inspect` apply to its headers (the defaults otherwise).
+ *
+ * @since 0.1.0
+ */
+export const withRedaction = <E extends ResponseError<unknown>>(error: E, redaction: Redact.Redaction): E => {
+  Object.defineProperty(error, redactionKey, { value: redaction })
+  return error
+}
+
+/**
+ * What an error shows of itself to `JSON.stringify` and `util.inspect`: its tag, its
+ * (escaped, bounded) message and its fields, with the secret headers of a response
+ * redacted, a body as its size, a cause as its message and any other object rendered
+ * bounded (never the raw values a cause or a response may hold).
+ */
+function safeJson(this: Error & { readonly _tag: string }): Record<string, unknown> {
+  const out: Record<string, unknown> = { _tag: this._tag, message: this.message }
+  const redaction = (this as unknown as { [redactionKey]?: Redact.Redaction })[redactionKey] ?? Redact.defaults
+  for (const key of Object.keys(this)) {
+    if (key === "_tag" || key === "message" || key === "stack") continue
+    const value = (this as unknown as Record<string, unknown>)[key]
+    if (value === undefined) continue
+    if (key === "cause") {
+      out.cause = value instanceof Error ? Render.text(`${value.name}: ${value.message}`, 1024) : Render.value(value)
+    } else if (key === "headers" && typeof value === "object" && value !== null) {
+      out.headers = Redact.headers(value as Record<string, string>, redaction)
+    } else if (value instanceof Uint8Array) {
+      out[key] = `<${value.length} bytes>`
+    } else if (typeof value === "string") {
+      out[key] = Render.text(value, 4096)
+    } else if (typeof value === "object" && value !== null && !Duration.isDuration(value)) {
+      out[key] = Render.value(value)
+    } else {
+      out[key] = Duration.isDuration(value) ? Duration.format(value) : value
+    }
+  }
+  return out
+}
+
+function safeInspect(this: Error & { readonly _tag: string }): unknown {
+  const frames = typeof this.stack === "string" ? this.stack.split("\n").slice(1).join("\n") : ""
+  const fields = safeJson.call(this)
+  return Object.assign(Object.create({ [Symbol.toStringTag]: this._tag }), fields, frames === "" ? {} : { stack: frames })
+}
+
+for (
+  const ErrorClass of [
+    SpecError,
+    InputError,
+    RequestError,
+    TimeoutError,
+    ResponseError,
+    ParseError,
+    ClientClosed,
+    NoMock,
+    PluginError
+  ]
+) {
+  Object.defineProperty(ErrorClass.prototype, "toJSON", { value: safeJson, writable: true, configurable: true })
+  Object.defineProperty(ErrorClass.prototype, NodeInspectSymbol, { value: safeInspect, writable: true, configurable: true })
 }

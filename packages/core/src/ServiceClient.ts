@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Config, type ConfigError, type Context, Effect, Layer, Option, type Scope, type Stream } from "effect"
+import { Config, type ConfigError, type Context, Effect, Layer, Option, Redacted, type Scope, type Stream } from "effect"
 import * as ClientConfig from "./ClientConfig.js"
 import type * as Endpoint from "./Endpoint.js"
 import { type AnyPluginError, type CallError, type CoreError, InputError, SpecError } from "./Errors.js"
@@ -14,6 +14,7 @@ import { normalizeBaseUrl } from "./internal/path.js"
 import * as Pagination from "./Pagination.js"
 import * as Parser from "./Parser.js"
 import * as Plugin from "./Plugin.js"
+import * as Redact from "./Redact.js"
 import * as Serializer from "./Serializer.js"
 import type { ServiceResponse } from "./ServiceResponse.js"
 import type * as Spec from "./Spec.js"
@@ -27,10 +28,12 @@ export interface Options<Plugins extends ReadonlyArray<Plugin.PluginLike> = Read
   /** The service's name, in errors and logs. */
   readonly name: string
   /**
-   * Absolute http(s) URL, optionally with a path prefix; no query or fragment. Optional
-   * when the spec has a default (`spec.baseUrl`, e.g. an OpenAPI document's server).
+   * Absolute http(s) URL, optionally with a path prefix; no query, fragment or
+   * credentials. Optional when the spec has a default (`spec.baseUrl`, e.g. an OpenAPI
+   * document's server). A `Redacted` (or `Config.redacted(...)`) works too: an error
+   * about it never shows credentials or secret query values.
    */
-  readonly baseUrl?: string | Config.Config<string> | undefined
+  readonly baseUrl?: BaseUrl | undefined
   /** Plugins or the scoped Effects that build them; the first is the outermost `aroundSend`. */
   readonly plugins?: Plugins | undefined
   /** Fail any call whose response body is larger than this (bytes); endpoints may set their own. */
@@ -42,7 +45,24 @@ export interface Options<Plugins extends ReadonlyArray<Plugin.PluginLike> = Read
   readonly redirect?: Endpoint.RedirectPolicy | undefined
   /** The most redirects a call follows (default 5); one more is a `RequestError` (`Redirect`). */
   readonly maxRedirects?: number | undefined
+  /**
+   * More header and query parameter names whose values never show in this client's
+   * errors and log records (see `Redact`); the loggers add these to their own.
+   */
+  readonly redact?: Redact.Options | undefined
 }
+
+/**
+ * A base URL as given: text, `Redacted` text, or a `Config` of either.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BaseUrl =
+  | string
+  | Redacted.Redacted<string>
+  | Config.Config<string>
+  | Config.Config<Redacted.Redacted<string>>
 
 /**
  * The `User-Agent` every request carries unless the endpoint, a plugin or the call sets
@@ -148,11 +168,14 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     if (typeof service !== "string" || service.length === 0) {
       return yield* new SpecError({ key: "name", reason: "the service needs a non-empty name" })
     }
+    const redaction = Redact.make(options.redact)
+    if (typeof redaction === "string") return yield* new SpecError({ service, key: "redact", reason: redaction })
     const given = options.baseUrl ?? spec.baseUrl
     if (given === undefined) {
       return yield* new SpecError({ service, key: "baseUrl", reason: "no baseUrl: give one (the spec has no default)" })
     }
-    const givenUrl = Config.isConfig(given) ? yield* given : given
+    const configured: unknown = Config.isConfig(given) ? yield* (given as Config.Config<unknown>) : given
+    const givenUrl = Redacted.isRedacted(configured) ? Redacted.value(configured) : configured
     const normal = normalizeBaseUrl(givenUrl)
     if (typeof normal === "string") return yield* new SpecError({ service, key: "baseUrl", reason: normal })
     const baseUrl = normal.url
@@ -187,6 +210,7 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
       maxResponseBytes: max,
       redirect,
       maxRedirects,
+      redaction,
       state
     }
     const calls = new Map<string, (input: unknown) => Effect.Effect<ServiceResponse, CallError>>()
@@ -282,7 +306,8 @@ export const fromConfig = <const C extends ClientConfig.Input>(
         plugins: resolved.plugins,
         maxResponseBytes: resolved.maxResponseBytes,
         redirect: resolved.redirect,
-        maxRedirects: resolved.maxRedirects
+        maxRedirects: resolved.maxRedirects,
+        redact: resolved.redact
       }) as Effect.Effect<Client<Spec.Untyped, AnyPluginError>, SpecError | ConfigError.ConfigError, Transport.Transport | Scope.Scope>
     if (Option.isSome(resolved.serializer)) built = Effect.provideService(built, Serializer.Serializer, resolved.serializer.value)
     if (Option.isSome(resolved.parser)) built = Effect.provideService(built, Parser.Parser, resolved.parser.value)

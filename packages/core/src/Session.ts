@@ -7,6 +7,7 @@
  */
 import type { Clock, Duration, LogLevel, Random, Stream } from "effect"
 import type * as Endpoint from "./Endpoint.js"
+import type * as Redact from "./Redact.js"
 import type { QueryValue } from "./internal/query.js"
 
 /**
@@ -42,6 +43,12 @@ export interface Session {
    * logger plugin whose records fall below it skips them without an Effect step.
    */
   readonly minimumLogLevel: LogLevel.LogLevel
+  /**
+   * What the client redacts in errors and logs (its `redact` option over the defaults):
+   * a plugin that prints headers, the URL or the query uses it (`Redact.url`,
+   * `Redact.headers`).
+   */
+  readonly redaction: Redact.Redaction
   /** Free-form attributes: trackingToken, elapsed, blockedByPool, timeout... */
   readonly attributes: Record<string, unknown>
   readonly method: Endpoint.Method

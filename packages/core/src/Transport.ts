@@ -6,10 +6,11 @@
  *
  * @since 0.1.0
  */
-import { FetchHttpClient, HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
+import { FetchHttpClient, HttpBody, HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
 import { Context, type Duration, Effect, Layer, Stream } from "effect"
 import type { CallError } from "./Errors.js"
 import { RequestError, TimeoutError } from "./Errors.js"
+import * as Redact from "./Redact.js"
 import { isStreamBody, type Session } from "./Session.js"
 
 /**
@@ -84,7 +85,7 @@ export const requestError = (
     service: session.service,
     endpoint: session.endpoint,
     method: session.method,
-    url: session.url,
+    url: Redact.url(session.url, session.redaction),
     reason,
     description,
     cause
@@ -101,7 +102,7 @@ export const timeoutError = (session: Session, timeout: Duration.Duration): Time
     service: session.service,
     endpoint: session.endpoint,
     method: session.method,
-    url: session.url,
+    url: Redact.url(session.url, session.redaction),
     timeout
   })
 
@@ -254,6 +255,17 @@ const decodeStream = (
   )
 }
 
+/**
+ * A `RequestError` from @effect/platform's error: its message quotes the request's URL
+ * (secret query values redacted here), and the error holds the request itself (with its
+ * headers), so only its own cause is kept.
+ */
+const platformError = (session: Session, e: HttpClientError.HttpClientError): RequestError => {
+  const shown = Redact.url(session.url, session.redaction)
+  const message = shown === session.url ? e.message : e.message.split(session.url).join(shown)
+  return requestError(session, e.cause, "Transport", message)
+}
+
 const toHttpBody = (session: Session): HttpBody.HttpBody => {
   const body = session.body
   const contentType = session.headers["content-type"] ?? undefined
@@ -306,9 +318,9 @@ export const fromHttpClient = (given: HttpClient.HttpClient): Service => {
         HttpClientRequest.setHeaders(cleanHeaders(session.headers))
       )
       return execute(request).pipe(
-        Effect.mapError((e) => requestError(session, e.cause ?? e, "Transport", e.message)),
+        Effect.mapError((e) => platformError(session, e)),
         Effect.map((response): Response => {
-          let stream = Stream.mapError(response.stream, (e) => requestError(session, e.cause ?? e, "Transport", e.message))
+          let stream = Stream.mapError(response.stream, (e) => platformError(session, e))
           let length = Number(response.headers["content-length"])
           const encoding = response.headers["content-encoding"]
           let encoded: Response["encoded"] = undefined
@@ -345,7 +357,7 @@ export const fromHttpClient = (given: HttpClient.HttpClient): Service => {
               if (decoded) return collect(stream, maxBytes, () => tooLarge(session, maxBytes!))
               if (maxBytes === undefined) {
                 return Effect.mapBoth(response.arrayBuffer, {
-                  onFailure: (e) => requestError(session, e.cause ?? e, "Transport", e.message),
+                  onFailure: (e) => platformError(session, e),
                   onSuccess: (buffer) => new Uint8Array(buffer)
                 })
               }

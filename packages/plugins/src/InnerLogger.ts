@@ -47,21 +47,21 @@ export const make = (options?: Options): Plugin.Plugin => {
   const responseRecord = (session: Session.Session, res: ServiceResponse.ServiceResponse) => {
     const annotations = Log.base(cfg, "response", session)
     annotations[Log.keys.status] = res.status
-    annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted, max)
+    annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted, max, session)
     annotations[Log.keys.body] = Log.bodyText(res.body, {
       hidden: Log.hiddenResponseBody(session),
       streamed: res.body === undefined
     }, max)
-    return { message: Log.message("response", session, res.status), annotations }
+    return { message: Log.message(cfg, "response", session, res.status), annotations }
   }
   const requestRecord = (session: Session.Session) => {
     const annotations = Log.base(cfg, "request", session)
-    annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted, max)
+    annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted, max, session)
     annotations[Log.keys.body] = Log.bodyText(session.body, {
       hidden: Log.hiddenRequestBody(session),
       streamed: session.definition.streamRequest === true && session.body !== undefined
     }, max)
-    return { message: Log.message("request", session), annotations }
+    return { message: Log.message(cfg, "request", session), annotations }
   }
 
   return Plugin.make("InnerLogger", {

@@ -42,22 +42,22 @@ export const make = (options?: Options): Plugin.Plugin => {
   const { exception, parseException, request, response } = cfg.levels
   const requestRecord = (session: Session.Session) => {
     const annotations = Log.base(cfg, "request", session)
-    annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted, max)
+    annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted, max, session)
     annotations[Log.keys.body] = Log.bodyText(session.payload, {
       hidden: Log.hiddenRequestBody(session),
       streamed: session.definition.streamRequest === true && session.payload !== undefined
     }, max)
-    return { message: Log.message("request", session), annotations }
+    return { message: Log.message(cfg, "request", session), annotations }
   }
   const responseRecord = (session: Session.Session, res: ServiceResponse.ServiceResponse) => {
     const annotations = Log.base(cfg, "response", session)
     annotations[Log.keys.status] = res.status
-    annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted, max)
+    annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted, max, session)
     annotations[Log.keys.body] = Log.bodyText(res.data, {
       hidden: Log.hiddenResponseBody(session),
       streamed: res.stream !== undefined
     }, max)
-    return { message: Log.message("response", session, res.status), annotations }
+    return { message: Log.message(cfg, "response", session, res.status), annotations }
   }
   return Plugin.make("OuterLogger", {
     preparePayload: request === undefined

@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { HttpTraceContext } from "@effect/platform"
-import { type CallError, Plugin, type ServiceResponse, type Session } from "@service-client/core"
+import { type CallError, Plugin, Redact, type ServiceResponse, type Session } from "@service-client/core"
 import { Effect, type Tracer } from "effect"
 import * as Attempt from "./internal/attempt.js"
 
@@ -117,7 +117,8 @@ export const make = (options: Options = {}): Plugin.Plugin => {
           "url.template": session.definition.path,
           ...extra
         }
-        urlAttributes(session.url, attributes)
+        // secret query values (the client's `redact` names) never reach a span
+        urlAttributes(Redact.url(session.url, session.redaction), attributes)
         const token = session.attributes.trackingToken
         if (typeof token === "string") attributes[trackingTokenAttribute] = token
         let owned = ownedBySession.get(session)

@@ -29,7 +29,8 @@ import {
   InputError,
   ParseError,
   type RequestError,
-  ResponseError
+  ResponseError,
+  withRedaction
 } from "../Errors.js"
 import type * as Parser from "../Parser.js"
 import type * as Plugin from "../Plugin.js"
@@ -37,6 +38,7 @@ import type * as Serializer from "../Serializer.js"
 import type { ServiceResponse } from "../ServiceResponse.js"
 import type { RequestBody, Session } from "../Session.js"
 import type * as Transport from "../Transport.js"
+import * as Redact from "../Redact.js"
 import { checkHeader, lowerCaseNames } from "./headers.js"
 import { fill, join } from "./path.js"
 import { type Next, region, run as runRegion } from "./region.js"
@@ -56,6 +58,7 @@ export interface ClientContext {
   /** The client's redirect policy, and the most hops it follows. */
   readonly redirect: Redirect.Policy
   readonly maxRedirects: number
+  readonly redaction: Redact.Redaction
   readonly state: { closed: boolean }
 }
 
@@ -77,7 +80,8 @@ class SessionImpl implements Session {
     readonly minimumLogLevel: LogLevel.LogLevel,
     public pathTokens: Record<string, unknown>,
     public query: Record<string, QueryValue>,
-    public headers: Record<string, string | null>
+    public headers: Record<string, string | null>,
+    readonly redaction: Redact.Redaction
   ) {
     this.clock = Context.get(services, Clock.Clock)
   }
@@ -117,6 +121,34 @@ const isRecord = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e))
 const formatIssue = (e: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(e)
+
+/**
+ * The message and cause of a Schema failure on a record whose secret values (headers,
+ * query) must not show: the Schema runs again on a copy with those values replaced by
+ * `<REDACTED>`, and that run's issue is the one kept. When the copy passes, only the
+ * paths of the failure are told.
+ */
+const redactedIssue = (
+  encode: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>,
+  given: unknown,
+  issue: ParseResult.ParseError,
+  isSecret: (key: string) => boolean
+): { readonly message: string; readonly cause: unknown } => {
+  if (!isRecord(given)) return { message: formatIssue(issue), cause: issue }
+  let secret = false
+  const copy: Record<string, unknown> = {}
+  for (const key in given) {
+    if (!Object.hasOwn(given, key)) continue
+    const hidden = isSecret(key) && given[key] !== undefined && given[key] !== null
+    if (hidden) secret = true
+    Object.defineProperty(copy, key, { value: hidden ? Redact.REDACTED : given[key], enumerable: true, writable: true })
+  }
+  if (!secret) return { message: formatIssue(issue), cause: issue }
+  const again = encode(copy)
+  if (Either.isLeft(again)) return { message: formatIssue(again.left), cause: again.left }
+  const paths = ParseResult.ArrayFormatter.formatErrorSync(issue).map((i) => i.path.map(String).join(".") || "(root)")
+  return { message: `a value failed the schema at ${[...new Set(paths)].join(", ")} (value redacted)`, cause: undefined }
+}
 
 /**
  * Runs the hooks one after another. A hook that answers `Effect.void` (its work was done
@@ -334,7 +366,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     }
     const tokens: Record<string, unknown> = endpointTokens === undefined ? {} : { ...endpointTokens }
     for (const token of template.tokens) {
-      if (input[token] !== undefined) tokens[token] = input[token]
+      // own keys only: a token named like an Object.prototype member is not inherited
+      if (Object.hasOwn(input, token) && input[token] !== undefined) tokens[token] = input[token]
     }
     if (input.redirect !== undefined && !Redirect.policies.includes(input.redirect as Redirect.Policy)) {
       return Either.left(inputError(`expected one of ${Redirect.policies.join(", ")}`, "redirect"))
@@ -342,14 +375,20 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     let query = input.query
     if (encodeQuerySchema !== undefined) {
       const r = encodeQuerySchema(query ?? {})
-      if (Either.isLeft(r)) return Either.left(inputError(formatIssue(r.left), "query", r.left))
+      if (Either.isLeft(r)) {
+        const shown = redactedIssue(encodeQuerySchema, query, r.left, (k) => Redact.isSecretQuery(ctx.redaction, k))
+        return Either.left(inputError(shown.message, "query", shown.cause))
+      }
       query = r.right
     }
     if (query !== undefined && !isRecord(query)) return Either.left(inputError("the query must be a record", "query"))
     let headers = input.headers
     if (encodeHeaders !== undefined) {
       const r = encodeHeaders(headers ?? {})
-      if (Either.isLeft(r)) return Either.left(inputError(formatIssue(r.left), "headers", r.left))
+      if (Either.isLeft(r)) {
+        const shown = redactedIssue(encodeHeaders, headers, r.left, (k) => Redact.isSecretHeader(ctx.redaction, k))
+        return Either.left(inputError(shown.message, "headers", shown.cause))
+      }
       headers = r.right
     }
     if (headers !== undefined && !isRecord(headers)) {
@@ -378,7 +417,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
         : { ...endpointQuery, ...query as Record<string, QueryValue> | undefined },
       headers === undefined
         ? (endpointHeaders === undefined ? {} : { ...endpointHeaders })
-        : lowerCaseNames(headers as Record<string, string | null>, { ...endpointHeaders })
+        : lowerCaseNames(headers as Record<string, string | null>, { ...endpointHeaders }),
+      ctx.redaction
     )
     session.payload = payload
     return Either.right(session)
@@ -502,7 +542,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       service,
       endpoint: name,
       method: response.method,
-      url: response.url,
+      url: Redact.url(response.url, ctx.redaction),
       status: response.status,
       reason,
       excerpt: excerpt(response.body),
@@ -548,17 +588,17 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       const decode = decoderFor(response.status)
       const decoded = decode === undefined || data === undefined ? undefined : decode(data)
       response.data = data
-      const error = new ResponseError({
+      const error = withRedaction(new ResponseError({
         service,
         endpoint: name,
         method: response.method,
-        url: response.url,
+        url: Redact.url(response.url, ctx.redaction),
         status: response.status,
         headers: response.headers,
         body,
         error: decoded !== undefined && Either.isRight(decoded) ? decoded.right : undefined,
         attributes: session.attributes
-      })
+      }), ctx.redaction)
       return Effect.zipRight(runResponseHooks(hooks.onParsedResponse, session, response), Effect.fail(error))
     }
     if (decodeSuccess !== undefined) {

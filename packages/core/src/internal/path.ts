@@ -3,6 +3,7 @@
  *
  * @internal
  */
+import * as Redact from "../Redact.js"
 
 /** @internal */
 export interface Template {
@@ -168,11 +169,14 @@ export const join = (base: string, path: string): string => {
 }
 
 /** A value for an error message: quoted, control characters escaped, at most 200 characters. */
-const show = (value: string): string =>
-  JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value).replace(
+const show = (given: string): string => {
+  // credentials and secret query values never show
+  const value = Redact.url(given)
+  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value).replace(
     /[\u007f-\u009f\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
   )
+}
 
 /**
  * Checks a base URL and answers its normal form, or an error message: absolute http(s)

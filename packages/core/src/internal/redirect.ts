@@ -7,6 +7,7 @@
 import { Effect } from "effect"
 import type * as Endpoint from "../Endpoint.js"
 import type { CallError, RequestError } from "../Errors.js"
+import * as Redact from "../Redact.js"
 import { isStreamBody, type Session } from "../Session.js"
 import * as Transport from "../Transport.js"
 
@@ -16,7 +17,7 @@ export type Policy = "follow" | "manual" | "error"
 /** @internal */
 export const policies: ReadonlyArray<Policy> = ["follow", "manual", "error"]
 
-/** One redirect of a call, as `response.attributes.redirects` lists them. @internal */
+/** One redirect of a call, as `response.attributes.redirects` lists them (secret query values redacted). @internal */
 export interface Hop {
   readonly status: number
   readonly method: string
@@ -93,15 +94,17 @@ export const follow = (
       return Effect.zipRight(drain(response), Effect.fail(redirectError(request, `the server redirected to ${show(location)}, which is not a URL`)))
     }
     const next = target.href.replace(/#.*$/, "")
+    // what messages and attributes show: secret query values redacted
+    const shown = Redact.url(next, session.redaction)
     const fail = (description: string) => Effect.zipRight(drain(response), Effect.fail(redirectError(request, description)))
     if (policy === "error") {
-      return fail(`the server answered ${response.status} to ${show(next)} and the redirect policy is "error"`)
+      return fail(`the server answered ${response.status} to ${show(shown)} and the redirect policy is "error"`)
     }
     if (target.protocol !== "http:" && target.protocol !== "https:") {
-      return fail(`the server redirected to ${show(next)}, which is not http(s)`)
+      return fail(`the server redirected to ${show(shown)}, which is not http(s)`)
     }
     if (target.username !== "" || target.password !== "") return fail(`the server redirected to a URL with credentials`)
-    if (hops.length >= max) return fail(`more than ${max} redirects (the last to ${show(next)})`)
+    if (hops.length >= max) return fail(`more than ${max} redirects (the last to ${show(shown)})`)
     // 303, and 301/302 after a POST: a GET without the body (HEAD stays HEAD); 307/308 resend as they were
     const status = response.status
     const toGet = (status === 303 && request.method !== "HEAD" && request.method !== "GET") ||
@@ -109,10 +112,10 @@ export const follow = (
     const method: Endpoint.Method = toGet ? "GET" : request.method
     const body = toGet ? undefined : request.body
     if (body !== undefined && isStreamBody(body)) {
-      return fail(`the server answered ${status} to ${show(next)}, and a streamed body cannot be sent again`)
+      return fail(`the server answered ${status} to ${show(shown)}, and a streamed body cannot be sent again`)
     }
     const key = `${method} ${next}`
-    if (visited.has(key)) return fail(`a redirect loop: ${show(next)} was already requested`)
+    if (visited.has(key)) return fail(`a redirect loop: ${show(shown)} was already requested`)
     visited.add(key)
     let headers = request.headers
     const crossOrigin = new URL(request.url).origin !== target.origin
@@ -121,7 +124,7 @@ export const follow = (
       if (toGet) for (const name of bodyHeaders) delete headers[name]
       if (crossOrigin) for (const name of credentials) delete headers[name]
     }
-    hops.push({ status, method: request.method, url: request.url, location: next })
+    hops.push({ status, method: request.method, url: Redact.url(request.url, session.redaction), location: shown })
     session.attributes.redirects = hops
     const hop = hopOf(session, next, method, headers, body)
     return Effect.zipRight(drain(response), Effect.flatMap(send(hop), (r) => step(hop, r)))

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import type { Errors, Session } from "@service-client/core"
-import { Render, SpecError } from "@service-client/core"
+import { Redact, Render, SpecError } from "@service-client/core"
 import { Effect, FiberRef, HashMap, LogLevel, Predicate, Stream } from "effect"
 
 /**
@@ -43,6 +43,13 @@ export interface LoggerOptions {
   readonly redactHeaders?: Iterable<string> | undefined
   /** `false`: do not redact {@link defaultRedactedHeaders} (only `redactHeaders`). Default `true`. */
   readonly redactDefaultHeaders?: boolean | undefined
+  /**
+   * More query parameter names whose values print as `<REDACTED>` in the URL and the query,
+   * besides `Redact.defaultQuery` (matched without case, `-` or `_`).
+   */
+  readonly redactQuery?: Iterable<string> | undefined
+  /** `false`: do not redact `Redact.defaultQuery` (only `redactQuery`). Default `true`. */
+  readonly redactDefaultQuery?: boolean | undefined
 }
 
 /**
@@ -50,16 +57,10 @@ export interface LoggerOptions {
  *
  * @since 0.1.0
  */
-export const defaultRedactedHeaders: ReadonlyArray<string> = [
-  "authorization",
-  "proxy-authorization",
-  "cookie",
-  "set-cookie",
-  "x-api-key"
-]
+export const defaultRedactedHeaders: ReadonlyArray<string> = Redact.defaultHeaders
 
 /** @since 0.1.0 */
-export const REDACTED = "<REDACTED>"
+export const REDACTED = Redact.REDACTED
 /** @since 0.1.0 */
 export const HIDDEN = "<HIDDEN>"
 /** @since 0.1.0 */
@@ -104,6 +105,12 @@ export interface Config {
   readonly maxBodyLength: number
   readonly levels: { readonly [K in RecordKind]: LogLevel.LogLevel | undefined }
   readonly redacted: ReadonlySet<string>
+  /** The query names the logger redacts, as a `Redact.Redaction` for `Redact.url`. */
+  readonly redaction: Redact.Redaction
+  /** The logger's redaction with a client's extra names, by the client's redaction. */
+  readonly merged: WeakMap<Redact.Redaction, Redact.Redaction>
+  /** The last session's URL as shown (a record's URL and message share it). */
+  readonly shownUrl: WeakMap<Session.Session, { readonly url: string; readonly shown: string }>
 }
 
 const optionError = (name: string, key: string, reason: string) =>
@@ -143,6 +150,12 @@ export const config = (name: Config["name"], options: LoggerOptions = {}): Confi
     if (typeof header !== "string") throw optionError(name, "redactHeaders", "expected header names")
     redacted.add(header.toLowerCase())
   }
+  const redaction = Redact.make({
+    headers: redacted,
+    query: options.redactQuery,
+    defaults: options.redactDefaultQuery !== false
+  })
+  if (typeof redaction === "string") throw optionError(name, "redactQuery", "expected query parameter names")
   return {
     name,
     maxBodyLength: max,
@@ -152,8 +165,37 @@ export const config = (name: Config["name"], options: LoggerOptions = {}): Confi
       exception: parseLevel(name, "levels.exception", levels.exception, LogLevel.Error),
       parseException: parseLevel(name, "levels.parseException", levels.parseException, LogLevel.Error)
     },
-    redacted
+    redacted,
+    redaction,
+    merged: new WeakMap(),
+    shownUrl: new WeakMap()
   }
+}
+
+/** The logger's query redaction with the names the session's client added. */
+const queryRedaction = (cfg: Config, session: Session.Session): Redact.Redaction => {
+  const client = session.redaction
+  if (client === undefined || client.extraQuery.size === 0) return cfg.redaction
+  let merged = cfg.merged.get(client)
+  if (merged === undefined) {
+    merged = { ...cfg.redaction, query: new Set([...cfg.redaction.query, ...client.extraQuery]) }
+    cfg.merged.set(client, merged)
+  }
+  return merged
+}
+
+/**
+ * The session's URL as a record shows it: secret query values redacted, escaped.
+ *
+ * @internal
+ */
+export const shownUrl = (cfg: Config, session: Session.Session): string => {
+  const url = session.url
+  const last = cfg.shownUrl.get(session)
+  if (last !== undefined && last.url === url) return last.shown
+  const shown = Render.escape(Redact.url(url, queryRedaction(cfg, session)))
+  cfg.shownUrl.set(session, { url, shown })
+  return shown
 }
 
 /**
@@ -246,15 +288,18 @@ export const bodyText = (
 export const redactHeaders = (
   headers: Readonly<Record<string, string | null | undefined>>,
   redacted: ReadonlySet<string>,
-  max: number = Infinity
+  max: number = Infinity,
+  session?: Session.Session
 ): Record<string, string> => {
+  const extra = session?.redaction?.extraHeaders
   const out: Record<string, string> = {}
   for (const name in headers) {
     if (!Object.hasOwn(headers, name)) continue
     const value = headers[name]
     if (value === null || value === undefined) continue
     const lower = Render.escape(name.toLowerCase())
-    setOwn(out, lower, redacted.has(lower) ? REDACTED : Render.text(typeof value === "string" ? value : String(value), max))
+    const secret = redacted.has(lower) || (extra !== undefined && extra.has(lower))
+    setOwn(out, lower, secret ? REDACTED : Render.text(typeof value === "string" ? value : String(value), max))
   }
   return out
 }
@@ -294,12 +339,17 @@ const field = (value: unknown, max: number, nested: boolean): unknown => {
   }
 }
 
-const cleanQuery = (query: Readonly<Record<string, unknown>>, max: number): Record<string, unknown> => {
+const cleanQuery = (
+  query: Readonly<Record<string, unknown>>,
+  max: number,
+  redaction: Redact.Redaction
+): Record<string, unknown> => {
   const out: Record<string, unknown> = {}
   for (const key in query) {
     if (!Object.hasOwn(query, key)) continue
     const value = query[key]
-    if (value !== null && value !== undefined) setOwn(out, Render.escape(key), field(value, max, false))
+    if (value === null || value === undefined) continue
+    setOwn(out, Render.escape(key), Redact.isSecretQuery(redaction, key) ? REDACTED : field(value, max, false))
   }
   return out
 }
@@ -328,8 +378,8 @@ export const base = (cfg: Config, kind: RecordKind, session: Session.Session): R
   out[keys.service] = Render.escape(session.service)
   out[keys.endpoint] = Render.escape(session.endpoint)
   out[keys.method] = session.method
-  out[keys.url] = Render.escape(session.url)
-  out[keys.query] = cleanQuery(session.query, max)
+  out[keys.url] = shownUrl(cfg, session)
+  out[keys.query] = cleanQuery(session.query, max, queryRedaction(cfg, session))
   return out
 }
 
@@ -338,10 +388,12 @@ export const base = (cfg: Config, kind: RecordKind, session: Session.Session): R
  *
  * @internal
  */
-export const message = (kind: RecordKind, session: Session.Session, detail?: string | number): string => {
+export const message = (cfg: Config, kind: RecordKind, session: Session.Session, detail?: string | number): string => {
   const label = kind === "parseException" ? "parse exception" : kind
   const extra = detail === undefined ? "" : ` ${detail}`
-  return Render.escape(`${session.service}.${session.endpoint} ${label}${extra} ${session.method} ${session.url}`)
+  return `${Render.escape(`${session.service}.${session.endpoint} ${label}${extra} ${session.method}`)} ${
+    shownUrl(cfg, session)
+  }`
 }
 
 /**
@@ -366,6 +418,14 @@ export const describeError = (error: unknown, hideResponseBody: boolean): string
   }
 }
 
+/** An error's description with the URL it quotes (redacted by the client) as the logger shows it. */
+const withShownUrl = (cfg: Config, session: Session.Session, description: string): string => {
+  const inError = Redact.url(session.url, session.redaction ?? Redact.defaults)
+  return inError.length > 0 && description.includes(inError)
+    ? description.split(inError).join(Redact.url(session.url, queryRedaction(cfg, session)))
+    : description
+}
+
 /** The tag of an error, for the record's message. */
 const tagOf = (error: unknown): string => {
   try {
@@ -383,8 +443,11 @@ const tagOf = (error: unknown): string => {
 export const exception = (cfg: Config, session: Session.Session, error: Errors.CallError): Effect.Effect<void> =>
   emit(session, cfg.levels.exception!, () => {
     const annotations = base(cfg, "exception", session)
-    annotations[keys.error] = text(describeError(error, hiddenResponseBody(session)), cfg.maxBodyLength)
-    return { message: message("exception", session, tagOf(error)), annotations }
+    annotations[keys.error] = text(
+      withShownUrl(cfg, session, describeError(error, hiddenResponseBody(session))),
+      cfg.maxBodyLength
+    )
+    return { message: message(cfg, "exception", session, tagOf(error)), annotations }
   })
 
 /**
@@ -397,7 +460,7 @@ export const parseException = (cfg: Config, session: Session.Session, error: Err
     const annotations = base(cfg, "parseException", session)
     const hidden = hiddenResponseBody(session)
     annotations[keys.status] = error.status
-    annotations[keys.error] = text(describeError(error, hidden), cfg.maxBodyLength)
+    annotations[keys.error] = text(withShownUrl(cfg, session, describeError(error, hidden)), cfg.maxBodyLength)
     annotations[keys.body] = bodyText(error.excerpt, { hidden, streamed: false }, cfg.maxBodyLength)
-    return { message: message("parseException", session, error.status), annotations }
+    return { message: message(cfg, "parseException", session, error.status), annotations }
   })

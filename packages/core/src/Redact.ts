@@ -1,0 +1,261 @@
+/**
+ * What never shows in an error or a log record: the values of secret headers
+ * (`Authorization`, `Cookie`, API keys...), of secret query parameters (`api_key`,
+ * `access_token`, `signature`...) and URL credentials. A client's `redact` option adds
+ * names to the defaults (or drops the defaults); the loggers add their own.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * What a redacted value prints as.
+ *
+ * @since 0.1.0
+ */
+export const REDACTED = "<REDACTED>"
+
+/**
+ * Header names (lower-case) whose values are redacted by default.
+ *
+ * @since 0.1.0
+ */
+export const defaultHeaders: ReadonlyArray<string> = [
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "set-cookie",
+  "x-api-key",
+  "api-key",
+  "apikey",
+  "x-auth-token",
+  "x-access-token",
+  "x-refresh-token",
+  "x-csrf-token",
+  "x-xsrf-token",
+  "x-amz-security-token",
+  "x-goog-api-key",
+  "ocp-apim-subscription-key",
+  "private-token",
+  "x-vault-token"
+]
+
+/**
+ * Query parameter names whose values are redacted by default. Names match without case,
+ * `-` or `_` (`api_key` also redacts `apiKey` and `API-KEY`), and a bracketed name by its
+ * last part (`auth[token]`).
+ *
+ * @since 0.1.0
+ */
+export const defaultQuery: ReadonlyArray<string> = [
+  "api_key",
+  "access_token",
+  "refresh_token",
+  "id_token",
+  "token",
+  "auth",
+  "key",
+  "signature",
+  "sig",
+  "password",
+  "passwd",
+  "pwd",
+  "secret",
+  "client_secret",
+  "client_assertion",
+  "x-amz-signature",
+  "x-amz-credential",
+  "x-amz-security-token",
+  "x-goog-signature",
+  "x-goog-credential",
+  "awsaccesskeyid"
+]
+
+/**
+ * The `redact` option of a client (also in a config file): names to add to the defaults.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** More header names (any case) whose values never show in errors and log records. */
+  readonly headers?: Iterable<string> | undefined
+  /** More query parameter names (matched without case, `-` or `_`). */
+  readonly query?: Iterable<string> | undefined
+  /** `false`: only the names given here, not {@link defaultHeaders} and {@link defaultQuery}. Default `true`. */
+  readonly defaults?: boolean | undefined
+}
+
+/**
+ * The names a client redacts: `headers`/`query` hold everything redacted in its errors,
+ * `extraHeaders`/`extraQuery` the names its options added (which every logger adds to
+ * its own).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Redaction {
+  readonly headers: ReadonlySet<string>
+  readonly query: ReadonlySet<string>
+  readonly extraHeaders: ReadonlySet<string>
+  readonly extraQuery: ReadonlySet<string>
+}
+
+/**
+ * A query name as it is matched: lower-case, without `-` and `_`, the last bracketed part.
+ *
+ * @since 0.1.0
+ */
+export const queryKey = (name: string): string => {
+  let key = name
+  if (key.endsWith("]")) {
+    const open = key.lastIndexOf("[")
+    if (open >= 0) key = key.slice(open + 1, -1)
+  }
+  return key.toLowerCase().replace(/[-_]/g, "")
+}
+
+const defaultQueryKeys: ReadonlySet<string> = new Set(defaultQuery.map(queryKey))
+
+/**
+ * Checks and resolves a `redact` option; answers the reason when it is not valid.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Redaction | string => {
+  const extraHeaders = new Set<string>()
+  const extraQuery = new Set<string>()
+  for (const name of options.headers ?? []) {
+    if (typeof name !== "string" || name.length === 0) return "redact.headers: expected header names"
+    extraHeaders.add(name.toLowerCase())
+  }
+  for (const name of options.query ?? []) {
+    if (typeof name !== "string" || name.length === 0) return "redact.query: expected query parameter names"
+    extraQuery.add(queryKey(name))
+  }
+  const defaults = options.defaults !== false
+  return {
+    headers: new Set([...(defaults ? defaultHeaders : []), ...extraHeaders]),
+    query: new Set([...(defaults ? defaultQueryKeys : []), ...extraQuery]),
+    extraHeaders,
+    extraQuery
+  }
+}
+
+/**
+ * The defaults alone.
+ *
+ * @since 0.1.0
+ */
+export const defaults: Redaction = make() as Redaction
+
+/**
+ * Whether a header's value is redacted (`name` in any case).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSecretHeader = (redaction: Redaction, name: string): boolean =>
+  redaction.headers.has(name.toLowerCase())
+
+/**
+ * Whether a query parameter's value is redacted.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSecretQuery = (redaction: Redaction, name: string): boolean => redaction.query.has(queryKey(name))
+
+/**
+ * A copy of the headers with every secret value replaced by {@link REDACTED} (`null` and
+ * `undefined` values dropped). A header named `__proto__` stays an own key.
+ *
+ * @since 0.1.0
+ */
+export const headers = (
+  record: Readonly<Record<string, string | null | undefined>>,
+  redaction: Redaction = defaults
+): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const name in record) {
+    if (!Object.hasOwn(record, name)) continue
+    const value = record[name]
+    if (value === null || value === undefined) continue
+    const shown = redaction.headers.has(name.toLowerCase()) ? REDACTED : value
+    if (name === "__proto__") Object.defineProperty(out, name, { value: shown, enumerable: true, writable: true })
+    else out[name] = shown
+  }
+  return out
+}
+
+const decodeName = (raw: string): string => {
+  if (!raw.includes("%") && !raw.includes("+")) return raw
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, " "))
+  } catch {
+    return raw
+  }
+}
+
+/** `a=1&token=x` with the secret values replaced. */
+const redactPairs = (pairs: string, isSecret: (key: string) => boolean): string => {
+  let out = ""
+  let from = 0
+  while (from <= pairs.length) {
+    let end = pairs.indexOf("&", from)
+    if (end < 0) end = pairs.length
+    const pair = pairs.slice(from, end)
+    const eq = pair.indexOf("=")
+    const name = eq < 0 ? pair : pair.slice(0, eq)
+    out += (from === 0 ? "" : "&") + (eq >= 0 && isSecret(queryKey(decodeName(name))) ? `${name}=${REDACTED}` : pair)
+    from = end + 1
+  }
+  return out
+}
+
+/** `scheme://user:password@host` (also malformed: `http//user@host`, `user:pw@host`): the userinfo. */
+const userinfo = /^(?:[^@]*?\/\/)?([^/?#@]*@)/
+
+/**
+ * A URL for display: its credentials (`user:password@`) and the values of its secret
+ * query (and fragment) parameters replaced by {@link REDACTED}. Works on any string (a
+ * malformed URL too); a URL with nothing to hide comes back as it is.
+ *
+ * @since 0.1.0
+ */
+export const url = (value: string, redaction: Redaction = defaults): string => {
+  let out = value
+  if (out.includes("@")) {
+    const m = userinfo.exec(out)
+    if (m !== null) out = out.slice(0, m.index + m[0].length - m[1]!.length) + `${REDACTED}@` + out.slice(m[0].length)
+  }
+  const q = out.indexOf("?")
+  const h = out.indexOf("#")
+  if (q < 0 && h < 0) return out
+  const query = redaction.query
+  const isSecret = (key: string) => query.has(key)
+  const queryEnd = h < 0 ? out.length : h
+  let result = q < 0 || q > queryEnd ? out.slice(0, queryEnd) : out.slice(0, q + 1) + redactPairs(out.slice(q + 1, queryEnd), isSecret)
+  // a fragment may carry tokens too (OAuth's implicit flow: #access_token=...)
+  if (h >= 0) result += "#" + redactPairs(out.slice(h + 1), isSecret)
+  return result
+}
+
+/**
+ * A query record for display: the secret values replaced by {@link REDACTED}.
+ *
+ * @since 0.1.0
+ */
+export const query = <A>(
+  record: Readonly<Record<string, A>>,
+  redaction: Redaction = defaults
+): Record<string, A | typeof REDACTED> => {
+  const out: Record<string, A | typeof REDACTED> = {}
+  for (const name in record) {
+    if (!Object.hasOwn(record, name)) continue
+    const shown = redaction.query.has(queryKey(name)) ? REDACTED : record[name]!
+    if (name === "__proto__") Object.defineProperty(out, name, { value: shown, enumerable: true, writable: true })
+    else out[name] = shown
+  }
+  return out
+}
