@@ -7,7 +7,7 @@ const source = "@service-client/source"
 
 export default defineConfig({
   resolve: { conditions: [source, "module", "browser", "development|production"] },
-  ssr: { resolve: { conditions: [source, "module", "node", "development|production"] } },
+  ssr: { resolve: { conditions: [source, "node", "development|production"] } },
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "examples/**/*.test.ts"],
     sequence: { concurrent: false },

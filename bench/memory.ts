@@ -2,7 +2,8 @@
  * 100,000 calls over the loopback server (NodeTransport, concurrency 32): RSS and heap
  * after GC at 10,000 and at 100,000 calls. Run with `node --expose-gc`.
  */
-import { ServiceClient, Transport } from "@service-client/core"
+import type { Transport } from "@service-client/core";
+import { ServiceClient } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
 import { Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
 import { Api } from "./api.js"

@@ -189,7 +189,7 @@ const main = async () => {
   }
   for (const [client, why] of skipped) lines.push("", `${client}: ${why}`)
 
-  let extra: Array<string> = []
+  const extra: Array<string> = []
   if (!flag("no-extra")) {
     const pipeline = await runChild([...tsx, Path.join(here, "pipeline.ts"), JSON.stringify({ quick, partial })])
     extra.push("", "### Pipeline cost per call (in-memory transport, no network, sequential)", "")
@@ -213,6 +213,7 @@ const main = async () => {
     )
     for (const p of plugins) extra.push(`| ${p.stack} | ${fmt(p.us, 1)} | ${Math.round(p.steps)} |`)
     for (const r of [{ stack: "### Resilience plugins: CPU µs added per call over bare (bench/resilience.ts)" }, ...await runChild([...tsx, Path.join(here, "resilience.ts"), JSON.stringify({ quick })])]) extra.push(r.us === undefined ? `\n${r.stack}\n` : `- ${r.stack}: +${fmt(r.us)} µs (bare ${fmt(r.bare)} µs)`)
+    for (const r of await runChild(["--expose-gc", ...tsx, Path.join(here, "openapi.ts"), JSON.stringify({ quick })])) extra.push(r.line)
     const memory = await runChild(["--expose-gc", ...tsx, Path.join(here, "memory.ts"), JSON.stringify({ quick, partial, url: server.url })])
     extra.push("", "### Memory (loopback, NodeTransport, concurrency 32; after GC)", "")
     extra.push("| stack | calls | RSS MB | heap used MB |", "| --- | ---: | ---: | ---: |")

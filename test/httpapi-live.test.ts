@@ -2,18 +2,20 @@
  * Spec.fromHttpApi against a real HttpApi server (@effect/platform-node on 127.0.0.1,
  * random port), over both live transports.
  */
+import type {
+  HttpApiError} from "@effect/platform";
 import {
   HttpApi,
   HttpApiBuilder,
   HttpApiEndpoint,
-  HttpApiError,
   HttpApiGroup,
   HttpApiSchema,
   HttpServer
 } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
+import type { Endpoint} from "@service-client/core";
+import { ServiceClient, Spec, Transport } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
 import { Effect, Layer, Schema } from "effect"
 import * as Http from "node:http"

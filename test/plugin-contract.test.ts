@@ -1,23 +1,33 @@
 /**
  * The plugin contract from a user's seat: a plugin defined here, outside the packages,
- * raises its own error (typed, caught with catchTag). The type assertions are checked by
- * `tsc -b` (this file is in the test project): a client's error type is exactly the core's
- * errors plus its plugins'.
+ * owns an endpoint setting (accepted in a YAML spec, decoded by its Schema, a bad value a
+ * SpecError at its line), raises its own error (typed, caught with catchTag) and writes a
+ * typed attribute another plugin reads. The type assertions are checked by `tsc -b` (this
+ * file is in the test project): a client's error type is exactly the core's errors plus
+ * its plugins'.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { NodeFileSystem } from "@effect/platform-node"
 import {
+  Attribute,
   type CoreError,
   Endpoint,
   Plugin,
-  PluginError,
+  type PluginError,
+  PluginRegistry,
   ServiceClient,
+  Setting,
   Spec,
+  SpecLoader,
   type Transport
 } from "@service-client/core"
 import { Mock } from "@service-client/mock"
 import * as NodeMockTransport from "@service-client/mock/NodeMockTransport"
-import { Auth, type LimiterError, Pool, Retry, Timeout } from "@service-client/plugins"
+import { Auth, type LimiterError, Pool, Retry, type Timeout } from "@service-client/plugins"
 import { Context, Data, Effect, Redacted, Schema, type Scope } from "effect"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 
 /** `true` only when A and B are the same type. */
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false
@@ -40,6 +50,41 @@ const breaker = (threshold: number) => {
     onException: () => Effect.sync(() => void failures++)
   })
 }
+
+/** The breaker's endpoint setting (and call-input key): its own Schema. */
+const breakerSetting = Setting.make(
+  "breaker",
+  Schema.Struct({ threshold: Schema.Int.pipe(Schema.positive()), name: Schema.optional(Schema.String) }),
+  { call: true }
+)
+
+/** What the breaker writes on every call it lets through: failures in a row so far. */
+const failuresSoFar = Attribute.make<number>("failuresSoFar")
+
+/** A breaker whose threshold each endpoint (or call) sets; circuits by endpoint. */
+const configurableBreaker = (fallback: number) => {
+  const failures = new Map<string, number>()
+  return Plugin.make("ConfigurableBreaker", {
+    prepareSession: (session) => {
+      const count = failures.get(session.endpoint) ?? 0
+      failuresSoFar.set(session, count)
+      return count >= (breakerSetting.get(session)?.threshold ?? fallback)
+        ? Effect.fail(new CircuitOpen({ service: session.service, endpoint: session.endpoint }))
+        : Effect.void
+    },
+    onResponse: (session, response) =>
+      Effect.sync(() => void failures.set(session.endpoint, response.status >= 500 ? (failures.get(session.endpoint) ?? 0) + 1 : 0))
+  }, { settings: [breakerSetting] })
+}
+
+/** Another plugin that reads the breaker's attribute (typed) and stamps it on the request. */
+const stamp = Plugin.make("Stamp", {
+  prepareRequest: (session) => {
+    const seen = failuresSoFar.get(session)
+    if (seen !== undefined) session.headers["x-failures-so-far"] = String(seen)
+    return Effect.void
+  }
+})
 
 const NotFound = Schema.Struct({ missing: Schema.String })
 
@@ -75,6 +120,7 @@ describe("plugin contract: a user's plugin with its own error", () => {
     mocked(Effect.gen(function*() {
       const bare = yield* ServiceClient.make(Api, { name: "users", baseUrl })
       const withPool = yield* ServiceClient.make(Api, { name: "users", baseUrl, plugins: [Pool.make({ limit: 2 })] })
+      // eslint-disable-next-line @typescript-eslint/no-unused-vars -- only its type is read
       const withBreaker = yield* ServiceClient.make(Api, { name: "users", baseUrl, plugins: [Retry.make(), breaker(1)] })
       const exactBare: Equals<GetUserError<typeof bare>, CoreError<Body>> = true
       const exactPool: Equals<GetUserError<typeof withPool>, CoreError<Body> | LimiterError.LimiterError> = true
@@ -124,3 +170,113 @@ describe("plugin contract: a user's plugin with its own error", () => {
       assert.deepStrictEqual(answer, { id: 1 })
     }))
 })
+
+describe("plugin contract: a user's plugin with its own setting and attribute", () => {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "plugin-contract-"))
+  const write = (name: string, text: string) => {
+    const file = Path.join(dir, name)
+    Fs.writeFileSync(file, text)
+    return file
+  }
+  const yamlSpec = write(
+    "api.yaml",
+    [
+      "getUser:",
+      "  path: /user/{id}",
+      "  mock: { type: json, data: { id: 1 } }",
+      "broken:",
+      "  path: /broken",
+      "  breaker: { threshold: 1, name: strict }",
+      "  mock: { type: json, status: 503, data: {} }",
+      ""
+    ].join("\n")
+  )
+  const badSpec = write(
+    "bad.yaml",
+    ["getUser:", "  path: /user/{id}", "  breaker:", "    threshold: -2", ""].join("\n")
+  )
+  const load = (file: string) => SpecLoader.yaml(file).pipe(Effect.provide(NodeFileSystem.layer))
+
+  it.effect("the setting is accepted in a YAML spec, decoded by the plugin's Schema, read per endpoint", () =>
+    mocked(Effect.gen(function*() {
+      const spec = yield* load(yamlSpec)
+      const users = yield* ServiceClient.make(spec, { name: "users", baseUrl, plugins: [configurableBreaker(3), stamp] })
+      // broken's threshold is 1 (its YAML setting): the second call is refused before any I/O
+      assert.strictEqual((yield* Effect.flip(users.broken()))._tag, "ResponseError")
+      const refused = yield* users.broken().pipe(
+        Effect.as("answered"),
+        Effect.catchTag("CircuitOpen", (e) => Effect.succeed(e.endpoint))
+      )
+      assert.strictEqual(refused, "broken")
+      // getUser has no setting: the plugin's fallback (3); the attribute reached the other plugin and the response
+      const response = yield* users.call("getUser", { id: 1 })
+      assert.strictEqual(failuresSoFar.get(response), 0)
+      const sent = (yield* Mock.calls).map((c) => [c.endpoint, c.headers["x-failures-so-far"]])
+      assert.deepStrictEqual(sent, [["broken", "0"], ["getUser", "0"]])
+    })))
+
+  it.effect("a bad value is a SpecError naming the file, line, endpoint and key; no plugin owning it, too", () =>
+    mocked(Effect.gen(function*() {
+      const bad = yield* load(badSpec)
+      const error = yield* Effect.flip(ServiceClient.make(bad, { name: "users", baseUrl, plugins: [configurableBreaker(3)] }))
+      assert.strictEqual(error._tag, "SpecError")
+      if (error._tag === "SpecError") {
+        assert.deepStrictEqual([error.file, error.line, error.endpoint, error.key], [badSpec, 4, "getUser", "breaker.threshold"])
+        assert.include(error.message, `${badSpec}:4`)
+      }
+      const spec = yield* load(yamlSpec)
+      const unowned = yield* Effect.flip(ServiceClient.make(spec, { name: "users", baseUrl }))
+      assert.strictEqual(unowned._tag, "SpecError")
+      if (unowned._tag === "SpecError") {
+        assert.deepStrictEqual([unowned.line, unowned.endpoint, unowned.key], [6, "broken", "breaker"])
+        assert.include(unowned.reason, "no plugin of this client owns it")
+      }
+    })))
+
+  it.effect("a call may set it (call: true); its value is decoded before any I/O", () =>
+    mocked(Effect.gen(function*() {
+      const spec = yield* load(yamlSpec)
+      const users = yield* ServiceClient.make(spec, { name: "users", baseUrl, plugins: [configurableBreaker(3)] })
+      const invalid = yield* Effect.flip(users.call("getUser", { id: 1, breaker: { threshold: 0 } }))
+      assert.strictEqual(invalid._tag, "InputError")
+      if (invalid._tag === "InputError") assert.strictEqual(invalid.key, "breaker.threshold")
+      assert.strictEqual((yield* Mock.calls).length, 0)
+      const ok = yield* users.call("getUser", { id: 1, breaker: { threshold: 5 } })
+      assert.strictEqual(ok.status, 200)
+    })))
+
+  it.effect("Spec.make and fromConfig go through the same Schema", () =>
+    mocked(Effect.gen(function*() {
+      const typed = Spec.make({
+        broken: Endpoint.get("/broken", { breaker: { threshold: 0 }, mock: { type: "json", data: {} } })
+      })
+      const error = yield* Effect.flip(ServiceClient.make(typed, { name: "users", baseUrl, plugins: [configurableBreaker(3)] }))
+      assert.strictEqual(error._tag === "SpecError" ? error.key : error._tag, "breaker.threshold")
+      const configured = yield* Effect.flip(
+        ServiceClient.fromConfig({
+          name: "users",
+          baseUrl,
+          spec: { getUser: { path: "/user/{id}", breaker: { threshold: "many" } } },
+          plugins: [{ type: "Breaker" }]
+        }).pipe(
+          Effect.provide(
+            PluginRegistry.layer({ Breaker: PluginRegistry.fromSchema(Schema.Struct({}), () => configurableBreaker(3)) })
+          )
+        )
+      )
+      assert.strictEqual(configured._tag === "SpecError" ? configured.key : configured._tag, "breaker.threshold")
+    })))
+})
+
+// typed endpoint options and call input: the plugin's module augments the core's types
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    readonly breaker?: Setting.Type<typeof breakerSetting> | undefined
+  }
+  interface CommonInput {
+    readonly breaker?: Setting.Type<typeof breakerSetting> | undefined
+  }
+}
+export const typedOptions = Endpoint.get("/x", { breaker: { threshold: 2 } })
+// @ts-expect-error the setting's type comes from the plugin's Schema
+export const wrongType = Endpoint.get("/x", { breaker: { threshold: "2" } })

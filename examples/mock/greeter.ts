@@ -3,7 +3,8 @@
  * (greeter.test.ts): `initials` assumes every username has a first letter, but the
  * service's Schema allows an empty one.
  */
-import { Endpoint, ServiceClient, Spec } from "@service-client/core"
+import type { ServiceClient} from "@service-client/core";
+import { Endpoint, Spec } from "@service-client/core"
 import { Effect, Schema } from "effect"
 
 export const User = Schema.Struct({ id: Schema.Number, username: Schema.String, email: Schema.String })

@@ -2,7 +2,8 @@
  * The users service, declared once as a typed Spec, and once more as plain data (the
  * shape a JSON/YAML spec file has).
  */
-import { Endpoint, ServiceClient, Spec } from "@service-client/core"
+import type { ServiceClient} from "@service-client/core";
+import { Endpoint, Spec } from "@service-client/core"
 import { Effect, Schema } from "effect"
 
 export class User extends Schema.Class<User>("User")({

@@ -5,7 +5,7 @@ import { Mock, MockTransport } from "@service-client/mock"
 import { NodeTransport } from "@service-client/node"
 import { Elapsed, Pool, Retry, Timeout, TrackingToken } from "@service-client/plugins"
 import { RedisLimiter, RedisStore } from "@service-client/redis"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import assert from "node:assert/strict"
 import { start } from "./server.mjs"
 

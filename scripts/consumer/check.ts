@@ -1,6 +1,6 @@
 // A strict user project: every package imported, typed calls, and wrong input refused.
 import { FetchHttpClient } from "@effect/platform"
-import { ClientConfig, Endpoint, Errors, ServiceClient, Spec, SpecLoader, Transport } from "@service-client/core"
+import { ClientConfig, Endpoint, Errors, type Plugin, ServiceClient, Spec, SpecLoader, Transport } from "@service-client/core"
 import * as Deadline from "@service-client/core/Deadline"
 import { Mock, MockTransport } from "@service-client/mock"
 import { NodeTransport } from "@service-client/node"
@@ -74,8 +74,6 @@ export const UserServiceLive = ServiceClient.layer(UserService, UserApi, {
     Headers.make({ headers: { "User-Agent": "my-app/1.0" } }),
     PathTokens.make({ tokens: { user_id: 1 } }),
     QueryParams.make({ query: { verbose: true } }),
-    Pool.make({ limit: 10, hardLimit: 100 }),
-    RateLimit.make({ limit: 50, period: "1 second" }),
     Timeout.make({ timeout: "5 seconds" }),
     Retry.make({ attemptTimeout: "2 seconds" }),
     Elapsed.make(),
@@ -83,6 +81,21 @@ export const UserServiceLive = ServiceClient.layer(UserService, UserApi, {
     OuterLogger.make()
   ]
 })
+
+// plugins that add errors (Pool, RateLimit: LimiterError) are named in the client's type
+const limited = [Pool.make({ limit: 10, hardLimit: 100 }), RateLimit.make({ limit: 50, period: "1 second" })]
+class LimitedService extends Effect.Tag("LimitedService")<
+  LimitedService,
+  ServiceClient.Client<typeof UserApi, Plugin.ErrorOf<typeof limited>>
+>() {}
+export const LimitedLive = ServiceClient.layer(LimitedService, UserApi, {
+  name: "limited",
+  baseUrl: "http://127.0.0.1:8080",
+  plugins: limited
+})
+export const limitedCall = LimitedService.getUser({ user_id: 1 }).pipe(
+  Effect.catchTag("TooManyRequestsPending", (e) => Effect.succeed(e.message))
+)
 
 export const node = program.pipe(Effect.provide(UserServiceLive), Effect.provide(NodeTransport.layer))
 export const fetch = program.pipe(

@@ -6,7 +6,7 @@
  * fetch) and `NodeTransport`.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, ServiceClient, Spec } from "@service-client/core"
+import { Endpoint, Render, ServiceClient, Spec } from "@service-client/core"
 import { InnerLogger, LogFormat, OuterLogger, TrackingToken } from "@service-client/plugins"
 import { Cause, Effect, Exit, HashMap, Logger, Option, Runtime, Schema } from "effect"
 import * as fc from "fast-check"
@@ -115,5 +115,55 @@ describe("hostile responses never forge a log line nor kill a call", () => {
           )
         )
       }).pipe(Effect.provide(transport)), 60_000)
+  }
+
+  for (const [name, transport] of liveTransports) {
+    it.scoped(`${name}: a trackingToken or trackingTokenPrefix that could forge a line is refused before any I/O`, () =>
+      Effect.gen(function*() {
+        const server = yield* Fault.start((_, c) => Fault.json(c, 200, {}))
+        const lines: Array<string> = []
+        const format = LogFormat.make()
+        const capture = Logger.make((options) => void lines.push(String(format.log(options))))
+        const client = yield* ServiceClient.make(Api, {
+          name: "tokens",
+          baseUrl: server.url,
+          plugins: [TrackingToken.make({ prefix: "p-" }), InnerLogger.make()]
+        })
+        const runtime = yield* Effect.runtime<never>()
+        const text = fc.oneof(
+          fc.string({ unit: "binary", maxLength: 30 }),
+          fc.string({ unit: fc.constantFrom("\r", "\n", "\u0000", "\u0085", "\u2028", "a", "Z", " ", "é"), maxLength: 10 }),
+          fc.constant("x".repeat(300))
+        )
+        yield* Effect.promise(() =>
+          fc.assert(
+            fc.asyncProperty(fc.option(text, { nil: undefined }), fc.option(text, { nil: undefined }), async (token, prefix) => {
+              lines.length = 0
+              const before = server.requestCount()
+              const exit = await Runtime.runPromise(runtime)(
+                Effect.exit(client.json({ trackingToken: token, trackingTokenPrefix: prefix })).pipe(
+                  Effect.provide(Logger.replace(Logger.defaultLogger, capture))
+                )
+              )
+              const clean = (s: string | undefined) =>
+                s === undefined || (!/[^\t\u0020-\u007e\u00a0-\u00ff]/.test(s) && s.length <= 256)
+              const full = (prefix ?? "p-") + (token ?? "")
+              if (clean(token) && clean(prefix) && full.length <= 256) {
+                assert.isTrue(Exit.isSuccess(exit), `refused ${JSON.stringify([token, prefix])}`)
+                if (token !== undefined) assert.include(lines.join("\n"), Render.escape(full))
+              } else {
+                assertNoDefect((exit as Exit.Failure<unknown, unknown>).cause)
+                const error = Option.getOrThrow(Cause.failureOption((exit as Exit.Failure<unknown, any>).cause))
+                assert.strictEqual(error._tag, "InputError")
+                assert.oneOf(error.key, ["trackingToken", "trackingTokenPrefix"])
+                assert.strictEqual(server.requestCount(), before, "a refused call reached the server")
+                assert.deepStrictEqual(lines, [])
+              }
+              for (const line of lines) assert.notMatch(line, lineBreaking)
+            }),
+            { numRuns: 60 }
+          )
+        )
+      }).pipe(Effect.provide(transport)))
   }
 })

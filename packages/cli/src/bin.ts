@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import * as Cli from "./Cli.js"
 
@@ -17,6 +17,6 @@ Cli.run(process.argv).pipe(
       Effect.sync(() => void (process.exitCode = 1))
     )
   ),
-  Effect.provide(NodeContext.layer),
+  Effect.provide(Cli.layer),
   NodeRuntime.runMain({ disableErrorReporting: true })
 )

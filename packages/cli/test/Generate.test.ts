@@ -1,4 +1,4 @@
-import { NodeContext } from "@effect/platform-node"
+import type { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { ServiceClient, type Session, SpecLoader, Transport } from "@service-client/core"
 import { Effect, Layer, Stream } from "effect"
@@ -15,7 +15,9 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 const petstoreDoc = here("../../core/test/fixtures/openapi/petstore-3.0.yaml")
 const featuresDoc = here("./fixtures/features.yaml")
 const tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "oapi-cli-"))
-const run = <A, E>(effect: Effect.Effect<A, E, NodeContext.NodeContext>) => effect.pipe(Effect.provide(NodeContext.layer))
+// Cli.layer: NodeContext plus the transport the call/record/verify commands need
+const run = <A, E>(effect: Effect.Effect<A, E, NodeContext.NodeContext | Transport.Transport>) =>
+  effect.pipe(Effect.provide(Cli.layer))
 
 /** A transport answering from a function, keeping what was sent (no network). */
 const recording = (answer: (url: string) => { status?: number; body: string }) => {

@@ -150,17 +150,15 @@ export const nullable = (node: Node): Node => {
   }
 }
 
-type AnySchema = Schema.Schema<any, any, never>
 type AST = SchemaAST.AST
 
-const annotate = (ast: AST, node: Docs, identifier?: string): AST => {
-  const annotations: Record<symbol, unknown> = {}
-  let any = false
-  if (identifier !== undefined) (annotations[SchemaAST.IdentifierAnnotationId] = identifier), (any = true)
-  if (node.title !== undefined) (annotations[SchemaAST.TitleAnnotationId] = node.title), (any = true)
-  if (node.description !== undefined) (annotations[SchemaAST.DescriptionAnnotationId] = node.description), (any = true)
-  return any ? SchemaAST.annotations(ast, annotations) : ast
-}
+/**
+ * Names a definition's AST (its identifier shows in parse errors). Descriptions and titles
+ * stay in the nodes (the generator prints them as doc comments): copying each AST to
+ * annotate it would double the work of a large import.
+ */
+const identify = (ast: AST, identifier: string): AST =>
+  SchemaAST.annotations(ast, { [SchemaAST.IdentifierAnnotationId]: identifier })
 
 /**
  * A JSON Schema `pattern` as a RegExp (Unicode mode first), or `undefined` if it is not a
@@ -220,8 +218,7 @@ export const makeCompiler = (definitions: Definitions): (node: Node) => Schema.S
   const built = new Map<string, AST>()
   const building = new Set<string>()
   const leaves = new Map<string, AST>()
-  const leaf = (node: Node, make: () => AST): AST => {
-    const key = JSON.stringify(node)
+  const leaf = (key: string, make: () => AST): AST => {
     let ast = leaves.get(key)
     if (ast === undefined) leaves.set(key, ast = make())
     return ast
@@ -233,12 +230,12 @@ export const makeCompiler = (definitions: Definitions): (node: Node) => Schema.S
     const node = definitions.get(name)
     if (node === undefined) throw new Error(`no definition named ${name}`)
     building.add(name)
-    const ast = annotate(go(node), {}, name)
+    const ast = identify(go(node), name)
     building.delete(name)
     built.set(name, ast)
     return ast
   }
-  const go = (node: Node): AST => annotate(base(node), node)
+  const go = (node: Node): AST => base(node)
   const base = (node: Node): AST => {
     switch (node._tag) {
       case "Unknown":
@@ -248,9 +245,12 @@ export const makeCompiler = (definitions: Definitions): (node: Node) => Schema.S
       case "String":
         return node.minLength === undefined && node.maxLength === undefined && node.pattern === undefined
           ? SchemaAST.stringKeyword
-          : leaf({ ...node, description: undefined, title: undefined }, () => stringAst(node))
+          : leaf(`s${node.minLength}/${node.maxLength}/${node.pattern}`, () => stringAst(node))
       case "Number":
-        return leaf({ _tag: "Number", integer: node.integer, minimum: node.minimum, maximum: node.maximum, exclusiveMinimum: node.exclusiveMinimum, exclusiveMaximum: node.exclusiveMaximum }, () => numberAst(node))
+        return leaf(
+          `n${node.integer}/${node.minimum}/${node.maximum}/${node.exclusiveMinimum}/${node.exclusiveMaximum}`,
+          () => numberAst(node)
+        )
       case "Boolean":
         return SchemaAST.booleanKeyword
       case "Null":
@@ -269,7 +269,7 @@ export const makeCompiler = (definitions: Definitions): (node: Node) => Schema.S
         // built directly: `Schema.Struct` also computes every field's type side, which
         // walks the whole subtree again for each level of nesting
         const signatures = node.properties.map((p) => {
-          const ast = annotate(go(p.node), p)
+          const ast = go(p.node)
           return new SchemaAST.PropertySignature(
             p.name,
             p.required ? ast : SchemaAST.Union.make([ast, SchemaAST.undefinedKeyword]),

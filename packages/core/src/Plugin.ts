@@ -9,6 +9,7 @@ import type { Effect, Scope } from "effect"
 import type { CallError, CoreError, ParseError } from "./Errors.js"
 import type { ServiceResponse } from "./ServiceResponse.js"
 import type { Session } from "./Session.js"
+import type * as Setting from "./Setting.js"
 
 /**
  * @since 0.1.0
@@ -139,6 +140,8 @@ export interface Plugin<out E = never> extends Hooks<E> {
    * the other plugins with `Deadline.bound` while a deadline is set.
    */
   readonly honoursDeadline?: boolean | undefined
+  /** The settings it owns (see `Options.settings`). */
+  readonly settings?: ReadonlyArray<Setting.Setting<any>> | undefined
 }
 
 /**
@@ -148,6 +151,12 @@ export interface Plugin<out E = never> extends Hooks<E> {
 export interface Options {
   /** The plugin's waits end at the session's deadline (default false: the core bounds them). */
   readonly honoursDeadline?: boolean | undefined
+  /**
+   * The endpoint settings and call-input keys the plugin owns (`Setting.make`): a spec
+   * file, `Spec.make` or a config may set them on an endpoint, a call may pass the ones
+   * marked `call`; the client decodes them with their Schemas.
+   */
+  readonly settings?: ReadonlyArray<Setting.Setting<any>> | undefined
 }
 
 /**
@@ -218,7 +227,8 @@ export const make = <E = never>(name: string, hooks: Hooks<E>, options?: Options
     ...hooks,
     [TypeId]: TypeId,
     name,
-    honoursDeadline: options?.honoursDeadline === true
+    honoursDeadline: options?.honoursDeadline === true,
+    settings: options?.settings ?? []
   }) as Plugin<any>
 
 /**

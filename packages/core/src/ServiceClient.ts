@@ -5,12 +5,13 @@
  *
  * @since 0.1.0
  */
-import { Config, type ConfigError, type Context, Effect, Layer, Option, Redacted, type Scope, type Stream } from "effect"
+import { Config, type ConfigError, type Context, Effect, Either, Layer, Option, Redacted, type Scope, type Stream } from "effect"
 import * as ClientConfig from "./ClientConfig.js"
 import type * as Endpoint from "./Endpoint.js"
 import { type AnyPluginError, type CallError, type CoreError, InputError, SpecError } from "./Errors.js"
 import { type ClientContext, compile, userAgent as defaultUserAgent } from "./internal/call.js"
 import { normalizeBaseUrl } from "./internal/path.js"
+import * as PluginSettings from "./internal/settings.js"
 import * as Pagination from "./Pagination.js"
 import * as Parser from "./Parser.js"
 import * as Plugin from "./Plugin.js"
@@ -198,6 +199,13 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     for (const p of plugins) {
       if (p.close !== undefined) yield* Effect.addFinalizer(() => p.close!)
     }
+    // the endpoints' keys the core does not read belong to a plugin of this client: decoded by its Schema
+    const settings = new Map<string, PluginSettings.Compiled>()
+    for (const [name, endpoint] of Object.entries(spec.endpoints)) {
+      const checked = PluginSettings.compile(service, name, endpoint, plugins, spec.locate)
+      if (Either.isLeft(checked)) return yield* checked.left
+      settings.set(name, checked.right)
+    }
     const state = { closed: false }
     yield* Effect.addFinalizer(() => Effect.sync(() => void (state.closed = true)))
     const ctx: ClientContext = {
@@ -216,7 +224,7 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     const calls = new Map<string, (input: unknown) => Effect.Effect<ServiceResponse, CallError>>()
     const client: Record<string, unknown> = {}
     for (const [name, endpoint] of Object.entries(spec.endpoints)) {
-      const call = compile(ctx, name, endpoint)
+      const call = compile(ctx, name, endpoint, settings.get(name)!)
       calls.set(name, call.response)
       client[name] = call.data
     }

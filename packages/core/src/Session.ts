@@ -49,8 +49,15 @@ export interface Session {
    * `Redact.headers`).
    */
   readonly redaction: Redact.Redaction
-  /** Free-form attributes: trackingToken, elapsed, blockedByPool, timeout... */
+  /**
+   * The attributes plugins write and loggers print: read and write them with the typed
+   * keys their owners export (`Attribute`: Pool's `blockedByPool`, Retry's `attempts`...).
+   */
   readonly attributes: Record<string, unknown>
+  /** The endpoint's settings owned by the client's plugins, decoded (read with `Setting.get`). */
+  readonly settings: Readonly<Record<string, unknown>>
+  /** The call input's settings owned by the client's plugins, decoded (read with `Setting.get`). */
+  readonly callSettings: Readonly<Record<string, unknown>>
   readonly method: Endpoint.Method
   /** Token values by name; `preparePath` hooks may add defaults. */
   pathTokens: Record<string, unknown>

@@ -38,6 +38,20 @@ export interface Spec<out Endpoints extends Record<string, Endpoint.Any> = Recor
   readonly file?: string | undefined
   /** The base URL a client uses when its options give none (an OpenAPI document's server). */
   readonly baseUrl?: string | undefined
+  /**
+   * Where a key of an endpoint was written (the file and line of a spec file), so that a
+   * plugin's setting checked when the client is built is reported at its line.
+   */
+  readonly locate?: Locate | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Locate = (endpoint: string, path: ReadonlyArray<string | number>) => {
+  readonly file?: string | undefined
+  readonly line?: number | undefined
 }
 
 /**
@@ -112,11 +126,17 @@ const Proto = {
   }
 }
 
-const unsafeMake = <E extends Record<string, Endpoint.Any>>(endpoints: E, file?: string, baseUrl?: string): Spec<E> => {
+const unsafeMake = <E extends Record<string, Endpoint.Any>>(
+  endpoints: E,
+  file?: string,
+  baseUrl?: string,
+  locate?: Locate
+): Spec<E> => {
   const self = Object.create(Proto)
   self.endpoints = Object.freeze({ ...endpoints })
   if (file !== undefined) self.file = file
   if (baseUrl !== undefined) self.baseUrl = baseUrl
+  if (locate !== undefined) self.locate = locate
   return Object.freeze(self)
 }
 
@@ -314,6 +334,9 @@ const settings: { readonly [K in keyof Endpoint.Settings]-?: (key: string, u: un
   logger: (key, u) => switches(key, u, ["hiddenRequestBody", "hiddenResponseBody"]),
   streamRequest: boolean,
   streamResponse: boolean,
+  events: (key, u) => u === "sse" || u === "ndjson" ? Either.right(u) : bad(key, `expected "sse" or "ndjson", got ${describe(u)}`),
+  maxEventBytes: (key, u) =>
+    Number.isInteger(u) && (u as number) > 0 ? Either.right(u) : bad(key, "expected a positive whole number"),
   mock,
   maxResponseBytes: (key, u) =>
     Number.isInteger(u) && (u as number) > 0 ? Either.right(u) : bad(key, "expected a positive whole number of bytes"),
@@ -326,6 +349,22 @@ const settings: { readonly [K in keyof Endpoint.Settings]-?: (key: string, u: un
 }
 
 const endpointKeys = ["path", "method", ...Endpoint.settingKeys]
+
+// keys plain data may not set: the Schemas and the endpoint's own fields are code, and
+// the rest would reach an object's prototype
+const codeOnlyKeys: ReadonlySet<string> = new Set([
+  "payload",
+  "success",
+  "error",
+  "querySchema",
+  "headersSchema",
+  "input",
+  "tokens",
+  "template",
+  "__proto__",
+  "constructor",
+  "prototype"
+])
 
 /**
  * Decodes one endpoint description (a mapping, or a path string for a GET).
@@ -341,7 +380,13 @@ export const endpointFromRecord = (
   const options: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(desc)) {
     if (!endpointKeys.includes(key)) {
-      return Either.left({ key, reason: `unknown key (expected one of ${endpointKeys.join(", ")})` })
+      if (codeOnlyKeys.has(key)) {
+        return Either.left({ key, reason: `unknown key (expected one of ${endpointKeys.join(", ")})` })
+      }
+      // another key is a plugin's setting: decoded by that plugin's Schema when a client is
+      // built, and an error there if none of the client's plugins owns it
+      if (value !== undefined) options[key] = value
+      continue
     }
     if (key === "path" || key === "method" || value === undefined) continue
     const r = settings[key as keyof Endpoint.Settings](key, value)
@@ -372,7 +417,9 @@ export const endpointFromRecord = (
  * `path`, `method` (any case, GET by default) and the endpoint settings (`headers`,
  * `query`, `pathTokens`, `timeout`, `elapsed`, `logger`, `streamRequest`,
  * `streamResponse`, `mock`, `maxResponseBytes`, `retry`, `redirect`, `description`). Fails with a
- * `SpecError` naming the endpoint and the key at fault.
+ * `SpecError` naming the endpoint and the key at fault. Any other key is a plugin's
+ * setting (`Setting`): kept as it is, and decoded by the plugin that owns it when a client
+ * is built (a `SpecError` there when none of the client's plugins owns it).
  *
  * @since 0.1.0
  * @category constructors
@@ -412,7 +459,17 @@ export const fromRecord = (
  * @category combinators
  */
 export const withFile = <E extends Record<string, Endpoint.Any>>(self: Spec<E>, file: string): Spec<E> =>
-  unsafeMake(self.endpoints, file, self.baseUrl)
+  unsafeMake(self.endpoints, file, self.baseUrl, self.locate)
+
+/**
+ * A spec of the same endpoints that reports where their keys were written (`SpecLoader`
+ * does this for spec files).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withLocate = <E extends Record<string, Endpoint.Any>>(self: Spec<E>, locate: Locate): Spec<E> =>
+  unsafeMake(self.endpoints, self.file, self.baseUrl, locate)
 
 /**
  * A spec of the same endpoints with a default base URL: a client built without `baseUrl`
@@ -425,7 +482,7 @@ export const withBaseUrl: {
   (baseUrl: string): <E extends Record<string, Endpoint.Any>>(self: Spec<E>) => Spec<E>
   <E extends Record<string, Endpoint.Any>>(self: Spec<E>, baseUrl: string): Spec<E>
 } = dual(2, <E extends Record<string, Endpoint.Any>>(self: Spec<E>, baseUrl: string): Spec<E> =>
-  unsafeMake(self.endpoints, self.file, baseUrl))
+  unsafeMake(self.endpoints, self.file, baseUrl, self.locate))
 
 /**
  * @since 0.1.0

@@ -32,7 +32,13 @@ interface Layer {
   /** The OpenAPI document at the root of the chain, imported. */
   readonly base?: Spec.Untyped | undefined
   /** Where each description was declared (for overlay errors). */
-  readonly origin: Record<string, { readonly file: string; readonly line: number | undefined }>
+  readonly origin: Record<string, Origin>
+}
+
+interface Origin {
+  readonly file: string
+  readonly line: number | undefined
+  readonly lineOf: (path: ReadonlyArray<string | number>) => number | undefined
 }
 
 /**
@@ -82,7 +88,7 @@ const loadDescriptions = (
       return yield* withLine(e, source, e.endpoint === undefined ? [] : [e.endpoint, ...keyPath(e.key)])
     }
     const origin = { ...inherited.origin }
-    for (const name of Object.keys(own)) origin[name] = { file, line: source.lineOf([name]) }
+    for (const name of Object.keys(own)) origin[name] = { file, line: source.lineOf([name]), lineOf: source.lineOf }
     return {
       descriptions: { ...inherited.descriptions, ...absoluteMockFiles(own, path.dirname(file), path) },
       base,
@@ -98,11 +104,19 @@ const load = (file: string, format: Format): Effect.Effect<Spec.Untyped, SpecErr
     const path = yield* pathService
     const absolute = path.resolve(file)
     const layer = yield* loadDescriptions(absolute, format, [])
-    if (layer.base === undefined) return yield* Spec.fromRecord(layer.descriptions, { file: absolute })
+    // a plugin's setting is checked when the client is built: reported at its line
+    const locate: Spec.Locate = (endpoint, at) => {
+      const origin = Object.hasOwn(layer.origin, endpoint) ? layer.origin[endpoint] : undefined
+      return origin === undefined ? { file: absolute } : { file: origin.file, line: origin.lineOf([endpoint, ...at]) }
+    }
+    if (layer.base === undefined) {
+      return Spec.withLocate(yield* Spec.fromRecord(layer.descriptions, { file: absolute }), locate)
+    }
     const base = layer.base
-    const endpoints = applyOverlay(base, layer.descriptions, (name) => layer.origin[name] ?? { file: absolute, line: undefined })
+    const endpoints = applyOverlay(base, layer.descriptions, (name) =>
+      Object.hasOwn(layer.origin, name) ? layer.origin[name]! : { file: absolute, line: undefined })
     if (Either.isLeft(endpoints)) return yield* Effect.fail(endpoints.left)
-    const spec = Spec.withFile(Spec.make(endpoints.right as any) as unknown as Spec.Untyped, absolute)
+    const spec = Spec.withLocate(Spec.withFile(Spec.make(endpoints.right as any) as unknown as Spec.Untyped, absolute), locate)
     return base.baseUrl === undefined ? spec : Spec.withBaseUrl(spec, base.baseUrl)
   })
 

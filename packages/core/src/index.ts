@@ -1,10 +1,12 @@
 /**
  * @since 0.1.0
  */
+export * as Attribute from "./Attribute.js"
 export * as ClientConfig from "./ClientConfig.js"
 export * as Deadline from "./Deadline.js"
 export * as Endpoint from "./Endpoint.js"
 export * as Errors from "./Errors.js"
+export * as EventStream from "./EventStream.js"
 export * as Header from "./Header.js"
 export * as JsonSchema from "./JsonSchema.js"
 export * as OpenApi from "./OpenApi.js"
@@ -19,6 +21,7 @@ export * as Serializer from "./Serializer.js"
 export * as ServiceClient from "./ServiceClient.js"
 export * as ServiceResponse from "./ServiceResponse.js"
 export * as Session from "./Session.js"
+export * as Setting from "./Setting.js"
 export * as Spec from "./Spec.js"
 export * as SpecLoader from "./SpecLoader.js"
 export * as Transport from "./Transport.js"

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, Spec } from "@service-client/core"
-import { Duration, Effect } from "effect"
+import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
+import { Duration, Effect, Layer } from "effect"
 
 describe("Spec", () => {
   it("make keeps typed endpoints", () => {
@@ -61,7 +61,8 @@ describe("Spec", () => {
       yield* fails({ a: { method: "get" } }, "a", "path", /missing/)
       yield* fails({ a: { path: 3 } }, "a", "path", /expected a string/)
       yield* fails({ a: { path: "/x", method: "FETCH" } }, "a", "method", /unknown method/)
-      yield* fails({ a: { path: "/x", verb: "get" } }, "a", "verb", /unknown key/)
+      yield* fails({ a: { path: "/x", success: "a Schema" } }, "a", "success", /unknown key/)
+      yield* fails(JSON.parse(`{ "a": { "path": "/x", "__proto__": { "x": 1 } } }`), "a", "__proto__", /unknown key/)
       yield* fails({ a: { path: "/a/{b" } }, "a", "path", /unclosed/)
       yield* fails({ a: { path: "//evil/x" } }, "a", "path", /another host/)
       yield* fails({ a: { path: "/x", headers: { "X-A": "a\r\nb" } } }, "a", "headers.X-A", /CR, LF/)
@@ -73,5 +74,22 @@ describe("Spec", () => {
       yield* fails({ a: { path: "/x", maxResponseBytes: -1 } }, "a", "maxResponseBytes", /positive/)
       yield* fails({ call: { path: "/x" } }, "call", undefined, /reserved/)
       yield* fails({ a: { path: "/a/{timeout}" } }, "a", "path", /reserved input key/)
+    }))
+
+  it.effect("a key no core setting has is kept for a plugin, and refused when no plugin of the client owns it", () =>
+    Effect.gen(function*() {
+      const spec = yield* Spec.fromRecord({ a: { path: "/x", verb: "get" } }, { file: "users.json" })
+      assert.strictEqual((spec.endpoints.a as unknown as Record<string, unknown>).verb, "get")
+      const error = yield* Effect.flip(
+        ServiceClient.make(spec, { name: "users", baseUrl: "http://127.0.0.1:1" }).pipe(
+          Effect.scoped,
+          Effect.provide(Layer.succeed(Transport.Transport, { send: () => Effect.die("no call is made") }))
+        )
+      )
+      assert.strictEqual(error._tag, "SpecError")
+      if (error._tag === "SpecError") {
+        assert.deepStrictEqual([error.endpoint, error.key], ["a", "verb"])
+        assert.match(error.reason, /unknown key: no plugin of this client owns it/)
+      }
     }))
 })

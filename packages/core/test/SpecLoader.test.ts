@@ -1,11 +1,13 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import type * as Endpoint from "../src/Endpoint.js"
 import type { SpecError } from "../src/Errors.js"
+import * as ServiceClient from "../src/ServiceClient.js"
 import * as SpecLoader from "../src/SpecLoader.js"
+import * as Transport from "../src/Transport.js"
 
 const dir = fileURLToPath(new URL("./fixtures/specs/", import.meta.url))
 const at = (file: string) => Path.join(dir, file)
@@ -14,6 +16,23 @@ const load = (file: string) =>
   (file.endsWith(".json") ? SpecLoader.json(at(file)) : SpecLoader.yaml(at(file))).pipe(
     Effect.provide(NodeFileSystem.layer)
   )
+
+// a client over a transport never reached: its building is what is tested
+const unreachable = Layer.succeed(Transport.Transport, { send: () => Effect.die("no call is made") })
+
+/** A key no core setting has is a plugin's: checked when a client is built. */
+const failMake = (file: string) =>
+  Effect.gen(function*() {
+    const spec = yield* load(file)
+    const error = yield* Effect.flip(
+      ServiceClient.make(spec, { name: "users", baseUrl: "http://127.0.0.1:1" }).pipe(
+        Effect.scoped,
+        Effect.provide(unreachable)
+      )
+    )
+    assert.strictEqual(error._tag, "SpecError")
+    return error as SpecError
+  })
 
 const fail = (file: string) =>
   Effect.gen(function*() {
@@ -97,12 +116,12 @@ describe("SpecLoader", () => {
 
   it.effect("an unknown key names the file, line, endpoint and key", () =>
     Effect.gen(function*() {
-      const error = yield* fail("bad/unknown-key.yaml")
+      const error = yield* failMake("bad/unknown-key.yaml")
       assert.strictEqual(error.file, at("bad/unknown-key.yaml"))
       assert.strictEqual(error.endpoint, "listUsers")
       assert.strictEqual(error.key, "methd")
       assert.strictEqual(error.line, 5)
-      assert.include(error.message, `${at("bad/unknown-key.yaml")}:5, endpoint "listUsers", key "methd": unknown key`)
+      assert.include(error.message, `${at("bad/unknown-key.yaml")}:5, users, endpoint "listUsers", key "methd": unknown key`)
     }))
 
   it.effect("a missing path points at the endpoint", () =>
@@ -189,7 +208,7 @@ describe("SpecLoader", () => {
 
   it.effect("an error in an extended file names that file", () =>
     Effect.gen(function*() {
-      const error = yield* fail("bad/extends-bad-parent.yaml")
+      const error = yield* failMake("bad/extends-bad-parent.yaml")
       assert.strictEqual(error.file, at("bad/unknown-key.yaml"))
       assert.deepStrictEqual([error.endpoint, error.key, error.line], ["listUsers", "methd", 5])
       const missing = yield* fail("bad/extends-missing.yaml")

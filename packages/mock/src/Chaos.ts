@@ -24,7 +24,8 @@ import {
   SpecError,
   Transport
 } from "@service-client/core"
-import { Data, Duration, Effect, Either, Layer, Random, Schema } from "effect"
+import type { Layer} from "effect";
+import { Data, Duration, Effect, Either, Random, Schema } from "effect"
 
 /**
  * @since 0.1.0

@@ -143,8 +143,8 @@ export const requestOf = (session: Session.Session, rules: Redaction.Rules): Rec
     payload?: unknown
   } = { method: session.method, path: slash(session.path) }
   if (Object.keys(pathTokens).length > 0) request.pathTokens = pathTokens
-  if (Object.keys(query).length > 0) request.query = Redaction.query(rules, query)
-  if (Object.keys(headers).length > 0) request.headers = Redaction.headers(rules, headers)
+  if (Object.keys(query).length > 0) request.query = Redaction.query(rules, query, session.redaction)
+  if (Object.keys(headers).length > 0) request.headers = Redaction.headers(rules, headers, session.redaction)
   const payload = definition.streamRequest === true ? undefined : jsonOf(session.payload)
   if (payload !== undefined) request.payload = Redaction.body(rules, payload)
   return request
@@ -171,7 +171,10 @@ export const exchangeOf = (
   const contentType = headers["content-type"]
   const parsed = parseBody(body, contentType)
   const json = parsed !== NotJson && parsed !== undefined
-  const base = { status, ...(Object.keys(headers).length > 0 ? { headers: Redaction.headers(rules, headers) } : {}) }
+  const base = {
+    status,
+    ...(Object.keys(headers).length > 0 ? { headers: Redaction.headers(rules, headers, session.redaction) } : {})
+  }
   const response: Endpoint.MockDescription = json
     ? { type: "json", data: Redaction.body(rules, parsed), ...base }
     : { type: "raw", data: decoder.decode(body), ...base }

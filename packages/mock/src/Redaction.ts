@@ -1,28 +1,23 @@
 /**
- * What a recording never keeps: the values of sensitive headers, of secret query
- * parameters and of chosen body paths are replaced by `<REDACTED>`. The default header
- * names are the loggers' (`authorization`, `cookie`...); the default query names are the
- * usual places of API keys and tokens. A redacted value matches any value on replay.
+ * What a recording never keeps: the values of secret headers and query parameters (the
+ * core's `Redact` rules — the same as errors and the loggers use — plus the calling
+ * client's own `redact` option) and of chosen body paths are replaced by `<REDACTED>`. A
+ * redacted value matches any value on replay.
  *
  * @since 0.1.0
  */
+import { Redact } from "@service-client/core"
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface Options {
-  /** More header names (any case), besides {@link defaultHeaders}. */
-  readonly headers?: Iterable<string> | undefined
-  /** More query parameter names (any case), besides {@link defaultQuery}. */
-  readonly query?: Iterable<string> | undefined
+export interface Options extends Redact.Options {
   /**
    * Paths in request payloads and response bodies: `password`, `user.token`,
    * `items[].secret` (every item of an array), `*.token` (any key).
    */
   readonly body?: ReadonlyArray<string> | undefined
-  /** `false`: only the names given here, not the defaults. Default `true`. */
-  readonly defaults?: boolean | undefined
 }
 
 /**
@@ -30,8 +25,7 @@ export interface Options {
  * @category models
  */
 export interface Rules {
-  readonly headers: ReadonlySet<string>
-  readonly query: ReadonlySet<string>
+  readonly redaction: Redact.Redaction
   readonly body: ReadonlyArray<ReadonlyArray<string>>
 }
 
@@ -40,43 +34,21 @@ export interface Rules {
  *
  * @since 0.1.0
  */
-export const REDACTED = "<REDACTED>"
+export const REDACTED = Redact.REDACTED
 
 /**
- * The headers redacted by default (the loggers' list).
+ * The headers redacted by default (the core's).
  *
  * @since 0.1.0
  */
-export const defaultHeaders: ReadonlyArray<string> = [
-  "authorization",
-  "proxy-authorization",
-  "cookie",
-  "set-cookie",
-  "x-api-key"
-]
+export const defaultHeaders: ReadonlyArray<string> = Redact.defaultHeaders
 
 /**
- * The query parameters redacted by default.
+ * The query parameters redacted by default (the core's; matched without case, `-` or `_`).
  *
  * @since 0.1.0
  */
-export const defaultQuery: ReadonlyArray<string> = [
-  "api_key",
-  "apikey",
-  "api-key",
-  "access_token",
-  "refresh_token",
-  "id_token",
-  "token",
-  "client_secret",
-  "secret",
-  "password",
-  "signature",
-  "sig",
-  "x-amz-signature",
-  "x-amz-credential",
-  "x-amz-security-token"
-]
+export const defaultQuery: ReadonlyArray<string> = Redact.defaultQuery
 
 const parsePath = (path: string): ReadonlyArray<string> =>
   path.replace(/\[\]/g, ".[]").split(".").filter((p) => p.length > 0)
@@ -88,36 +60,56 @@ const parsePath = (path: string): ReadonlyArray<string> =>
  * @category constructors
  */
 export const make = (options: Options = {}): Rules => {
-  const defaults = options.defaults !== false
-  const lower = (names: Iterable<string> | undefined) => [...(names ?? [])].map((n) => String(n).toLowerCase())
+  // a name that is not a non-empty string matches nothing: leaving it out changes nothing
+  const names = (list: Iterable<unknown> | undefined) =>
+    [...(list ?? [])].filter((n): n is string => typeof n === "string" && n.length > 0)
+  const redaction = Redact.make({
+    headers: names(options.headers),
+    query: names(options.query),
+    defaults: options.defaults
+  }) as Redact.Redaction
   return {
-    headers: new Set([...(defaults ? defaultHeaders : []), ...lower(options.headers)]),
-    query: new Set([...(defaults ? defaultQuery : []), ...lower(options.query)]),
-    body: (options.body ?? []).map(parsePath).filter((p) => p.length > 0)
+    redaction,
+    body: names(options.body).map(parsePath).filter((p) => p.length > 0)
   }
 }
 
 /**
- * Headers with every sensitive value redacted.
+ * Headers with every secret value redacted (by these rules, and by `also`: the calling
+ * client's own redaction).
  *
  * @since 0.1.0
  * @category combinators
  */
-export const headers = (rules: Rules, record: Readonly<Record<string, string>>): Record<string, string> => {
+export const headers = (
+  rules: Rules,
+  record: Readonly<Record<string, string>>,
+  also?: Redact.Redaction
+): Record<string, string> => {
   const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(record)) out[name] = rules.headers.has(name.toLowerCase()) ? REDACTED : value
+  for (const [name, value] of Object.entries(record)) {
+    const secret = Redact.isSecretHeader(rules.redaction, name) || (also !== undefined && Redact.isSecretHeader(also, name))
+    out[name] = secret ? REDACTED : value
+  }
   return out
 }
 
 /**
- * Query values with every secret parameter redacted.
+ * Query values with every secret parameter redacted (by these rules, and by `also`).
  *
  * @since 0.1.0
  * @category combinators
  */
-export const query = <A>(rules: Rules, record: Readonly<Record<string, A>>): Record<string, A | string> => {
+export const query = <A>(
+  rules: Rules,
+  record: Readonly<Record<string, A>>,
+  also?: Redact.Redaction
+): Record<string, A | string> => {
   const out: Record<string, A | string> = {}
-  for (const [name, value] of Object.entries(record)) out[name] = rules.query.has(name.toLowerCase()) ? REDACTED : value
+  for (const [name, value] of Object.entries(record)) {
+    const secret = Redact.isSecretQuery(rules.redaction, name) || (also !== undefined && Redact.isSecretQuery(also, name))
+    out[name] = secret ? REDACTED : value
+  }
   return out
 }
 

@@ -15,7 +15,7 @@
 import { type Endpoint, type Plugin, Render, ServiceClient, type Spec, Transport } from "@service-client/core"
 import { Cause, Effect, Either, ParseResult, Schema, type Scope } from "effect"
 import * as Recorder from "./Recorder.js"
-import * as Recording from "./Recording.js"
+import type * as Recording from "./Recording.js"
 import * as Redaction from "./Redaction.js"
 
 /**

@@ -1,7 +1,7 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec } from "@service-client/core"
-import { MockTransport, Recording, Redaction, Replay } from "@service-client/mock"
+import { Mock, MockTransport, Recorder, Recording, Redaction, Replay } from "@service-client/mock"
 import { Effect, Either, Layer } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -131,4 +131,39 @@ describe("Replay matchers", () => {
       yield* Replay.use(recording)
       assert.strictEqual(yield* api.other(), "other's own")
     }).pipe(Effect.scoped, Effect.provide(MockTransport.layer.pipe(Layer.provide(NodeFileSystem.layer))), Effect.runPromise))
+})
+
+describe("Recorder over any transport", () => {
+  it("redacts by the client's own redact option too, and records the call's headers, query and payload", () =>
+    Effect.gen(function*() {
+      const api = yield* ServiceClient.make(Api, {
+        name: "svc",
+        baseUrl: "http://svc.test",
+        redact: { headers: ["x-session"], query: ["tenantSecret"] }
+      })
+      yield* Mock.use(() => Mock.json({ ok: 1 }, { headers: { "set-cookie": "c=1", "x-kept": "k" } }), { endpoint: "search" })
+      yield* api.search({
+        payload: { q: "a" },
+        headers: { "x-session": "s3", "x-plain": "p" },
+        query: { tenant_secret: "t", page: 1 }
+      })
+      const [recorded] = (yield* Recorder.recording).entries
+      assert.deepStrictEqual(recorded!.request, {
+        method: "POST",
+        path: "/search",
+        query: { tenant_secret: "<REDACTED>", page: 1 },
+        headers: { "x-session": "<REDACTED>", "x-plain": "p" },
+        payload: { q: "a" }
+      })
+      assert.deepStrictEqual(recorded!.response, {
+        type: "json",
+        data: { ok: 1 },
+        status: 200,
+        headers: { "set-cookie": "<REDACTED>", "x-kept": "k", "content-type": "application/json" }
+      })
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(Recorder.layer().pipe(Layer.provideMerge(MockTransport.layer), Layer.provide(NodeFileSystem.layer))),
+      Effect.runPromise
+    ))
 })

@@ -7,11 +7,14 @@
  * @since 0.1.0
  */
 import type { ElapsedSwitches } from "@service-client/core/Endpoint"
+import * as Attribute from "@service-client/core/Attribute"
 import * as Deadline from "@service-client/core/Deadline"
 import * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
 import { Effect } from "effect"
 import { invalid } from "./internal/options.js"
+import { blockedByPool } from "./Pool.js"
+import { blockedByRateLimit } from "./RateLimit.js"
 
 /**
  * Each switch defaults to `true`.
@@ -65,21 +68,30 @@ const pick = (
   return typeof e === "boolean" ? e : fallback
 }
 
+/**
+ * The durations of a call (ms), as the switches ask: on the response, a `ResponseError`,
+ * and the session for the plugins after Elapsed.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const elapsed: Attribute.Attribute<Durations> = Attribute.make<Durations>("elapsed")
+
 const ms = (from: number, to: number) => to - from
 
 /** The time the limiters of this attempt put on the session, if any did. */
 const blockedTime = (session: Session): number | undefined => {
-  const pool = session.attributes.blockedByPool
-  const rateLimit = session.attributes.blockedByRateLimit
-  if (typeof pool !== "number") return typeof rateLimit === "number" ? rateLimit : undefined
-  return typeof rateLimit === "number" ? pool + rateLimit : pool
+  const pool = blockedByPool.get(session)
+  const rateLimit = blockedByRateLimit.get(session)
+  if (pool === undefined) return rateLimit
+  return rateLimit === undefined ? pool : pool + rateLimit
 }
 
 const durations = (session: Session): Durations => {
-  const current = session.attributes.elapsed
-  if (typeof current === "object" && current !== null) return current as Durations
+  const current = elapsed.get(session)
+  if (current !== undefined) return current
   const fresh: Durations = {}
-  session.attributes.elapsed = fresh
+  elapsed.set(session, fresh)
   return fresh
 }
 

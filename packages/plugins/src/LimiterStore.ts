@@ -9,7 +9,6 @@
  * @since 0.1.0
  */
 import type * as Plugin from "@service-client/core/Plugin"
-import type { Session } from "@service-client/core/Session"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
 import { Clock, Context, Duration, Effect, Layer, type Scope } from "effect"
 import { askedPause } from "./internal/adaptive.js"

@@ -9,6 +9,8 @@
  */
 import { Plugin, type Session } from "@service-client/core"
 import { Cause, Effect, Exit, Metric, MetricBoundaries, MetricKey, type MetricKeyType, Option } from "effect"
+import { blockedByPool } from "./Pool.js"
+import { blockedByRateLimit } from "./RateLimit.js"
 
 /**
  * @since 0.1.0
@@ -178,10 +180,10 @@ export const make = (options: Options = {}): Plugin.Plugin => {
               })
             counter(m, session, status).unsafeUpdate(1, noTags)
             m.duration.unsafeUpdate(Number(clock.unsafeCurrentTimeNanos() - start) / 1e6, noTags)
-            const pool = session.attributes.blockedByPool
-            if (typeof pool === "number") m.blockedByPool.unsafeUpdate(pool, noTags)
-            const rateLimit = session.attributes.blockedByRateLimit
-            if (typeof rateLimit === "number") m.blockedByRateLimit.unsafeUpdate(rateLimit, noTags)
+            const pool = blockedByPool.get(session)
+            if (pool !== undefined) m.blockedByPool.unsafeUpdate(pool, noTags)
+            const rateLimit = blockedByRateLimit.get(session)
+            if (rateLimit !== undefined) m.blockedByRateLimit.unsafeUpdate(rateLimit, noTags)
           }))
       })
   }, { honoursDeadline: true })

@@ -3,11 +3,21 @@
  *
  * @since 0.1.0
  */
+import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
 import { type Duration, Effect, type Scope } from "effect"
 import { durationOption, keyOption, wholeNumber } from "./internal/options.js"
 import type { LimiterError } from "./LimiterError.js"
 import { LimiterStore } from "./LimiterStore.js"
+
+/**
+ * The time (ms) a call waited for the Pool, also when it failed: on the session for other
+ * plugins (Elapsed, Metrics), on the response and on a `ResponseError` for users.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const blockedByPool: Attribute.Attribute<number> = Attribute.make<number>("blockedByPool")
 
 /**
  * @since 0.1.0

@@ -4,11 +4,20 @@
  *
  * @since 0.1.0
  */
+import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
 import { Duration, Effect, type Scope } from "effect"
 import { durationOption, invalid, keyOption, wholeNumber } from "./internal/options.js"
 import type { LimiterError } from "./LimiterError.js"
 import { LimiterStore } from "./LimiterStore.js"
+
+/**
+ * The time (ms) a call waited for the RateLimit, also when it failed.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const blockedByRateLimit: Attribute.Attribute<number> = Attribute.make<number>("blockedByRateLimit")
 
 /**
  * @since 0.1.0

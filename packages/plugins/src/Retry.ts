@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import {
+  Attribute,
   type CallError,
   Deadline,
   type Endpoint,
@@ -83,6 +84,15 @@ export const defaults = {
   maxRetryAfter: Duration.seconds(20),
   methods: ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"] as ReadonlyArray<Endpoint.Method>
 } as const
+
+/**
+ * How many attempts the call made (1 when it was not retried); read by Tracing and found
+ * on the response.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const attempts: Attribute.Attribute<number> = Attribute.make<number>("attempts")
 
 /**
  * Whether an error is worth another attempt: a transport failure (connection refused or
@@ -241,7 +251,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       const attemptSend = withAttemptTimeout(session, send, r)
       const start = clock.unsafeCurrentTimeMillis()
       const loop = (attempt: number, state: unknown): Plugin.Send => {
-        session.attributes.attempts = attempt
+        attempts.set(session, attempt)
         return Effect.flatMap(Effect.exit(Attempt.wrap(session, attempt, attemptSend)), (exit) => {
           let failure: Failure | undefined
           let response: ServiceResponse.ServiceResponse | undefined
@@ -297,7 +307,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
         const once = (!r.idempotent && !methods.has(session.method) && !Repeatable.isMarked(session)) ||
           Session.isStreamBody(session.body)
         if (once || r.maxAttempts === 1) {
-          session.attributes.attempts = 1
+          attempts.set(session, 1)
           return Attempt.wrap(session, 1, withAttemptTimeout(session, send, r))
         }
         return retrying(session, send, r)

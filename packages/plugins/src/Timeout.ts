@@ -11,11 +11,20 @@
  * @since 0.1.0
  */
 import type * as Endpoint from "@service-client/core/Endpoint"
+import * as Attribute from "@service-client/core/Attribute"
 import * as Deadline from "@service-client/core/Deadline"
 import { InputError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
 import { Duration, Effect } from "effect"
 import { decodeDuration, durationOption } from "./internal/options.js"
+
+/**
+ * The call's timeout in ms (`null`: none), as Timeout resolved it (plugin < endpoint < call).
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const timeoutAttribute: Attribute.Attribute<number | null> = Attribute.make<number | null>("timeout")
 
 /**
  * @since 0.1.0
@@ -86,12 +95,12 @@ export const make = (options: Options = {}): Plugin.Plugin => {
           })
         )
       }
-      session.attributes.timeout = timeout === undefined ? null : timeout.ms
+      timeoutAttribute.set(session, timeout === undefined ? null : timeout.ms)
       return Effect.void
     },
     enterSend: (session) => {
-      const ms = session.attributes.timeout
-      if (typeof ms !== "number") return undefined
+      const ms = timeoutAttribute.get(session)
+      if (ms === undefined || ms === null) return undefined
       // most calls share a timeout: its Duration is kept, not made again per call
       if (ms !== lastMs) {
         lastMs = ms

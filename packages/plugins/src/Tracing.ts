@@ -12,6 +12,8 @@ import { HttpTraceContext } from "@effect/platform"
 import { type CallError, Plugin, Redact, type ServiceResponse, type Session } from "@service-client/core"
 import { Effect, type Tracer } from "effect"
 import * as Attempt from "./internal/attempt.js"
+import { attempts as attemptsAttribute } from "./Retry.js"
+import { trackingToken } from "./TrackingToken.js"
 
 /**
  * @since 0.1.0
@@ -119,16 +121,16 @@ export const make = (options: Options = {}): Plugin.Plugin => {
         }
         // secret query values (the client's `redact` names) never reach a span
         urlAttributes(Redact.url(session.url, session.redaction), attributes)
-        const token = session.attributes.trackingToken
-        if (typeof token === "string") attributes[trackingTokenAttribute] = token
+        const token = trackingToken.get(session)
+        if (token !== undefined) attributes[trackingTokenAttribute] = token
         let owned = ownedBySession.get(session)
         if (owned === undefined) {
           owned = { value: undefined }
           ownedBySession.set(session, owned)
         }
         // listed after Retry, this hook runs once per attempt: each attempt is a span of its own
-        const attempt = session.attributes.attempts
-        if (typeof attempt === "number") attributes["service_client.attempt"] = attempt
+        const attempt = attemptsAttribute.get(session)
+        if (attempt !== undefined) attributes["service_client.attempt"] = attempt
         return Effect.useSpan(name, { kind: "client", attributes, captureStackTrace: false }, (span) => {
           if (attemptSpans && attempt === undefined) {
             Attempt.register(session, (attempt, attemptSend) =>
@@ -156,8 +158,8 @@ export const make = (options: Options = {}): Plugin.Plugin => {
               onSuccess: (response) => Effect.sync(() => annotateResponse(span, response))
             }),
             Effect.ensuring(Effect.sync(() => {
-              const attempts = session.attributes.attempts
-              if (typeof attempts === "number") span.attribute("service_client.attempts", attempts)
+              const attempts = attemptsAttribute.get(session)
+              if (attempts !== undefined) span.attribute("service_client.attempts", attempts)
             })),
             Effect.withParentSpan(span)
           )

@@ -5,11 +5,21 @@
  *
  * @since 0.1.0
  */
+import * as Attribute from "@service-client/core/Attribute"
 import { InputError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
 import { Context, DefaultServices, Effect, Random } from "effect"
 import { checkHeader, invalid, wholeNumber } from "./internal/options.js"
+
+/**
+ * The call's tracking token: on the session for other plugins (Tracing, loggers), and on
+ * the response.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const trackingToken: Attribute.Attribute<string> = Attribute.make<string>("trackingToken")
 
 /**
  * @since 0.1.0
@@ -31,14 +41,46 @@ const half = alphabet.length ** 5
 /** The Random a call has unless a layer or `Effect.withRandom` gives it another (seeded from `Math.random`). */
 const liveRandom = Context.get(DefaultServices.liveServices, Random.Random)
 
-const notAString = (session: Session, key: string) =>
-  Effect.fail(new InputError({ service: session.service, endpoint: session.endpoint, key, reason: "expected a string" }))
+const inputError = (session: Session, key: string, reason: string) =>
+  Effect.fail(new InputError({ service: session.service, endpoint: session.endpoint, key, reason }))
+
+/**
+ * A token goes into log records and may go into a header: it must be a header value (tab,
+ * visible ASCII, space, Latin-1; no CR, LF, NUL or other control character) of at most
+ * {@link maxLength} characters, whether or not it is sent.
+ */
+// eslint-disable-next-line no-control-regex
+const badValue = /[^\t\u0020-\u007e\u00a0-\u00ff]/
+
+/**
+ * The longest token (prefix included) a call may give.
+ *
+ * @since 0.1.0
+ */
+export const maxLength = 256
+
+const checkToken = (value: string): string | undefined =>
+  badValue.test(value)
+    ? "may not contain CR, LF, NUL, another control character or a character above U+00FF (it is a header value)"
+    : value.length > maxLength
+    ? `may not be longer than ${maxLength} characters`
+    : undefined
+
+const check = (session: Session, key: string, value: unknown) => {
+  if (value === undefined) return undefined
+  if (typeof value !== "string") return inputError(session, key, "expected a string")
+  const reason = checkToken(value)
+  return reason === undefined ? undefined : inputError(session, key, reason)
+}
 
 /**
  * The call's input `trackingToken` replaces the random token and `trackingTokenPrefix`
  * replaces the plugin's prefix; the token is `prefix + token`. The random part comes from
- * Effect's `Random` service (seedable in tests). A non-string `trackingToken` or
- * `trackingTokenPrefix` fails with `InputError`. Throws a `SpecError` for bad options.
+ * Effect's `Random` service (seedable in tests). A `trackingToken` or `trackingTokenPrefix`
+ * that is not a string, holds a character a header value cannot (CR, LF, NUL, another
+ * control character, above U+00FF) or is longer than {@link maxLength} fails with
+ * `InputError` before any I/O, whether or not the token is sent as a header: it goes into
+ * every log record. Throws a `SpecError` for bad options (the same rules for `prefix`).
  *
  * **Example**
  *
@@ -52,6 +94,8 @@ const notAString = (session: Session, key: string) =>
 export const make = (options: Options = {}): Plugin.Plugin => {
   const prefix = options?.prefix ?? ""
   if (typeof prefix !== "string") invalid("TrackingToken", "prefix", "expected a string")
+  const prefixReason = checkToken(prefix)
+  if (prefixReason !== undefined) invalid("TrackingToken", "prefix", prefixReason)
   const length = wholeNumber("TrackingToken", "length", options?.length, 1, 10)
   const header = options?.header === undefined ? undefined : options.header.toLowerCase()
   if (header !== undefined) {
@@ -88,18 +132,22 @@ export const make = (options: Options = {}): Plugin.Plugin => {
   }
   const space = alphabet.length ** Math.min(length, 10)
   const set = (session: Session, token: string) => {
-    session.attributes.trackingToken = token
-    if (header !== undefined && !(header in session.headers)) session.headers[header] = token
+    trackingToken.set(session, token)
+    if (header !== undefined && !Object.hasOwn(session.headers, header)) session.headers[header] = token
   }
   return Plugin.make("TrackingToken", {
     prepareSession: (session) => {
       const given = session.input.trackingToken
       const givenPrefix = session.input.trackingTokenPrefix
-      if (given !== undefined && typeof given !== "string") return notAString(session, "trackingToken")
-      if (givenPrefix !== undefined && typeof givenPrefix !== "string") return notAString(session, "trackingTokenPrefix")
-      const first = givenPrefix ?? prefix
+      if (given !== undefined || givenPrefix !== undefined) {
+        const refused = check(session, "trackingToken", given) ?? check(session, "trackingTokenPrefix", givenPrefix)
+        if (refused !== undefined) return refused
+      }
+      const first = (givenPrefix as string | undefined) ?? prefix
       if (given !== undefined) {
-        set(session, first + given)
+        const token = first + (given as string)
+        if (token.length > maxLength) return inputError(session, "trackingToken", `prefix and token may not be longer than ${maxLength} characters`)
+        set(session, token)
         return Effect.void
       }
       // Effect's live Random (nobody set another): drawn from the same source without an Effect step

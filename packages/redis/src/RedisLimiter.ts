@@ -21,7 +21,8 @@
  * @since 0.1.0
  */
 import type { ClientClosed } from "@service-client/core/Errors"
-import { Duration, Effect, type Scope } from "effect"
+import type { Duration} from "effect";
+import { Effect, type Scope } from "effect"
 import * as Impl from "./internal/redisLimiter.js"
 import type { LimiterUnavailable, TooManyRequestsPending, TooMuchTimePending } from "@service-client/plugins/LimiterError"
 import { RedisStore, type StoreFailure } from "./RedisStore.js"

@@ -1,7 +1,8 @@
 // Runs against the Redis at 127.0.0.1:6379 (`.ci/run` starts one); every run uses its own key prefix.
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Errors, Plugin, ServiceClient, Spec, Transport } from "@service-client/core"
-import { LimiterError, LimiterStore, Pool, RateLimit } from "@service-client/plugins"
+import type { LimiterError} from "@service-client/plugins";
+import { LimiterStore, Pool, RateLimit } from "@service-client/plugins"
 import { RedisLimiter, RedisStore } from "@service-client/redis"
 import * as Net from "node:net"
 import { Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"

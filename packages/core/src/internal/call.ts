@@ -22,6 +22,7 @@ import {
 } from "effect"
 import * as Deadline from "../Deadline.js"
 import * as Endpoint from "../Endpoint.js"
+import * as EventStream from "../EventStream.js"
 import {
   type CallError,
   ClientClosed,
@@ -43,6 +44,7 @@ import { checkHeader, lowerCaseNames } from "./headers.js"
 import { fill, join } from "./path.js"
 import { type Next, region, run as runRegion } from "./region.js"
 import * as Redirect from "./redirect.js"
+import * as Settings from "./settings.js"
 import { version } from "./version.js"
 import { encodeQuery, type QueryValue } from "./query.js"
 
@@ -62,6 +64,8 @@ export interface ClientContext {
   readonly state: { closed: boolean }
 }
 
+const emptyObject: Readonly<Record<string, never>> = Object.freeze({})
+
 class SessionImpl implements Session {
   readonly attributes: Record<string, unknown> = {}
   path = ""
@@ -69,6 +73,7 @@ class SessionImpl implements Session {
   payload: unknown = undefined
   body: RequestBody = undefined
   deadline: Deadline.Deadline | undefined = undefined
+  callSettings: Readonly<Record<string, unknown>> = emptyObject
   readonly clock: Clock.Clock
   constructor(
     readonly service: string,
@@ -78,6 +83,7 @@ class SessionImpl implements Session {
     readonly method: Endpoint.Method,
     readonly services: Context.Context<DefaultServices.DefaultServices>,
     readonly minimumLogLevel: LogLevel.LogLevel,
+    readonly settings: Readonly<Record<string, unknown>>,
     public pathTokens: Record<string, unknown>,
     public query: Record<string, QueryValue>,
     public headers: Record<string, string | null>,
@@ -115,8 +121,6 @@ export const userAgent = `effect-service-client/${version}`
 
 /** A content coding named by a server, for a message: quoted, escaped, bounded. */
 const showCoding = (coding: string): string => JSON.stringify(coding.length > 40 ? `${coding.slice(0, 40)}…` : coding)
-
-const emptyObject: Readonly<Record<string, never>> = Object.freeze({})
 const isRecord = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e))
@@ -301,7 +305,7 @@ const modelInput = (model: Endpoint.InputModel) => {
  *
  * @internal
  */
-export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any) => {
+export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any, settings: Settings.Compiled) => {
   const { parser, serializer, service, transport } = ctx
   const hooks = {
     prepareSession: collectHooks(ctx.plugins, "prepareSession"),
@@ -317,8 +321,10 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     onParseException: collectHooks(ctx.plugins, "onParseException")
   }
   const template = endpoint.template
-  const allowedKeys = new Set<string>([...template.tokens, ...Endpoint.reservedInputKeys])
-  const expectedKeys = [...template.tokens, ...Endpoint.reservedInputKeys].join(", ")
+  const allowedKeys = new Set<string>([...template.tokens, ...Endpoint.reservedInputKeys, ...settings.call.keys()])
+  const expectedKeys = [...allowedKeys].join(", ")
+  const endpointSettings = settings.endpoint
+  const callSettings = settings.call.size === 0 ? undefined : settings
   const encodePayload = endpoint.payload === undefined ? undefined : Schema.encodeUnknownEither(endpoint.payload)
   const encodeQuerySchema = endpoint.querySchema === undefined
     ? undefined
@@ -337,7 +343,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const streamRequest = endpoint.streamRequest === true
   const streamResponse = endpoint.streamResponse === true
   const bodyless = endpoint.method === "GET" || endpoint.method === "HEAD"
-  const accept = parser.accept ?? "*/*"
+  const events = streamResponse ? endpoint.events : undefined
+  const accept = events === "sse" ? "text/event-stream" : events === "ndjson" ? "application/x-ndjson" : parser.accept ?? "*/*"
   const acceptEncoding = transport.acceptEncoding
 
   const inputError = (reason: string, key?: string, cause?: unknown) =>
@@ -364,10 +371,19 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
         return Either.left(inputError(`unknown input key (expected one of ${expectedKeys})`, key))
       }
     }
+    let fromCall: Readonly<Record<string, unknown>> | undefined
+    if (callSettings !== undefined) {
+      const r = Settings.decodeCall(callSettings, input, service, name)
+      if (Either.isLeft(r)) return Either.left(r.left)
+      fromCall = r.right
+    }
     const tokens: Record<string, unknown> = endpointTokens === undefined ? {} : { ...endpointTokens }
     for (const token of template.tokens) {
       // own keys only: a token named like an Object.prototype member is not inherited
-      if (Object.hasOwn(input, token) && input[token] !== undefined) tokens[token] = input[token]
+      if (Object.hasOwn(input, token) && input[token] !== undefined) {
+        if (token === "__proto__") Object.defineProperty(tokens, token, { value: input[token], enumerable: true, writable: true })
+        else tokens[token] = input[token]
+      }
     }
     if (input.redirect !== undefined && !Redirect.policies.includes(input.redirect as Redirect.Policy)) {
       return Either.left(inputError(`expected one of ${Redirect.policies.join(", ")}`, "redirect"))
@@ -411,6 +427,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       endpoint.method,
       services,
       minimumLogLevel,
+      endpointSettings,
       tokens,
       endpointQuery === undefined
         ? (query === undefined ? {} : { ...query as Record<string, QueryValue> })
@@ -421,6 +438,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       ctx.redaction
     )
     session.payload = payload
+    if (fromCall !== undefined) session.callSettings = fromCall
     return Either.right(session)
   }
 
@@ -556,11 +574,30 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       )
   }
 
+  // an event stream's decoder; an SSE one calls the endpoint again (Last-Event-ID) to resume
+  const eventStream = (session: Session, bytes: Stream.Stream<Uint8Array, RequestError>) =>
+    EventStream.decode(bytes, {
+      service,
+      endpoint: name,
+      format: events!,
+      schema: endpoint.success,
+      maxEventBytes: endpoint.maxEventBytes ?? EventStream.defaultMaxEventBytes,
+      reconnect: (lastEventId) => {
+        const given = session.input
+        const headers = isRecord(given.headers) ? given.headers : {}
+        const input = lastEventId === undefined ? given : { ...given, headers: { ...headers, "last-event-id": lastEventId } }
+        return Effect.map(
+          run(input, false) as Effect.Effect<ServiceResponse, CallError>,
+          (response) => (response.status === 204 ? undefined : response.stream)
+        )
+      }
+    })
+
   // answers the response, or only its data (`wantData`: the endpoint's method, one step fewer than mapping)
   const parse = (session: Session, response: ResponseImpl, wantData: boolean): Effect.Effect<unknown, CallError> => {
     const ok = response.status >= 200 && response.status < 300
     if (ok && response.stream !== undefined) {
-      response.data = response.stream
+      response.data = events === undefined ? response.stream : eventStream(session, response.stream)
       const parsed = runResponseHooks(hooks.onParsedResponse, session, response)
       return thenSucceed(parsed, wantData ? response.data : response)
     }

@@ -4,12 +4,13 @@
  *
  * @internal
  */
-import type { Plugin, Session } from "@service-client/core"
+import { Attribute, type Plugin, type Session } from "@service-client/core"
 
 /** @internal */
 export type AttemptWrapper = (attempt: number, send: Plugin.Send) => Plugin.Send
 
-const wrappers = new WeakMap<Session.Session, AttemptWrapper>()
+// a hidden attribute of the session (under a symbol: not printed), not a module-level map
+const wrappers = Attribute.make<AttemptWrapper>("attemptWrapper", { hidden: true })
 
 /**
  * Registers the wrapper of every attempt of the session's send (an outer one wraps the inner).

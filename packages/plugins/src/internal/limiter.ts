@@ -21,7 +21,7 @@ import * as Deadline from "@service-client/core/Deadline"
 import { ClientClosed, type TimeoutError } from "@service-client/core/Errors"
 import type * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
-import { Clock, Deferred, Duration, Effect, Exit, type Fiber, FiberId, Option, Runtime } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, FiberId, Option } from "effect"
 import { TooManyRequestsPending, TooMuchTimePending } from "../LimiterError.js"
 
 /**

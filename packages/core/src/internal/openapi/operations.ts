@@ -9,7 +9,7 @@ import type * as OpenApi from "../../OpenApi.js"
 import type * as OpenApiSpec from "./model.js"
 import * as Spec from "../../Spec.js"
 import { child, type Documents, isRecord, type Location, resolve, Unsupported } from "./documents.js"
-import { SchemaParser } from "./schemas.js"
+import type { SchemaParser } from "./schemas.js"
 
 const httpMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const
 const reservedTokens: ReadonlySet<string> = new Set(Endpoint.reservedInputKeys)
