@@ -8,7 +8,7 @@
  */
 import type { Duration, Schema, Stream, Types } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
-import type { CallError, RequestError } from "./Errors.js"
+import type { ByStatus, CallError, RequestError } from "./Errors.js"
 import { SpecError } from "./Errors.js"
 import type * as EventStream from "./EventStream.js"
 import { parseTemplate, type Template } from "./internal/path.js"
@@ -384,7 +384,8 @@ type DataOf<O, D> = O extends { readonly success: Schema.Schema<infer A, any, an
  */
 export type ErrorOf<O> = O extends { readonly error: infer S } ?
   S extends Schema.Schema<infer E, any, any> ? E
-  : S extends { readonly [status: number]: infer T } ? T extends Schema.Schema<infer E, any, any> ? E : unknown
+  : S extends { readonly [status: number]: Schema.Schema<any, any, any> } ?
+    ByStatus<{ readonly [K in keyof S & number]: Schema.Schema.Type<S[K]> }>
   : unknown
   : unknown
 
@@ -459,7 +460,17 @@ export type Success<T> = T extends Endpoint<any, any, infer A, any> ? A : never
  * @since 0.1.0
  * @category type-level
  */
-export type ErrorBody<T> = T extends Endpoint<any, any, any, infer E> ? E : never
+export type ErrorBody<T> = T extends Endpoint<any, any, any, infer E> ? E extends ByStatus<infer M> ? M[keyof M & number] : E
+  : never
+
+/**
+ * The error bodies of an endpoint as `ResponseErrors` reads them: one type, or `ByStatus`
+ * for one Schema per status.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ErrorBodies<T> = T extends Endpoint<any, any, any, infer E> ? E : never
 
 /**
  * @since 0.1.0

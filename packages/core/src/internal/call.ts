@@ -335,6 +335,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const toInput = endpoint.input === undefined ? undefined : modelInput(endpoint.input)
   const decodeSuccess = endpoint.success === undefined ? undefined : Schema.decodeUnknownEither(endpoint.success)
   const decoderFor = errorDecoders(endpoint.error)
+  // one Schema per status: a declared status's body must match it (its type is exact)
+  const strictErrors = endpoint.error !== undefined && !Schema.isSchema(endpoint.error)
   const endpointHeaders = endpoint.headers === undefined ? undefined : lowerCaseNames(endpoint.headers)
   const endpointQuery = endpoint.query
   const endpointTokens = endpoint.pathTokens
@@ -624,6 +626,16 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     if (!ok) {
       const decode = decoderFor(response.status)
       const decoded = decode === undefined || data === undefined ? undefined : decode(data)
+      if (strictErrors && decode !== undefined && (decoded === undefined || Either.isLeft(decoded))) {
+        return parseFailure(
+          session,
+          response,
+          decoded === undefined
+            ? `the ${response.status} body is not valid ${parser.name}, and the endpoint declares its error schema`
+            : `the ${response.status} body does not match its error schema: ${formatIssue(decoded.left)}`,
+          decoded?.left
+        )
+      }
       response.data = data
       const error = withRedaction(new ResponseError({
         service,
