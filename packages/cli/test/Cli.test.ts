@@ -4,7 +4,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Cli from "../src/Cli.js"
-import { Console, Effect } from "effect"
+import type { Console} from "effect";
+import { Effect } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"

@@ -1,4 +1,4 @@
-import { NodeContext } from "@effect/platform-node"
+import type { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { ServiceClient, type Session, SpecLoader, Transport } from "@service-client/core"
 import { Effect, Layer, Stream } from "effect"
