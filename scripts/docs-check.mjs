@@ -35,6 +35,8 @@ for (const name of ["Effect", "Schema", "Layer", "Config", "Context", "Duration"
 for (const name of ["FetchHttpClient", "HttpClient", "HttpClientRequest", "HttpClientResponse", "FileSystem", "Path", "HttpApi", "HttpApiEndpoint", "HttpApiGroup"]) {
   prelude.set(name, `import { ${name} } from "@effect/platform"`)
 }
+prelude.set("NodeFileSystem", `import { NodeFileSystem } from "@effect/platform-node"`)
+prelude.set("InMemorySpanExporter", `import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base"`)
 prelude.set("NodeContext", `import { NodeContext } from "@effect/platform-node"`)
 prelude.set("NodeHttpClient", `import { NodeHttpClient } from "@effect/platform-node"`)
 prelude.set("it", `import { it } from "@effect/vitest"`)

@@ -140,7 +140,8 @@ export const stream = (
 const parseHead = (text: string) => {
   const lines = text.split("\r\n")
   const [method = "", target = ""] = lines[0]!.split(" ")
-  const headers: Record<string, string> = {}
+  // no prototype: a header named `constructor` or `__proto__` is a plain key
+  const headers: Record<string, string> = Object.create(null)
   const rawHeaders = lines.slice(1)
   for (const line of rawHeaders) {
     const colon = line.indexOf(":")

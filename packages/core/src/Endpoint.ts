@@ -8,8 +8,9 @@
  */
 import type { Duration, Schema, Stream, Types } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
-import type { RequestError} from "./Errors.js";
+import type { ByStatus, CallError, RequestError } from "./Errors.js"
 import { SpecError } from "./Errors.js"
+import type * as EventStream from "./EventStream.js"
 import { parseTemplate, type Template } from "./internal/path.js"
 import type { QueryValue } from "./internal/query.js"
 
@@ -193,6 +194,14 @@ export interface Settings {
   readonly streamRequest?: boolean | undefined
   /** The call returns the body as a `Stream` of bytes instead of reading and parsing it. */
   readonly streamResponse?: boolean | undefined
+  /**
+   * With `streamResponse`, the body is a `Stream` of events decoded by the success Schema:
+   * `"sse"` (Server-Sent Events: `EventStream.Event`s, reconnecting with `Last-Event-ID`)
+   * or `"ndjson"` (one JSON value per line).
+   */
+  readonly events?: "sse" | "ndjson" | undefined
+  /** The longest line or event of an event stream (characters). Default 1 MiB. */
+  readonly maxEventBytes?: number | undefined
   readonly mock?: MockDescription | undefined
   /** Fail a call whose response body is larger than this (bytes). */
   readonly maxResponseBytes?: number | undefined
@@ -216,6 +225,8 @@ export const settingKeys: ReadonlyArray<keyof Settings> = [
   "logger",
   "streamRequest",
   "streamResponse",
+  "events",
+  "maxEventBytes",
   "mock",
   "maxResponseBytes",
   "retry",
@@ -337,9 +348,16 @@ export type InputOf<P extends string, O> = O extends {
  * @since 0.1.0
  * @category type-level
  */
-export type SuccessOf<O> = O extends { readonly streamResponse: true } ? Stream.Stream<Uint8Array, RequestError>
+export type SuccessOf<O> = O extends { readonly streamResponse: true; readonly events: "sse" }
+  ? Stream.Stream<EventStream.Event<DataOf<O, string>>, EventStream.EventStreamError | CallError>
+  : O extends { readonly streamResponse: true; readonly events: "ndjson" }
+    ? Stream.Stream<DataOf<O, unknown>, EventStream.EventStreamError | CallError>
+  : O extends { readonly streamResponse: true } ? Stream.Stream<Uint8Array, RequestError>
   : O extends { readonly success: Schema.Schema<infer A, any, any> } ? A
   : unknown
+
+/** An event's data: what the success Schema decodes, or `D` without one. */
+type DataOf<O, D> = O extends { readonly success: Schema.Schema<infer A, any, any> } ? A : D
 
 /**
  * The decoded error body of an endpoint built with options `O`.
@@ -349,7 +367,8 @@ export type SuccessOf<O> = O extends { readonly streamResponse: true } ? Stream.
  */
 export type ErrorOf<O> = O extends { readonly error: infer S } ?
   S extends Schema.Schema<infer E, any, any> ? E
-  : S extends { readonly [status: number]: infer T } ? T extends Schema.Schema<infer E, any, any> ? E : unknown
+  : S extends { readonly [status: number]: Schema.Schema<any, any, any> } ?
+    ByStatus<{ readonly [K in keyof S & number]: Schema.Schema.Type<S[K]> }>
   : unknown
   : unknown
 
@@ -424,7 +443,17 @@ export type Success<T> = T extends Endpoint<any, any, infer A, any> ? A : never
  * @since 0.1.0
  * @category type-level
  */
-export type ErrorBody<T> = T extends Endpoint<any, any, any, infer E> ? E : never
+export type ErrorBody<T> = T extends Endpoint<any, any, any, infer E> ? E extends ByStatus<infer M> ? M[keyof M & number] : E
+  : never
+
+/**
+ * The error bodies of an endpoint as `ResponseErrors` reads them: one type, or `ByStatus`
+ * for one Schema per status.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ErrorBodies<T> = T extends Endpoint<any, any, any, infer E> ? E : never
 
 /**
  * @since 0.1.0
@@ -462,6 +491,9 @@ export const make = <const P extends string, const O extends Options = {}>(
       throw new SpecError({ key: "path", reason: `the path token "${token}" uses a reserved input key` })
     }
   }
+  if (options.events !== undefined && (options.streamResponse !== true || !["sse", "ndjson"].includes(options.events))) {
+    throw new SpecError({ key: "events", reason: "expected \"sse\" or \"ndjson\" on a streamResponse endpoint" })
+  }
   if (options.input !== undefined) checkModel(options, template.tokens)
   const self = Object.create(Proto)
   for (const key in options) {
@@ -493,7 +525,7 @@ const checkModel = (options: Options, tokens: ReadonlyArray<string>) => {
     }
   }
   for (const token of tokens) {
-    if (!(token in fields) && !(options.pathTokens !== undefined && token in options.pathTokens)) {
+    if (!Object.hasOwn(fields, token) && !(options.pathTokens !== undefined && Object.hasOwn(options.pathTokens, token))) {
       throw new SpecError({ key: "input", reason: `${model.name} has no field for the path token "${token}"` })
     }
   }

@@ -88,7 +88,7 @@ export type MethodOf<T, PE = never> = T extends Endpoint.Endpoint<any, infer I, 
  * @since 0.1.0
  * @category type-level
  */
-export type ErrorOf<T, PE = never> = CoreError<Endpoint.ErrorBody<T>> | PE
+export type ErrorOf<T, PE = never> = CoreError<Endpoint.ErrorBodies<T>> | PE
 
 /**
  * A client of spec `S` whose plugins add the errors `E` (`Plugin.ErrorOf<typeof plugins>`;

@@ -334,6 +334,9 @@ const settings: { readonly [K in keyof Endpoint.Settings]-?: (key: string, u: un
   logger: (key, u) => switches(key, u, ["hiddenRequestBody", "hiddenResponseBody"]),
   streamRequest: boolean,
   streamResponse: boolean,
+  events: (key, u) => u === "sse" || u === "ndjson" ? Either.right(u) : bad(key, `expected "sse" or "ndjson", got ${describe(u)}`),
+  maxEventBytes: (key, u) =>
+    Number.isInteger(u) && (u as number) > 0 ? Either.right(u) : bad(key, "expected a positive whole number"),
   mock,
   maxResponseBytes: (key, u) =>
     Number.isInteger(u) && (u as number) > 0 ? Either.right(u) : bad(key, "expected a positive whole number of bytes"),

@@ -113,7 +113,8 @@ const load = (file: string, format: Format): Effect.Effect<Spec.Untyped, SpecErr
       return Spec.withLocate(yield* Spec.fromRecord(layer.descriptions, { file: absolute }), locate)
     }
     const base = layer.base
-    const endpoints = applyOverlay(base, layer.descriptions, (name) => layer.origin[name] ?? { file: absolute, line: undefined })
+    const endpoints = applyOverlay(base, layer.descriptions, (name) =>
+      Object.hasOwn(layer.origin, name) ? layer.origin[name]! : { file: absolute, line: undefined })
     if (Either.isLeft(endpoints)) return yield* Effect.fail(endpoints.left)
     const spec = Spec.withLocate(Spec.withFile(Spec.make(endpoints.right as any) as unknown as Spec.Untyped, absolute), locate)
     return base.baseUrl === undefined ? spec : Spec.withBaseUrl(spec, base.baseUrl)

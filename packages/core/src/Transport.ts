@@ -167,7 +167,10 @@ const cleanHeaders = (headers: Readonly<Record<string, string | null>>): Record<
   const out: Record<string, string> = {}
   for (const name in headers) {
     const value = headers[name]
-    if (value !== null && value !== undefined) out[name] = value
+    if (value === null || value === undefined) continue
+    // an own key, also for a header named `__proto__`
+    if (name === "__proto__") Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true })
+    else out[name] = value
   }
   return out
 }

@@ -201,9 +201,10 @@ export const specMocks = (self: Recording, service: string): Record<string, Endp
  * @category conversions
  */
 export const toData = (self: Recording): typeof FileSchema.Encoded => {
-  const recordings: Record<string, Record<string, Array<{ request: Request; response: unknown }>>> = {}
+  // no prototype: a service or endpoint named `constructor` or `__proto__` is a plain key
+  const recordings: Record<string, Record<string, Array<{ request: Request; response: unknown }>>> = Object.create(null)
   for (const entry of make(self.entries).entries) {
-    const service = (recordings[entry.service] ??= {})
+    const service = (recordings[entry.service] ??= Object.create(null))
     const list = (service[entry.endpoint] ??= [])
     list.push({ request: entry.request, response: entry.response })
   }

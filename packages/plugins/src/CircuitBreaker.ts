@@ -12,8 +12,9 @@
 import type { CallError, Session } from "@service-client/core"
 import { RequestError, TimeoutError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
+import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
-import { type Cause, Data, Duration, Effect } from "effect"
+import { type Cause, Data, Duration, Effect, Schema } from "effect"
 import { Circuit, setGate, type State, type Thresholds, type Transition } from "./internal/circuit.js"
 import { durationOption, invalid, wholeNumber } from "./internal/options.js"
 
@@ -48,6 +49,22 @@ export class CircuitOpen extends Data.TaggedError("CircuitOpen")<{
       ? `is open; next probe in ${Duration.format(this.retryIn)}`
       : "is half-open and its probes are in flight"
     return `${this.service}.${this.endpoint}: the circuit "${this.circuit}" ${why}`
+  }
+}
+
+/**
+ * The endpoint setting `circuitBreaker`: `false` keeps the endpoint out of every circuit
+ * (a health check, an endpoint with its own failure semantics).
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting = Setting.make("circuitBreaker", Schema.Boolean)
+
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    /** CircuitBreaker: `false` keeps this endpoint out of the breaker. */
+    readonly circuitBreaker?: boolean | undefined
   }
 }
 
@@ -306,6 +323,7 @@ export const make = (options: Options = {}): CircuitBreaker => {
 
   const plugin = Plugin.make("CircuitBreaker", {
     aroundSend: (session, send) => {
+      if (setting.fromEndpoint(session) === false) return send
       const circuit = circuitFor(session)
       setGate(session, circuit)
       const entered = circuit.enter(session.clock.unsafeCurrentTimeMillis())
@@ -328,6 +346,6 @@ export const make = (options: Options = {}): CircuitBreaker => {
         })
       )
     }
-  }, { honoursDeadline: true })
+  }, { honoursDeadline: true, settings: [setting] })
   return Object.assign(plugin, { state: (key: string): State => circuits.get(key)?.state ?? "closed" })
 }

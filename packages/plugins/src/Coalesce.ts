@@ -11,8 +11,9 @@ import type { CallError, Endpoint, Session } from "@service-client/core"
 import { ClientClosed } from "@service-client/core/Errors"
 import * as Deadline from "@service-client/core/Deadline"
 import * as Plugin from "@service-client/core/Plugin"
+import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
-import { Deferred, Effect, Fiber, FiberId, type Scope } from "effect"
+import { Deferred, Effect, Fiber, FiberId, Schema, type Scope } from "effect"
 import { invalid } from "./internal/options.js"
 
 /**
@@ -50,6 +51,22 @@ export const defaultIgnoredHeaders: ReadonlyArray<string> = [
   "x-tracking-token",
   "idempotency-key"
 ]
+
+/**
+ * The endpoint setting `coalesce`: `true` coalesces the endpoint whatever the plugin's
+ * `methods` and `endpoints`, `false` never.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting = Setting.make("coalesce", Schema.Boolean)
+
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    /** Coalesce: `true` shares identical in-flight calls of this endpoint, `false` never. */
+    readonly coalesce?: boolean | undefined
+  }
+}
 
 interface InFlight {
   readonly result: Deferred.Deferred<ServiceResponse, CallError>
@@ -138,9 +155,10 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
 
     return Plugin.make("Coalesce", {
       aroundSend: (session, send) => {
+        const wanted = setting.fromEndpoint(session)
         if (
-          !methods.has(session.method) || session.definition.streamResponse === true ||
-          (endpoints !== undefined && !endpoints.has(session.endpoint))
+          wanted === false || session.definition.streamResponse === true ||
+          (wanted === undefined && (!methods.has(session.method) || (endpoints !== undefined && !endpoints.has(session.endpoint))))
         ) return send
         const key = identity(session, ignored)
         // joining or starting happens in one uninterruptible step: no entry without its fiber
@@ -170,7 +188,7 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
           })
         })
       }
-    }, { honoursDeadline: true })
+    }, { honoursDeadline: true, settings: [setting] })
     }
   )
 }

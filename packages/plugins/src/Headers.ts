@@ -17,6 +17,12 @@ export interface Options {
   readonly headers: Readonly<Record<string, string>>
 }
 
+/** `target[key] = value` as an own key, also for `__proto__`. */
+const setOwn = (target: Record<string, unknown>, key: string, value: unknown) => {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+  else target[key] = value
+}
+
 /**
  * Precedence: these defaults < endpoint `headers` < call `headers`. The defaults are
  * checked here: `make` throws a `SpecError` for an invalid name or a value with CR, LF or
@@ -46,7 +52,8 @@ export const make = (options: Options): Plugin.Plugin => {
     prepareRequest: (session) => {
       const target = session.headers
       for (const [name, value] of headers) {
-        if (!(name in target)) target[name] = value
+        // own keys only: a default named like an Object.prototype member is not shadowed
+        if (!Object.hasOwn(target, name)) setOwn(target, name, value)
       }
       return Effect.void
     }

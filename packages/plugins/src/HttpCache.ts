@@ -12,8 +12,9 @@
  */
 import type { Session } from "@service-client/core"
 import * as Plugin from "@service-client/core/Plugin"
+import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
-import { Effect, type Scope } from "effect"
+import { Effect, Schema, type Scope } from "effect"
 import * as Cache from "./internal/httpCache.js"
 import { wholeNumber } from "./internal/options.js"
 
@@ -47,6 +48,21 @@ export type Outcome = "hit" | "miss" | "revalidated" | "stale"
 export interface HttpCache extends Plugin.Plugin {
   /** How many responses and bytes the store holds now. */
   readonly stats: () => { readonly entries: number; readonly bytes: number }
+}
+
+/**
+ * The endpoint setting `cache`: `false` keeps the endpoint's answers out of the cache.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting = Setting.make("cache", Schema.Boolean)
+
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    /** HttpCache: `false` neither serves nor stores this endpoint's answers. */
+    readonly cache?: boolean | undefined
+  }
 }
 
 /** Request headers a stored response always varies on: one user's answer never serves another. */
@@ -196,7 +212,7 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         if (session.method !== "GET") {
           return unsafe.has(session.method) ? Effect.tap(send, (r) => invalidate(session, r)) : send
         }
-        if (session.definition.streamResponse === true) return send
+        if (session.definition.streamResponse === true || setting.fromEndpoint(session) === false) return send
         const headers = session.headers
         for (const name of conditional) if (headers[name] != null) return send
         const requested = Cache.directives(headers["cache-control"] ?? undefined)
@@ -236,7 +252,7 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         }
         return revalidate(session, entry, send, false)
       }
-    }, { honoursDeadline: true })
+    }, { honoursDeadline: true, settings: [setting] })
     return Object.assign(plugin, { stats: () => ({ entries: store.size, bytes: store.bytes }) })
   })
 }

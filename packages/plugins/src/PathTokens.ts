@@ -18,6 +18,12 @@ export interface Options {
   readonly tokens: Readonly<Record<string, string | number>>
 }
 
+/** `target[key] = value` as an own key, also for `__proto__`. */
+const setOwn = (target: Record<string, unknown>, key: string, value: unknown) => {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+  else target[key] = value
+}
+
 /**
  * Precedence: these defaults < endpoint `pathTokens` < call input. Throws a `SpecError`
  * for a value that is not a string or a finite number.
@@ -46,7 +52,8 @@ export const make = (options: Options): Plugin.Plugin => {
     preparePath: (session) => {
       const target = session.pathTokens
       for (const [name, value] of tokens) {
-        if (!(name in target) || target[name] === undefined) target[name] = value
+        // own keys only: a token named `toString` is not the prototype's function
+        if (!Object.hasOwn(target, name) || target[name] === undefined) setOwn(target, name, value)
       }
       return Effect.void
     }

@@ -22,6 +22,12 @@ const isScalar = (u: unknown) =>
   typeof u === "string" || typeof u === "boolean" || typeof u === "bigint" ||
   (typeof u === "number" && Number.isFinite(u))
 
+/** `target[key] = value` as an own key, also for `__proto__`. */
+const setOwn = (target: Record<string, unknown>, key: string, value: unknown) => {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+  else target[key] = value
+}
+
 /**
  * Precedence: these defaults < endpoint `query` < call `query`. Throws a `SpecError` for a
  * default that is not a string, finite number, boolean, bigint or an array of them; a
@@ -49,7 +55,8 @@ export const make = (options: Options): Plugin.Plugin => {
     prepareRequest: (session) => {
       const target = session.query
       for (const [key, value] of query) {
-        if (!(key in target)) target[key] = value
+        // own keys only: a default named `constructor`, `toString`, `valueOf`... is not shadowed
+        if (!Object.hasOwn(target, key)) setOwn(target, key, value)
       }
       return Effect.void
     }

@@ -133,7 +133,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
   const space = alphabet.length ** Math.min(length, 10)
   const set = (session: Session, token: string) => {
     trackingToken.set(session, token)
-    if (header !== undefined && !(header in session.headers)) session.headers[header] = token
+    if (header !== undefined && !Object.hasOwn(session.headers, header)) session.headers[header] = token
   }
   return Plugin.make("TrackingToken", {
     prepareSession: (session) => {

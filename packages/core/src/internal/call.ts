@@ -22,6 +22,7 @@ import {
 } from "effect"
 import * as Deadline from "../Deadline.js"
 import * as Endpoint from "../Endpoint.js"
+import * as EventStream from "../EventStream.js"
 import {
   type CallError,
   ClientClosed,
@@ -326,6 +327,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const toInput = endpoint.input === undefined ? undefined : modelInput(endpoint.input)
   const decodeSuccess = endpoint.success === undefined ? undefined : Schema.decodeUnknownEither(endpoint.success)
   const decoderFor = errorDecoders(endpoint.error)
+  // one Schema per status: a declared status's body must match it (its type is exact)
+  const strictErrors = endpoint.error !== undefined && !Schema.isSchema(endpoint.error)
   const endpointHeaders = endpoint.headers === undefined ? undefined : lowerCaseNames(endpoint.headers)
   const endpointQuery = endpoint.query
   const endpointTokens = endpoint.pathTokens
@@ -333,7 +336,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const streamRequest = endpoint.streamRequest === true
   const streamResponse = endpoint.streamResponse === true
   const bodyless = endpoint.method === "GET" || endpoint.method === "HEAD"
-  const accept = parser.accept ?? "*/*"
+  const events = streamResponse ? endpoint.events : undefined
+  const accept = events === "sse" ? "text/event-stream" : events === "ndjson" ? "application/x-ndjson" : parser.accept ?? "*/*"
   const acceptEncoding = transport.acceptEncoding
 
   const inputError = (reason: string, key?: string, cause?: unknown) =>
@@ -369,7 +373,10 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     const tokens: Record<string, unknown> = endpointTokens === undefined ? {} : { ...endpointTokens }
     for (const token of template.tokens) {
       // own keys only: a token named like an Object.prototype member is not inherited
-      if (Object.hasOwn(input, token) && input[token] !== undefined) tokens[token] = input[token]
+      if (Object.hasOwn(input, token) && input[token] !== undefined) {
+        if (token === "__proto__") Object.defineProperty(tokens, token, { value: input[token], enumerable: true, writable: true })
+        else tokens[token] = input[token]
+      }
     }
     let query = input.query
     if (encodeQuerySchema !== undefined) {
@@ -542,11 +549,30 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       )
   }
 
+  // an event stream's decoder; an SSE one calls the endpoint again (Last-Event-ID) to resume
+  const eventStream = (session: Session, bytes: Stream.Stream<Uint8Array, RequestError>) =>
+    EventStream.decode(bytes, {
+      service,
+      endpoint: name,
+      format: events!,
+      schema: endpoint.success,
+      maxEventBytes: endpoint.maxEventBytes ?? EventStream.defaultMaxEventBytes,
+      reconnect: (lastEventId) => {
+        const given = session.input
+        const headers = isRecord(given.headers) ? given.headers : {}
+        const input = lastEventId === undefined ? given : { ...given, headers: { ...headers, "last-event-id": lastEventId } }
+        return Effect.map(
+          run(input, false) as Effect.Effect<ServiceResponse, CallError>,
+          (response) => (response.status === 204 ? undefined : response.stream)
+        )
+      }
+    })
+
   // answers the response, or only its data (`wantData`: the endpoint's method, one step fewer than mapping)
   const parse = (session: Session, response: ResponseImpl, wantData: boolean): Effect.Effect<unknown, CallError> => {
     const ok = response.status >= 200 && response.status < 300
     if (ok && response.stream !== undefined) {
-      response.data = response.stream
+      response.data = events === undefined ? response.stream : eventStream(session, response.stream)
       const parsed = runResponseHooks(hooks.onParsedResponse, session, response)
       return thenSucceed(parsed, wantData ? response.data : response)
     }
@@ -562,6 +588,16 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     if (!ok) {
       const decode = decoderFor(response.status)
       const decoded = decode === undefined || data === undefined ? undefined : decode(data)
+      if (strictErrors && decode !== undefined && (decoded === undefined || Either.isLeft(decoded))) {
+        return parseFailure(
+          session,
+          response,
+          decoded === undefined
+            ? `the ${response.status} body is not valid ${parser.name}, and the endpoint declares its error schema`
+            : `the ${response.status} body does not match its error schema: ${formatIssue(decoded.left)}`,
+          decoded?.left
+        )
+      }
       response.data = data
       const error = withRedaction(new ResponseError({
         service,

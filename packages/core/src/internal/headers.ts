@@ -65,7 +65,11 @@ export const lowerCaseNames = (
 ): Record<string, string | null> => {
   for (const name in headers) {
     const value = headers[name]
-    if (value !== undefined) into[name.toLowerCase()] = value
+    if (value === undefined) continue
+    const lower = name.toLowerCase()
+    // an own key, also for a header named `__proto__`
+    if (lower === "__proto__") Object.defineProperty(into, lower, { value, enumerable: true, writable: true, configurable: true })
+    else into[lower] = value
   }
   return into
 }

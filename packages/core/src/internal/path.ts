@@ -130,7 +130,7 @@ export const fill = (
   let out = parts[0]!
   for (let i = 0; i < tokens.length; i++) {
     const name = tokens[i]!
-    const raw = values[name]
+    const raw = Object.hasOwn(values, name) ? values[name] : undefined
     let value: string
     if (typeof raw === "string") value = raw
     else if (typeof raw === "number" && Number.isFinite(raw)) value = String(raw)
