@@ -500,14 +500,19 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
         response.stream = raw.stream
         return thenSucceed(received, response)
       }
-      // the read starts when `raw.read` is called: after the onResponse hooks
+      // the read starts when `raw.read` is called: after the onResponse hooks. A response
+      // that has no body by definition (HEAD, 1xx, 204, 304) is read without a limit,
+      // whatever its Content-Length says (it is the resource's, not this message's)
+      // (undici even fails a 204 or 304 whose Content-Length is not 0: its body is not read, but cancelled)
+      const bodiless = isBodiless(session.method, raw.status)
+      const body = bodiless ? (session.method === "HEAD" ? raw.read(undefined) : emptyBody(raw)) : raw.read(maxBytes)
       const read = (): Plugin.Send =>
         onRead.length === 0
-          ? Effect.flatMap(raw.read(maxBytes), (body) => {
+          ? Effect.flatMap(body, (body) => {
             response.body = body
             return Effect.succeed(response as ServiceResponse)
           })
-          : Effect.flatMap(raw.read(maxBytes), (body) => {
+          : Effect.flatMap(body, (body) => {
             response.body = body
             return thenSucceed(runResponseHooks(onRead, session, response), response)
           })
@@ -686,6 +691,15 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     data: (input: unknown) => run(input, true)
   }
 }
+
+/** A response without a body whatever its headers say (RFC 9110 §6.4.1). */
+const isBodiless = (method: string, status: number): boolean =>
+  method === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200)
+
+const noBytes = new Uint8Array(0)
+
+/** The empty body of a 1xx, 204 or 304: whatever the transport holds is cancelled, never read. */
+const emptyBody = (raw: Transport.Response): Effect.Effect<Uint8Array> => Effect.as(discard(raw), noBytes)
 
 /** Cancels a body nobody will read: the transport aborts the request. */
 const discard = (raw: Transport.Response): Effect.Effect<void> =>
