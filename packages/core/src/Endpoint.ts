@@ -225,12 +225,36 @@ export interface Settings {
 export type RedirectPolicy = "follow" | "manual" | "error"
 
 /**
- * The keys of {@link Settings}, as a spec file may use them.
+ * The keys of {@link Settings} the core decodes from plain data (a plugin's own settings,
+ * added to `Settings` by a module augmentation, are decoded by the plugin: `Setting`).
  *
  * @since 0.1.0
  * @category models
  */
-export const settingKeys: ReadonlyArray<keyof Settings> = [
+export type CoreSettingKey =
+  | "headers"
+  | "query"
+  | "pathTokens"
+  | "timeout"
+  | "elapsed"
+  | "logger"
+  | "streamRequest"
+  | "streamResponse"
+  | "events"
+  | "maxEventBytes"
+  | "mock"
+  | "maxResponseBytes"
+  | "retry"
+  | "redirect"
+  | "description"
+
+/**
+ * The keys of {@link Settings} the core decodes, as a spec file may use them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const settingKeys: ReadonlyArray<CoreSettingKey & keyof Settings> = [
   "headers",
   "query",
   "pathTokens",
