@@ -35,7 +35,14 @@ describe("the resilience plugins' settings", () => {
       assert.strictEqual(server.received.length, 5)
       assert.strictEqual(breaker.state("pay"), "closed")
       yield* client.cached()
-      assert.strictEqual((yield* client.call("cached")).attributes.cache, "hit")
+      const hit = yield* client.call("cached")
+      // typed attributes, read through the plugins' own keys
+      const outcome: HttpCache.Outcome | undefined = HttpCache.cache.get(hit)
+      assert.strictEqual(outcome, "hit")
+      assert.strictEqual(CircuitBreaker.circuit.get(hit), undefined) // a hit never reached the breaker
+      const captured = yield* client.call("capture", { id: 2 })
+      assert.strictEqual(IdempotencyKey.idempotencyKey.get(captured), "generated")
+      assert.strictEqual(CircuitBreaker.circuit.get(captured), "closed")
     }).pipe(Effect.provide(NodeTransport.layer)))
 
   it.scoped("a spec file's plugin settings are checked when the client is built", () =>

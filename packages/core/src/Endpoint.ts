@@ -52,7 +52,8 @@ export const reservedInputKeys = [
   "trackingToken",
   "trackingTokenPrefix",
   "elapsed",
-  "retry"
+  "retry",
+  "redirect"
 ] as const
 
 /**
@@ -207,8 +208,21 @@ export interface Settings {
   readonly maxResponseBytes?: number | undefined
   /** Retry plugin settings; `false` disables retries for this endpoint. */
   readonly retry?: RetrySetting | undefined
+  /** What a 3xx with a `Location` does (see {@link RedirectPolicy}); the client's policy when not set. */
+  readonly redirect?: RedirectPolicy | undefined
   readonly description?: string | undefined
 }
+
+/**
+ * What a redirect (301, 302, 303, 307, 308 with a `Location`) does: `"follow"` it (the
+ * default, up to the client's `maxRedirects`), hand it back as it is (`"manual"`: a
+ * `ResponseError` with its status and `location` header), or fail with a `RequestError`
+ * (`"error"`, reason `Redirect`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RedirectPolicy = "follow" | "manual" | "error"
 
 /**
  * The keys of {@link Settings}, as a spec file may use them.
@@ -230,6 +244,7 @@ export const settingKeys: ReadonlyArray<keyof Settings> = [
   "mock",
   "maxResponseBytes",
   "retry",
+  "redirect",
   "description"
 ]
 
@@ -305,6 +320,8 @@ export interface CommonInput {
   readonly elapsed?: ElapsedSwitches | undefined
   /** Retry plugin settings for this call; `false` disables retries. */
   readonly retry?: RetrySetting | undefined
+  /** The redirect policy of this call (over the endpoint's and the client's). */
+  readonly redirect?: RedirectPolicy | undefined
 }
 
 type DefaultedTokens<O> = O extends { readonly pathTokens: infer T } ? keyof T & string : never

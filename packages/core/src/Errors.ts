@@ -71,7 +71,7 @@ export class InputError extends Data.TaggedError("InputError")<{
 
 /**
  * The transport failed: connection refused or reset, a body cut short, a response body
- * over `maxResponseBytes`.
+ * over `maxResponseBytes`, a compressed body that does not decode.
  *
  * @since 0.1.0
  * @category errors
@@ -81,7 +81,13 @@ export class RequestError extends Data.TaggedError("RequestError")<{
   readonly endpoint: string
   readonly method: string
   readonly url: string
-  readonly reason: "Transport" | "ResponseTooLarge"
+  /**
+   * `Transport`: the connection or the exchange failed; `ResponseTooLarge`: the body grew
+   * past `maxResponseBytes`; `Decoding`: an encoded body (`gzip`...) could not be decoded;
+   * `Redirect`: a redirect the policy refuses (`redirect: "error"`, too many, a loop, a
+   * streamed body that cannot be sent again, a target that is not http(s)).
+   */
+  readonly reason: "Transport" | "ResponseTooLarge" | "Decoding" | "Redirect"
   readonly description?: string | undefined
   readonly cause?: unknown
 }> {

@@ -11,6 +11,7 @@
  */
 import type { CallError, Session } from "@service-client/core"
 import { RequestError, TimeoutError } from "@service-client/core/Errors"
+import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
 import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
@@ -51,6 +52,16 @@ export class CircuitOpen extends Data.TaggedError("CircuitOpen")<{
     return `${this.service}.${this.endpoint}: the circuit "${this.circuit}" ${why}`
   }
 }
+
+/**
+ * `attributes.circuit`: the state the call found its circuit in, or the state its outcome
+ * moved the circuit to.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const circuit: Attribute.Attribute<State> = Attribute.make<State>("circuit")
+const circuitAttribute = circuit
 
 /**
  * The endpoint setting `circuitBreaker`: `false` keeps the endpoint out of every circuit
@@ -274,7 +285,7 @@ export const make = (options: Options = {}): CircuitBreaker => {
   // a transition this call caused is on its attributes too (a ResponseError carries them)
   const announce = (session: Session.Session, circuit: Circuit, change: Transition): Effect.Effect<void> => {
     if (change === undefined) return Effect.void
-    session.attributes.circuit = change.to
+    circuitAttribute.set(session, change.to)
     const annotations = { circuit: circuit.key, from: change.from, to: change.to }
     if (change.to === "open") {
       const why = change.calls === undefined
@@ -328,14 +339,14 @@ export const make = (options: Options = {}): CircuitBreaker => {
       setGate(session, circuit)
       const entered = circuit.enter(session.clock.unsafeCurrentTimeMillis())
       if (entered === "closed") {
-        session.attributes.circuit = "closed"
+        circuitAttribute.set(session, "closed")
         return closed(session, circuit, send)
       }
       if (entered === "half-open") {
-        session.attributes.circuit = "half-open"
+        circuitAttribute.set(session, "half-open")
         return probe(session, circuit, send)
       }
-      session.attributes.circuit = circuit.state
+      circuitAttribute.set(session, circuit.state)
       return Effect.fail(
         new CircuitOpen({
           service: session.service,

@@ -10,6 +10,7 @@
 import type { CallError, Endpoint, Session } from "@service-client/core"
 import { ClientClosed } from "@service-client/core/Errors"
 import * as Deadline from "@service-client/core/Deadline"
+import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
 import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
@@ -67,6 +68,14 @@ declare module "@service-client/core/Endpoint" {
     readonly coalesce?: boolean | undefined
   }
 }
+
+/**
+ * `attributes.coalesced`: `true` on a call that shared another's request.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const coalesced: Attribute.Attribute<boolean> = Attribute.make<boolean>("coalesced")
 
 interface InFlight {
   readonly result: Deferred.Deferred<ServiceResponse, CallError>
@@ -166,7 +175,7 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
           const found = inFlight.get(key)
           if (found !== undefined) {
             found.waiting++
-            session.attributes.coalesced = true
+            coalesced.set(session, true)
             return restore(wait(session, key, found, true))
           }
           const entry: InFlight = { result: Deferred.unsafeMake(FiberId.none), fiber: undefined, waiting: 1 }

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import type { CallError, Endpoint, Session } from "@service-client/core"
+import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
 import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
@@ -54,6 +55,14 @@ declare module "@service-client/core/Endpoint" {
     readonly hedge?: boolean | undefined
   }
 }
+
+/**
+ * `attributes.hedge`: `"sent"` when a second request went out, `"won"` when it answered first.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const hedge: Attribute.Attribute<"sent" | "won"> = Attribute.make<"sent" | "won">("hedge")
 
 /** The last latencies of one endpoint (ms), and the percentile worked out from them. */
 class Latencies {
@@ -165,8 +174,8 @@ export const make = (options: Options = {}): Plugin.Plugin => {
           if ((deadline !== undefined && deadline.at - now <= delay) || (gate !== undefined && gate.refuses(now))) {
             return Fiber.join(first)
           }
-          session.attributes.hedge = "sent"
-          return race(first, Effect.tap(send, () => void (session.attributes.hedge = "won")))
+          hedge.set(session, "sent")
+          return race(first, Effect.tap(send, () => hedge.set(session, "won")))
         }
       })
     }

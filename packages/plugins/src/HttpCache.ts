@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import type { Session } from "@service-client/core"
+import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
 import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
@@ -38,6 +39,14 @@ export interface Options {
  * @category models
  */
 export type Outcome = "hit" | "miss" | "revalidated" | "stale"
+
+/**
+ * `attributes.cache`: what the call's answer came from.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const cache: Attribute.Attribute<Outcome> = Attribute.make<Outcome>("cache")
 
 /**
  * The plugin, with its store's occupancy (tests, metrics).
@@ -182,10 +191,10 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         const now = session.clock.unsafeCurrentTimeMillis()
         if (response.status === 304) {
           renew(entry, response, now)
-          if (!background) session.attributes.cache = "revalidated"
+          if (!background) cache.set(session, "revalidated")
           return answer(entry, session, now)
         }
-        if (!background) session.attributes.cache = "miss"
+        if (!background) cache.set(session, "miss")
         keep(session, response, now)
         return response
       })
@@ -217,13 +226,13 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         for (const name of conditional) if (headers[name] != null) return send
         const requested = Cache.directives(headers["cache-control"] ?? undefined)
         if (requested.has("no-store")) {
-          session.attributes.cache = "miss"
+          cache.set(session, "miss")
           return send
         }
         const now = session.clock.unsafeCurrentTimeMillis()
         const entry = store.get(store.keyFor(session.url, headers, always))
         if (entry === undefined) {
-          session.attributes.cache = "miss"
+          cache.set(session, "miss")
           return Effect.map(send, (response) => {
             keep(session, response, session.clock.unsafeCurrentTimeMillis())
             return response
@@ -233,12 +242,12 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         const maxAge = Cache.seconds(requested, "max-age")
         const revalidateAnyway = entry.noCache || requested.has("no-cache") || (maxAge !== undefined && age > maxAge)
         if (!revalidateAnyway && age < entry.lifetime) {
-          session.attributes.cache = "hit"
+          cache.set(session, "hit")
           return Effect.succeed(answer(entry, session, now))
         }
         const staleFor = age - entry.lifetime
         if (!revalidateAnyway && !entry.mustRevalidate && staleFor < entry.staleWhileRevalidate) {
-          session.attributes.cache = "stale"
+          cache.set(session, "stale")
           const response = answer(entry, session, now)
           if (entry.revalidating) return Effect.succeed(response)
           entry.revalidating = true

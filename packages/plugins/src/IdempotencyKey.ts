@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import type { Endpoint, Session } from "@service-client/core"
+import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
 import * as Setting from "@service-client/core/Setting"
 import { Effect, Schema } from "effect"
@@ -30,6 +31,14 @@ export interface Options {
 }
 
 const randomUUID = (): string => globalThis.crypto.randomUUID()
+
+/**
+ * `attributes.idempotencyKey`: the key the call sends.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const idempotencyKey: Attribute.Attribute<string> = Attribute.make<string>("idempotencyKey")
 
 /**
  * The endpoint setting and call-input key `idempotencyKey`: `true` gives the endpoint (or
@@ -93,7 +102,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       let key = headers[name]
       if (key === null) return Effect.void
       if (key === undefined) headers[name] = key = typeof wanted === "string" ? wanted : generate(session)
-      session.attributes.idempotencyKey = key
+      idempotencyKey.set(session, key)
       Repeatable.mark(session)
       return Effect.void
     }
