@@ -29,7 +29,7 @@ for (const dir of Fs.readdirSync(Path.join(root, "packages"))) {
   const index = Path.join("packages", dir, "src", "index.ts")
   if (Fs.existsSync(Path.join(root, index))) namespaces(`@service-client/${dir}`, index)
 }
-for (const name of ["Effect", "Schema", "Layer", "Config", "Context", "Duration", "Stream", "Scope", "Option", "Either", "Data", "Redacted", "Schedule", "Fiber", "Exit", "Cause", "Logger", "LogLevel", "Metric", "TestClock", "Ref", "Match", "Chunk", "Array", "Record", "Struct", "Predicate", "ConfigProvider", "ManagedRuntime", "Random", "Clock", "Queue", "Deferred", "Runtime", "HashMap"]) {
+for (const name of ["Effect", "Schema", "Layer", "Config", "Context", "Duration", "Stream", "Scope", "Option", "Either", "Data", "Redacted", "Schedule", "Fiber", "Exit", "Cause", "Logger", "LogLevel", "Metric", "TestClock", "Ref", "Match", "Chunk", "Array", "Record", "Struct", "Predicate", "ConfigProvider", "ManagedRuntime", "Random", "Clock", "Queue", "Deferred", "Runtime", "HashMap", "Console"]) {
   if (!prelude.has(name)) prelude.set(name, `import { ${name} } from "effect"`)
 }
 for (const name of ["FetchHttpClient", "HttpClient", "HttpClientRequest", "HttpClientResponse", "FileSystem", "Path", "HttpApi", "HttpApiEndpoint", "HttpApiGroup"]) {

@@ -280,19 +280,23 @@ describe("specs and base URLs that try to reach another host: SpecError when mad
     }).pipe(Effect.provide(Live)))
 })
 
-describe("redirects are not followed", () => {
-  it.scoped("a 30x to another host is a ResponseError; nothing is sent elsewhere", () =>
+describe("redirects to another host", () => {
+  it.scoped("are followed without the caller's credentials; with redirect: \"error\" nothing is sent elsewhere", () =>
     Effect.gen(function*() {
       const other = yield* okServer
       const server = yield* Fault.start((_, c) =>
         Fault.respond(c, 302, "", { location: `${other.url}/stolen`, "content-type": "text/plain" })
       )
       const client = yield* ServiceClient.make(Api, { name: "hostile", baseUrl: server.url })
-      const error = expectFailure(yield* Effect.exit(client.call("one", { id: 1 })), "ResponseError", where("one"))
-      assert.strictEqual(error.status, 302)
-      assert.strictEqual(error.headers.location, `${other.url}/stolen`)
-      assert.strictEqual(server.requests.length, 1)
-      assert.strictEqual(other.requests.length, 0)
+      const secrets = { authorization: "Bearer s3cret", cookie: "sid=s3cret", "proxy-authorization": "Basic s3cret" }
+      yield* client.call("one", { id: 1, headers: secrets })
+      assert.strictEqual(other.requests.length, 1)
+      assert.notInclude(other.requests[0]!.rawHeaders.join("\n"), "s3cret")
+      const strict = yield* ServiceClient.make(Api, { name: "hostile", baseUrl: server.url, redirect: "error" })
+      const error = expectFailure(yield* Effect.exit(strict.call("one", { id: 1 })), "RequestError", where("one"))
+      assert.strictEqual(error.reason, "Redirect")
+      assert.strictEqual(server.requests.length, 2)
+      assert.strictEqual(other.requests.length, 1)
     }).pipe(Effect.provide(Live)))
 })
 

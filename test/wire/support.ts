@@ -25,10 +25,21 @@ export const transports: ReadonlyArray<readonly [string, Layer.Layer<Transport.T
  * Headers a fetch client adds on its own, whatever the request (the Fetch standard):
  * the suite leaves them out when it compares the transports' header lines.
  */
-export const fetchOwnHeaders: ReadonlySet<string> = new Set(["accept-language", "sec-fetch-mode", "accept-encoding"])
+export const fetchOwnHeaders: ReadonlySet<string> = new Set(["accept-language", "sec-fetch-mode"])
 
-/** Headers that name the connection, not the request (`host`, `connection`, framing). */
-const connectionHeaders: ReadonlySet<string> = new Set(["host", "connection", "keep-alive", "content-length", "transfer-encoding"])
+/**
+ * Headers that name the connection, not the request (`host`, `connection`, framing), and
+ * `accept-encoding`: each transport announces what it decodes (`transport.acceptEncoding`,
+ * checked by compression.test.ts).
+ */
+const connectionHeaders: ReadonlySet<string> = new Set([
+  "host",
+  "connection",
+  "keep-alive",
+  "content-length",
+  "transfer-encoding",
+  "accept-encoding"
+])
 
 /** A request's headers as the suite compares them: lower-cased names, sorted, without the above. */
 export const comparable = (headers: Readonly<Record<string, string>>): Record<string, string> => {

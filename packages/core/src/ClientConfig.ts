@@ -56,6 +56,9 @@ export interface Common {
   /** A name from `Parser.byName` (`json`, `text`, `bytes`, `formUrlEncoded`). */
   readonly parser?: string | undefined
   readonly maxResponseBytes?: number | undefined
+  /** `follow` (default), `manual` or `error`: see `ServiceClient.Options.redirect`. */
+  readonly redirect?: "follow" | "manual" | "error" | undefined
+  readonly maxRedirects?: number | undefined
   /** More header and query names to redact in errors and logs: `{ headers: [...], query: [...], defaults: true }`. */
   readonly redact?: {
     readonly headers?: ReadonlyArray<string> | undefined
@@ -105,6 +108,8 @@ export const ClientConfig = Schema.Struct({
   serializer: Schema.optional(names(Serializer.byName)),
   parser: Schema.optional(names(Parser.byName)),
   maxResponseBytes: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  redirect: Schema.optional(Schema.Literal("follow", "manual", "error")),
+  maxRedirects: Schema.optional(Schema.Int.pipe(Schema.between(0, 100))),
   redact: Schema.optional(Schema.Struct({
     headers: Schema.optional(Schema.Array(Schema.NonEmptyString)),
     query: Schema.optional(Schema.Array(Schema.NonEmptyString)),
@@ -191,6 +196,8 @@ export interface Resolved {
   readonly baseUrl: string | Redacted.Redacted<string> | Config.Config<string> | Config.Config<Redacted.Redacted<string>>
   readonly plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin<unknown>, SpecError, Scope.Scope>>
   readonly maxResponseBytes: number | undefined
+  readonly redirect: "follow" | "manual" | "error" | undefined
+  readonly maxRedirects: number | undefined
   readonly redact: Common["redact"]
   readonly serializer: Option.Option<Serializer.Service>
   readonly parser: Option.Option<Parser.Service>
@@ -246,6 +253,8 @@ const resolveUnknown = (config: unknown): Effect.Effect<Resolved, SpecError, Fil
       baseUrl: value.baseUrl,
       plugins,
       maxResponseBytes: value.maxResponseBytes,
+      redirect: value.redirect,
+      maxRedirects: value.maxRedirects,
       redact: value.redact,
       serializer: Option.fromNullable(value.serializer === undefined ? undefined : Serializer.byName[value.serializer]),
       parser: Option.fromNullable(value.parser === undefined ? undefined : Parser.byName[value.parser])

@@ -8,7 +8,7 @@
  */
 import type { Duration, Schema, Stream, Types } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
-import type { CallError, RequestError } from "./Errors.js"
+import type { ByStatus, CallError, RequestError } from "./Errors.js"
 import { SpecError } from "./Errors.js"
 import type * as EventStream from "./EventStream.js"
 import { parseTemplate, type Template } from "./internal/path.js"
@@ -52,7 +52,8 @@ export const reservedInputKeys = [
   "trackingToken",
   "trackingTokenPrefix",
   "elapsed",
-  "retry"
+  "retry",
+  "redirect"
 ] as const
 
 /**
@@ -207,8 +208,21 @@ export interface Settings {
   readonly maxResponseBytes?: number | undefined
   /** Retry plugin settings; `false` disables retries for this endpoint. */
   readonly retry?: RetrySetting | undefined
+  /** What a 3xx with a `Location` does (see {@link RedirectPolicy}); the client's policy when not set. */
+  readonly redirect?: RedirectPolicy | undefined
   readonly description?: string | undefined
 }
+
+/**
+ * What a redirect (301, 302, 303, 307, 308 with a `Location`) does: `"follow"` it (the
+ * default, up to the client's `maxRedirects`), hand it back as it is (`"manual"`: a
+ * `ResponseError` with its status and `location` header), or fail with a `RequestError`
+ * (`"error"`, reason `Redirect`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RedirectPolicy = "follow" | "manual" | "error"
 
 /**
  * The keys of {@link Settings}, as a spec file may use them.
@@ -230,6 +244,7 @@ export const settingKeys: ReadonlyArray<keyof Settings> = [
   "mock",
   "maxResponseBytes",
   "retry",
+  "redirect",
   "description"
 ]
 
@@ -305,6 +320,8 @@ export interface CommonInput {
   readonly elapsed?: ElapsedSwitches | undefined
   /** Retry plugin settings for this call; `false` disables retries. */
   readonly retry?: RetrySetting | undefined
+  /** The redirect policy of this call (over the endpoint's and the client's). */
+  readonly redirect?: RedirectPolicy | undefined
 }
 
 type DefaultedTokens<O> = O extends { readonly pathTokens: infer T } ? keyof T & string : never
@@ -367,7 +384,8 @@ type DataOf<O, D> = O extends { readonly success: Schema.Schema<infer A, any, an
  */
 export type ErrorOf<O> = O extends { readonly error: infer S } ?
   S extends Schema.Schema<infer E, any, any> ? E
-  : S extends { readonly [status: number]: infer T } ? T extends Schema.Schema<infer E, any, any> ? E : unknown
+  : S extends { readonly [status: number]: Schema.Schema<any, any, any> } ?
+    ByStatus<{ readonly [K in keyof S & number]: Schema.Schema.Type<S[K]> }>
   : unknown
   : unknown
 
@@ -442,7 +460,17 @@ export type Success<T> = T extends Endpoint<any, any, infer A, any> ? A : never
  * @since 0.1.0
  * @category type-level
  */
-export type ErrorBody<T> = T extends Endpoint<any, any, any, infer E> ? E : never
+export type ErrorBody<T> = T extends Endpoint<any, any, any, infer E> ? E extends ByStatus<infer M> ? M[keyof M & number] : E
+  : never
+
+/**
+ * The error bodies of an endpoint as `ResponseErrors` reads them: one type, or `ByStatus`
+ * for one Schema per status.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ErrorBodies<T> = T extends Endpoint<any, any, any, infer E> ? E : never
 
 /**
  * @since 0.1.0

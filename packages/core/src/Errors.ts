@@ -71,7 +71,7 @@ export class InputError extends Data.TaggedError("InputError")<{
 
 /**
  * The transport failed: connection refused or reset, a body cut short, a response body
- * over `maxResponseBytes`.
+ * over `maxResponseBytes`, a compressed body that does not decode.
  *
  * @since 0.1.0
  * @category errors
@@ -81,7 +81,13 @@ export class RequestError extends Data.TaggedError("RequestError")<{
   readonly endpoint: string
   readonly method: string
   readonly url: string
-  readonly reason: "Transport" | "ResponseTooLarge"
+  /**
+   * `Transport`: the connection or the exchange failed; `ResponseTooLarge`: the body grew
+   * past `maxResponseBytes`; `Decoding`: an encoded body (`gzip`...) could not be decoded;
+   * `Redirect`: a redirect the policy refuses (`redirect: "error"`, too many, a loop, a
+   * streamed body that cannot be sent again, a target that is not http(s)).
+   */
+  readonly reason: "Transport" | "ResponseTooLarge" | "Decoding" | "Redirect"
   readonly description?: string | undefined
   readonly cause?: unknown
 }> {
@@ -213,6 +219,44 @@ export class PluginError extends Data.TaggedError("PluginError")<{
   }
 }
 
+declare const ByStatusTypeId: unique symbol
+
+/**
+ * The decoded error bodies of an endpoint with one error Schema per status (`error: { 404:
+ * NotFound, 409: Conflict }`), by status: a type only.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export interface ByStatus<M> {
+  readonly [ByStatusTypeId]: M
+}
+
+type Digit = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9
+
+/**
+ * The statuses a `ResponseError` can have (every non-2xx status from 100 to 599).
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ErrorStatus = `${1 | 3 | 4 | 5}${Digit}${Digit}` extends infer S ? S extends `${infer N extends number}` ? N : never
+  : never
+
+/**
+ * The `ResponseError` of an endpoint whose decoded error body is `B`: for one Schema per
+ * status, a union discriminated by `status`, so that `e.status === 404` narrows `e.error`
+ * to that status's body (a body that fails its status's Schema is a `ParseError`); any
+ * other status has no decoded body.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ResponseErrors<B> = [B] extends [ByStatus<infer M>] ?
+    | { [K in keyof M & number]: ResponseError<M[K]> & { readonly status: K; readonly error: M[K] } }[keyof M & number]
+    | (ResponseError<never> & { readonly status: Exclude<ErrorStatus, keyof M>; readonly error: undefined })
+  : ResponseError<B>
+
 /**
  * The errors the core itself raises, whatever the client's plugins: `B` is the
  * endpoint's decoded error body. A client's error channel is these plus its plugins' own
@@ -226,7 +270,7 @@ export type CoreError<B = unknown> =
   | InputError
   | RequestError
   | TimeoutError
-  | ResponseError<B>
+  | ResponseErrors<B>
   | ParseError
   | ClientClosed
   | NoMock

@@ -40,6 +40,13 @@ export interface Options<Plugins extends ReadonlyArray<Plugin.PluginLike> = Read
   /** Fail any call whose response body is larger than this (bytes); endpoints may set their own. */
   readonly maxResponseBytes?: number | undefined
   /**
+   * What a redirect does (default `"follow"`); endpoints and calls may set their own. The
+   * core follows redirects itself, the same way over every transport.
+   */
+  readonly redirect?: Endpoint.RedirectPolicy | undefined
+  /** The most redirects a call follows (default 5); one more is a `RequestError` (`Redirect`). */
+  readonly maxRedirects?: number | undefined
+  /**
    * More header and query parameter names whose values never show in this client's
    * errors and log records (see `Redact`); the loggers add these to their own.
    */
@@ -88,7 +95,7 @@ export type MethodOf<T, PE = never> = T extends Endpoint.Endpoint<any, infer I, 
  * @since 0.1.0
  * @category type-level
  */
-export type ErrorOf<T, PE = never> = CoreError<Endpoint.ErrorBody<T>> | PE
+export type ErrorOf<T, PE = never> = CoreError<Endpoint.ErrorBodies<T>> | PE
 
 /**
  * A client of spec `S` whose plugins add the errors `E` (`Plugin.ErrorOf<typeof plugins>`;
@@ -177,6 +184,14 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
       return yield* new SpecError({ service, key: "maxResponseBytes", reason: "expected a positive whole number" })
     }
+    const redirect = options.redirect ?? "follow"
+    if (redirect !== "follow" && redirect !== "manual" && redirect !== "error") {
+      return yield* new SpecError({ service, key: "redirect", reason: `expected "follow", "manual" or "error"` })
+    }
+    const maxRedirects = options.maxRedirects ?? 5
+    if (!(Number.isInteger(maxRedirects) && maxRedirects >= 0 && maxRedirects <= 100)) {
+      return yield* new SpecError({ service, key: "maxRedirects", reason: "expected a whole number from 0 to 100" })
+    }
     const plugins: Array<Plugin.Plugin<any>> = []
     for (const p of (options.plugins ?? []) as ReadonlyArray<Plugin.PluginLike>) {
       plugins.push(Plugin.isPlugin(p) ? p : yield* p)
@@ -201,6 +216,8 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
       parser: yield* Parser.Parser,
       plugins,
       maxResponseBytes: max,
+      redirect,
+      maxRedirects,
       redaction,
       state
     }
@@ -296,6 +313,8 @@ export const fromConfig = <const C extends ClientConfig.Input>(
         baseUrl: resolved.baseUrl,
         plugins: resolved.plugins,
         maxResponseBytes: resolved.maxResponseBytes,
+        redirect: resolved.redirect,
+        maxRedirects: resolved.maxRedirects,
         redact: resolved.redact
       }) as Effect.Effect<Client<Spec.Untyped, AnyPluginError>, SpecError | ConfigError.ConfigError, Transport.Transport | Scope.Scope>
     if (Option.isSome(resolved.serializer)) built = Effect.provideService(built, Serializer.Serializer, resolved.serializer.value)

@@ -341,6 +341,10 @@ const settings: { readonly [K in keyof Endpoint.Settings]-?: (key: string, u: un
   maxResponseBytes: (key, u) =>
     Number.isInteger(u) && (u as number) > 0 ? Either.right(u) : bad(key, "expected a positive whole number of bytes"),
   retry,
+  redirect: (key, u) =>
+    u === "follow" || u === "manual" || u === "error"
+      ? Either.right(u)
+      : bad(key, `expected "follow", "manual" or "error", got ${describe(u)}`),
   description: string
 }
 
@@ -412,7 +416,7 @@ export const endpointFromRecord = (
  * Decodes a plain-data spec: a mapping of endpoint names to descriptions with the keys
  * `path`, `method` (any case, GET by default) and the endpoint settings (`headers`,
  * `query`, `pathTokens`, `timeout`, `elapsed`, `logger`, `streamRequest`,
- * `streamResponse`, `mock`, `maxResponseBytes`, `retry`, `description`). Fails with a
+ * `streamResponse`, `mock`, `maxResponseBytes`, `retry`, `redirect`, `description`). Fails with a
  * `SpecError` naming the endpoint and the key at fault. Any other key is a plugin's
  * setting (`Setting`): kept as it is, and decoded by the plugin that owns it when a client
  * is built (a `SpecError` there when none of the client's plugins owns it).

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { HttpBody, HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
+import { FetchHttpClient, HttpBody, HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
 import { Context, type Duration, Effect, Layer, Stream } from "effect"
 import type { CallError } from "./Errors.js"
 import { RequestError, TimeoutError } from "./Errors.js"
@@ -31,6 +31,16 @@ export interface Response {
   readonly read: (maxBytes: number | undefined) => Effect.Effect<Uint8Array, RequestError | TimeoutError>
   /** The body as a stream (read at most once). */
   readonly stream: Stream.Stream<Uint8Array, RequestError>
+  /**
+   * The content codings still on the body (`Content-Encoding`, `identity` left out), when
+   * the transport did not decode it: `"unsupported"` (a coding it does not know: the
+   * core fails a 2xx with `ParseError` naming it) or `"off"` (decoding turned off: the
+   * parser gets the bytes as received). `undefined`: the body is decoded, or was not encoded.
+   */
+  readonly encoded?: {
+    readonly codings: ReadonlyArray<string>
+    readonly reason: "unsupported" | "off"
+  } | undefined
 }
 
 /**
@@ -142,6 +152,109 @@ export const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Ar
   return out
 }
 
+const supports = (format: string): boolean => {
+  try {
+    new DecompressionStream(format as CompressionFormat)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The `DecompressionStream` format of each coding this runtime decodes. */
+const streamFormats: Readonly<Record<string, string>> = typeof DecompressionStream === "function"
+  ? {
+    gzip: "gzip",
+    "x-gzip": "gzip",
+    deflate: "deflate",
+    ...(supports("br") ? { br: "br" } : {})
+  }
+  : {}
+
+/**
+ * The codings the platform transport decodes (with `DecompressionStream`), announced as
+ * `Accept-Encoding`: `gzip, deflate`, and `br` where the runtime's `DecompressionStream`
+ * knows it.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const platformAcceptEncoding: string | undefined = "gzip" in streamFormats
+  ? ("br" in streamFormats ? "gzip, deflate, br" : "gzip, deflate")
+  : undefined
+
+/** What a fetch `Response` decodes by itself (the Fetch standard, and Node's, Bun's, browsers' fetch). */
+const fetchDecodes: ReadonlySet<string> = new Set(["gzip", "x-gzip", "deflate", "br"])
+
+type Wrapped = { readonly source?: unknown; readonly original?: Wrapped }
+
+/** Whether the platform's response wraps a fetch `Response` (its body is decoded by fetch). */
+const isFetchResponse = (response: unknown): boolean => {
+  let r = response as Wrapped | undefined
+  for (let i = 0; i < 4 && r !== undefined; i++) {
+    if (typeof Response === "function" && r.source instanceof Response) return true
+    r = r.original
+  }
+  return false
+}
+
+const isZlibError = (cause: unknown): boolean => {
+  let e = cause as { readonly code?: unknown; readonly cause?: unknown } | undefined
+  for (let i = 0; i < 5 && typeof e === "object" && e !== null; i++) {
+    if (typeof e.code === "string" && /^Z_|ZLIB|BROTLI/.test(e.code)) return true
+    e = e.cause as typeof e
+  }
+  return false
+}
+
+const showCodings = (codings: ReadonlyArray<string>): string =>
+  codings.map((c) => JSON.stringify(c.length > 40 ? `${c.slice(0, 40)}…` : c)).join(", ")
+
+const codingsOf = (header: string): Array<string> => {
+  const out: Array<string> = []
+  for (const part of header.split(",")) {
+    const coding = part.trim().toLowerCase()
+    if (coding.length > 0 && coding !== "identity") out.push(coding)
+  }
+  return out
+}
+
+/**
+ * Decodes a body stream through `DecompressionStream`s, the last coding first. A body
+ * with no bytes at all is empty, not a truncated stream.
+ */
+const decodeStream = (
+  session: Session,
+  stream: Stream.Stream<Uint8Array, RequestError>,
+  codings: ReadonlyArray<string>
+): Stream.Stream<Uint8Array, RequestError> => {
+  let received = 0
+  const counted = Stream.mapChunks(stream, (chunk) => {
+    for (const bytes of chunk) received += bytes.length
+    return chunk
+  })
+  const failed = (cause: unknown): RequestError =>
+    cause instanceof RequestError ? cause : requestError(
+      session,
+      cause,
+      "Decoding",
+      `the ${showCodings(codings)} body could not be decoded: ${cause instanceof Error ? cause.message : String(cause)}`
+    )
+  return Stream.catchAll(
+    Stream.unwrap(
+      Effect.map(Stream.toReadableStreamEffect(counted), (readable) =>
+        Stream.fromReadableStream(() => {
+          let out = readable as ReadableStream<BufferSource>
+          for (let i = codings.length - 1; i >= 0; i--) {
+            out = out.pipeThrough(new DecompressionStream(streamFormats[codings[i]!] as CompressionFormat))
+          }
+          return out as ReadableStream<Uint8Array>
+        }, failed))
+    ),
+    (error) => (received === 0 && error.reason === "Decoding" ? Stream.empty : Stream.fail(error))
+  )
+}
+
 /**
  * A `RequestError` from @effect/platform's error: its message quotes the request's URL
  * (secret query values redacted here), and the error holds the request itself (with its
@@ -186,22 +299,65 @@ export const fromHttpClient = (given: HttpClient.HttpClient): Service => {
   // the Tracing plugin makes the call's span: the client's own one (with every header as an
   // attribute) and its trace headers are off, so both live transports send the same headers
   const client = HttpClient.withTracerDisabledWhen(given, () => true)
+  // the core follows redirects (one policy for every transport): a fetch client must not
+  const manualInits = new WeakMap<globalThis.RequestInit, globalThis.RequestInit>()
+  const manual: globalThis.RequestInit = { redirect: "manual" }
+  const execute = (request: HttpClientRequest.HttpClientRequest) =>
+    Effect.contextWithEffect((context: Context.Context<never>) => {
+      const init = Context.getOrElse(context, FetchHttpClient.RequestInit, () => undefined)
+      if (init?.redirect === "manual") return client.execute(request)
+      let merged = init === undefined ? manual : manualInits.get(init)
+      if (merged === undefined) {
+        merged = { ...init, redirect: "manual" }
+        manualInits.set(init!, merged)
+      }
+      return Effect.provideService(client.execute(request), FetchHttpClient.RequestInit, merged)
+    })
   return {
+    acceptEncoding: platformAcceptEncoding,
     send: (session) => {
       const request = HttpClientRequest.make(session.method)(session.url).pipe(
         HttpClientRequest.setBody(toHttpBody(session)),
         HttpClientRequest.setHeaders(cleanHeaders(session.headers))
       )
-      return client.execute(request).pipe(
+      return execute(request).pipe(
         Effect.mapError((e) => platformError(session, e)),
         Effect.map((response): Response => {
-          const stream = Stream.mapError(response.stream, (e) => platformError(session, e))
-          const length = Number(response.headers["content-length"])
+          let stream = Stream.mapError(response.stream, (e) => platformError(session, e))
+          let length = Number(response.headers["content-length"])
+          const encoding = response.headers["content-encoding"]
+          let encoded: Response["encoded"] = undefined
+          let decoded = false
+          if (encoding !== undefined && session.method !== "HEAD" && response.status !== 204 && response.status !== 304) {
+            const codings = codingsOf(encoding)
+            // a fetch Response is decoded by fetch itself (it keeps the header)
+            const byFetch = isFetchResponse(response)
+            if (codings.length === 0) {
+              // identity only
+            } else if (byFetch) {
+              if (!codings.every((c) => fetchDecodes.has(c))) encoded = { codings, reason: "unsupported" }
+              else {
+                // fetch's decoding failure is a body error whose cause is zlib's
+                stream = Stream.mapError(stream, (e) =>
+                  isZlibError(e.cause)
+                    ? requestError(session, e.cause, "Decoding", `the ${showCodings(codings)} body could not be decoded`)
+                    : e)
+                length = NaN
+                decoded = true
+              }
+            } else if (codings.every((c) => c in streamFormats)) {
+              stream = decodeStream(session, stream, codings)
+              length = NaN
+              decoded = true
+            } else encoded = { codings, reason: "unsupported" }
+          }
           return {
             status: response.status,
             headers: response.headers,
             stream,
+            encoded,
             read: (maxBytes) => {
+              if (decoded) return collect(stream, maxBytes, () => tooLarge(session, maxBytes!))
               if (maxBytes === undefined) {
                 return Effect.mapBoth(response.arrayBuffer, {
                   onFailure: (e) => platformError(session, e),

@@ -11,7 +11,8 @@
 import { Deadline, type RequestError, type TimeoutError, Transport } from "@service-client/core"
 import type { Session } from "@service-client/core/Session"
 import { Chunk, Effect, Fiber, Layer, Option, type Runtime, type Scope, Stream } from "effect"
-import type { Readable } from "node:stream"
+import type { Readable, Transform } from "node:stream"
+import * as Decoder from "./internal/decoder.js"
 import { Agent, type Dispatcher } from "undici"
 
 /**
@@ -36,6 +37,12 @@ export interface Options {
    * paused (default 65536). A `read` is never paused: `maxBytes` bounds it.
    */
   readonly highWaterMark?: number | undefined
+  /**
+   * Decode `gzip`, `deflate` and `br` response bodies as they stream, and announce them in
+   * `Accept-Encoding` (default `true`). `false`: no `Accept-Encoding` is sent and bodies
+   * are handed over as received.
+   */
+  readonly decompress?: boolean | undefined
   /** Use this dispatcher instead of creating an `Agent` (the layer does not close it). */
   readonly dispatcher?: Dispatcher | undefined
 }
@@ -85,6 +92,14 @@ class Exchange implements Dispatcher.DispatchHandler {
   timer: ReturnType<typeof setTimeout> | undefined = undefined
   /** A deadline under another Clock (TestClock): `read` is bounded the generic way. */
   clockBound = false
+  /** The content codings left on the body (not decoded), if any. */
+  encoded: Transport.Response["encoded"] = undefined
+  /** The decoders of an encoded body, the first fed by the wire, the last feeding `push`. */
+  decoders: Array<Transform> | undefined = undefined
+  /** Encoded bytes received (a decoded body's wire size). */
+  wireSize = 0
+  /** The wire is paused because the first decoder is full. */
+  wirePaused = false
   /** Set while a `read` waits: the body size it allows. */
   readLimit: number | undefined = undefined
   reading = false
@@ -105,7 +120,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  constructor(readonly session: Session, readonly highWaterMark: number, onHead: Exchange["onHead"]) {
+  constructor(
+    readonly session: Session,
+    readonly highWaterMark: number,
+    readonly decompress: boolean,
+    onHead: Exchange["onHead"]
+  ) {
     this.onHead = onHead
   }
 
@@ -137,6 +157,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.headers = parseRawHeaders(rawHeaders)
     this.resumeFn = resume
     this.state = State.Headers
+    const encoding = this.headers["content-encoding"]
+    if (encoding !== undefined) this.encoding(encoding)
     const onHead = this.onHead
     this.onHead = undefined
     onHead?.(Effect.succeed(this))
@@ -144,6 +166,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    if (this.encoded === undefined && this.decoders !== undefined) return this.decode(chunk)
+    return this.push(chunk)
+  }
+
+  /** A chunk of the body as the caller sees it (decoded): counted, capped, buffered. */
+  push(chunk: Buffer): boolean {
     this.size += chunk.length
     if (this.reading && this.readLimit !== undefined && this.size > this.readLimit) {
       this.fail(Transport.tooLarge(this.session, this.readLimit))
@@ -161,6 +189,12 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     if (this.state === State.Failed) return
+    const decoders = this.decoders
+    if (decoders !== undefined && this.encoded === undefined) {
+      // the decoders end the body once they have flushed (an empty body has nothing to decode)
+      if (this.wireSize > 0) return void decoders[0]!.end()
+      this.dropDecoders()
+    }
     this.disarm()
     this.state = State.Done
     this.notify()
@@ -168,6 +202,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onError(err: Error): void {
     if (this.finished) return
+    this.dropDecoders()
     this.disarm()
     this.state = State.Failed
     this.error = Transport.requestError(this.session, this.cancelled ?? err, "Transport", (this.cancelled ?? err).message)
@@ -175,6 +210,72 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.onHead = undefined
     if (onHead !== undefined) onHead(Effect.fail(this.error))
     else this.notify()
+  }
+
+  // decoding
+
+  /** Reads `Content-Encoding`: decoders for known codings, `encoded` otherwise. */
+  encoding(header: string): void {
+    const applied = Decoder.codings(header)
+    if (applied.length === 0) return
+    if (!this.decompress) this.encoded = { codings: applied, reason: "off" }
+    else if (!applied.every(Decoder.isKnown)) this.encoded = { codings: applied, reason: "unsupported" }
+    else this.decoders = []
+  }
+
+  decode(chunk: Buffer): boolean {
+    this.wireSize += chunk.length
+    let decoders = this.decoders!
+    if (decoders.length === 0) decoders = this.startDecoders(chunk[0]!)
+    if (decoders[0]!.write(chunk)) return true
+    this.wirePaused = true
+    return false
+  }
+
+  startDecoders(firstByte: number): Array<Transform> {
+    const decoders = Decoder.make(Decoder.codings(this.headers["content-encoding"]!), firstByte)
+    this.decoders = decoders
+    for (let i = 0; i < decoders.length - 1; i++) decoders[i]!.pipe(decoders[i + 1]!)
+    const last = decoders[decoders.length - 1]!
+    decoders[0]!.on("drain", () => {
+      if (this.wirePaused) {
+        this.wirePaused = false
+        this.resumeFn?.()
+      }
+    })
+    for (const d of decoders) {
+      d.on("error", (e: Error) => {
+        if (this.finished) return
+        this.fail(
+          Transport.requestError(
+            this.session,
+            e,
+            "Decoding",
+            `the ${Decoder.show(this.headers["content-encoding"]!)} body could not be decoded: ${e.message}`
+          )
+        )
+        this.abort(new Error("the response body could not be decoded"))
+        this.dropDecoders()
+      })
+    }
+    last.on("data", (data: Buffer) => {
+      if (this.finished) return
+      if (!this.push(data)) last.pause()
+    })
+    last.on("end", () => {
+      if (this.finished) return
+      this.disarm()
+      this.state = State.Done
+      this.notify()
+    })
+    return decoders
+  }
+
+  dropDecoders(): void {
+    const decoders = this.decoders
+    if (decoders === undefined) return
+    this.decoders = undefined
+    for (const d of decoders) d.destroy()
   }
 
   // helpers
@@ -210,6 +311,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   fail(error: RequestError): void {
+    this.dropDecoders()
     this.disarm()
     this.state = State.Failed
     this.error = error
@@ -226,6 +328,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   abort(reason: Error): void {
     this.disarm()
+    this.dropDecoders()
     if (this.cancelled !== undefined) return
     this.cancelled = reason
     this.abortFn?.(reason)
@@ -234,7 +337,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   resume(): void {
     if (this.paused) {
       this.paused = false
-      this.resumeFn?.()
+      const decoders = this.decoders
+      if (decoders !== undefined && decoders.length > 0) decoders[decoders.length - 1]!.resume()
+      else this.resumeFn?.()
     }
   }
 
@@ -251,7 +356,9 @@ const readBody = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uin
 // starts reading when called (the core calls `read` when it wants the body, and runs it at once)
 const readNow = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uint8Array, RequestError | TimeoutError> => {
   if (ex.state === State.Failed) return Effect.fail(ex.error!)
-  if (maxBytes !== undefined && (ex.size > maxBytes || Number(ex.headers["content-length"]) > maxBytes)) {
+  // a decoded body's Content-Length is its wire size, not the size `maxBytes` bounds
+  const length = ex.decoders === undefined ? Number(ex.headers["content-length"]) : 0
+  if (maxBytes !== undefined && (ex.size > maxBytes || length > maxBytes)) {
     if (!ex.finished) ex.abort(new Error("response body too large"))
     return Effect.fail(Transport.tooLarge(ex.session, maxBytes))
   }
@@ -355,9 +462,10 @@ const cleanHeaders = (headers: Readonly<Record<string, string | null>>): Record<
  */
 export const fromDispatcher = (
   dispatcher: Dispatcher,
-  options: Pick<Options, "highWaterMark"> = {}
+  options: Pick<Options, "highWaterMark" | "decompress"> = {}
 ): Transport.Service => {
   const highWaterMark = options.highWaterMark ?? 65536
+  const decompress = options.decompress !== false
   type Body = NonNullable<Dispatcher.DispatchOptions["body"]> | null
   const send = (session: Session, body: Body, ex: Exchange) => {
     const { origin, path } = splitUrl(session.url)
@@ -369,7 +477,7 @@ export const fromDispatcher = (
   }
   const dispatch = (session: Session, body: Body, deadline: number | undefined) =>
     Effect.async<Transport.Response, RequestError | TimeoutError>((resume) => {
-      const ex = new Exchange(session, highWaterMark, resume)
+      const ex = new Exchange(session, highWaterMark, decompress, resume)
       if (deadline !== undefined) ex.arm(deadline)
       const fiber = currentFiber()
       if (fiber !== undefined) ex.watch(fiber)
@@ -386,7 +494,7 @@ export const fromDispatcher = (
   // with the headers: the request is aborted by an interruption finalizer instead
   const dispatchBounded = (session: Session, body: Body) =>
     Effect.async<Transport.Response, RequestError | TimeoutError>((resume) => {
-      const ex = new Exchange(session, highWaterMark, resume)
+      const ex = new Exchange(session, highWaterMark, decompress, resume)
       ex.clockBound = true
       send(session, body, ex)
       return Effect.sync(() => {
@@ -405,6 +513,7 @@ export const fromDispatcher = (
   }
   return {
     honoursDeadline: true,
+    acceptEncoding: decompress ? Decoder.acceptEncoding : undefined,
     send: (session) => {
       const body = session.body
       if (body === undefined) return start(session, null)

@@ -11,9 +11,11 @@
  */
 import type { CallError, Session } from "@service-client/core"
 import { RequestError, TimeoutError } from "@service-client/core/Errors"
+import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
+import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
-import { type Cause, Data, Duration, Effect } from "effect"
+import { type Cause, Data, Duration, Effect, Schema } from "effect"
 import { Circuit, setGate, type State, type Thresholds, type Transition } from "./internal/circuit.js"
 import { durationOption, invalid, wholeNumber } from "./internal/options.js"
 
@@ -48,6 +50,32 @@ export class CircuitOpen extends Data.TaggedError("CircuitOpen")<{
       ? `is open; next probe in ${Duration.format(this.retryIn)}`
       : "is half-open and its probes are in flight"
     return `${this.service}.${this.endpoint}: the circuit "${this.circuit}" ${why}`
+  }
+}
+
+/**
+ * `attributes.circuit`: the state the call found its circuit in, or the state its outcome
+ * moved the circuit to.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const circuit: Attribute.Attribute<State> = Attribute.make<State>("circuit")
+const circuitAttribute = circuit
+
+/**
+ * The endpoint setting `circuitBreaker`: `false` keeps the endpoint out of every circuit
+ * (a health check, an endpoint with its own failure semantics).
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting = Setting.make("circuitBreaker", Schema.Boolean)
+
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    /** CircuitBreaker: `false` keeps this endpoint out of the breaker. */
+    readonly circuitBreaker?: boolean | undefined
   }
 }
 
@@ -257,7 +285,7 @@ export const make = (options: Options = {}): CircuitBreaker => {
   // a transition this call caused is on its attributes too (a ResponseError carries them)
   const announce = (session: Session.Session, circuit: Circuit, change: Transition): Effect.Effect<void> => {
     if (change === undefined) return Effect.void
-    session.attributes.circuit = change.to
+    circuitAttribute.set(session, change.to)
     const annotations = { circuit: circuit.key, from: change.from, to: change.to }
     if (change.to === "open") {
       const why = change.calls === undefined
@@ -306,18 +334,19 @@ export const make = (options: Options = {}): CircuitBreaker => {
 
   const plugin = Plugin.make("CircuitBreaker", {
     aroundSend: (session, send) => {
+      if (setting.fromEndpoint(session) === false) return send
       const circuit = circuitFor(session)
       setGate(session, circuit)
       const entered = circuit.enter(session.clock.unsafeCurrentTimeMillis())
       if (entered === "closed") {
-        session.attributes.circuit = "closed"
+        circuitAttribute.set(session, "closed")
         return closed(session, circuit, send)
       }
       if (entered === "half-open") {
-        session.attributes.circuit = "half-open"
+        circuitAttribute.set(session, "half-open")
         return probe(session, circuit, send)
       }
-      session.attributes.circuit = circuit.state
+      circuitAttribute.set(session, circuit.state)
       return Effect.fail(
         new CircuitOpen({
           service: session.service,
@@ -328,6 +357,6 @@ export const make = (options: Options = {}): CircuitBreaker => {
         })
       )
     }
-  }, { honoursDeadline: true })
+  }, { honoursDeadline: true, settings: [setting] })
   return Object.assign(plugin, { state: (key: string): State => circuits.get(key)?.state ?? "closed" })
 }

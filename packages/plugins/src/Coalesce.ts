@@ -10,9 +10,11 @@
 import type { CallError, Endpoint, Session } from "@service-client/core"
 import { ClientClosed } from "@service-client/core/Errors"
 import * as Deadline from "@service-client/core/Deadline"
+import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
+import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
-import { Deferred, Effect, Fiber, FiberId, type Scope } from "effect"
+import { Deferred, Effect, Fiber, FiberId, Schema, type Scope } from "effect"
 import { invalid } from "./internal/options.js"
 
 /**
@@ -50,6 +52,30 @@ export const defaultIgnoredHeaders: ReadonlyArray<string> = [
   "x-tracking-token",
   "idempotency-key"
 ]
+
+/**
+ * The endpoint setting `coalesce`: `true` coalesces the endpoint whatever the plugin's
+ * `methods` and `endpoints`, `false` never.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting = Setting.make("coalesce", Schema.Boolean)
+
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    /** Coalesce: `true` shares identical in-flight calls of this endpoint, `false` never. */
+    readonly coalesce?: boolean | undefined
+  }
+}
+
+/**
+ * `attributes.coalesced`: `true` on a call that shared another's request.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const coalesced: Attribute.Attribute<boolean> = Attribute.make<boolean>("coalesced")
 
 interface InFlight {
   readonly result: Deferred.Deferred<ServiceResponse, CallError>
@@ -138,9 +164,10 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
 
     return Plugin.make("Coalesce", {
       aroundSend: (session, send) => {
+        const wanted = setting.fromEndpoint(session)
         if (
-          !methods.has(session.method) || session.definition.streamResponse === true ||
-          (endpoints !== undefined && !endpoints.has(session.endpoint))
+          wanted === false || session.definition.streamResponse === true ||
+          (wanted === undefined && (!methods.has(session.method) || (endpoints !== undefined && !endpoints.has(session.endpoint))))
         ) return send
         const key = identity(session, ignored)
         // joining or starting happens in one uninterruptible step: no entry without its fiber
@@ -148,7 +175,7 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
           const found = inFlight.get(key)
           if (found !== undefined) {
             found.waiting++
-            session.attributes.coalesced = true
+            coalesced.set(session, true)
             return restore(wait(session, key, found, true))
           }
           const entry: InFlight = { result: Deferred.unsafeMake(FiberId.none), fiber: undefined, waiting: 1 }
@@ -170,7 +197,7 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
           })
         })
       }
-    }, { honoursDeadline: true })
+    }, { honoursDeadline: true, settings: [setting] })
     }
   )
 }

@@ -7,9 +7,11 @@
  * @since 0.1.0
  */
 import type { CallError, Endpoint, Session } from "@service-client/core"
+import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
+import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
-import { Duration, Effect, Exit, Fiber } from "effect"
+import { Duration, Effect, Exit, Fiber, Schema } from "effect"
 import * as Circuit from "./internal/circuit.js"
 import { durationOption, invalid } from "./internal/options.js"
 import * as Repeatable from "./internal/repeatable.js"
@@ -33,6 +35,34 @@ export interface Options {
   /** Only these endpoints (by name). Default: every endpoint with one of `methods`. */
   readonly endpoints?: ReadonlyArray<string> | undefined
 }
+
+/**
+ * The endpoint setting and call-input key `hedge`: `true` hedges the endpoint (the call)
+ * whatever its method (it says a repeat is safe), `false` never.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting = Setting.make("hedge", Schema.Boolean, { call: true })
+
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    /** Hedge: `true` hedges this endpoint whatever its method, `false` never. */
+    readonly hedge?: boolean | undefined
+  }
+  interface CommonInput {
+    /** Hedge: `false` never hedges this call. */
+    readonly hedge?: boolean | undefined
+  }
+}
+
+/**
+ * `attributes.hedge`: `"sent"` when a second request went out, `"won"` when it answered first.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const hedge: Attribute.Attribute<"sent" | "won"> = Attribute.make<"sent" | "won">("hedge")
 
 /** The last latencies of one endpoint (ms), and the percentile worked out from them. */
 class Latencies {
@@ -124,10 +154,11 @@ export const make = (options: Options = {}): Plugin.Plugin => {
 
   return Plugin.make("Hedge", {
     aroundSend: (session, send) => {
+      const wanted = setting.get(session)
       if (
-        session.definition.streamResponse === true ||
-        (!methods.has(session.method) && !Repeatable.isMarked(session)) ||
-        (endpoints !== undefined && !endpoints.has(session.endpoint))
+        wanted === false || session.definition.streamResponse === true ||
+        (wanted === undefined && ((!methods.has(session.method) && !Repeatable.isMarked(session)) ||
+          (endpoints !== undefined && !endpoints.has(session.endpoint))))
       ) return send
       const latency = latencyOf(session)
       const observed = latency?.value()
@@ -143,10 +174,10 @@ export const make = (options: Options = {}): Plugin.Plugin => {
           if ((deadline !== undefined && deadline.at - now <= delay) || (gate !== undefined && gate.refuses(now))) {
             return Fiber.join(first)
           }
-          session.attributes.hedge = "sent"
-          return race(first, Effect.tap(send, () => void (session.attributes.hedge = "won")))
+          hedge.set(session, "sent")
+          return race(first, Effect.tap(send, () => hedge.set(session, "won")))
         }
       })
     }
-  }, { honoursDeadline: true })
+  }, { honoursDeadline: true, settings: [setting] })
 }

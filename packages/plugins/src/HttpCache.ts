@@ -11,9 +11,11 @@
  * @since 0.1.0
  */
 import type { Session } from "@service-client/core"
+import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
+import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
-import { Effect, type Scope } from "effect"
+import { Effect, Schema, type Scope } from "effect"
 import * as Cache from "./internal/httpCache.js"
 import { wholeNumber } from "./internal/options.js"
 
@@ -39,6 +41,14 @@ export interface Options {
 export type Outcome = "hit" | "miss" | "revalidated" | "stale"
 
 /**
+ * `attributes.cache`: what the call's answer came from.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const cache: Attribute.Attribute<Outcome> = Attribute.make<Outcome>("cache")
+
+/**
  * The plugin, with its store's occupancy (tests, metrics).
  *
  * @since 0.1.0
@@ -47,6 +57,21 @@ export type Outcome = "hit" | "miss" | "revalidated" | "stale"
 export interface HttpCache extends Plugin.Plugin {
   /** How many responses and bytes the store holds now. */
   readonly stats: () => { readonly entries: number; readonly bytes: number }
+}
+
+/**
+ * The endpoint setting `cache`: `false` keeps the endpoint's answers out of the cache.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting = Setting.make("cache", Schema.Boolean)
+
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    /** HttpCache: `false` neither serves nor stores this endpoint's answers. */
+    readonly cache?: boolean | undefined
+  }
 }
 
 /** Request headers a stored response always varies on: one user's answer never serves another. */
@@ -166,10 +191,10 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         const now = session.clock.unsafeCurrentTimeMillis()
         if (response.status === 304) {
           renew(entry, response, now)
-          if (!background) session.attributes.cache = "revalidated"
+          if (!background) cache.set(session, "revalidated")
           return answer(entry, session, now)
         }
-        if (!background) session.attributes.cache = "miss"
+        if (!background) cache.set(session, "miss")
         keep(session, response, now)
         return response
       })
@@ -196,18 +221,18 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         if (session.method !== "GET") {
           return unsafe.has(session.method) ? Effect.tap(send, (r) => invalidate(session, r)) : send
         }
-        if (session.definition.streamResponse === true) return send
+        if (session.definition.streamResponse === true || setting.fromEndpoint(session) === false) return send
         const headers = session.headers
         for (const name of conditional) if (headers[name] != null) return send
         const requested = Cache.directives(headers["cache-control"] ?? undefined)
         if (requested.has("no-store")) {
-          session.attributes.cache = "miss"
+          cache.set(session, "miss")
           return send
         }
         const now = session.clock.unsafeCurrentTimeMillis()
         const entry = store.get(store.keyFor(session.url, headers, always))
         if (entry === undefined) {
-          session.attributes.cache = "miss"
+          cache.set(session, "miss")
           return Effect.map(send, (response) => {
             keep(session, response, session.clock.unsafeCurrentTimeMillis())
             return response
@@ -217,12 +242,12 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         const maxAge = Cache.seconds(requested, "max-age")
         const revalidateAnyway = entry.noCache || requested.has("no-cache") || (maxAge !== undefined && age > maxAge)
         if (!revalidateAnyway && age < entry.lifetime) {
-          session.attributes.cache = "hit"
+          cache.set(session, "hit")
           return Effect.succeed(answer(entry, session, now))
         }
         const staleFor = age - entry.lifetime
         if (!revalidateAnyway && !entry.mustRevalidate && staleFor < entry.staleWhileRevalidate) {
-          session.attributes.cache = "stale"
+          cache.set(session, "stale")
           const response = answer(entry, session, now)
           if (entry.revalidating) return Effect.succeed(response)
           entry.revalidating = true
@@ -236,7 +261,7 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         }
         return revalidate(session, entry, send, false)
       }
-    }, { honoursDeadline: true })
+    }, { honoursDeadline: true, settings: [setting] })
     return Object.assign(plugin, { stats: () => ({ entries: store.size, bytes: store.bytes }) })
   })
 }

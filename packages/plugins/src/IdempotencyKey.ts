@@ -8,8 +8,10 @@
  * @since 0.1.0
  */
 import type { Endpoint, Session } from "@service-client/core"
+import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
-import { Effect } from "effect"
+import * as Setting from "@service-client/core/Setting"
+import { Effect, Schema } from "effect"
 import { checkHeader, invalid } from "./internal/options.js"
 import * as Repeatable from "./internal/repeatable.js"
 
@@ -29,6 +31,34 @@ export interface Options {
 }
 
 const randomUUID = (): string => globalThis.crypto.randomUUID()
+
+/**
+ * `attributes.idempotencyKey`: the key the call sends.
+ *
+ * @since 0.1.0
+ * @category attributes
+ */
+export const idempotencyKey: Attribute.Attribute<string> = Attribute.make<string>("idempotencyKey")
+
+/**
+ * The endpoint setting and call-input key `idempotencyKey`: `true` gives the endpoint (or
+ * the call) a key whatever its method, `false` none, a string is the call's own key.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting = Setting.make("idempotencyKey", Schema.Union(Schema.Boolean, Schema.NonEmptyString), { call: true })
+
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    /** IdempotencyKey: `true` gives every call a key, `false` none. */
+    readonly idempotencyKey?: boolean | undefined
+  }
+  interface CommonInput {
+    /** IdempotencyKey: this call's own key, or `true`/`false`. */
+    readonly idempotencyKey?: boolean | string | undefined
+  }
+}
 
 /**
  * The key is made once per call, before the send (`prepareRequest`), so every attempt of
@@ -62,16 +92,19 @@ export const make = (options: Options = {}): Plugin.Plugin => {
   if (typeof generate !== "function") invalid("IdempotencyKey", "generate", "expected a function")
   return Plugin.make("IdempotencyKey", {
     prepareRequest: (session) => {
-      if (!methods.has(session.method) || (endpoints !== undefined && !endpoints.has(session.endpoint))) {
-        return Effect.void
-      }
+      const wanted = setting.get(session)
+      if (wanted === false) return Effect.void
+      if (
+        wanted === undefined &&
+        (!methods.has(session.method) || (endpoints !== undefined && !endpoints.has(session.endpoint)))
+      ) return Effect.void
       const headers = session.headers
       let key = headers[name]
       if (key === null) return Effect.void
-      if (key === undefined) headers[name] = key = generate(session)
-      session.attributes.idempotencyKey = key
+      if (key === undefined) headers[name] = key = typeof wanted === "string" ? wanted : generate(session)
+      idempotencyKey.set(session, key)
       Repeatable.mark(session)
       return Effect.void
     }
-  })
+  }, { settings: [setting] })
 }

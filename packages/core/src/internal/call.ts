@@ -43,6 +43,7 @@ import * as Redact from "../Redact.js"
 import { checkHeader, lowerCaseNames } from "./headers.js"
 import { fill, join } from "./path.js"
 import { type Next, region, run as runRegion } from "./region.js"
+import * as Redirect from "./redirect.js"
 import * as Settings from "./settings.js"
 import { version } from "./version.js"
 import { encodeQuery, type QueryValue } from "./query.js"
@@ -56,6 +57,9 @@ export interface ClientContext {
   readonly parser: Parser.Service
   readonly plugins: ReadonlyArray<Plugin.Plugin<CallError>>
   readonly maxResponseBytes: number | undefined
+  /** The client's redirect policy, and the most hops it follows. */
+  readonly redirect: Redirect.Policy
+  readonly maxRedirects: number
   readonly redaction: Redact.Redaction
   readonly state: { closed: boolean }
 }
@@ -101,6 +105,8 @@ class ResponseImpl implements ServiceResponse {
   body: Uint8Array | undefined = undefined
   stream: Stream.Stream<Uint8Array, RequestError> | undefined = undefined
   data: unknown = undefined
+  /** The codings the transport left on the body. */
+  encoded: Transport.Response["encoded"] = undefined
   constructor(session: Session, readonly status: number, readonly headers: Readonly<Record<string, string>>) {
     this.service = session.service
     this.endpoint = session.endpoint
@@ -113,6 +119,8 @@ class ResponseImpl implements ServiceResponse {
 /** The default `User-Agent`. @internal */
 export const userAgent = `effect-service-client/${version}`
 
+/** A content coding named by a server, for a message: quoted, escaped, bounded. */
+const showCoding = (coding: string): string => JSON.stringify(coding.length > 40 ? `${coding.slice(0, 40)}…` : coding)
 const isRecord = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e))
@@ -327,9 +335,12 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const toInput = endpoint.input === undefined ? undefined : modelInput(endpoint.input)
   const decodeSuccess = endpoint.success === undefined ? undefined : Schema.decodeUnknownEither(endpoint.success)
   const decoderFor = errorDecoders(endpoint.error)
+  // one Schema per status: a declared status's body must match it (its type is exact)
+  const strictErrors = endpoint.error !== undefined && !Schema.isSchema(endpoint.error)
   const endpointHeaders = endpoint.headers === undefined ? undefined : lowerCaseNames(endpoint.headers)
   const endpointQuery = endpoint.query
   const endpointTokens = endpoint.pathTokens
+  const endpointRedirect = endpoint.redirect
   const maxBytes = endpoint.maxResponseBytes ?? ctx.maxResponseBytes
   const streamRequest = endpoint.streamRequest === true
   const streamResponse = endpoint.streamResponse === true
@@ -375,6 +386,9 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
         if (token === "__proto__") Object.defineProperty(tokens, token, { value: input[token], enumerable: true, writable: true })
         else tokens[token] = input[token]
       }
+    }
+    if (input.redirect !== undefined && !Redirect.policies.includes(input.redirect as Redirect.Policy)) {
+      return Either.left(inputError(`expected one of ${Redirect.policies.join(", ")}`, "redirect"))
     }
     let query = input.query
     if (encodeQuerySchema !== undefined) {
@@ -490,29 +504,49 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     }
 
   const { onRead, onResponse } = hooks
+  const redirectPolicy = (session: Session): Redirect.Policy =>
+    (session.input.redirect as Redirect.Policy | undefined) ?? endpointRedirect ?? ctx.redirect
+
   const exchangeRaw = (session: Session): Plugin.Send =>
     Effect.flatMap(transportSend(session), (raw) => {
-      const response = new ResponseImpl(session, raw.status, raw.headers)
-      const received = runResponseHooks(onResponse, session, response)
-      if (streamResponse && raw.status >= 200 && raw.status < 300) {
-        response.stream = raw.stream
-        return thenSucceed(received, response)
-      }
-      // the read starts when `raw.read` is called: after the onResponse hooks
-      const read = (): Plugin.Send =>
-        onRead.length === 0
-          ? Effect.flatMap(raw.read(maxBytes), (body) => {
-            response.body = body
-            return Effect.succeed(response as ServiceResponse)
-          })
-          : Effect.flatMap(raw.read(maxBytes), (body) => {
-            response.body = body
-            return thenSucceed(runResponseHooks(onRead, session, response), response)
-          })
-      if (received === Effect.void) return read()
-      // a failed onResponse hook leaves the body unread: cancel it (the request is aborted)
-      return Effect.zipRight(Effect.tapErrorCause(received, () => discard(raw)), Effect.suspend(read))
+      if (raw.status < 300 || raw.status >= 400 || !Redirect.isRedirect(raw)) return received(session, session, raw)
+      const policy = redirectPolicy(session)
+      if (policy === "manual") return received(session, session, raw)
+      return Effect.flatMap(
+        Redirect.follow(session, raw, policy, ctx.maxRedirects, (hop) => transport.send(hop)),
+        (last) => received(session, last.request, last.raw)
+      )
     })
+
+  // the response to `request` (the call's session, or its last redirect hop)
+  const received = (session: Session, request: Session, raw: Transport.Response): Plugin.Send => {
+    const response = new ResponseImpl(request, raw.status, raw.headers)
+    if (raw.encoded !== undefined) response.encoded = raw.encoded
+    const hooked = runResponseHooks(onResponse, session, response)
+    if (streamResponse && raw.status >= 200 && raw.status < 300) {
+      response.stream = raw.stream
+      return thenSucceed(hooked, response)
+    }
+    // the read starts when `raw.read` is called: after the onResponse hooks. A response
+    // that has no body by definition (HEAD, 1xx, 204, 304) is read without a limit,
+    // whatever its Content-Length says (it is the resource's, not this message's)
+    // (undici even fails a 204 or 304 whose Content-Length is not 0: its body is not read, but cancelled)
+    const bodiless = isBodiless(request.method, raw.status)
+    const body = bodiless ? (request.method === "HEAD" ? raw.read(undefined) : emptyBody(raw)) : raw.read(maxBytes)
+    const read = (): Plugin.Send =>
+      onRead.length === 0
+        ? Effect.flatMap(body, (body) => {
+          response.body = body
+          return Effect.succeed(response as ServiceResponse)
+        })
+        : Effect.flatMap(body, (body) => {
+          response.body = body
+          return thenSucceed(runResponseHooks(onRead, session, response), response)
+        })
+    if (hooked === Effect.void) return read()
+    // a failed onResponse hook leaves the body unread: cancel it (the request is aborted)
+    return Effect.zipRight(Effect.tapErrorCause(hooked, () => discard(raw)), Effect.suspend(read))
+  }
 
   // a transport that does not end its own waits at the deadline is bounded by the core
   const exchange: Next = transport.honoursDeadline === true ? exchangeRaw : (session) =>
@@ -532,8 +566,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     const error = new ParseError({
       service,
       endpoint: name,
-      method: session.method,
-      url: Redact.url(session.url, ctx.redaction),
+      method: response.method,
+      url: Redact.url(response.url, ctx.redaction),
       status: response.status,
       reason,
       excerpt: excerpt(response.body),
@@ -577,21 +611,42 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     const body = response.body!
     let data: unknown = undefined
     if (body.length > 0) {
-      try {
-        data = parser.parse(body, response.headers["content-type"])
-      } catch (e) {
-        if (ok) return parseFailure(session, response, `the body is not valid ${parser.name}: ${errorMessage(e)}`, e)
+      const encoded = response.encoded
+      if (encoded !== undefined && encoded.reason === "unsupported") {
+        if (ok) {
+          const codings = encoded.codings.map(showCoding).join(", ")
+          return parseFailure(session, response, `the body is encoded with ${codings}, which the transport does not decode`, undefined)
+        }
+      } else {
+        try {
+          data = parser.parse(body, response.headers["content-type"])
+        } catch (e) {
+          if (ok) {
+            const note = encoded === undefined ? "" : ` (the body is still encoded with ${encoded.codings.map(showCoding).join(", ")}: decoding is off)`
+            return parseFailure(session, response, `the body is not valid ${parser.name}${note}: ${errorMessage(e)}`, e)
+          }
+        }
       }
     }
     if (!ok) {
       const decode = decoderFor(response.status)
       const decoded = decode === undefined || data === undefined ? undefined : decode(data)
+      if (strictErrors && decode !== undefined && (decoded === undefined || Either.isLeft(decoded))) {
+        return parseFailure(
+          session,
+          response,
+          decoded === undefined
+            ? `the ${response.status} body is not valid ${parser.name}, and the endpoint declares its error schema`
+            : `the ${response.status} body does not match its error schema: ${formatIssue(decoded.left)}`,
+          decoded?.left
+        )
+      }
       response.data = data
       const error = withRedaction(new ResponseError({
         service,
         endpoint: name,
-        method: session.method,
-        url: Redact.url(session.url, ctx.redaction),
+        method: response.method,
+        url: Redact.url(response.url, ctx.redaction),
         status: response.status,
         headers: response.headers,
         body,
@@ -674,6 +729,15 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     data: (input: unknown) => run(input, true)
   }
 }
+
+/** A response without a body whatever its headers say (RFC 9110 §6.4.1). */
+const isBodiless = (method: string, status: number): boolean =>
+  method === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200)
+
+const noBytes = new Uint8Array(0)
+
+/** The empty body of a 1xx, 204 or 304: whatever the transport holds is cancelled, never read. */
+const emptyBody = (raw: Transport.Response): Effect.Effect<Uint8Array> => Effect.as(discard(raw), noBytes)
 
 /** Cancels a body nobody will read: the transport aborts the request. */
 const discard = (raw: Transport.Response): Effect.Effect<void> =>

@@ -6,14 +6,14 @@
  * @internal
  */
 import type { Session } from "@service-client/core"
+import * as Attribute from "@service-client/core/Attribute"
 
 /** @internal */
 export type State = "closed" | "open" | "half-open"
 
 /**
  * What a circuit tells Retry: whether an attempt at `at` (ms, session clock) would be
- * refused. Put on the session's attributes under {@link gateKey} by the breaker (a symbol:
- * loggers, which print the attributes by name, do not see it).
+ * refused. Put on the session as a hidden attribute by the breaker (loggers do not see it).
  *
  * @internal
  */
@@ -21,17 +21,14 @@ export interface Gate {
   readonly refuses: (at: number) => boolean
 }
 
-/** @internal */
-export const gateKey: unique symbol = Symbol.for("@service-client/plugins/CircuitBreaker/gate")
+/** The gate, a hidden attribute (loggers do not print it). @internal */
+export const gateAttribute: Attribute.Attribute<Gate> = Attribute.make<Gate>("circuitGate", { hidden: true })
 
 /** The gate of the session's circuit, if a breaker put one there. @internal */
-export const gate = (session: Session.Session): Gate | undefined =>
-  (session.attributes as Record<symbol, Gate | undefined>)[gateKey]
+export const gate = (session: Session.Session): Gate | undefined => gateAttribute.get(session)
 
 /** @internal */
-export const setGate = (session: Session.Session, gate: Gate): void => {
-  ;(session.attributes as Record<symbol, Gate>)[gateKey] = gate
-}
+export const setGate = (session: Session.Session, gate: Gate): void => gateAttribute.set(session, gate)
 
 /** How the failure rate is measured. @internal */
 export type Window =

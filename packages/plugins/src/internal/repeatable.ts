@@ -7,14 +7,12 @@
  * @internal
  */
 import type { Session } from "@service-client/core"
+import * as Attribute from "@service-client/core/Attribute"
 
-const key: unique symbol = Symbol.for("@service-client/plugins/repeatable")
-
-/** @internal */
-export const mark = (session: Session.Session): void => {
-  ;(session.attributes as Record<symbol, boolean>)[key] = true
-}
+const repeatable: Attribute.Attribute<boolean> = Attribute.make<boolean>("repeatable", { hidden: true })
 
 /** @internal */
-export const isMarked = (session: Session.Session): boolean =>
-  (session.attributes as Record<symbol, boolean | undefined>)[key] === true
+export const mark = (session: Session.Session): void => repeatable.set(session, true)
+
+/** @internal */
+export const isMarked = (session: Session.Session): boolean => repeatable.get(session) === true
