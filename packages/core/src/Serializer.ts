@@ -24,8 +24,69 @@ export interface Service {
  */
 export const make = (service: Service): Service => service
 
+const kindOf = (u: object): string => {
+  const name = (u as { readonly constructor?: { readonly name?: unknown } }).constructor?.name
+  return typeof name === "string" && name.length > 0 && name.length <= 40 ? `a ${name}` : "an object of a class"
+}
+
+const at = (path: string) => (path === "" ? "the payload" : `payload${path}`)
+
 /**
- * JSON (`application/json`).
+ * Why `value` is not plain JSON data (`undefined` when it is): JSON would drop it or
+ * change it without a word (a `Map` becomes `{}`, `NaN` becomes `null`, a function
+ * disappears). Plain objects, arrays, strings, finite numbers, booleans, `null`, and
+ * objects with a `toJSON` method (`Date`...) are data; `undefined` is allowed as a
+ * property's value (the property is left out).
+ */
+const notPlain = (value: unknown, path: string, depth: number, seen: Set<object>): string | undefined => {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return undefined
+    case "number":
+      return Number.isFinite(value) ? undefined : `${at(path)} is ${value}, which JSON cannot carry`
+    case "bigint":
+      return `${at(path)} is a BigInt, which JSON cannot carry (convert it to a string or a number)`
+    case "undefined":
+      return `${at(path)} is undefined`
+    case "function":
+    case "symbol":
+      return `${at(path)} is a ${typeof value}`
+  }
+  if (value === null) return undefined
+  const object = value as object
+  if (typeof (object as { readonly toJSON?: unknown }).toJSON === "function") return undefined
+  if (depth > 512) return `${at(path)} is nested more than 512 levels deep`
+  if (seen.has(object)) return `${at(path)} refers back to itself`
+  if (Array.isArray(object)) {
+    seen.add(object)
+    for (let i = 0; i < object.length; i++) {
+      const r = notPlain(object[i], `${path}[${i}]`, depth + 1, seen)
+      if (r !== undefined) return r
+    }
+    seen.delete(object)
+    return undefined
+  }
+  const proto = Object.getPrototypeOf(object)
+  if (proto !== Object.prototype && proto !== null) {
+    return `${at(path)} is ${kindOf(object)}, not plain data (give it a toJSON method, or use another serializer)`
+  }
+  seen.add(object)
+  for (const key of Object.keys(object)) {
+    const v = (object as Record<string, unknown>)[key]
+    if (v === undefined) continue
+    const r = notPlain(v, `${path}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key.slice(0, 40))}]`}`, depth + 1, seen)
+    if (r !== undefined) return r
+  }
+  seen.delete(object)
+  return undefined
+}
+
+/**
+ * JSON (`application/json`) of plain data only: a `FormData`, `Blob`, `Map`, `Set`,
+ * typed array, `BigInt`, function, non-finite number or class instance without `toJSON`
+ * anywhere in the payload fails the call with `InputError` naming where, before any I/O
+ * (JSON would silently send `{}`, `null` or nothing in its place).
  *
  * @since 0.1.0
  * @category serializers
@@ -34,9 +95,9 @@ export const json: Service = make({
   name: "json",
   contentType: "application/json",
   serialize: (payload) => {
-    const text = JSON.stringify(payload)
-    if (text === undefined) throw new Error(`a ${typeof payload} cannot be serialized as JSON`)
-    return text
+    const reason = notPlain(payload, "", 0, new Set())
+    if (reason !== undefined) throw new Error(reason)
+    return JSON.stringify(payload)
   }
 })
 
