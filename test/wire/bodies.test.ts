@@ -3,8 +3,8 @@
  * (a FormData sent as `{}`, a Map, NaN as `null`...) is an InputError before any I/O.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, ServiceClient, Spec } from "@service-client/core"
-import { Effect } from "effect"
+import { Endpoint, Serializer, ServiceClient, Spec } from "@service-client/core"
+import { Effect, Layer, Stream } from "effect"
 import { expectFailure } from "../reliability/support.js"
 import { Fault, transports } from "./support.js"
 
@@ -56,4 +56,60 @@ describe("the JSON serializer", () => {
       yield* client.send({ payload: Object.assign(Object.create(null), { x: 1 }) })
       assert.strictEqual(s.requests[1]!.body.toString(), "{\"x\":1}")
     }).pipe(Effect.provide(transports[2]![1])))
+})
+
+const Upload = Spec.make({ upload: Endpoint.post("/upload") })
+
+describe("wire parity: multipart/form-data", () => {
+  for (const [name, Live] of transports) {
+    it.scoped(`${name}: a FormData and a record of parts (bytes, Blob, File, Stream), parsed back by the server`, () =>
+      Effect.gen(function*() {
+        const s = yield* Fault.start((_, c) => Fault.json(c, 200, {}))
+        const client = yield* ServiceClient.make(Upload, { name: "wire", baseUrl: s.url })
+        const parse = async (i: number) => {
+          const r = s.requests[i]!
+          return new Response(new Uint8Array(r.body), { headers: { "content-type": r.headers["content-type"]! } }).formData()
+        }
+        const form = new FormData()
+        form.append("title", "a \"quoted\"\r\nname é")
+        form.append("we\"ird\n", "x")
+        form.append("file", new File(["file body"], "notes.txt", { type: "text/plain" }))
+        yield* client.upload({ payload: form })
+        yield* client.upload({
+          payload: {
+            title: "t",
+            count: 3,
+            tags: ["a", "b"],
+            bytes: new Uint8Array([0, 1, 2, 255]),
+            blob: new Blob(["blob body"], { type: "application/json" }),
+            stream: Stream.make(new TextEncoder().encode("str"), new TextEncoder().encode("eamed")),
+            skipped: undefined
+          }
+        })
+        const first = yield* Effect.promise(() => parse(0))
+        assert.strictEqual(first.get("title"), "a \"quoted\"\r\nname é")
+        assert.include(s.requests[0]!.body.toString(), `name="we%22ird%0A"\r\n`, "a quote or newline in a name is escaped")
+        const file = first.get("file") as File
+        assert.strictEqual(file.name, "notes.txt")
+        assert.strictEqual(file.type, "text/plain")
+        assert.strictEqual(yield* Effect.promise(() => file.text()), "file body")
+        const second = yield* Effect.promise(() => parse(1))
+        assert.deepStrictEqual(second.getAll("tags"), ["a", "b"])
+        assert.strictEqual(second.get("count"), "3")
+        assert.deepStrictEqual([...new Uint8Array(yield* Effect.promise(() => (second.get("bytes") as File).arrayBuffer()))], [0, 1, 2, 255])
+        assert.strictEqual(yield* Effect.promise(() => (second.get("blob") as File).text()), "blob body")
+        assert.strictEqual((second.get("blob") as File).type, "application/json")
+        assert.strictEqual(yield* Effect.promise(() => (second.get("stream") as File).text()), "streamed")
+        assert.isFalse(second.has("skipped"))
+        assert.match(s.requests[1]!.headers["content-type"]!, /^multipart\/form-data; boundary=----effect-service-client-[0-9a-f]{32}$/)
+        // a part of another kind is an InputError before any I/O
+        const error = expectFailure(
+          yield* Effect.exit(client.upload({ payload: { nested: { a: 1 } } })),
+          "InputError",
+          { service: "wire", endpoint: "upload" }
+        )
+        assert.include(error.message, "nested")
+        assert.strictEqual(s.requests.length, 2)
+      }).pipe(Effect.provide(Layer.merge(Live, Serializer.layer(Serializer.multipart)))))
+  }
 })

@@ -5,6 +5,8 @@
  * @since 0.1.0
  */
 import { Context, Layer } from "effect"
+import * as Multipart from "./internal/multipart.js"
+import type { RequestBody } from "./Session.js"
 
 /**
  * @since 0.1.0
@@ -14,8 +16,22 @@ export interface Service {
   readonly name: string
   /** Sent as `content-type` unless the call sets one. */
   readonly contentType: string | undefined
-  /** May throw: the call then fails with `InputError` on `payload`. */
-  readonly serialize: (payload: unknown) => string | Uint8Array
+  /**
+   * May throw: the call then fails with `InputError` on `payload`. A body whose content
+   * type depends on it (a multipart boundary) comes as `{ body, contentType }`.
+   */
+  readonly serialize: (payload: unknown) => string | Uint8Array | Serialized
+}
+
+/**
+ * A serialized body with its own content type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Serialized {
+  readonly body: Exclude<RequestBody, undefined>
+  readonly contentType: string
 }
 
 /**
@@ -56,6 +72,9 @@ const notPlain = (value: unknown, path: string, depth: number, seen: Set<object>
   if (value === null) return undefined
   const object = value as object
   if (typeof (object as { readonly toJSON?: unknown }).toJSON === "function") return undefined
+  if (typeof FormData === "function" && object instanceof FormData) {
+    return `${at(path)} is a FormData (send it with Serializer.multipart)`
+  }
   if (depth > 512) return `${at(path)} is nested more than 512 levels deep`
   if (seen.has(object)) return `${at(path)} refers back to itself`
   if (Array.isArray(object)) {
@@ -155,12 +174,31 @@ export const bytes: Service = make({
 })
 
 /**
+ * `multipart/form-data` from a `FormData`, or from a record whose values are strings,
+ * numbers, booleans, bytes (`Uint8Array`), `Blob`/`File`s or `Stream`s of bytes (an
+ * array repeats the field). Blob and Stream parts are streamed as the body is sent;
+ * the boundary is random (16 bytes from `crypto.getRandomValues`). A body with a Stream
+ * or Blob part cannot be sent again after a 307/308 redirect.
+ *
+ * @since 0.1.0
+ * @category serializers
+ */
+export const multipart: Service = make({
+  name: "multipart",
+  contentType: "multipart/form-data",
+  serialize: (payload) => {
+    const boundary = Multipart.boundary()
+    return { body: Multipart.body(payload, boundary), contentType: `multipart/form-data; boundary=${boundary}` }
+  }
+})
+
+/**
  * The serializers by name, as spec files and configs refer to them.
  *
  * @since 0.1.0
  * @category serializers
  */
-export const byName: Readonly<Record<string, Service>> = { json, formUrlEncoded, text, bytes }
+export const byName: Readonly<Record<string, Service>> = { json, formUrlEncoded, text, bytes, multipart }
 
 /**
  * @since 0.1.0

@@ -483,13 +483,19 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       session.body = payload as RequestBody
       return Effect.void
     }
+    let contentType = serializer.contentType
     try {
-      session.body = serializer.serialize(payload)
+      const serialized = serializer.serialize(payload)
+      if (typeof serialized === "string" || serialized instanceof Uint8Array) session.body = serialized
+      else {
+        session.body = serialized.body
+        contentType = serialized.contentType
+      }
     } catch (e) {
       return Effect.fail(inputError(`cannot be serialized as ${serializer.name}: ${errorMessage(e)}`, "payload", e))
     }
-    if (serializer.contentType !== undefined && !("content-type" in session.headers)) {
-      session.headers["content-type"] = serializer.contentType
+    if (contentType !== undefined && !("content-type" in session.headers)) {
+      session.headers["content-type"] = contentType
     }
     return Effect.void
   }
