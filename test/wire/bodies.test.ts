@@ -5,6 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Serializer, ServiceClient, Spec } from "@service-client/core"
 import { Effect, Layer, Stream } from "effect"
+import * as Zlib from "node:zlib"
 import { expectFailure } from "../reliability/support.js"
 import { Fault, transports } from "./support.js"
 
@@ -111,5 +112,37 @@ describe("wire parity: multipart/form-data", () => {
         assert.include(error.message, "nested")
         assert.strictEqual(s.requests.length, 2)
       }).pipe(Effect.provide(Layer.merge(Live, Serializer.layer(Serializer.multipart)))))
+  }
+})
+
+const Compressed = Spec.make({
+  gzip: Endpoint.post("/gz", { compressRequest: "gzip" }),
+  deflate: Endpoint.post("/df", { compressRequest: "deflate" }),
+  stream: Endpoint.post("/st", { compressRequest: "gzip", streamRequest: true }),
+  plain: Endpoint.post("/plain")
+})
+
+describe("wire parity: request body compression (an opt-in per endpoint)", () => {
+  for (const [name, Live] of transports) {
+    it.scoped(`${name}: gzip and deflate bodies, bytes and streams; other endpoints send plain bodies`, () =>
+      Effect.gen(function*() {
+        const s = yield* Fault.start((_, c) => Fault.json(c, 200, {}))
+        const client = yield* ServiceClient.make(Compressed, { name: "wire", baseUrl: s.url })
+        const payload = { text: "x".repeat(2000) }
+        yield* client.gzip({ payload })
+        yield* client.deflate({ payload })
+        yield* client.stream({ payload: Stream.make(new TextEncoder().encode("hello "), new TextEncoder().encode("world")) })
+        yield* client.plain({ payload })
+        const [gz, df, st, plain] = s.requests
+        assert.strictEqual(gz!.headers["content-encoding"], "gzip")
+        assert.strictEqual(Zlib.gunzipSync(gz!.body).toString(), JSON.stringify(payload))
+        assert.isBelow(gz!.body.length, 200)
+        assert.strictEqual(df!.headers["content-encoding"], "deflate")
+        assert.strictEqual(Zlib.inflateSync(df!.body).toString(), JSON.stringify(payload))
+        assert.strictEqual(st!.headers["content-encoding"], "gzip")
+        assert.strictEqual(Zlib.gunzipSync(st!.body).toString(), "hello world")
+        assert.notProperty(plain!.headers, "content-encoding")
+        assert.strictEqual(plain!.body.toString(), JSON.stringify(payload))
+      }).pipe(Effect.provide(Live)))
   }
 })
