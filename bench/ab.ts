@@ -25,8 +25,8 @@ const job = {
   concurrency: Number(concurrencyArg ?? 32),
   requests: Number(requestsArg ?? 20_000),
   warmup: 5_000,
-  url,
-  partial: false
+  label: scenarioArg ?? "GET",
+  url
 }
 const rounds = Number(roundsArg ?? 10)
 const hasTaskset = (() => {

@@ -10,19 +10,18 @@ import { Effect } from "effect"
 import * as Clients from "./clients.js"
 
 const [url, name = "sc-bare-node", requests = "30000"] = process.argv.slice(2)
-const client = await Clients.make(name as Clients.Name, { url: url!, scenario: "GET", partial: false })
-if (typeof client === "string") throw new Error(client)
+const client = await Clients.make(name as Clients.Name, { url: url!, scenario: "GET" })
 const n = Number(requests)
 const run = async (count: number) => {
   if (client.kind === "promise") {
     let next = 0
     await Promise.all(Array.from({ length: 32 }, async () => {
-      while (next++ < count) await client.run()
+      while (next++ < count) await client.run(0)
     }))
   } else {
     let next = 0
     const worker: Effect.Effect<void, unknown> = Effect.suspend(() =>
-      next++ >= count ? Effect.void : Effect.flatMap(client.run, () => worker)
+      next++ >= count ? Effect.void : Effect.flatMap(client.run(0), () => worker)
     )
     await client.runtime.runPromise(Effect.forEach(Array.from({ length: 32 }), () => worker, { concurrency: "unbounded", discard: true }))
   }

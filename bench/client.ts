@@ -1,51 +1,79 @@
 /**
- * One measurement in its own process (pinned to a core by run.ts): a client, a scenario,
- * a concurrency. Prints one JSON line with the result.
+ * Measurements in their own process (pinned to a core by run.ts): a list of jobs, each a
+ * client, a scenario and a load. Prints one JSON line per result.
+ *
+ * - closed loop: `concurrency` workers, each sends its next request when the last one
+ *   is answered (req/s is the client's maximum);
+ * - open loop: requests are started at a fixed offered rate whatever happens, and the
+ *   latency runs from each request's scheduled start (corrected for coordinated omission:
+ *   a stalled client cannot hide the requests it failed to start on time);
+ * - baseline: the client is built (same modules loaded) and sends nothing: its max RSS.
+ *
+ * The server's CPU time is read from the server (`GET /_cpu`) around each measurement.
  */
-import { Effect } from "effect"
+import * as Http from "node:http"
+import { Effect, Exit } from "effect"
 import * as Clients from "./clients.js"
 
 export interface Job {
   readonly client: Clients.Name
   readonly scenario: Clients.Scenario
+  /** The row's scenario label in the tables. */
+  readonly label: string
   readonly concurrency: number
   readonly requests: number
   readonly warmup: number
+  /** The http:// origin (also where the server's CPU is read). */
   readonly url: string
-  readonly partial: boolean
+  /** HTTPS: the https:// origin and the CA's PEM file. */
+  readonly tls?: { readonly url: string; readonly ca: string } | undefined
+  readonly mode?: "closed" | "open" | "baseline" | undefined
+  /** Open loop: offered rates (req/s), each for `seconds`. */
+  readonly rates?: ReadonlyArray<number> | undefined
+  readonly seconds?: number | undefined
 }
 
 export interface Measurement {
   readonly client: string
-  readonly scenario: Clients.Scenario
+  readonly label: string
   readonly concurrency: number
   readonly rps: number
   readonly p50_us: number
   readonly p99_us: number
+  readonly p999_us: number
   readonly cpu_us_per_req: number
   readonly max_rss_mb: number
+  /** The server process's CPU during the measurement, as a share of one core. */
+  readonly server_cpu: number
+  readonly server_us_per_req: number
+  readonly errors: number
+  /** The logs stack: bytes written to its log file per request. */
+  readonly log_bytes_per_req?: number
+  /** Open loop: the offered rate, and requests not started because 10,000 were in flight. */
+  readonly offered?: number
+  readonly dropped?: number
 }
 
-export const promiseLoad = async (run: () => Promise<unknown>, n: number, concurrency: number, lat: Float64Array) => {
+export const promiseLoad = async (run: (k: number) => Promise<unknown>, n: number, concurrency: number, lat: Float64Array) => {
   let next = 0
   const worker = async () => {
     while (next < n) {
       const i = next++
       const t0 = performance.now()
-      await run()
+      await run(i)
       lat[i] = performance.now() - t0
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
 }
 
-export const effectLoad = (run: Effect.Effect<unknown, unknown>, n: number, concurrency: number, lat: Float64Array) => {
+export const effectLoad = (run: (k: number) => Effect.Effect<unknown, unknown>, n: number, concurrency: number, lat: Float64Array) => {
   let next = 0
   const worker: Effect.Effect<void, unknown> = Effect.suspend(() => {
     if (next >= n) return Effect.void
     const i = next++
     const t0 = performance.now()
-    return Effect.flatMap(run, () => {
+    return Effect.flatMap(run(i), () => {
       lat[i] = performance.now() - t0
       return worker
     })
@@ -56,42 +84,163 @@ export const effectLoad = (run: Effect.Effect<unknown, unknown>, n: number, conc
   })
 }
 
-const percentile = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
+const maxInFlight = 10_000
 
-export const measure = async (job: Job): Promise<Measurement | { client: string; skipped: string }> => {
-  const client = await Clients.make(job.client, { url: job.url, scenario: job.scenario, partial: job.partial })
-  if (typeof client === "string") return { client: job.client, skipped: client }
+/** Starts request i at `start + i / rate`; latency from that scheduled time. */
+const openLoop = (
+  launch: (k: number, done: (ok: boolean) => void) => void,
+  rate: number,
+  seconds: number
+): Promise<{ lat: Float64Array; completed: number; errors: number; dropped: number; wall: number }> =>
+  new Promise((resolve) => {
+    const n = Math.max(1, Math.round(rate * seconds))
+    const lat = new Float64Array(n)
+    const interval = 1000 / rate
+    let i = 0
+    let inFlight = 0
+    let completed = 0
+    let errors = 0
+    let dropped = 0
+    let finished = 0
+    const start = performance.now()
+    const finish = () => {
+      if (++finished === n) resolve({ lat: lat.subarray(0, completed), completed, errors, dropped, wall: performance.now() - start })
+    }
+    const tick = () => {
+      const now = performance.now()
+      while (i < n && start + i * interval <= now) {
+        const scheduled = start + i * interval
+        const k = i++
+        if (inFlight >= maxInFlight) {
+          dropped++
+          finish()
+          continue
+        }
+        inFlight++
+        launch(k, (ok) => {
+          inFlight--
+          if (ok) lat[completed++] = performance.now() - scheduled
+          else errors++
+          finish()
+        })
+      }
+      if (i < n) setTimeout(tick, Math.max(0, start + i * interval - performance.now()))
+    }
+    tick()
+  })
+
+const percentile = (sorted: Float64Array, p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
+
+const serverCpu = (url: string): Promise<number> =>
+  new Promise((resolve) => {
+    Http.get(`${url}/_cpu`, { agent: false }, (res) => {
+      let text = ""
+      res.on("data", (d) => (text += d))
+      res.on("end", () => {
+        const c = JSON.parse(text) as { user: number; system: number }
+        resolve(c.user + c.system)
+      })
+    }).on("error", () => resolve(NaN))
+  })
+
+const us = (ms: number) => Math.round(ms * 1000)
+
+export const measure = async (job: Job): Promise<Array<Measurement | { client: string; label: string; skipped: string }>> => {
+  let client: Clients.Client
+  try {
+    client = await Clients.make(job.client, {
+      url: job.tls?.url ?? job.url,
+      scenario: job.scenario,
+      ca: job.tls?.ca
+    })
+  } catch (e) {
+    return [{ client: job.client, label: job.label, skipped: e instanceof Error ? e.message : String(e) }]
+  }
+  const close = async () => {
+    await client.close?.()
+    if (client.kind === "effect") await client.runtime.dispose()
+  }
+  const rss = () => Math.round(process.resourceUsage().maxRSS / 1024)
+  const base = { client: job.client, label: job.label, concurrency: job.concurrency }
+  if (job.mode === "baseline") {
+    await close()
+    return [{ ...base, rps: 0, p50_us: 0, p99_us: 0, p999_us: 0, cpu_us_per_req: 0, max_rss_mb: rss(), server_cpu: 0, server_us_per_req: 0, errors: 0 }]
+  }
   const load = (n: number, lat: Float64Array): Promise<unknown> =>
     client.kind === "promise"
       ? promiseLoad(client.run, n, job.concurrency, lat)
       : client.runtime.runPromise(effectLoad(client.run, n, job.concurrency, lat))
   await load(job.warmup, new Float64Array(job.warmup))
+  const logBytes = () => (client.kind === "effect" ? client.logBytes?.() ?? 0 : 0)
+  const out: Array<Measurement> = []
+
+  if (job.mode === "open") {
+    const launch = client.kind === "promise"
+      ? (k: number, done: (ok: boolean) => void) => {
+        client.run(k).then(() => done(true), () => done(false))
+      }
+      : (k: number, done: (ok: boolean) => void) => {
+        client.runtime.runCallback(client.run(k), { onExit: (exit) => done(Exit.isSuccess(exit)) })
+      }
+    for (const rate of job.rates ?? []) {
+      const s0 = await serverCpu(job.url)
+      const cpu0 = process.cpuUsage()
+      const r = await openLoop(launch, rate, job.seconds ?? 3)
+      const cpu = process.cpuUsage(cpu0)
+      const s1 = await serverCpu(job.url)
+      const lat = Float64Array.from(r.lat).sort()
+      out.push({
+        ...base,
+        rps: Math.round(r.completed / (r.wall / 1000)),
+        p50_us: us(percentile(lat, 0.5)),
+        p99_us: us(percentile(lat, 0.99)),
+        p999_us: us(percentile(lat, 0.999)),
+        cpu_us_per_req: Math.round(((cpu.user + cpu.system) / Math.max(1, r.completed)) * 10) / 10,
+        max_rss_mb: rss(),
+        server_cpu: Math.round(((s1 - s0) / (r.wall * 1000)) * 100) / 100,
+        server_us_per_req: Math.round(((s1 - s0) / Math.max(1, r.completed)) * 10) / 10,
+        errors: r.errors,
+        offered: Math.round(rate),
+        dropped: r.dropped
+      })
+    }
+    await close()
+    return out
+  }
+
   const lat = new Float64Array(job.requests)
+  const s0 = await serverCpu(job.url)
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   await load(job.requests, lat)
-  const seconds = (performance.now() - t0) / 1000
+  const ms = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
+  const s1 = await serverCpu(job.url)
   lat.sort()
-  const result: Measurement = {
-    client: job.client,
-    scenario: job.scenario,
-    concurrency: job.concurrency,
-    rps: Math.round(job.requests / seconds),
-    p50_us: Math.round(percentile(lat, 0.5) * 1000),
-    p99_us: Math.round(percentile(lat, 0.99) * 1000),
+  await close()
+  // the file Logger writes in batches: the file is complete once the runtime is closed
+  const logged = logBytes()
+  out.push({
+    ...base,
+    rps: Math.round(job.requests / (ms / 1000)),
+    p50_us: us(percentile(lat, 0.5)),
+    p99_us: us(percentile(lat, 0.99)),
+    p999_us: us(percentile(lat, 0.999)),
     cpu_us_per_req: Math.round(((cpu.user + cpu.system) / job.requests) * 10) / 10,
-    max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024)
-  }
-  if (client.kind === "effect") {
-    await client.close?.()
-    await client.runtime.dispose()
-  } else await client.close?.()
-  return result
+    max_rss_mb: rss(),
+    server_cpu: Math.round(((s1 - s0) / (ms * 1000)) * 100) / 100,
+    server_us_per_req: Math.round(((s1 - s0) / job.requests) * 10) / 10,
+    errors: 0,
+    ...(client.kind === "effect" && client.logBytes !== undefined
+      ? { log_bytes_per_req: Math.round(logged / (job.warmup + job.requests)) }
+      : {})
+  })
+  return out
 }
 
 if (process.argv[2] !== undefined && import.meta.url === `file://${process.argv[1]}`) {
   const jobs = JSON.parse(process.argv[2]) as ReadonlyArray<Job>
-  for (const job of jobs) process.stdout.write(JSON.stringify(await measure(job)) + "\n")
+  for (const job of jobs) for (const r of await measure(job)) process.stdout.write(JSON.stringify(r) + "\n")
   process.exit(0)
 }

@@ -1,35 +1,127 @@
 /**
- * The clients under test. Each makes one request of the scenario, reads the whole body and
- * JSON-parses it. Promise clients are driven by async workers, Effect clients by fibers.
+ * The clients under test. Each makes request k of a scenario, reads the whole body and
+ * JSON-parses it (the 10 MB download counts the bytes of its stream instead). Promise
+ * clients are driven by async workers, Effect clients by fibers.
  */
 import type { HttpClient } from "@effect/platform"
 import type { ServiceClient, Transport } from "@service-client/core"
-import { Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
-import { Api, payload } from "./api.js"
+import * as Fs from "node:fs"
+import { Effect, Exit, Layer, ManagedRuntime, Scope, Stream } from "effect"
+import { Api, bigPayload, payload } from "./api.js"
 import * as Full from "./full.js"
+import * as Mix from "./mix.js"
 
 // each library is imported only by the client that uses it, so max RSS is its own
 
-export type Scenario = "GET" | "POST"
+export type Scenario = "GET" | "POST" | "MIX" | "GET10K" | "GET100K" | "POST100K" | "DL10M"
 
 export type Client =
-  | { readonly kind: "promise"; readonly run: () => Promise<unknown>; readonly close?: () => Promise<void> }
+  | { readonly kind: "promise"; readonly run: (k: number) => Promise<unknown>; readonly close?: () => Promise<void> }
   | {
     readonly kind: "effect"
-    readonly run: Effect.Effect<unknown, unknown>
+    readonly run: (k: number) => Effect.Effect<unknown, unknown>
     readonly runtime: ManagedRuntime.ManagedRuntime<any, any>
     readonly close?: () => Promise<void>
+    /** Bytes the logs stack has written to its log file. */
+    readonly logBytes?: () => number
   }
 
 export interface Setup {
+  /** The http:// origin, or the https:// one with `ca`. */
   readonly url: string
   readonly scenario: Scenario
-  /** With --partial: run "full" with whatever plugins exist. */
-  readonly partial: boolean
+  /** PEM file of the bench's CA (HTTPS rows). */
+  readonly ca?: string | undefined
 }
 
 const payloadText = JSON.stringify(payload)
+const bigPayloadText = JSON.stringify(bigPayload)
 const jsonHeaders = { "content-type": "application/json" }
+
+/** What every client sends for request k of a scenario (the mix: `Mix.raw`). */
+const rawRequest = (scenario: Scenario, k: number): Mix.Raw => {
+  switch (scenario) {
+    case "GET":
+      return { method: "GET", path: "/v1/items/1", headers: {}, body: undefined }
+    case "POST":
+      return { method: "POST", path: "/v1/items", headers: jsonHeaders, body: payloadText }
+    case "GET10K":
+      return { method: "GET", path: "/body/10k", headers: {}, body: undefined }
+    case "GET100K":
+      return { method: "GET", path: "/body/100k", headers: {}, body: undefined }
+    case "POST100K":
+      return { method: "POST", path: "/upload", headers: jsonHeaders, body: bigPayloadText }
+    case "DL10M":
+      return { method: "GET", path: "/body/10m", headers: {}, body: undefined }
+    case "MIX":
+      return Mix.raw(k)
+  }
+}
+
+const undiciAgent = async (setup: Setup) => {
+  const Undici = await import("undici")
+  return setup.ca === undefined
+    ? new Undici.Agent()
+    : new Undici.Agent({ connect: { ca: Fs.readFileSync(setup.ca) } })
+}
+
+/** The floor: undici's dispatcher with a handler that only collects the body. */
+const dispatchClient = async (setup: Setup): Promise<Client> => {
+  const agent = await undiciAgent(setup)
+  const origin = setup.url
+  const stream = setup.scenario === "DL10M"
+  return {
+    kind: "promise",
+    run: (k) =>
+      new Promise((resolve, reject) => {
+        const r = rawRequest(setup.scenario, k)
+        const chunks: Array<Buffer> = []
+        let bytes = 0
+        let status = 0
+        agent.dispatch({ origin, path: r.path, method: r.method, headers: r.headers, body: r.body ?? null }, {
+          onConnect() {},
+          onHeaders(statusCode: number) {
+            status = statusCode
+            return true
+          },
+          onData(chunk: Buffer) {
+            if (stream) bytes += chunk.length
+            else chunks.push(chunk)
+            return true
+          },
+          onComplete() {
+            if (status !== 200) return reject(new Error(`status ${status}`))
+            resolve(stream ? bytes : JSON.parse(Buffer.concat(chunks).toString("utf8")))
+          },
+          onError: reject
+        } as any)
+      }),
+    close: () => agent.close()
+  }
+}
+
+const undiciRequest = async (setup: Setup): Promise<Client> => {
+  const Undici = await import("undici")
+  const dispatcher = setup.ca === undefined ? undefined : await undiciAgent(setup)
+  const stream = setup.scenario === "DL10M"
+  return {
+    kind: "promise",
+    run: async (k) => {
+      const r = rawRequest(setup.scenario, k)
+      const res = await Undici.request(setup.url + r.path, {
+        method: r.method,
+        headers: r.headers,
+        body: r.body ?? null,
+        ...(dispatcher === undefined ? {} : { dispatcher })
+      })
+      if (!stream) return res.body.json()
+      let bytes = 0
+      for await (const chunk of res.body) bytes += (chunk as Buffer).length
+      return bytes
+    },
+    ...(dispatcher === undefined ? {} : { close: () => dispatcher.close() })
+  }
+}
 
 const platform = async (
   setup: Setup,
@@ -41,45 +133,87 @@ const platform = async (
   const client = await runtime.runPromise(
     Effect.map(HttpClient.HttpClient, (c) => (tracer ? c : c.pipe(HttpClient.withTracerDisabledWhen(() => true))))
   )
-  const request = setup.scenario === "GET"
-    ? HttpClientRequest.get(`${setup.url}/v1/items/1`)
-    : HttpClientRequest.post(`${setup.url}/v1/items`).pipe(
-      HttpClientRequest.bodyText(payloadText, "application/json")
-    )
-  return { kind: "effect", runtime, run: Effect.flatMap(client.execute(request), (r) => r.json) }
+  const build = (k: number) => {
+    const r = rawRequest(setup.scenario, k)
+    let req = HttpClientRequest.make(r.method)(setup.url + r.path, { headers: r.headers })
+    if (r.body !== undefined) req = HttpClientRequest.bodyText(req, r.body, "application/json")
+    return req
+  }
+  // constant scenarios: one request value, as a user would keep it
+  const fixed = setup.scenario === "MIX" ? undefined : build(0)
+  const run = setup.scenario === "DL10M"
+    ? () =>
+      Effect.scoped(
+        Effect.flatMap(client.execute(fixed!), (r) => Stream.runFold(r.stream, 0, (n, c) => n + c.length))
+      )
+    : (k: number) => Effect.flatMap(client.execute(fixed ?? build(k)), (r) => r.json)
+  return { kind: "effect", runtime, run }
+}
+
+const platformUndiciLayer = async (setup: Setup): Promise<Layer.Layer<HttpClient.HttpClient>> => {
+  const { NodeHttpClient } = await import("@effect/platform-node")
+  if (setup.ca === undefined) return NodeHttpClient.layerUndici
+  const agent = await undiciAgent(setup)
+  return NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
+    Layer.provide(Layer.scoped(NodeHttpClient.Dispatcher, Effect.acquireRelease(Effect.succeed(agent), (a) => Effect.promise(() => a.close()))))
+  )
+}
+
+const nodeTransport = async (setup: Setup): Promise<Layer.Layer<Transport.Transport>> => {
+  const { NodeTransport } = await import("@service-client/node")
+  if (setup.ca === undefined) return NodeTransport.layer
+  const agent = await undiciAgent(setup)
+  return NodeTransport.layerWith({ dispatcher: agent as any })
 }
 
 const serviceClient = async (
   setup: Setup,
   transport: Layer.Layer<Transport.Transport>,
-  full: boolean
-): Promise<Client | string> => {
-  let plugins: ReadonlyArray<any> = []
-  let extra: Layer.Layer<never> = Layer.empty
-  if (full) {
-    const loaded = await Full.load()
-    if (loaded.missing.length > 0 && !setup.partial) return `disabled: @service-client/plugins lacks ${loaded.missing.join(", ")}`
-    plugins = loaded.plugins
-    extra = loaded.layer
-  }
+  stack: Full.Stack | undefined
+): Promise<Client> => {
+  const full = stack === undefined ? undefined : await Full.load(stack)
   const { ServiceClient } = await import("@service-client/core")
-  const runtime = ManagedRuntime.make(Layer.mergeAll(transport, extra))
+  const runtime = ManagedRuntime.make(Layer.mergeAll(transport, full?.layer ?? Layer.empty))
   // the client lives in a scope closed after the measurement, before the runtime
   const scope = await runtime.runPromise(Scope.make())
-  const made = await runtime.runPromise(
-    Scope.extend(ServiceClient.make(Api, { name: "bench", baseUrl: setup.url, plugins }), scope) as Effect.Effect<
-      ServiceClient.Client<typeof Api>,
-      unknown,
-      Transport.Transport
-    >
-  )
-  const run = setup.scenario === "GET"
-    ? made.getItem({ version: "v1", id: 1 })
-    : made.createItem({ version: "v1", payload })
-  return { kind: "effect", runtime, run, close: () => runtime.runPromise(Scope.close(scope, Exit.void)) }
+  const make = <A extends Parameters<typeof ServiceClient.make>[0]>(api: A) =>
+    runtime.runPromise(
+      Scope.extend(ServiceClient.make(api, { name: "bench", baseUrl: setup.url, plugins: full?.plugins ?? [] }), scope) as Effect.Effect<
+        ServiceClient.Client<A>,
+        unknown,
+        Transport.Transport
+      >
+    )
+  const close = () => runtime.runPromise(Scope.close(scope, Exit.void))
+  const logBytes = full?.logBytes
+  if (setup.scenario === "MIX") {
+    const made = await make(Mix.MixApi) as Record<string, (input: Record<string, unknown>) => Effect.Effect<unknown, unknown>>
+    return {
+      kind: "effect",
+      runtime,
+      run: (k) => {
+        const c = Mix.callInput(k)
+        return made[c.name]!(c.input)
+      },
+      close,
+      ...(logBytes === undefined ? {} : { logBytes })
+    }
+  }
+  const made = await make(Api)
+  const runs: Record<Exclude<Scenario, "MIX">, () => Effect.Effect<unknown, unknown>> = {
+    GET: () => made.getItem({ version: "v1", id: 1 }),
+    POST: () => made.createItem({ version: "v1", payload }),
+    GET10K: () => made.getBody({ size: "10k" }),
+    GET100K: () => made.getBody({ size: "100k" }),
+    POST100K: () => made.upload({ payload: bigPayload }),
+    DL10M: () => Effect.flatMap(made.download({ size: "10m" }), (s) => Stream.runFold(s, 0, (n, c) => n + c.length))
+  }
+  // a call per request, as a user writes it (the inputs are checked on each call)
+  return { kind: "effect", runtime, run: runs[setup.scenario], close, ...(logBytes === undefined ? {} : { logBytes }) }
 }
 
 export const names = [
+  "undici.dispatch",
   "undici.request",
   "fetch",
   "axios",
@@ -90,26 +224,57 @@ export const names = [
   "platform-fetch",
   "sc-bare-platform",
   "sc-bare-node",
-  "sc-full-node"
+  "sc-full-node",
+  "sc-logs-node",
+  "sc-pool8-node",
+  "sc-rate-node"
 ] as const
 
 export type Name = (typeof names)[number]
 
-export const make = async (name: Name, setup: Setup): Promise<Client | string> => {
+/** What each client row runs (README and RESULTS.md). */
+export const describe: Record<Name, string> = {
+  "undici.dispatch": "undici `Agent.dispatch` with a handler that only collects the body: the floor",
+  "undici.request": "`undici.request` + `body.json()`: the baseline of every ratio",
+  fetch: "Node's global `fetch` + `res.json()`",
+  axios: "axios",
+  got: "got",
+  ky: "ky (over fetch)",
+  "platform-undici": "@effect/platform `HttpClient` over `NodeHttpClient.layerUndici`, tracer on (its default)",
+  "platform-undici-notracer": "the same with `withTracerDisabledWhen(() => true)`",
+  "platform-fetch": "@effect/platform `HttpClient` over `FetchHttpClient.layer`",
+  "sc-bare-platform": "this project, no plugins, core `Transport.layer` over `NodeHttpClient.layerUndici`",
+  "sc-bare-node": "this project, no plugins, `NodeTransport.layer`",
+  "sc-full-node":
+    "this project, `NodeTransport`, cheap full stack: PathTokens, Headers, QueryParams, Timeout, Elapsed, TrackingToken, Pool 64, RateLimit 1e9/s, both loggers below the minimum level (never write)",
+  "sc-logs-node":
+    "this project, `NodeTransport`, full+logs: PathTokens, Headers, QueryParams, Tracing (OpenTelemetry NodeSdk, batch processor, exporter that drops spans), Retry (defaults), Timeout, Elapsed, TrackingToken, Metrics, Pool 256, RateLimit 100,000/s, OuterLogger + InnerLogger at Info: 4 records per call through `LogFormat.make()` as JSON lines to a file (`PlatformLogger.toFile`)",
+  "sc-pool8-node": "sc-full-node with Pool 8 (binds at C=32)",
+  "sc-rate-node": "sc-full-node with RateLimit at 80 % of sc-full-node's own maximum in the same round (binds)"
+}
+
+const stackOf: Partial<Record<Name, Full.Stack>> = {
+  "sc-full-node": "cheap",
+  "sc-logs-node": "logs",
+  "sc-pool8-node": "pool8",
+  "sc-rate-node": "rate"
+}
+
+const classicOnly = (name: Name, setup: Setup) => {
+  if (setup.scenario !== "GET" && setup.scenario !== "POST") throw new Error(`${name} runs only GET and POST`)
+}
+
+export const make = async (name: Name, setup: Setup): Promise<Client> => {
   const get = setup.scenario === "GET"
   const itemUrl = `${setup.url}/v1/items/1`
   const postUrl = `${setup.url}/v1/items`
   switch (name) {
-    case "undici.request": {
-      const Undici = await import("undici")
-      return {
-        kind: "promise",
-        run: get
-          ? async () => (await Undici.request(itemUrl)).body.json()
-          : async () => (await Undici.request(postUrl, { method: "POST", headers: jsonHeaders, body: payloadText })).body.json()
-      }
-    }
+    case "undici.dispatch":
+      return dispatchClient(setup)
+    case "undici.request":
+      return undiciRequest(setup)
     case "fetch":
+      classicOnly(name, setup)
       return {
         kind: "promise",
         run: get
@@ -117,6 +282,7 @@ export const make = async (name: Name, setup: Setup): Promise<Client | string> =
           : async () => (await fetch(postUrl, { method: "POST", headers: jsonHeaders, body: payloadText })).json()
       }
     case "axios": {
+      classicOnly(name, setup)
       const { default: axios } = await import("axios")
       return {
         kind: "promise",
@@ -124,6 +290,7 @@ export const make = async (name: Name, setup: Setup): Promise<Client | string> =
       }
     }
     case "got": {
+      classicOnly(name, setup)
       const { default: got } = await import("got")
       return {
         kind: "promise",
@@ -131,6 +298,7 @@ export const make = async (name: Name, setup: Setup): Promise<Client | string> =
       }
     }
     case "ky": {
+      classicOnly(name, setup)
       const { default: ky } = await import("ky")
       return {
         kind: "promise",
@@ -138,19 +306,17 @@ export const make = async (name: Name, setup: Setup): Promise<Client | string> =
       }
     }
     case "platform-undici":
-      return platform(setup, (await import("@effect/platform-node")).NodeHttpClient.layerUndici, true)
+      return platform(setup, await platformUndiciLayer(setup), true)
     case "platform-undici-notracer":
-      return platform(setup, (await import("@effect/platform-node")).NodeHttpClient.layerUndici, false)
+      return platform(setup, await platformUndiciLayer(setup), false)
     case "platform-fetch":
+      classicOnly(name, setup)
       return platform(setup, (await import("@effect/platform")).FetchHttpClient.layer, true)
     case "sc-bare-platform": {
       const { Transport } = await import("@service-client/core")
-      const { NodeHttpClient } = await import("@effect/platform-node")
-      return serviceClient(setup, Transport.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)), false)
+      return serviceClient(setup, Transport.layer.pipe(Layer.provide(await platformUndiciLayer(setup))), undefined)
     }
-    case "sc-bare-node":
-      return serviceClient(setup, (await import("@service-client/node")).NodeTransport.layer, false)
-    case "sc-full-node":
-      return serviceClient(setup, (await import("@service-client/node")).NodeTransport.layer, true)
+    default:
+      return serviceClient(setup, await nodeTransport(setup), stackOf[name])
   }
 }

@@ -21,8 +21,7 @@ for (const name of names!.split(",")) {
   // "sc-full-node~Timeout+Pool": the full stack without those plugins (one at a time: the env is read when built)
   const [base, without] = name.split("~")
   process.env.BENCH_FULL_WITHOUT = (without ?? "").replaceAll("+", ",")
-  const client = await Clients.make(base as Clients.Name, { url: url!, scenario, partial: false })
-  if (typeof client === "string") throw new Error(`${name}: ${client}`)
+  const client = await Clients.make(base as Clients.Name, { url: url!, scenario })
   clients.push({ name, client })
 }
 const run = (client: Clients.Client, n: number): Promise<unknown> => {

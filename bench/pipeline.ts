@@ -1,7 +1,8 @@
 /**
  * The pipeline's own cost per call, no network: a transport that answers at once from
  * memory (MockTransport once @service-client/mock exports it, else a tiny in-bench one),
- * the bare client against the full plugin stack, calls one after another.
+ * the bare client against the cheap full stack and full+logs (bench/full.ts), calls one
+ * after another.
  */
 import { ServiceClient, Transport } from "@service-client/core"
 import { Effect, Exit, Layer, ManagedRuntime, Scope, Stream } from "effect"
@@ -10,11 +11,10 @@ import * as Full from "./full.js"
 
 const options = JSON.parse(process.argv[2] ?? "{}") as {
   quick?: boolean
-  partial?: boolean
   calls?: number
-  stacks?: ReadonlyArray<"bare" | "full">
+  stacks?: ReadonlyArray<"bare" | "full" | "logs">
 }
-const { partial, quick } = options
+const { quick } = options
 const calls = options.calls ?? (quick ? 1_000 : 50_000)
 const warmup = quick ? 200 : 5_000
 
@@ -45,17 +45,13 @@ const transportLayer = async (): Promise<{ layer: Layer.Layer<Transport.Transpor
   return { layer: Layer.succeed(Transport.Transport, { send: () => Effect.succeed(response) }), name: "in-bench transport" }
 }
 
-const run = async (stack: "bare" | "full") => {
+const run = async (stack: "bare" | "full" | "logs") => {
   const transport = await transportLayer()
   let plugins: ReadonlyArray<any> = []
   let extra: Layer.Layer<never> = Layer.empty
-  let label = `${stack} (${transport.name})`
-  if (stack === "full") {
-    const loaded = await Full.load()
-    if (loaded.missing.length > 0 && !partial) {
-      return { stack: label, skipped: `disabled: @service-client/plugins lacks ${loaded.missing.join(", ")}` }
-    }
-    if (loaded.missing.length > 0) label += ` partial, without ${loaded.missing.join(", ")}`
+  const label = `${stack === "logs" ? "full+logs" : stack} (${transport.name})`
+  if (stack !== "bare") {
+    const loaded = await Full.load(stack === "full" ? "cheap" : "logs")
     plugins = loaded.plugins
     extra = loaded.layer
   }
@@ -86,5 +82,5 @@ const run = async (stack: "bare" | "full") => {
   }
 }
 
-for (const stack of options.stacks ?? ["bare", "full"] as const) process.stdout.write(JSON.stringify(await run(stack)) + "\n")
+for (const stack of options.stacks ?? ["bare", "full", "logs"] as const) process.stdout.write(JSON.stringify(await run(stack)) + "\n")
 process.exit(0)

@@ -1,5 +1,5 @@
 // Docs that cannot rot: every ```ts block of README.md and docs/*.md is type-checked
-// (`npm test` runs this). A block is a fragment of a program, so each becomes a module:
+// against the built packages (`npm test` runs this after `tsc -b`, which builds dist/). A block is a fragment of a program, so each becomes a module:
 // - its own imports stay; the names it uses and does not declare come from a prelude of
 //   the packages' namespaces (and effect's, @effect/vitest's) and from the context the
 //   docs share (`UserApi`, `UserService`, `users`...: scripts/docs-context.ts);
@@ -127,6 +127,9 @@ Fs.writeFileSync(
         declarationMap: false,
         emitDeclarationOnly: false,
         noUnusedLocals: false,
+        // against the packages as users get them (dist/*.d.ts, built by `tsc -b` first),
+        // not their sources
+        customConditions: [],
         rootDir: "."
       },
       include: ["*.ts"]

@@ -230,12 +230,36 @@ export interface Settings {
 export type RedirectPolicy = "follow" | "manual" | "error"
 
 /**
- * The keys of {@link Settings}, as a spec file may use them.
+ * The keys of {@link Settings} the core decodes from plain data (a plugin's own settings,
+ * added to `Settings` by a module augmentation, are decoded by the plugin: `Setting`).
  *
  * @since 0.1.0
  * @category models
  */
-export const settingKeys: ReadonlyArray<keyof Settings> = [
+export type CoreSettingKey =
+  | "headers"
+  | "query"
+  | "pathTokens"
+  | "timeout"
+  | "elapsed"
+  | "logger"
+  | "streamRequest"
+  | "streamResponse"
+  | "events"
+  | "maxEventBytes"
+  | "mock"
+  | "maxResponseBytes"
+  | "retry"
+  | "redirect"
+  | "description"
+
+/**
+ * The keys of {@link Settings} the core decodes, as a spec file may use them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const settingKeys: ReadonlyArray<CoreSettingKey & keyof Settings> = [
   "headers",
   "query",
   "pathTokens",
@@ -356,14 +380,30 @@ type HeadersInput<O> = O extends { readonly headersSchema: Schema.Schema<infer A
 export type InputOf<P extends string, O> = O extends {
   readonly input: Schema.Schema<infer Self, any, any> & (new(props: infer Props, options?: any) => any)
 } ? Self | Exclude<Props, void>
-  : Types.Simplify<
-  & { readonly [K in Exclude<TokensOf<P>, DefaultedTokens<O>>]: TokenValue }
-  & { readonly [K in Extract<TokensOf<P>, DefaultedTokens<O>>]?: TokenValue | undefined }
-  & PayloadInput<O>
-  & QueryInput<O>
-  & HeadersInput<O>
-  & Omit<CommonInput, "headers">
->
+  : WithShortForm<
+    TokensOf<P>,
+    Types.Simplify<
+      & { readonly [K in Exclude<TokensOf<P>, DefaultedTokens<O>>]: TokenValue }
+      & { readonly [K in Extract<TokensOf<P>, DefaultedTokens<O>>]?: TokenValue | undefined }
+      & PayloadInput<O>
+      & QueryInput<O>
+      & HeadersInput<O>
+      & Omit<CommonInput, "headers">
+    >
+  >
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never
+type IsSingle<T> = [T] extends [never] ? false : [T] extends [UnionToIntersection<T>] ? true : false
+
+/**
+ * The shortest call: an endpoint with exactly one path token and no other required input
+ * also takes the token's value itself (`getUser(12)` for `getUser({ user_id: 12 })`).
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type WithShortForm<T extends string, I> = IsSingle<T> extends true ? {} extends Omit<I, T> ? I | TokenValue : I
+  : I
 
 /**
  * The success value of an endpoint built with options `O`.
@@ -561,10 +601,31 @@ const withMethod = (method: Method) =>
 ): Endpoint<P, InputOf<P, O>, SuccessOf<O>, ErrorOf<O>> => make<P, O>({ ...(options as O), method, path })
 
 /**
+ * The input of a GET or HEAD endpoint: no payload (giving one is a compile error, and an
+ * `InputError` at run time for untyped calls).
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type BodilessInputOf<P extends string, O> = O extends { readonly input: unknown } ? InputOf<P, O>
+  : Types.Simplify<Omit<InputOf<P, O>, "payload"> & { readonly payload?: undefined }>
+
+/** GET and HEAD: a `payload` Schema or `streamRequest` in the options, or a payload in the call, does not compile. */
+const withoutBody = (method: Method) =>
+<
+  const P extends string,
+  const O extends Options & { readonly payload?: undefined; readonly streamRequest?: false | undefined } = {}
+>(
+  path: P & CheckPath<P>,
+  options?: O
+): Endpoint<P, BodilessInputOf<P, O>, SuccessOf<O>, ErrorOf<O>> =>
+  make<P, O>({ ...(options as O), method, path }) as unknown as Endpoint<P, BodilessInputOf<P, O>, SuccessOf<O>, ErrorOf<O>>
+
+/**
  * @since 0.1.0
  * @category constructors
  */
-export const get = withMethod("GET")
+export const get = withoutBody("GET")
 
 /**
  * @since 0.1.0
@@ -594,7 +655,7 @@ export const del = withMethod("DELETE")
  * @since 0.1.0
  * @category constructors
  */
-export const head = withMethod("HEAD")
+export const head = withoutBody("HEAD")
 
 /**
  * @since 0.1.0

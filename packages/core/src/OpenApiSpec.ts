@@ -37,13 +37,24 @@ export interface ParseOptions {
   readonly resolveFile?: ((base: string, ref: string) => string) | undefined
 }
 
+/**
+ * A document's text as it may appear in an error: control characters escaped, bounded.
+ *
+ * @internal
+ */
+export const clean = (s: string, max: number): string => {
+  // eslint-disable-next-line no-control-regex
+  const escaped = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+  return escaped.length <= max ? escaped : `${escaped.slice(0, max)}… (${escaped.length - max} more characters)`
+}
+
 /** @internal */
 export const toSpecError = (u: Unsupported, file: string | undefined): SpecError =>
   new SpecError({
     file: u.at.file === "" ? file : u.at.file,
-    endpoint: u.endpoint,
-    key: u.at.pointer,
-    reason: u.reason
+    endpoint: u.endpoint === undefined ? undefined : clean(u.endpoint, 200),
+    key: clean(u.at.pointer, 300),
+    reason: clean(u.reason, 500)
   })
 
 /**

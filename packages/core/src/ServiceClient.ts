@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Config, type ConfigError, type Context, Effect, Either, Layer, Option, Redacted, type Scope, type Stream } from "effect"
+import { Config, type ConfigError, Context, Effect, Either, Layer, Option, Redacted, type Scope, type Stream } from "effect"
 import * as ClientConfig from "./ClientConfig.js"
 import type * as Endpoint from "./Endpoint.js"
 import { type AnyPluginError, type CallError, type CoreError, InputError, SpecError } from "./Errors.js"
@@ -242,6 +242,61 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
       )
     return Object.freeze(client) as Client<S, Plugin.ErrorOf<P>>
   })
+
+/**
+ * The static methods of a `ServiceClient.Tag` class: one per endpoint, plus `call`, each
+ * an Effect that needs the Tag.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TagMethods<Self, S extends Spec.Any, E> =
+  & {
+    readonly [K in keyof EndpointsOf<S>]: EndpointsOf<S>[K] extends Endpoint.Endpoint<any, infer I, infer A, infer B>
+      ? (...args: ArgsOf<I>) => Effect.Effect<A, CoreError<B> | E, Self>
+      : never
+  }
+  & {
+    readonly call: <K extends keyof EndpointsOf<S> & string>(
+      name: K,
+      ...args: ArgsOf<Endpoint.Input<EndpointsOf<S>[K]>>
+    ) => Effect.Effect<ServiceResponse<Endpoint.Success<EndpointsOf<S>[K]>>, ErrorOf<EndpointsOf<S>[K], E>, Self>
+  }
+
+/**
+ * A service Tag for a client of `spec`: a `Context.Tag` class whose statics are the
+ * client's methods (`yield* UserService.getUser(12)`, `UserService.call(...)`), generated
+ * from the spec rather than through `Effect.Tag`'s accessors (which Effect 4 removes).
+ * Name the plugins' errors as the second type argument. Build it with
+ * `ServiceClient.layer(UserService, Api, options)`.
+ *
+ * **Example**
+ *
+ * ```ts
+ * class UserService extends ServiceClient.Tag<UserService>()("UserService", UserApi) {}
+ * const program = Effect.gen(function*() {
+ *   const user = yield* UserService.getUser(12)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const Tag = <Self, E = never>() =>
+<const Id extends string, S extends Spec.Any>(
+  id: Id,
+  spec: S
+): Context.TagClass<Self, Id, Client<S, E>> & TagMethods<Self, S, E> => {
+  const tag = Context.Tag(id)<Self, Client<S, E>>()
+  const statics = tag as unknown as Record<string, unknown>
+  for (const name of Object.keys(spec.endpoints)) {
+    statics[name] = (input?: unknown) =>
+      Effect.flatMap(tag, (client) => (client as unknown as Record<string, (i: unknown) => Effect.Effect<unknown>>)[name]!(input))
+  }
+  statics.call = (name: string, input?: unknown) =>
+    Effect.flatMap(tag, (client) => (client.call as (n: string, i: unknown) => Effect.Effect<unknown>)(name, input))
+  return tag as unknown as Context.TagClass<Self, Id, Client<S, E>> & TagMethods<Self, S, E>
+}
 
 /**
  * A Layer that builds the client for `tag`, so that `yield* UserService.getUser(...)` works

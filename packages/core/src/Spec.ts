@@ -316,7 +316,7 @@ const retry = (key: string, u: unknown): Check<Endpoint.RetrySetting> => {
 const string = (key: string, u: unknown): Check<string> =>
   typeof u === "string" ? Either.right(u) : bad(key, `expected a string, got ${describe(u)}`)
 
-const settings: { readonly [K in keyof Endpoint.Settings]-?: (key: string, u: unknown) => Check<unknown> } = {
+const settings: { readonly [K in Endpoint.CoreSettingKey]-?: (key: string, u: unknown) => Check<unknown> } = {
   headers: (key, u) =>
     record(key, u, (k, v) => {
       const name = k.slice(key.length + 1)
@@ -391,7 +391,7 @@ export const endpointFromRecord = (
       continue
     }
     if (key === "path" || key === "method" || value === undefined) continue
-    const r = settings[key as keyof Endpoint.Settings](key, value)
+    const r = settings[key as Endpoint.CoreSettingKey](key, value)
     if (Either.isLeft(r)) return Either.left(r.left)
     options[key] = r.right
   }

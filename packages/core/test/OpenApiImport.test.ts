@@ -258,6 +258,27 @@ paths:
       assert.include(twice.reason, "already taken by GET /a")
     }))
 
+  it("hostile documents: errors escape control characters and stay bounded", () => {
+    const huge = { a: "x".repeat(100_000) }
+    const api = OpenApiSpec.parse({
+      openapi: "3.0.3",
+      paths: {
+        "/a\u001b[31m\n": {
+          get: { responses: { "200": { description: "", content: { "application/json": { schema: { enum: [huge] } } } } } }
+        }
+      }
+    })
+    assert.ok(Either.isLeft(api))
+    if (Either.isLeft(api)) {
+      const message = api.left.message
+      assert.notMatch(message, /[\u0000-\u001f]/)
+      assert.isBelow(message.length, 1_500)
+      assert.include(message, "\\u001b")
+    }
+    const notJson = OpenApiSpec.parse({ openapi: "3.0.3", paths: { "/x": { get: { responses: { "2\u0000": {} } } } } })
+    assert.ok(Either.isLeft(notJson) && !/[\u0000]/.test(notJson.left.message))
+  })
+
   it("OpenApiSpec.parse reads a document in memory; another file's $ref needs the loader", () => {
     const api = OpenApiSpec.parse({
       openapi: "3.0.3",

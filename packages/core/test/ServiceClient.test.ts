@@ -104,12 +104,26 @@ describe("ServiceClient: input validation (before any I/O)", () => {
     // @ts-expect-error not an input key
     failsWith((c) => c.getUser({ user_id: 1, userid: 2 }), "userid", /unknown input key/))
   it.effect("a non-object input", () =>
-    // @ts-expect-error not an object
-    failsWith((c) => c.getUser("12"), undefined, /must be an object/))
+    // @ts-expect-error not an object (the token's value alone is for an endpoint with one token)
+    failsWith((c) => c.getPost("12"), undefined, /must be an object/))
+  it.effect("the shortest call: one token's value alone", () =>
+    withClient((client, sent) =>
+      Effect.gen(function*() {
+        yield* client.getUser(12)
+        yield* client.remove("a b")
+        yield* client.call("getUser", 7)
+        assert.deepStrictEqual(sent.map((s) => `${s.method} ${s.url}`), [
+          "GET http://127.0.0.1:9/api/user/12",
+          "DELETE http://127.0.0.1:9/api/user/a%20b",
+          "GET http://127.0.0.1:9/api/user/7"
+        ])
+      })
+    ))
   it.effect("a payload failing its Schema", () =>
     // @ts-expect-error age must be a number
     failsWith((c) => c.create({ payload: { name: "a", age: "x" } }), "payload", /age/))
   it.effect("a payload on a GET", () =>
+    // @ts-expect-error a GET carries no payload (a compile error; the run-time check stays for untyped calls)
     failsWith((c) => c.getUser({ user_id: 1, payload: { a: 1 } }), "payload", /carries no payload/))
   it.effect("a header with CR/LF", () =>
     failsWith((c) => c.getUser({ user_id: 1, headers: { "X-A": "a\r\nInjected: 1" } }), "headers", /CR, LF/))

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, ServiceClient, Spec } from "@service-client/core"
+import { type CoreError, Endpoint, ServiceClient, Spec } from "@service-client/core"
 import { Effect, Schema } from "effect"
 import * as Fake from "./fakeTransport.js"
 
@@ -46,4 +46,50 @@ export const typeErrors = () => {
   UserService.getUsers()
   // @ts-expect-error an unknown endpoint name in call is a compile error
   UserService.use((users) => users.call("getUsers"))
+}
+
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false
+
+class Users extends ServiceClient.Tag<Users>()("Users", UserApi) {}
+
+describe("ServiceClient.Tag: a Context.Tag with the client's methods as statics", () => {
+  it.effect("yield* Users.getUser(12), Users.call, exact types", () => {
+    const fake = Fake.make((session) => ({
+      body: session.method === "POST" ? "{\"id\":2,\"username\":\"new\"}" : "{\"id\":12,\"username\":\"foo\"}"
+    }))
+    return Effect.gen(function*() {
+      const byValue = Users.getUser(12)
+      const exact: Equals<
+        typeof byValue,
+        Effect.Effect<{ readonly id: number; readonly username: string }, CoreError, Users>
+      > = true
+      assert.isTrue(exact)
+      assert.deepStrictEqual(yield* byValue, { id: 12, username: "foo" })
+      assert.strictEqual((yield* Users.getUser({ user_id: 3 })).id, 12)
+      assert.strictEqual((yield* Users.createUser({ payload: { username: "new" } })).id, 2)
+      const response = yield* Users.call("getUser", 12)
+      assert.strictEqual(response.status, 200)
+      assert.strictEqual((yield* Users).service, "users")
+      assert.deepStrictEqual(fake.sent.map((s) => `${s.method} ${s.url}`), [
+        "GET http://127.0.0.1:9/user/12",
+        "GET http://127.0.0.1:9/user/3",
+        "POST http://127.0.0.1:9/user",
+        "GET http://127.0.0.1:9/user/12"
+      ])
+    }).pipe(
+      Effect.provide(ServiceClient.layer(Users, UserApi, { name: "users", baseUrl: "http://127.0.0.1:9" })),
+      Effect.provide(fake.layer)
+    )
+  })
+})
+
+export const tagTypeErrors = () => {
+  // @ts-expect-error a missing path token is a compile error
+  Users.getUser({})
+  // @ts-expect-error the short form is for one token's value, not any value
+  Users.getUser(true)
+  // @ts-expect-error an endpoint with a required payload has no short form
+  Users.createUser("a")
+  // @ts-expect-error an unknown endpoint
+  Users.getUsers()
 }

@@ -21,6 +21,7 @@ import {
   PluginRegistry,
   type ServiceResponse,
   type Session,
+  Setting,
   SpecError,
   Transport
 } from "@service-client/core"
@@ -47,6 +48,26 @@ export interface Options {
   readonly seed?: number | string | undefined
   /** Only calls of these endpoints (every endpoint by default). */
   readonly endpoints?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The `chaos` setting of an endpoint (in code or a spec file) and of a call: `false`
+ * keeps the Chaos plugin away from it (a health check, a payment).
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting = Setting.make("chaos", Schema.Boolean, { call: true })
+
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    /** Chaos: `false` keeps injected faults away from this endpoint. */
+    readonly chaos?: boolean | undefined
+  }
+  interface CommonInput {
+    /** Chaos: `false` keeps injected faults away from this call. */
+    readonly chaos?: boolean | undefined
+  }
 }
 
 /**
@@ -206,7 +227,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
   const { decide, retryAfter } = built.right
   return Plugin.make("Chaos", {
     aroundSend: (session, send) =>
-      Effect.flatMap(decide(session), (d) => {
+      setting.get(session) === false ? send : Effect.flatMap(decide(session), (d) => {
         const then = d.fail
           ? Effect.fail(failure(session))
           : d.status !== undefined
@@ -214,7 +235,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
           : send
         return d.delay === undefined ? then : Effect.zipRight(Deadline.sleep(session, d.delay), then)
       })
-  }, { honoursDeadline: true })
+  }, { honoursDeadline: true, settings: [setting] })
 }
 
 const Share = Schema.Number.pipe(Schema.between(0, 1))

@@ -274,7 +274,9 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
           : bodyOf(session))
         const request = new RecordedRequest(session, body, body !== session.body)
         registry.record(request)
-        for (const injector of registry.faults) {
+        // `chaos: false` (a setting while the client has the Chaos plugin) keeps Mock.chaos away too
+        const faults = registry.faults.length === 0 || Chaos.setting.get(session) === false ? [] : registry.faults
+        for (const injector of faults) {
           const d = yield* injector.decide(session)
           if (d.delay !== undefined) yield* Deadline.sleep(session, d.delay)
           if (d.fail) return yield* Chaos.failure(session)

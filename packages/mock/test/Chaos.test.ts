@@ -9,6 +9,11 @@ const Api = Spec.make({
   other: Endpoint.get("/other", { mock: { type: "json", data: { ok: true } } })
 })
 
+const WithHealth = Spec.make({
+  ...Api.endpoints,
+  health: Endpoint.get("/health", { chaos: false, mock: { type: "json", data: { ok: true } } })
+})
+
 const TestLayer = MockTransport.layer.pipe(Layer.provide(NodeFileSystem.layer))
 
 const outcome = (e: Effect.Effect<unknown, Errors.CallError>) =>
@@ -102,5 +107,16 @@ describe("Chaos plugin", () => {
       assert.deepStrictEqual(a, b)
       assert.isTrue(a.includes("503") && a.includes("429") && a.includes("RequestError") && a.includes("ok"))
       assert.throws(() => Chaos.make({ failureRate: -1 }))
+      // the chaos setting: false on an endpoint or a call keeps faults away
+      const api = yield* ServiceClient.make(WithHealth, {
+        name: "api",
+        baseUrl: "http://api.test",
+        plugins: [Chaos.make({ failureRate: 1 })]
+      })
+      assert.deepStrictEqual(yield* api.health(), { ok: true })
+      assert.deepStrictEqual(yield* api.getThing({ chaos: false }), { ok: true })
+      assert.strictEqual((yield* Effect.flip(api.getThing()))._tag, "RequestError")
+      yield* Mock.chaos({ failureRate: 1 })
+      assert.deepStrictEqual(yield* api.health(), { ok: true })
     }).pipe(Effect.provide(TestLayer)))
 })

@@ -324,6 +324,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const allowedKeys = new Set<string>([...template.tokens, ...Endpoint.reservedInputKeys, ...settings.call.keys()])
   const expectedKeys = [...allowedKeys].join(", ")
   const endpointSettings = settings.endpoint
+  const shortToken = template.tokens.length === 1 && endpoint.input === undefined ? template.tokens[0] : undefined
   const callSettings = settings.call.size === 0 ? undefined : settings
   const encodePayload = endpoint.payload === undefined ? undefined : Schema.encodeUnknownEither(endpoint.payload)
   const encodeQuerySchema = endpoint.querySchema === undefined
@@ -367,6 +368,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       }
       raw = r.right
     }
+    // the shortest call: the value of the endpoint's only path token
+    if (shortToken !== undefined && (typeof raw === "string" || typeof raw === "number")) raw = { [shortToken]: raw }
     const input = raw === undefined ? emptyObject : raw
     if (!isRecord(input)) return Either.left(inputError(`the input must be an object, got ${typeof raw}`))
     for (const key in input) {

@@ -124,8 +124,8 @@ export const applyOverlay = (
         return Either.left(
           new SpecError({
             ...at,
-            endpoint: name,
-            reason: `the document ${base.file ?? ""} has no operation named "${name}" (an overlay entry sets the policy of an ` +
+            endpoint: OpenApiSpec.clean(name, 200),
+            reason: `the document ${base.file ?? ""} has no operation named "${OpenApiSpec.clean(name, 200)}" (an overlay entry sets the policy of an ` +
               `existing operation${close.length > 0 ? `; close names: ${close.join(", ")}` : ""})`
           })
         )
