@@ -251,6 +251,7 @@ export type CoreSettingKey =
   | "maxResponseBytes"
   | "retry"
   | "redirect"
+  | "compressRequest"
   | "description"
 
 /**
