@@ -609,7 +609,12 @@ const withMethod = (method: Method) =>
  * @category type-level
  */
 export type BodilessInputOf<P extends string, O> = O extends { readonly input: unknown } ? InputOf<P, O>
-  : Types.Simplify<Omit<InputOf<P, O>, "payload"> & { readonly payload?: undefined }>
+  : WithoutPayload<InputOf<P, O>>
+
+// distributes over a union (the short form of a one-token input is not an object)
+type WithoutPayload<I> = I extends { readonly payload?: unknown }
+  ? Types.Simplify<Omit<I, "payload"> & { readonly payload?: undefined }>
+  : I
 
 /** GET and HEAD: a `payload` Schema or `streamRequest` in the options, or a payload in the call, does not compile. */
 const withoutBody = (method: Method) =>
