@@ -196,8 +196,11 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
         if (set === undefined) {
           set = new Set()
           handlers.set(channel, set)
-          // ioredis resubscribes after a reconnect; a failure here leaves polling only
-          sub.subscribe(channel).catch(() => {})
+          // ioredis resubscribes after a reconnect; the limiter's fallback check covers a failure
+          const subscribed = sub.subscribe(channel).catch(() => {})
+          set.add(onMessage)
+          // the first waiters are woken too: wait (briefly) until Redis confirms the subscription
+          yield* Effect.promise(() => subscribed).pipe(Effect.timeout(commandTimeout), Effect.ignore)
         }
         set.add(onMessage)
         const own = set
