@@ -595,10 +595,36 @@ const withMethod = (method: Method) =>
 ): Endpoint<P, InputOf<P, O>, SuccessOf<O>, ErrorOf<O>> => make<P, O>({ ...(options as O), method, path })
 
 /**
+ * The input of a GET or HEAD endpoint: no payload (giving one is a compile error, and an
+ * `InputError` at run time for untyped calls).
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type BodilessInputOf<P extends string, O> = O extends { readonly input: unknown } ? InputOf<P, O>
+  : WithoutPayload<InputOf<P, O>>
+
+// distributes over a union (the short form of a one-token input is not an object)
+type WithoutPayload<I> = I extends { readonly payload?: unknown }
+  ? Types.Simplify<Omit<I, "payload"> & { readonly payload?: undefined }>
+  : I
+
+/** GET and HEAD: a `payload` Schema or `streamRequest` in the options, or a payload in the call, does not compile. */
+const withoutBody = (method: Method) =>
+<
+  const P extends string,
+  const O extends Options & { readonly payload?: undefined; readonly streamRequest?: false | undefined } = {}
+>(
+  path: P & CheckPath<P>,
+  options?: O
+): Endpoint<P, BodilessInputOf<P, O>, SuccessOf<O>, ErrorOf<O>> =>
+  make<P, O>({ ...(options as O), method, path }) as unknown as Endpoint<P, BodilessInputOf<P, O>, SuccessOf<O>, ErrorOf<O>>
+
+/**
  * @since 0.1.0
  * @category constructors
  */
-export const get = withMethod("GET")
+export const get = withoutBody("GET")
 
 /**
  * @since 0.1.0
@@ -628,7 +654,7 @@ export const del = withMethod("DELETE")
  * @since 0.1.0
  * @category constructors
  */
-export const head = withMethod("HEAD")
+export const head = withoutBody("HEAD")
 
 /**
  * @since 0.1.0

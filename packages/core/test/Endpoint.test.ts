@@ -68,3 +68,17 @@ describe("Endpoint", () => {
     assert.throws(() => Endpoint.make({ method: "FETCH", path: "/x" }), /unknown method/)
   })
 })
+
+describe("types: no payload on GET and HEAD", () => {
+  it("a payload Schema or streamRequest on a GET/HEAD endpoint does not compile (a call with a payload is an InputError)", () => {
+    // @ts-expect-error a GET endpoint carries no payload
+    const get = Endpoint.get("/a", { payload: Schema.String })
+    assert.strictEqual(get.method, "GET")
+    // @ts-expect-error a HEAD endpoint streams no request body
+    const head = Endpoint.head("/a", { streamRequest: true })
+    assert.strictEqual(head.method, "HEAD")
+    // a POST still takes one
+    const post = Endpoint.post("/a", { payload: Schema.String })
+    assert.strictEqual(post.method, "POST")
+  })
+})

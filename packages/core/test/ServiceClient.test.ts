@@ -123,6 +123,7 @@ describe("ServiceClient: input validation (before any I/O)", () => {
     // @ts-expect-error age must be a number
     failsWith((c) => c.create({ payload: { name: "a", age: "x" } }), "payload", /age/))
   it.effect("a payload on a GET", () =>
+    // @ts-expect-error a GET carries no payload (a compile error; the run-time check stays for untyped calls)
     failsWith((c) => c.getUser({ user_id: 1, payload: { a: 1 } }), "payload", /carries no payload/))
   it.effect("a header with CR/LF", () =>
     failsWith((c) => c.getUser({ user_id: 1, headers: { "X-A": "a\r\nInjected: 1" } }), "headers", /CR, LF/))
