@@ -282,3 +282,68 @@ describe("Redis down and back", () => {
       )
     }).pipe(Effect.scoped))
 })
+
+/** Commands Redis processed since the last `CONFIG RESETSTAT`: every command, and those sent by clients. */
+const commandStats = (port: number) => {
+  const info = execFileSync("redis-cli", ["-p", String(port), "info", "commandstats"]).toString()
+  const calls = new Map<string, number>()
+  for (const m of info.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g)) calls.set(m[1]!, Number(m[2]))
+  const all = [...calls.values()].reduce((a, b) => a + b, 0)
+  // what clients send: scripts (each counts once), pub/sub and the connection set-up; the rest runs inside scripts
+  const sent = ["evalsha", "eval", "publish", "subscribe", "unsubscribe", "info", "script|load", "client|setinfo"]
+    .reduce((a, c) => a + (calls.get(c) ?? 0), 0)
+  const publish = calls.get("publish") ?? 0
+  return { all, sent: sent - publish, publish, calls }
+}
+
+describe("Redis commands per call", () => {
+  it.live("4 processes x 50 waiting calls on Pool(5) + RateLimit(100/s): limits exact, few commands per call", () =>
+    Effect.gen(function*() {
+      const redis = yield* ownRedis
+      redis.start()
+      yield* waitUntil("the test's own Redis", () => {
+        try {
+          execFileSync("redis-cli", ["-p", String(redis.port), "ping"], { stdio: "ignore" })
+          return true
+        } catch {
+          return false
+        }
+      }, "10 seconds")
+      execFileSync("redis-cli", ["-p", String(redis.port), "config", "resetstat"])
+      const server = yield* startServer(10)
+      const job = {
+        kind: "both",
+        name: "stats",
+        limit: 5,
+        rate: 100,
+        url: `redis://127.0.0.1:${redis.port}`,
+        baseUrl: server.url,
+        path: "/work"
+      }
+      const calls = 50
+      const workers = yield* Effect.all(
+        ["a", "b", "c", "d"].map((id) => startWorker({ ...job, id, calls, concurrency: calls }))
+      )
+      const results = yield* Effect.all(workers.map(join))
+      for (const r of results) {
+        assert.deepStrictEqual([r.code, r.output?.done, r.output?.errors], [0, calls, []], r.stderr)
+      }
+      const stats = commandStats(redis.port)
+      const n = server.arrivals.length
+      const times = server.arrivals.map((a) => a.t)
+      const window = maxInWindow(times, 1000)
+      const span = Math.max(...times) - Math.min(...times)
+      yield* report(
+        `Pool(5)+RateLimit(100/s), 4 processes x ${calls} waiting: ${n} calls in ${span.toFixed(0)} ms, max ${server.max()} in flight, ` +
+          `max ${window} starts in 1 s; Redis commands per call: ${(stats.sent / n).toFixed(2)} sent by clients ` +
+          `(+ ${(stats.publish / n).toFixed(2)} PUBLISH from scripts), ${
+            (stats.all / n).toFixed(1)
+          } counting those run inside scripts`
+      )
+      assert.strictEqual(n, 4 * calls)
+      assert.isAtMost(server.max(), 5)
+      assert.isAtMost(window, 100)
+      // target <= 10; a generous bound for a loaded machine (polling cost ~1,600)
+      assert.isAtMost(stats.sent / n, 15)
+    }).pipe(Effect.scoped), 90_000)
+})

@@ -14,7 +14,8 @@ import { Effect, Layer } from "effect"
 
 interface Job {
   readonly id: string
-  readonly kind: "pool" | "rateLimit"
+  readonly kind: "pool" | "rateLimit" | "both"
+  readonly url?: string
   readonly name: string
   readonly prefix: string
   readonly baseUrl: string
@@ -22,6 +23,7 @@ interface Job {
   readonly calls: number
   readonly concurrency: number
   readonly limit: number
+  readonly rate?: number
   readonly period?: number
   readonly leaseTtl?: number
 }
@@ -29,12 +31,14 @@ interface Job {
 const job = JSON.parse(process.argv[2]!) as Job
 const Api = Spec.make({ work: Endpoint.get("/work"), hang: Endpoint.get("/hang") })
 
-const limiter = job.kind === "pool"
-  ? Pool.make({ limit: job.limit })
-  : RateLimit.make({ limit: job.limit, period: job.period ?? 1000 })
+const limiters = job.kind === "pool"
+  ? [Pool.make({ limit: job.limit })]
+  : job.kind === "rateLimit"
+  ? [RateLimit.make({ limit: job.limit, period: job.period ?? 1000 })]
+  : [Pool.make({ limit: job.limit }), RateLimit.make({ limit: job.rate ?? 100, period: job.period ?? 1000 })]
 
 const program = Effect.gen(function*() {
-  const client = yield* ServiceClient.make(Api, { name: job.name, baseUrl: job.baseUrl, plugins: [limiter] })
+  const client = yield* ServiceClient.make(Api, { name: job.name, baseUrl: job.baseUrl, plugins: limiters })
   const blocked: Array<number> = []
   const errors: Array<string> = []
   const one = (i: number) =>
@@ -53,7 +57,7 @@ const program = Effect.gen(function*() {
   Effect.scoped,
   Effect.provide(Transport.layer.pipe(Layer.provide(FetchHttpClient.layer))),
   Effect.provide(
-    RedisStore.layerLimiters({ prefix: job.prefix, commandTimeout: "5 seconds", leaseTtl: job.leaseTtl ?? 10_000 })
+    RedisStore.layerLimiters({ url: job.url, prefix: job.prefix, commandTimeout: "5 seconds", leaseTtl: job.leaseTtl ?? 10_000 })
   )
 )
 

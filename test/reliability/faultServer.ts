@@ -171,10 +171,10 @@ const serve = (connection: Connection, onRequest: (request: Request) => void) =>
       }
       let body: Buffer
       if (chunked) {
-        const end = buffer.indexOf("0\r\n\r\n")
+        const end = chunkedEnd(buffer)
         if (end < 0) return
-        body = decodeChunked(buffer.subarray(0, end + 5))
-        buffer = buffer.subarray(end + 5)
+        body = decodeChunked(buffer.subarray(0, end))
+        buffer = buffer.subarray(end)
       } else {
         if (buffer.length < bodyLength) return
         body = buffer.subarray(0, bodyLength)
@@ -189,6 +189,22 @@ const serve = (connection: Connection, onRequest: (request: Request) => void) =>
     buffer = buffer.length === 0 ? data : Buffer.concat([buffer, data])
     next()
   })
+}
+
+/** Where a complete chunked body ends in `data` (after its last chunk and trailer), or -1. */
+const chunkedEnd = (data: Buffer): number => {
+  let offset = 0
+  for (;;) {
+    const eol = data.indexOf("\r\n", offset)
+    if (eol < 0) return -1
+    const size = parseInt(data.subarray(offset, eol).toString(), 16)
+    if (!(size > 0)) {
+      const end = data.indexOf("\r\n", eol + 2)
+      return end < 0 ? -1 : end + 2
+    }
+    offset = eol + 2 + size + 2
+    if (offset > data.length) return -1
+  }
 }
 
 const decodeChunked = (data: Buffer): Buffer => {

@@ -208,6 +208,11 @@ export interface Settings {
   readonly maxResponseBytes?: number | undefined
   /** Retry plugin settings; `false` disables retries for this endpoint. */
   readonly retry?: RetrySetting | undefined
+  /**
+   * Compress the request body with this coding (`Content-Encoding`) before sending it: an
+   * opt-in, for servers known to accept it (`CompressionStream`: gzip or deflate).
+   */
+  readonly compressRequest?: "gzip" | "deflate" | undefined
   /** What a 3xx with a `Location` does (see {@link RedirectPolicy}); the client's policy when not set. */
   readonly redirect?: RedirectPolicy | undefined
   readonly description?: string | undefined
@@ -246,6 +251,7 @@ export type CoreSettingKey =
   | "maxResponseBytes"
   | "retry"
   | "redirect"
+  | "compressRequest"
   | "description"
 
 /**
@@ -269,6 +275,7 @@ export const settingKeys: ReadonlyArray<CoreSettingKey & keyof Settings> = [
   "maxResponseBytes",
   "retry",
   "redirect",
+  "compressRequest",
   "description"
 ]
 

@@ -341,6 +341,8 @@ const settings: { readonly [K in Endpoint.CoreSettingKey]-?: (key: string, u: un
   maxResponseBytes: (key, u) =>
     Number.isInteger(u) && (u as number) > 0 ? Either.right(u) : bad(key, "expected a positive whole number of bytes"),
   retry,
+  compressRequest: (key, u) =>
+    u === "gzip" || u === "deflate" ? Either.right(u) : bad(key, `expected "gzip" or "deflate", got ${describe(u)}`),
   redirect: (key, u) =>
     u === "follow" || u === "manual" || u === "error"
       ? Either.right(u)

@@ -148,7 +148,7 @@ describe("ServiceClient.fromConfig", () => {
     Effect.gen(function*() {
       const error = yield* flipConfig({ name: "x", baseUrl: "http://127.0.0.1:1", spec: {}, serializer: "xml" })
       assert.strictEqual(error.key, "serializer")
-      assert.include(error.message, `expected one of json, formUrlEncoded, text, bytes, got "xml"`)
+      assert.include(error.message, `expected one of json, formUrlEncoded, text, bytes, multipart, got "xml"`)
     }))
 
   it.effect("spec and specFile together, or neither", () =>

@@ -10,10 +10,11 @@
  */
 import { Deadline, type RequestError, type TimeoutError, Transport } from "@service-client/core"
 import type { Session } from "@service-client/core/Session"
-import { Chunk, Effect, Fiber, Layer, Option, type Runtime, type Scope, Stream } from "effect"
+import { Chunk, Config, type ConfigError, Effect, Fiber, Layer, Option, type Runtime, type Scope, Stream } from "effect"
 import type { Readable, Transform } from "node:stream"
+import * as Agents from "./internal/agent.js"
 import * as Decoder from "./internal/decoder.js"
-import { Agent, type Dispatcher } from "undici"
+import type { Dispatcher } from "undici"
 
 /**
  * @since 0.1.0
@@ -43,6 +44,23 @@ export interface Options {
    * are handed over as received.
    */
   readonly decompress?: boolean | undefined
+  /** Negotiate HTTP/2 over TLS (ALPN) when the server offers it (default `false`: HTTP/1.1). */
+  readonly allowH2?: boolean | undefined
+  /** TLS: extra trusted CAs (PEM), a client certificate and key (PEM), the SNI server name. */
+  readonly tls?: {
+    readonly ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined
+    readonly cert?: string | Buffer | undefined
+    readonly key?: string | Buffer | undefined
+    readonly servername?: string | undefined
+  } | undefined
+  /** Accept any server certificate (no verification at all): for tests only. */
+  readonly insecureSkipTlsVerify?: boolean | undefined
+  /** Connect to this unix socket instead of the URL's host and port. */
+  readonly socketPath?: string | undefined
+  /** Send every request through this HTTP(S) proxy (`http://user:pass@proxy:3128`; CONNECT tunnels). */
+  readonly proxy?: string | undefined
+  /** Take the proxy from `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` (lower-case too); off by default. */
+  readonly proxyFromEnv?: boolean | undefined
   /** Use this dispatcher instead of creating an `Agent` (the layer does not close it). */
   readonly dispatcher?: Dispatcher | undefined
 }
@@ -539,16 +557,7 @@ export const make = (options: Options = {}): Effect.Effect<Transport.Service, ne
   if (options.dispatcher !== undefined) return Effect.succeed(fromDispatcher(options.dispatcher, options))
   return Effect.map(
     Effect.acquireRelease(
-      Effect.sync(() =>
-        new Agent({
-          ...(options.connections === undefined ? {} : { connections: options.connections }),
-          ...(options.pipelining === undefined ? {} : { pipelining: options.pipelining }),
-          ...(options.keepAliveTimeout === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeout }),
-          ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout }),
-          ...(options.headersTimeout === undefined ? {} : { headersTimeout: options.headersTimeout }),
-          ...(options.bodyTimeout === undefined ? {} : { bodyTimeout: options.bodyTimeout })
-        })
-      ),
+      Effect.sync(() => Agents.make(options)),
       (agent) => Effect.promise(() => agent.destroy())
     ),
     (agent) => fromDispatcher(agent, options)
@@ -577,3 +586,16 @@ export const layerWith = (options: Options): Layer.Layer<Transport.Transport> =>
  * @category layers
  */
 export const layer: Layer.Layer<Transport.Transport> = layerWith({})
+
+/**
+ * The transport with options read from a `Config` (e.g. `Config.all({ proxyFromEnv:
+ * Config.boolean("USE_PROXY"), allowH2: Config.boolean("HTTP2") })`); a missing or bad
+ * value fails the layer with a `ConfigError`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<Options>
+): Layer.Layer<Transport.Transport, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layerWith))

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Plugin, ServiceClient, Spec } from "@service-client/core"
 import { InnerLogger } from "@service-client/plugins"
-import { Effect, Layer, Logger, LogLevel, Stream } from "effect"
+import { Effect, HashMap, Layer, List, Logger, LogLevel, Stream, TestClock } from "effect"
 import { capture, json, records, transport } from "./support/logs.js"
 
 const Api = Spec.make({
@@ -293,6 +293,46 @@ describe("InnerLogger", () => {
       const parse = hidden.records.find((r) => r.annotations.record === "parseException")!
       assert.deepStrictEqual([parse.annotations.body, parse.annotations.error], ["<HIDDEN>", "ParseError: <HIDDEN>"])
       assert.notInclude(JSON.stringify(hidden.entries), "hunter2")
+    }))
+
+  it.effect("hands a record to the loggers as Effect.log does: the fiber's annotations, log spans and clock", () =>
+    Effect.gen(function*() {
+      const seen: Array<{ annotations: Record<string, unknown>; spans: Array<string>; date: number; level: string }> = []
+      const logger = Logger.make<unknown, void>((o) => {
+        seen.push({
+          annotations: Object.fromEntries(HashMap.toEntries(o.annotations)),
+          spans: List.toArray(o.spans).map((s) => s.label),
+          date: o.date.getTime(),
+          level: o.logLevel.label
+        })
+      })
+      yield* TestClock.setTime(1_700_000_000_000)
+      yield* ServiceClient.make(Api, {
+        name: "items",
+        baseUrl: "http://127.0.0.1:1",
+        plugins: [InnerLogger.make({ levels: { request: "Warning" } })]
+      }).pipe(
+        Effect.flatMap((c) => c.call("get", { id: 1 })),
+        Effect.zipRight(Effect.log("after the call")),
+        Effect.withLogSpan("outer-span"),
+        Effect.annotateLogs({ requestId: "r-1" }),
+        Effect.scoped,
+        Effect.provide(Layer.merge(transport(() => json({ ok: true })), Logger.replace(Logger.defaultLogger, logger)))
+      )
+      const [request, send, response, after] = seen
+      assert.strictEqual(seen.length, 4)
+      assert.strictEqual(request!.level, "WARN")
+      assert.strictEqual(response!.level, "INFO")
+      for (const entry of seen) {
+        assert.strictEqual(entry.annotations.requestId, "r-1")
+        assert.deepStrictEqual(entry.spans, ["outer-span"])
+        assert.strictEqual(entry.date, 1_700_000_000_000)
+      }
+      assert.strictEqual(request!.annotations.record, "request")
+      assert.strictEqual(response!.annotations.record, "response")
+      // the record's fields are on its own entry only
+      assert.isUndefined(send!.annotations.record)
+      assert.isUndefined(after!.annotations.record)
     }))
 
   it("rejects invalid options with a SpecError", () => {

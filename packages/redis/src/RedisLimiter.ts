@@ -11,8 +11,11 @@
  *   a permit is taken when the call starts and returns `period` after the response;
  *   `hold: "fromStart"` returns it `period` after the start (a sliding window log).
  *
- * Waiters poll with backoff (and the time until the next permit frees), are woken by
- * pub/sub when one is freed, and are served roughly in arrival order across processes.
+ * Waiters do not poll: a freed permit is handed by Redis to the oldest waiting ticket
+ * (FIFO across processes) and announced on the limiter's pub/sub channel, which one
+ * subscriber connection per process listens to; a slow fallback check per limiter per
+ * process (every `pollInterval`..2x, and when a taken permit expires) recovers a lost
+ * wake-up.
  * `hardLimit` (waiting calls) and `timeout` (longest wait) are per process and fail with
  * the same errors as the in-memory limiters. The `Pool` and `RateLimit` plugins run on
  * these limiters under `RedisStore.layerLimiters`; use `semaphore` and `window` directly
@@ -81,7 +84,7 @@ export interface CommonOptions {
   readonly timeout?: Duration.DurationInput | undefined
   /** How long a permit of a call in flight stays taken without renewal. Default: the store's (10 seconds). */
   readonly leaseTtl?: Duration.DurationInput | undefined
-  /** Longest sleep between two tries of a waiter. Default: the store's (50 millis). */
+  /** Period of the fallback check for lost wake-ups (jittered up to 2x). Default: the store's (1 second). */
   readonly pollInterval?: Duration.DurationInput | undefined
 }
 

@@ -51,7 +51,11 @@ export interface Options {
    * within it. Default 10 seconds.
    */
   readonly leaseTtl?: Duration.DurationInput | undefined
-  /** Longest sleep between two tries of a waiting call. Default 50 millis. */
+  /**
+   * Waiting calls are woken by Redis (pub/sub) when a permit is handed to them; as a
+   * fallback for a lost wake-up, each process checks once per limiter every
+   * `pollInterval`..`2 * pollInterval` (jittered) for all of its waiters. Default 1 second.
+   */
   readonly pollInterval?: Duration.DurationInput | undefined
 }
 
@@ -80,7 +84,7 @@ export interface Service {
   readonly onUnavailable: "fail" | "allow"
   /** Default lease TTL of a limiter (ms). */
   readonly leaseTtl: number
-  /** Default poll interval of a limiter (ms). */
+  /** Default fallback check period of a limiter (ms). */
   readonly pollInterval: number
   /** The command connection. */
   readonly redis: Redis
@@ -91,7 +95,7 @@ export interface Service {
     args: ReadonlyArray<string | number>
   ) => Effect.Effect<unknown, StoreFailure>
   /** Calls `onMessage` on each message of `channel` for the life of the scope (best effort). */
-  readonly subscribe: (channel: string, onMessage: () => void) => Effect.Effect<void, never, Scope.Scope>
+  readonly subscribe: (channel: string, onMessage: (message: string) => void) => Effect.Effect<void, never, Scope.Scope>
 }
 
 /**
@@ -123,7 +127,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
     const connectTimeout = yield* duration("connectTimeout", options.connectTimeout, "1 second")
     const commandTimeout = yield* duration("commandTimeout", options.commandTimeout, "1 second")
     const leaseTtl = Duration.toMillis(yield* duration("leaseTtl", options.leaseTtl, "10 seconds"))
-    const pollInterval = Duration.toMillis(yield* duration("pollInterval", options.pollInterval, "50 millis"))
+    const pollInterval = Duration.toMillis(yield* duration("pollInterval", options.pollInterval, "1 second"))
     if (!(leaseTtl >= 10 && Number.isFinite(leaseTtl))) {
       return yield* Effect.fail(ConfigError.InvalidData(["leaseTtl"], "expected a finite duration of 10 ms or more"))
     }
@@ -176,7 +180,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
         })
       )
 
-    const handlers = new Map<string, Set<() => void>>()
+    const handlers = new Map<string, Set<(message: string) => void>>()
     let subscriber: Redis | undefined
     yield* Effect.addFinalizer(() => Effect.sync(() => subscriber?.disconnect()))
     const subscribe: Service["subscribe"] = (channel, onMessage) =>
@@ -184,7 +188,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
         if (subscriber === undefined) {
           const sub = redis.duplicate({ lazyConnect: false })
           sub.on("error", () => {})
-          sub.on("message", (ch: string) => handlers.get(ch)?.forEach((f) => f()))
+          sub.on("message", (ch: string, message: string) => handlers.get(ch)?.forEach((f) => f(message)))
           subscriber = sub
         }
         const sub = subscriber
@@ -192,8 +196,11 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
         if (set === undefined) {
           set = new Set()
           handlers.set(channel, set)
-          // ioredis resubscribes after a reconnect; a failure here leaves polling only
-          sub.subscribe(channel).catch(() => {})
+          // ioredis resubscribes after a reconnect; the limiter's fallback check covers a failure
+          const subscribed = sub.subscribe(channel).catch(() => {})
+          set.add(onMessage)
+          // the first waiters are woken too: wait (briefly) until Redis confirms the subscription
+          yield* Effect.promise(() => subscribed).pipe(Effect.timeout(commandTimeout), Effect.ignore)
         }
         set.add(onMessage)
         const own = set

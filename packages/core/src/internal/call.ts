@@ -344,6 +344,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const endpointRedirect = endpoint.redirect
   const maxBytes = endpoint.maxResponseBytes ?? ctx.maxResponseBytes
   const streamRequest = endpoint.streamRequest === true
+  const compressRequest = endpoint.compressRequest
   const streamResponse = endpoint.streamResponse === true
   const bodyless = endpoint.method === "GET" || endpoint.method === "HEAD"
   const events = streamResponse ? endpoint.events : undefined
@@ -484,17 +485,23 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
         return Effect.fail(inputError("a streamRequest payload must be a Stream of bytes, bytes or a string", "payload"))
       }
       session.body = payload as RequestBody
-      return Effect.void
+      return compressRequest === undefined ? Effect.void : compress(session, compressRequest)
     }
+    let contentType = serializer.contentType
     try {
-      session.body = serializer.serialize(payload)
+      const serialized = serializer.serialize(payload)
+      if (typeof serialized === "string" || serialized instanceof Uint8Array) session.body = serialized
+      else {
+        session.body = serialized.body
+        contentType = serialized.contentType
+      }
     } catch (e) {
       return Effect.fail(inputError(`cannot be serialized as ${serializer.name}: ${errorMessage(e)}`, "payload", e))
     }
-    if (serializer.contentType !== undefined && !("content-type" in session.headers)) {
-      session.headers["content-type"] = serializer.contentType
+    if (contentType !== undefined && !("content-type" in session.headers)) {
+      session.headers["content-type"] = contentType
     }
-    return Effect.void
+    return compressRequest === undefined ? Effect.void : compress(session, compressRequest)
   }
 
   // called when the send runs, after the wrappers (aroundSend hooks...) changed the session
@@ -741,6 +748,28 @@ const noBytes = new Uint8Array(0)
 
 /** The empty body of a 1xx, 204 or 304: whatever the transport holds is cancelled, never read. */
 const emptyBody = (raw: Transport.Response): Effect.Effect<Uint8Array> => Effect.as(discard(raw), noBytes)
+
+/**
+ * Compresses the session's body (`compressRequest`): bytes in memory stay bytes (so a 307
+ * can resend them), a stream is compressed as it is sent. Sets `Content-Encoding` unless
+ * the call set or removed it.
+ */
+const compress = (session: Session, coding: "gzip" | "deflate"): Effect.Effect<void> => {
+  const body = session.body
+  if (body === undefined) return Effect.void
+  if (!("content-encoding" in session.headers)) session.headers["content-encoding"] = coding
+  const compressed = (source: ReadableStream<Uint8Array>) =>
+    source.pipeThrough(new CompressionStream(coding) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>)
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    return Effect.map(
+      Effect.promise(() => new Response(compressed(new Blob([body as BlobPart]).stream() as ReadableStream<Uint8Array>)).arrayBuffer()),
+      (buffer) => void (session.body = new Uint8Array(buffer))
+    )
+  }
+  return Effect.map(Stream.toReadableStreamEffect(body as Stream.Stream<Uint8Array, unknown>), (readable) => {
+    session.body = Stream.fromReadableStream(() => compressed(readable), (e) => e)
+  })
+}
 
 /** Cancels a body nobody will read: the transport aborts the request. */
 const discard = (raw: Transport.Response): Effect.Effect<void> =>

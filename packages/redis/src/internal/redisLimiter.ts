@@ -33,7 +33,7 @@ export interface Store<F extends Failure> {
     keys: ReadonlyArray<string>,
     args: ReadonlyArray<string | number>
   ) => Effect.Effect<unknown, F>
-  readonly subscribe: (channel: string, onMessage: () => void) => Effect.Effect<void, never, Scope.Scope>
+  readonly subscribe: (channel: string, onMessage: (message: string) => void) => Effect.Effect<void, never, Scope.Scope>
 }
 
 /** @internal */
@@ -132,8 +132,20 @@ let sequence = 0
 
 const where = (caller: Caller) => ({ service: caller.service, endpoint: caller.endpoint })
 
+/** What a waiter learns: it holds a permit (`true`), or its ticket was lost and it queues again. */
+type Wake = boolean
+
 /**
  * A limiter named `p.name` on `store` for the life of the scope.
+ *
+ * Waiting is push, not poll: a waiter registers a Deferred under its ticket id; whoever
+ * frees a permit (a release, a cancel, an expiry seen by any process) hands it to the
+ * oldest ticket in Redis and publishes the ticket ids, and the one subscriber
+ * connection of the process completes their Deferreds. One fiber per limiter per
+ * process (the "ticker") runs while this process has waiters: it checks once every
+ * `poll`..`2 * poll` (jittered) for all of them — recovering a lost publish and keeping
+ * their tickets alive — and at the moment the first taken permit expires (a window's
+ * permit, a dead process's lease), which no event announces.
  *
  * @internal
  */
@@ -141,14 +153,37 @@ export const make = <F extends Failure>(store: Store<F>, p: Plan): Effect.Effect
   Effect.gen(function*() {
     const base = `${store.prefix}:{${p.name}}`
     const keys = [`${base}:permits`, `${base}:queue`, `${base}:beats`, `${base}:seq`, `${base}:wake`]
-    const heartbeat = Math.max(2_000, 10 * p.poll)
+    // a ticket lives this long without a check of its process
+    const heartbeat = Math.max(5_000, 5 * p.poll)
     const keyTtl = 2 * Math.max(p.ttl, heartbeat, p.hold) + 60_000
+    const args = (id: string, fifth: number | string) => [p.limit, p.ttl, heartbeat, id, fifth, keyTtl]
 
-    let wake = Deferred.unsafeMake<void>(FiberId.none)
-    yield* store.subscribe(keys[4]!, () => {
-      const woken = wake
-      wake = Deferred.unsafeMake<void>(FiberId.none)
-      Deferred.unsafeDone(woken, Exit.void)
+    const waiters = new Map<string, Deferred.Deferred<Wake>>()
+    /** Redis-clock-free: local ms at which the first taken permit expires (Infinity: unknown/none) */
+    let expiresAt = Infinity
+    let poke = Deferred.unsafeMake<void>(FiberId.none)
+    let idle = true
+    const pokeTicker = () => {
+      const poked = poke
+      poke = Deferred.unsafeMake<void>(FiberId.none)
+      Deferred.unsafeDone(poked, Exit.void)
+    }
+    const learnHint = (hint: number) => {
+      expiresAt = hint >= 0 ? Date.now() + hint : Infinity
+    }
+    const wakeUp = (id: string, wake: Wake) => {
+      const d = waiters.get(id)
+      if (d !== undefined) Deferred.unsafeDone(d, Exit.succeed(wake))
+    }
+
+    yield* store.subscribe(keys[4]!, (message) => {
+      const parts = message.split(" ")
+      const hint = Number(parts[0])
+      for (let i = 1; i < parts.length; i++) wakeUp(parts[i]!, true)
+      if (waiters.size > 0 && Number.isFinite(hint)) {
+        learnHint(hint)
+        pokeTicker()
+      }
     })
 
     let closed = false
@@ -165,12 +200,12 @@ export const make = <F extends Failure>(store: Store<F>, p: Plan): Effect.Effect
       new LimiterUnavailable({ ...where(caller), limiter: p.limiter, reason: e.reason, cause: e.cause })
 
     const release = (id: string) =>
-      p.hold < 0 ? Effect.void : store.run("scRelease", keys, [id, p.hold, "", "", "", keyTtl]).pipe(
+      p.hold < 0 ? Effect.void : store.run("scRelease", keys, args(id, p.hold)).pipe(
         Effect.catchAll((e) => Effect.logWarning(`RedisLimiter ${p.name}: could not release a permit: ${e.reason}`))
       )
 
     const renew = (id: string) =>
-      store.run("scRenew", keys, [id, p.ttl, "", "", "", keyTtl]).pipe(
+      store.run("scRenew", keys, args(id, 0)).pipe(
         Effect.flatMap((ok) =>
           ok === 1 ? Effect.void : Effect.logWarning(`RedisLimiter ${p.name}: a permit in use expired before renewal`)
         ),
@@ -179,35 +214,68 @@ export const make = <F extends Failure>(store: Store<F>, p: Plan): Effect.Effect
         Effect.delay(Duration.millis(p.renewEvery))
       )
 
-    /** One try; on success the permit is tied to `scope` before anything can interrupt. */
+    /** Ties a permit held by `id` to `scope`: released when it closes, renewed meanwhile. */
+    const hold = (id: string, scope: Scope.Scope) =>
+      Effect.uninterruptible(Effect.zipRight(
+        Scope.addFinalizer(scope, release(id)),
+        p.renewEvery > 0 ? Effect.forkIn(Effect.interruptible(renew(id)), scope) : Effect.void
+      ))
+
+    /** One try (queues `id` when refused); on success the permit is tied to `scope` before anything can interrupt. */
     const attempt = (id: string, scope: Scope.Scope) =>
       Effect.uninterruptible(
-        store.run("scAcquire", keys, [p.limit, p.ttl, heartbeat, id, 1, keyTtl]).pipe(
-          Effect.map((reply) => reply as [number, number, number]),
-          Effect.tap(([granted]) =>
-            granted === 1
-              ? Effect.zipRight(
-                Scope.addFinalizer(scope, release(id)),
-                p.renewEvery > 0 ? Effect.forkIn(Effect.interruptible(renew(id)), scope) : Effect.void
-              )
-              : Effect.void
-          )
+        store.run("scAcquire", keys, args(id, 1)).pipe(
+          Effect.map((reply) => reply as [number, number]),
+          Effect.tap(([granted, hint]) => granted === 1 ? hold(id, scope) : Effect.sync(() => learnHint(hint)))
         )
       )
 
-    const cancel = (id: string) => store.run("scCancel", keys, [id]).pipe(Effect.ignore)
+    const cancel = (id: string) => store.run("scCancel", keys, args(id, 0)).pipe(Effect.ignore)
 
-    const wait = (caller: Caller, id: string, scope: Scope.Scope, firstHint: number) =>
+    /** The ticker: one check for every waiter of this process, at most once per poll..2*poll or at an expiry. */
+    const ticker = Effect.gen(function*() {
+      let nextCheck = 0
+      for (;;) {
+        const poked = poke
+        if (waiters.size === 0) {
+          idle = true
+          yield* Deferred.await(poked)
+          idle = false
+          nextCheck = Date.now() + p.poll * (1 + Math.random())
+          continue
+        }
+        // a small spread, so that processes waking at the same expiry rarely all ask
+        const due = Math.min(nextCheck, expiresAt + 1 + Math.random() * 2)
+        const now = Date.now()
+        if (due > now) {
+          // a poke (a publish) only brings a new expiry: the fallback check keeps its time
+          yield* Effect.raceFirst(Effect.sleep(Duration.millis(due - now)), Deferred.await(poked))
+          continue
+        }
+        nextCheck = now + p.poll * (1 + Math.random())
+        const ids = Array.from(waiters.keys())
+        const reply = yield* Effect.either(store.run("scTick", keys, [...args("", 0), ...ids]))
+        if (reply._tag === "Left") {
+          expiresAt = Infinity // the waiters' own deadlines and the next check cover it
+          continue
+        }
+        const [hint, held, lost] = reply.right as [number, Array<string>, Array<string>]
+        learnHint(hint)
+        for (const id of held) wakeUp(id, true)
+        for (const id of lost) wakeUp(id, false)
+      }
+    })
+    yield* Effect.forkScoped(ticker)
+
+    const wait = (caller: Caller, id: string, scope: Scope.Scope) =>
       Effect.gen(function*() {
-        let hint = firstHint
-        for (let n = 0;; n++) {
-          const woken = wake
-          const backoff = Math.min(2 ** n, p.poll)
-          const ms = hint > 0 ? Math.min(hint + 1, p.poll) : backoff
-          yield* Effect.raceFirst(Effect.sleep(Duration.millis(ms)), Deferred.await(woken))
-          const [granted, , next] = yield* attempt(id, scope).pipe(Effect.mapError((e) => unavailable(caller, e)))
+        for (;;) {
+          const d = waiters.get(id)!
+          if (yield* Deferred.await(d)) return yield* hold(id, scope)
+          // the ticket was lost (evicted while Redis was away): queue again
+          waiters.set(id, Deferred.unsafeMake<Wake>(FiberId.none))
+          const [granted] = yield* attempt(id, scope).pipe(Effect.mapError((e) => unavailable(caller, e)))
           if (granted === 1) return
-          hint = next
         }
       })
 
@@ -215,9 +283,15 @@ export const make = <F extends Failure>(store: Store<F>, p: Plan): Effect.Effect
       Effect.suspend(() => {
         if (closed) return Effect.fail(new ClientClosed(where(caller)))
         const id = `${processId}:${++sequence}`
-        // a caller that gives up (or is interrupted) leaves the queue; not awaited, Redis may be away
+        // a caller that gives up (or is interrupted) leaves the queue, and gives back a permit
+        // handed to it meanwhile; not awaited, Redis may be away
         return take(caller, id).pipe(
-          Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : Effect.asVoid(Effect.forkDaemon(cancel(id))))
+          Effect.onExit((exit) =>
+            Effect.suspend(() => {
+              waiters.delete(id)
+              return Exit.isSuccess(exit) ? Effect.void : Effect.asVoid(Effect.forkDaemon(cancel(id)))
+            })
+          )
         )
       })
 
@@ -225,19 +299,20 @@ export const make = <F extends Failure>(store: Store<F>, p: Plan): Effect.Effect
       Effect.gen(function*() {
         const scope = yield* Effect.scope
         const start = yield* Clock.currentTimeMillis
+        // registered before the first try, so a hand-off published before its answer is not missed
+        waiters.set(id, Deferred.unsafeMake<Wake>(FiberId.none))
         const first = yield* Effect.either(attempt(id, scope))
         if (first._tag === "Left") return yield* onUnavailable(caller, first.left, start)
-        const [granted, , hint] = first.right
-        if (granted === 1) return 0
+        if (first.right[0] === 1) return 0
         if (pending >= p.hardLimit) {
           return yield* new TooManyRequestsPending({ ...where(caller), limiter: p.limiter, pending })
         }
         pending++
+        if (idle) pokeTicker()
         let waiting: Effect.Effect<void, LimiterUnavailable | ClientClosed | TooMuchTimePending> = wait(
           caller,
           id,
-          scope,
-          hint
+          scope
         ).pipe(
           Effect.raceFirst(Effect.zipRight(Deferred.await(closing), new ClientClosed(where(caller))))
         )
