@@ -6,6 +6,12 @@
 //   that meets a barrel (esbuild) keeps much of what it re-exports — fast-check, STM,
 //   PubSub... — in every bundle. The sources keep the barrels; the rewrite keeps each
 //   import on its lines, so the source maps hold. Idempotent.
+// - marks the calls that run when a module loads (`Schema.Struct(...)`, `Context.GenericTag(...)`,
+//   `class X extends Data.TaggedError(...)`) `/*#__PURE__*/`, as Effect's own build does: the
+//   packages declare `sideEffects: []`, but a bundler keeps every top-level call of a module it
+//   reaches through our `export * as X` index unless the call is marked pure (core + fetch in a
+//   browser bundle: +198 KB over plain @effect/platform without the marks, about +52 KB with them).
+//   Inserted on the same line, so lines in the source maps hold. Idempotent.
 // - removes from dist/ what no source file produces any more (a module deleted or moved
 //   since the last build), so that a tarball never ships a stale module.
 // `npm test` builds through `tsc -b` (tsconfig.json references tsconfig.build.json) and
@@ -54,6 +60,31 @@ const rewriteImports = (file) => {
   if (out !== text) writeFileSync(file, out)
 }
 
+const ts = createRequire(import.meta.url)("typescript")
+const PURE = "/*#__PURE__*/ "
+const annotatePure = (file) => {
+  const text = readFileSync(file, "utf8")
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS)
+  const at = []
+  const visit = (node) => {
+    // code in functions and methods runs later, not when the module loads
+    if (ts.isFunctionLike(node) || ts.isClassStaticBlockDeclaration(node)) return
+    if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
+      const start = node.getStart(source)
+      if (!text.slice(Math.max(0, start - PURE.length - 2), start).includes("__PURE__")) at.push(start)
+    }
+    ts.forEachChild(node, visit)
+  }
+  for (const statement of source.statements) {
+    if (ts.isVariableStatement(statement)) statement.declarationList.declarations.forEach((d) => d.initializer && visit(d.initializer))
+    else if (ts.isClassDeclaration(statement)) statement.heritageClauses?.forEach(visit)
+  }
+  if (at.length === 0) return
+  let out = text
+  for (const start of at.sort((a, b) => b - a)) out = out.slice(0, start) + PURE + out.slice(start)
+  writeFileSync(file, out)
+}
+
 const outputs = /\.(d\.ts\.map|d\.ts|js\.map|js)$/
 let removed = 0
 const prune = (dist, src) => {
@@ -64,7 +95,10 @@ const prune = (dist, src) => {
       if (readdirSync(path).length === 0) rmSync(path, { recursive: true })
       continue
     }
-    if (entry.endsWith(".js")) rewriteImports(path)
+    if (entry.endsWith(".js")) {
+      rewriteImports(path)
+      annotatePure(path)
+    }
     const stem = entry.replace(outputs, "")
     if (stem !== entry && !existsSync(Path.join(src, `${stem}.ts`))) {
       rmSync(path)

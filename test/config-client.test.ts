@@ -1,6 +1,6 @@
 import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { ClientConfig, ServiceClient, Transport } from "@service-client/core"
+import { ClientConfig, Transport } from "@service-client/core"
 import { Registry } from "@service-client/plugins"
 import { Effect, Layer } from "effect"
 import { fileURLToPath } from "node:url"
@@ -22,7 +22,7 @@ describe("a client built from a YAML config", () => {
         Server.json(res, 200, { id: 12, username: "foo" })
       })
       const config = yield* ClientConfig.fromFile(configFile)
-      const users = yield* ServiceClient.fromConfig({ ...config, baseUrl: server.url })
+      const users = yield* ClientConfig.makeClient({ ...config, baseUrl: server.url })
       const user = yield* users.getUser({ user_id: 12, headers: { accept: "application/vnd.users+json" } })
       assert.deepStrictEqual(user, { id: 12, username: "foo" })
       const created = yield* users.createUser({ payload: { username: "bar" } })
@@ -48,7 +48,7 @@ describe("a client built from a YAML config", () => {
     Effect.gen(function*() {
       const server = yield* Server.start((_req, res) => Server.json(res, 200, {}))
       const config = yield* ClientConfig.fromFile(configFile)
-      const error = yield* Effect.flip(ServiceClient.fromConfig({
+      const error = yield* Effect.flip(ClientConfig.makeClient({
         ...config,
         baseUrl: server.url,
         plugins: [{ type: "Pool", limit: 0 }]

@@ -1,9 +1,9 @@
 /**
  * The plugins built from plain data (the Registry of built-in plugin types, through
- * `ServiceClient.fromConfig`) and the Redis limiters, over the mock transport.
+ * `ClientConfig.makeClient`) and the Redis limiters, over the mock transport.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { ServiceClient, Spec } from "@service-client/core"
+import { ClientConfig, ServiceClient, Spec } from "@service-client/core"
 import { Mock } from "@service-client/mock"
 import * as NodeMockTransport from "@service-client/mock/NodeMockTransport"
 import { Pool, RateLimit, Registry } from "@service-client/plugins"
@@ -20,7 +20,7 @@ describe("plugins from a config over the mock transport", () => {
       Logger.make((o) => void records.push(Object.fromEntries(HashMap.toEntries(o.annotations))))
     )
     return Effect.gen(function*() {
-      const client = yield* ServiceClient.fromConfig({
+      const client = yield* ClientConfig.makeClient({
         name: "users",
         baseUrl,
         spec: {

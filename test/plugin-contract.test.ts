@@ -10,6 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { NodeFileSystem } from "@effect/platform-node"
 import {
   Attribute,
+  ClientConfig,
   type CoreError,
   Endpoint,
   Plugin,
@@ -245,7 +246,7 @@ describe("plugin contract: a user's plugin with its own setting and attribute", 
       assert.strictEqual(ok.status, 200)
     })))
 
-  it.effect("Spec.make and fromConfig go through the same Schema", () =>
+  it.effect("Spec.make and ClientConfig.makeClient go through the same Schema", () =>
     mocked(Effect.gen(function*() {
       const typed = Spec.make({
         broken: Endpoint.get("/broken", { breaker: { threshold: 0 }, mock: { type: "json", data: {} } })
@@ -253,7 +254,7 @@ describe("plugin contract: a user's plugin with its own setting and attribute", 
       const error = yield* Effect.flip(ServiceClient.make(typed, { name: "users", baseUrl, plugins: [configurableBreaker(3)] }))
       assert.strictEqual(error._tag === "SpecError" ? error.key : error._tag, "breaker.threshold")
       const configured = yield* Effect.flip(
-        ServiceClient.fromConfig({
+        ClientConfig.makeClient({
           name: "users",
           baseUrl,
           spec: { getUser: { path: "/user/{id}", breaker: { threshold: "many" } } },

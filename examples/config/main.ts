@@ -1,11 +1,11 @@
 /**
  * A client declared in YAML (users.yaml + specs/users.yaml), built with
- * `ServiceClient.fromConfig` and run against a loopback server started here.
+ * `ClientConfig.makeClient` and run against a loopback server started here.
  *
  * Run: npm run example examples/config/main.ts
  */
 import { NodeFileSystem, NodeRuntime } from "@effect/platform-node"
-import { ClientConfig, Plugin, PluginRegistry, ServiceClient } from "@service-client/core"
+import { ClientConfig, Plugin, PluginRegistry } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
 import { Registry } from "@service-client/plugins"
 import { Console, Effect, Layer, Schema } from "effect"
@@ -65,7 +65,7 @@ const server = Effect.acquireRelease(
 const program = Effect.gen(function*() {
   const http = yield* server
   const config = yield* ClientConfig.fromFile(fileURLToPath(new URL("./users.yaml", import.meta.url)))
-  const users = yield* ServiceClient.fromConfig({
+  const users = yield* ClientConfig.makeClient({
     ...config,
     baseUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}`
   })

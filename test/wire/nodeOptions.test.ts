@@ -6,7 +6,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
-import { Config, ConfigProvider, Effect, Layer } from "effect"
+import type { Layer } from "effect";
+import { Config, ConfigProvider, Effect } from "effect"
 import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Http from "node:http"

@@ -2,20 +2,22 @@
  * A client declared as plain data: its name, base URL, spec (inline, or a spec file),
  * plugins by type name (looked up in the `PluginRegistry`), serializer and parser by
  * name. Validated by Schema; every mistake is a `SpecError` naming the key (and, for a
- * config loaded from a file, the file and the line). `ServiceClient.fromConfig` builds
+ * config loaded from a file, the file and the line). `ClientConfig.makeClient` builds
  * the client from it.
  *
  * @since 0.1.0
  */
 import type { FileSystem } from "@effect/platform"
-import { Config, Effect, Either, Option, Redacted, Schema, type Scope } from "effect"
-import { SpecError } from "./Errors.js"
+import { Config, type ConfigError, Effect, Either, Option, Redacted, Schema, type Scope } from "effect"
+import { type AnyPluginError, SpecError } from "./Errors.js"
 import { absoluteMockFiles, formatOf, keyPath, path as pathService, read, type Source, withLine } from "./internal/source.js"
 import * as Parser from "./Parser.js"
 import type * as Plugin from "./Plugin.js"
 import * as PluginRegistry from "./PluginRegistry.js"
 import * as Serializer from "./Serializer.js"
+import * as ServiceClient from "./ServiceClient.js"
 import * as Spec from "./Spec.js"
+import type * as Transport from "./Transport.js"
 import * as SpecLoader from "./SpecLoader.js"
 
 /**
@@ -157,14 +159,14 @@ const validate = (config: unknown, source: Source | undefined) => {
  * Loads a config from a JSON or YAML file (by extension: `.json` is JSON, anything else
  * YAML). A relative `specFile` is made relative to the config file. The result is
  * validated plain data that remembers its file, so that errors found later by
- * `ServiceClient.fromConfig` (an unknown plugin type, a bad option) name the file and the
+ * `ClientConfig.makeClient` (an unknown plugin type, a bad option) name the file and the
  * line too; spread it to override a key (`{ ...config, baseUrl }`).
  *
  * **Example**
  *
  * ```ts
  * const config = yield* ClientConfig.fromFile("config/users.yaml")
- * const users = yield* ServiceClient.fromConfig(config)
+ * const users = yield* ClientConfig.makeClient(config)
  * ```
  *
  * @since 0.1.0
@@ -269,3 +271,53 @@ const fields = (e: SpecError) => ({
   file: e.file,
   line: e.line
 })
+
+/**
+ * Builds a client from plain data: `name`, `baseUrl`, `spec` (inline) or `specFile`,
+ * `plugins` by registered type (`[{ type: "Pool", limit: 10 }]`, see `PluginRegistry`),
+ * `serializer` and `parser` by name, `maxResponseBytes`. Fails with a `SpecError` naming
+ * the key at fault. Needs a `FileSystem` when the spec is in a file. The plugins are known
+ * only when the config is read, so their errors are typed as `AnyPluginError`. It lives
+ * here, not in `ServiceClient`, so that a bundle which builds its clients in code carries
+ * no spec-file loader (yaml, OpenAPI import): a bundler keeps every export of a namespace
+ * it reaches.
+ *
+ * **Example**
+ *
+ * ```ts
+ * const users = yield* ClientConfig.makeClient({
+ *   name: "users",
+ *   baseUrl: "http://127.0.0.1:8080",
+ *   spec: { getUser: { path: "/user/{user_id}" } },
+ *   plugins: [{ type: "Headers", headers: { accept: "application/json" } }]
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeClient = <const C extends Input>(
+  config: C
+): Effect.Effect<
+  ServiceClient.Client<Spec.Untyped, AnyPluginError>,
+  SpecError | ConfigError.ConfigError,
+  Transport.Transport | Scope.Scope | ContextOf<C>
+> =>
+  Effect.flatMap(resolve(config), (resolved) => {
+    let built: Effect.Effect<
+      ServiceClient.Client<Spec.Untyped, AnyPluginError>,
+      SpecError | ConfigError.ConfigError,
+      Transport.Transport | Scope.Scope
+    > = ServiceClient.make(resolved.spec, {
+        name: resolved.name,
+        baseUrl: resolved.baseUrl,
+        plugins: resolved.plugins,
+        maxResponseBytes: resolved.maxResponseBytes,
+        redirect: resolved.redirect,
+        maxRedirects: resolved.maxRedirects,
+        redact: resolved.redact
+      }) as Effect.Effect<ServiceClient.Client<Spec.Untyped, AnyPluginError>, SpecError | ConfigError.ConfigError, Transport.Transport | Scope.Scope>
+    if (Option.isSome(resolved.serializer)) built = Effect.provideService(built, Serializer.Serializer, resolved.serializer.value)
+    if (Option.isSome(resolved.parser)) built = Effect.provideService(built, Parser.Parser, resolved.parser.value)
+    return built
+  })

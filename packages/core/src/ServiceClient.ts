@@ -5,10 +5,9 @@
  *
  * @since 0.1.0
  */
-import { Config, type ConfigError, Context, Effect, Either, Layer, Option, Redacted, type Scope, type Stream } from "effect"
-import * as ClientConfig from "./ClientConfig.js"
+import { Config, type ConfigError, Context, Effect, Either, Layer, Redacted, type Scope, type Stream } from "effect"
 import type * as Endpoint from "./Endpoint.js"
-import { type AnyPluginError, type CallError, type CoreError, InputError, SpecError } from "./Errors.js"
+import { type CallError, type CoreError, InputError, SpecError } from "./Errors.js"
 import { type ClientContext, compile, userAgent as defaultUserAgent } from "./internal/call.js"
 import { normalizeBaseUrl } from "./internal/path.js"
 import * as PluginSettings from "./internal/settings.js"
@@ -329,50 +328,3 @@ export type CheckErrors<PE, E> = [PE] extends [E] ? unknown : {
   readonly plugins: `the Tag's Client type must name the plugins' errors: ServiceClient.Client<typeof Api, Plugin.ErrorOf<typeof plugins>>`
 }
 
-/**
- * Builds a client from plain data: `name`, `baseUrl`, `spec` (inline) or `specFile`,
- * `plugins` by registered type (`[{ type: "Pool", limit: 10 }]`, see `PluginRegistry`),
- * `serializer` and `parser` by name, `maxResponseBytes`. Fails with a `SpecError` naming
- * the key at fault. Needs a `FileSystem` when the spec is in a file. The plugins are known
- * only when the config is read, so their errors are typed as `AnyPluginError`. Defined in
- * `ClientConfig` (which does not import this module) and re-exported here.
- *
- * **Example**
- *
- * ```ts
- * const users = yield* ServiceClient.fromConfig({
- *   name: "users",
- *   baseUrl: "http://127.0.0.1:8080",
- *   spec: { getUser: { path: "/user/{user_id}" } },
- *   plugins: [{ type: "Headers", headers: { accept: "application/json" } }]
- * })
- * ```
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromConfig = <const C extends ClientConfig.Input>(
-  config: C
-): Effect.Effect<
-  Client<Spec.Untyped, AnyPluginError>,
-  SpecError | ConfigError.ConfigError,
-  Transport.Transport | Scope.Scope | ClientConfig.ContextOf<C>
-> =>
-  Effect.flatMap(ClientConfig.resolve(config), (resolved) => {
-    let built: Effect.Effect<
-      Client<Spec.Untyped, AnyPluginError>,
-      SpecError | ConfigError.ConfigError,
-      Transport.Transport | Scope.Scope
-    > = make(resolved.spec, {
-        name: resolved.name,
-        baseUrl: resolved.baseUrl,
-        plugins: resolved.plugins,
-        maxResponseBytes: resolved.maxResponseBytes,
-        redirect: resolved.redirect,
-        maxRedirects: resolved.maxRedirects,
-        redact: resolved.redact
-      }) as Effect.Effect<Client<Spec.Untyped, AnyPluginError>, SpecError | ConfigError.ConfigError, Transport.Transport | Scope.Scope>
-    if (Option.isSome(resolved.serializer)) built = Effect.provideService(built, Serializer.Serializer, resolved.serializer.value)
-    if (Option.isSome(resolved.parser)) built = Effect.provideService(built, Parser.Parser, resolved.parser.value)
-    return built
-  })

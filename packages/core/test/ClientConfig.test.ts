@@ -7,7 +7,6 @@ import * as ClientConfig from "../src/ClientConfig.js"
 import type { SpecError } from "../src/Errors.js"
 import * as Plugin from "../src/Plugin.js"
 import * as PluginRegistry from "../src/PluginRegistry.js"
-import * as ServiceClient from "../src/ServiceClient.js"
 import type { Session } from "../src/Session.js"
 import * as Transport from "../src/Transport.js"
 
@@ -79,7 +78,7 @@ const gate = (log: Array<string>) =>
 const Registry = PluginRegistry.layer({ Stamp })
 
 const flipConfig = <C extends ClientConfig.Input>(config: C) =>
-  ServiceClient.fromConfig(config).pipe(
+  ClientConfig.makeClient(config).pipe(
     Effect.flip,
     Effect.scoped,
     Effect.provide(recording("{}").layer),
@@ -87,13 +86,13 @@ const flipConfig = <C extends ClientConfig.Input>(config: C) =>
     Effect.provide(NodeFileSystem.layer)
   ) as Effect.Effect<SpecError>
 
-describe("ServiceClient.fromConfig", () => {
+describe("ClientConfig.makeClient", () => {
   it.scoped("builds a client from plain data with registered plugins", () => {
     const { layer, sent } = recording(`{"pong":true}`)
     const log: Array<string> = []
     return Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const client = yield* ServiceClient.fromConfig({
+      const client = yield* ClientConfig.makeClient({
         name: "inline",
         baseUrl: "http://127.0.0.1:1/api",
         spec: { ping: { path: "/ping/{id}", method: "post", headers: { "x-endpoint": "yes" } } },
@@ -123,7 +122,7 @@ describe("ServiceClient.fromConfig", () => {
   it.scoped("picks the serializer and the parser by name", () => {
     const { layer, sent } = recording("plain text", "text/plain")
     return Effect.gen(function*() {
-      const client = yield* ServiceClient.fromConfig({
+      const client = yield* ClientConfig.makeClient({
         name: "form",
         baseUrl: "http://127.0.0.1:1",
         spec: { send: { path: "/form", method: "POST" } },
@@ -210,9 +209,9 @@ describe("ServiceClient.fromConfig", () => {
     }))
 
   it("type-level: a FileSystem is needed only for a specFile", () => {
-    const inline = ServiceClient.fromConfig({ name: "x", baseUrl: "http://127.0.0.1:1", spec: {} })
+    const inline = ClientConfig.makeClient({ name: "x", baseUrl: "http://127.0.0.1:1", spec: {} })
     const noFs: Effect.Effect<unknown, unknown, Transport.Transport | Scope.Scope> = inline
-    const fromFile = ServiceClient.fromConfig({ name: "x", baseUrl: "http://127.0.0.1:1", specFile: "a.yaml" })
+    const fromFile = ClientConfig.makeClient({ name: "x", baseUrl: "http://127.0.0.1:1", specFile: "a.yaml" })
     // @ts-expect-error the spec file is read through FileSystem
     const needsFs: Effect.Effect<unknown, unknown, Transport.Transport | Scope.Scope> = fromFile
     assert.isDefined([noFs, needsFs])
@@ -230,7 +229,7 @@ describe("ServiceClient.fromConfig", () => {
 describe("ClientConfig.fromFile", () => {
   const load = (file: string) => ClientConfig.fromFile(at(file))
   const flipFile = (file: string) =>
-    Effect.flatMap(load(file), (config) => ServiceClient.fromConfig(config)).pipe(
+    Effect.flatMap(load(file), (config) => ClientConfig.makeClient(config)).pipe(
       Effect.flip,
       Effect.scoped,
       Effect.provide(recording("{}").layer),
@@ -243,7 +242,7 @@ describe("ClientConfig.fromFile", () => {
     return Effect.gen(function*() {
       const config = yield* load("configs/users.yaml")
       assert.strictEqual(config.specFile, at("specs/child.yaml"))
-      const client = yield* ServiceClient.fromConfig({ ...config, baseUrl: "http://127.0.0.1:2" })
+      const client = yield* ClientConfig.makeClient({ ...config, baseUrl: "http://127.0.0.1:2" })
       assert.deepStrictEqual(Object.keys(client.spec.endpoints).sort(), ["createUser", "getUser", "listUsers"])
       assert.deepStrictEqual(yield* client.getUser({ user_id: 1 }), { id: 1 })
       assert.strictEqual(sent[0]!.url, "http://127.0.0.1:2/v2/user/1")
@@ -255,7 +254,7 @@ describe("ClientConfig.fromFile", () => {
   it.scoped("loads a JSON config with an inline spec", () => {
     const { layer, sent } = recording("")
     return Effect.gen(function*() {
-      const client = yield* ServiceClient.fromConfig(yield* load("configs/inline.json"))
+      const client = yield* ClientConfig.makeClient(yield* load("configs/inline.json"))
       assert.strictEqual(yield* client.ping(), undefined)
       assert.strictEqual(sent[0]!.method, "POST")
     }).pipe(Effect.provide(layer), Effect.provide(NodeFileSystem.layer))

@@ -1,11 +1,11 @@
 /**
  * Every built-in plugin as a type a client config can name
- * (`plugins: [{ type: "Pool", limit: 10 }]`), for `ServiceClient.fromConfig`.
+ * (`plugins: [{ type: "Pool", limit: 10 }]`), for `ClientConfig.makeClient`.
  *
  * **Example**
  *
  * ```ts
- * const client = yield* ServiceClient.fromConfig(config).pipe(Effect.provide(Registry.layer))
+ * const client = yield* ClientConfig.makeClient(config).pipe(Effect.provide(Registry.layer))
  * ```
  *
  * @since 0.1.0
