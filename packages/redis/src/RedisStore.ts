@@ -21,7 +21,8 @@ import {
   Redacted,
   Scope
 } from "effect"
-import type { Redis } from "ioredis"
+import type { Cluster, Redis, RedisOptions } from "ioredis"
+import type { ConnectionOptions } from "node:tls"
 import * as Impl from "./internal/redisLimiter.js"
 import * as Scripts from "./internal/redisScripts.js"
 import * as LimiterStore from "@service-client/plugins/LimiterStore"
@@ -30,9 +31,44 @@ import * as LimiterStore from "@service-client/plugins/LimiterStore"
  * @since 0.1.0
  * @category models
  */
-export interface Options {
-  /** `redis://[:password@]host:port[/db]`; default `redis://127.0.0.1:6379`. */
+export interface Options extends ConnectionConfig {
+  /**
+   * An ioredis `Redis` or `Cluster` of the program's own, used instead of connecting (it is
+   * not closed with the layer; the pub/sub connection is its `duplicate()`). The other
+   * connection options are then ignored.
+   */
+  readonly client?: Redis | Cluster | undefined
+  /** TLS: `true`, or Node's `tls.connect` options (CA, client certificate, servername...). `rediss://` URLs turn it on too. */
+  readonly tls?: boolean | ConnectionOptions | undefined
+}
+
+/**
+ * A Redis node: `"host:port"` or `{ host, port }`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Node = string | { readonly host: string; readonly port: number }
+
+/**
+ * The options {@link layerConfig} can read from `Config` (all but `client`; `tls` on or off).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectionConfig {
+  /** `redis://[:password@]host:port[/db]` or `rediss://` (TLS); default `redis://127.0.0.1:6379`. */
   readonly url?: string | Redacted.Redacted<string> | undefined
+  /** Sentinel: the sentinels to ask for the primary of `name` (a failover is followed). */
+  readonly sentinels?: ReadonlyArray<Node> | undefined
+  /** Sentinel: the name of the primary group (`sentinel monitor <name> ...`). */
+  readonly name?: string | undefined
+  /** Cluster: some of its nodes (the rest is discovered). Every limiter's keys share one hash slot (`{name}`). */
+  readonly nodes?: ReadonlyArray<Node> | undefined
+  /** Password of the Redis nodes (Sentinel and Cluster; a URL carries its own). */
+  readonly password?: Redacted.Redacted<string> | string | undefined
+  /** Password of the sentinels, when they ask for one. */
+  readonly sentinelPassword?: Redacted.Redacted<string> | string | undefined
   /** Prefix of every key; processes that share limits share the prefix. Default `"service-client"`. */
   readonly prefix?: string | undefined
   /** Default 1 second. */
@@ -86,8 +122,8 @@ export interface Service {
   readonly leaseTtl: number
   /** Default fallback check period of a limiter (ms). */
   readonly pollInterval: number
-  /** The command connection. */
-  readonly redis: Redis
+  /** The command connection (a `Cluster` with `nodes` or a given cluster `client`). */
+  readonly redis: Redis | Cluster
   /** Runs one of the store's scripts on `keys` (see `internal/redisScripts.ts`). */
   readonly run: (
     script: ScriptName,
@@ -114,6 +150,26 @@ const duration = (key: string, input: unknown, fallback: Duration.DurationInput)
       onSome: Either.right
     })
 
+const nodeList = (key: string, input: ReadonlyArray<Node> | undefined) =>
+  Effect.suspend(() => {
+    if (input === undefined) return Effect.succeed(undefined)
+    if (!Array.isArray(input) || input.length === 0) {
+      return Effect.fail(ConfigError.InvalidData([key], "expected a non-empty list of host:port"))
+    }
+    const out: Array<{ host: string; port: number }> = []
+    for (const node of input as ReadonlyArray<unknown>) {
+      const m = typeof node === "string" ? /^\[?([^\s\]]+?)\]?:(\d{1,5})$/.exec(node.trim()) : null
+      const host = m ? m[1] : typeof node === "object" && node !== null ? (node as { host?: unknown }).host : undefined
+      const port = m ? Number(m[2]) : typeof node === "object" && node !== null ? (node as { port?: unknown }).port : undefined
+      if (typeof host !== "string" || host === "" || !Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) {
+        const shown = JSON.stringify(node)?.slice(0, 80) ?? String(node)
+        return Effect.fail(ConfigError.InvalidData([key], `expected host:port, got ${shown}`))
+      }
+      out.push({ host, port: port as number })
+    }
+    return Effect.succeed(out)
+  })
+
 /**
  * Connects to Redis for the life of the scope. Never waits for the connection: a Redis
  * that is down shows up as `LimiterUnavailable` on calls, and ioredis reconnects in the
@@ -139,26 +195,56 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
       const reason = `expected "fail" or "allow", got ${String(onUnavailable)}`
       return yield* Effect.fail(ConfigError.InvalidData(["onUnavailable"], reason))
     }
-    const url = options.url === undefined
-      ? "redis://127.0.0.1:6379"
-      : Redacted.isRedacted(options.url)
-      ? Redacted.value(options.url)
-      : options.url
     const timeoutMs = Duration.toMillis(commandTimeout)
+    const secret = (v: string | Redacted.Redacted<string> | undefined) =>
+      v === undefined ? undefined : Redacted.isRedacted(v) ? Redacted.value(v) : v
+    const sentinels = yield* nodeList("sentinels", options.sentinels)
+    const nodes = yield* nodeList("nodes", options.nodes)
+    if (sentinels !== undefined && (typeof options.name !== "string" || options.name === "")) {
+      return yield* Effect.fail(ConfigError.InvalidData(["name"], "Sentinel needs the name of the primary group"))
+    }
+    if (sentinels !== undefined && nodes !== undefined) {
+      return yield* Effect.fail(ConfigError.InvalidData(["nodes"], "give either sentinels or cluster nodes, not both"))
+    }
+    const tls = options.tls === true ? {} : options.tls === false ? undefined : options.tls
+    const common: RedisOptions = {
+      connectTimeout: Duration.toMillis(connectTimeout),
+      commandTimeout: timeoutMs,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times) => Math.min(50 * times, 1000),
+      enableAutoPipelining: true,
+      ...(tls === undefined ? {} : { tls })
+    }
     // loaded when a store is made, so that importing this package (e.g. for its types) loads no ioredis
-    const { Redis } = yield* Effect.promise(() => import("ioredis")).pipe(
+    const { Cluster, Redis } = yield* Effect.promise(() => import("ioredis")).pipe(
       Effect.catchAllDefect(() => Effect.dieMessage("RedisStore needs the ioredis package: npm install ioredis@5"))
     )
-    const redis = yield* Effect.acquireRelease(
+    const connect = (): Redis | Cluster => {
+      const password = secret(options.password)
+      if (nodes !== undefined) {
+        return new Cluster(nodes, {
+          enableAutoPipelining: true,
+          clusterRetryStrategy: (times) => Math.min(50 * times, 1000),
+          redisOptions: { ...common, ...(password === undefined ? {} : { password }) }
+        })
+      }
+      if (sentinels !== undefined) {
+        const sentinelPassword = secret(options.sentinelPassword)
+        return new Redis({
+          ...common,
+          sentinels,
+          name: options.name!,
+          ...(password === undefined ? {} : { password }),
+          ...(sentinelPassword === undefined ? {} : { sentinelPassword }),
+          ...(tls === undefined ? {} : { enableTLSForSentinelMode: true, sentinelTLS: tls })
+        })
+      }
+      return new Redis(secret(options.url) ?? "redis://127.0.0.1:6379", common)
+    }
+    const given = options.client
+    const redis = given !== undefined ? given : yield* Effect.acquireRelease(
       Effect.try({
-        try: (): Redis =>
-          new Redis(url, {
-            connectTimeout: Duration.toMillis(connectTimeout),
-            commandTimeout: timeoutMs,
-            maxRetriesPerRequest: 1,
-            retryStrategy: (times) => Math.min(50 * times, 1000),
-            enableAutoPipelining: true
-          }),
+        try: connect,
         catch: (cause) => ConfigError.InvalidData(["url"], `not a Redis URL: ${String(cause)}`)
       }),
       (redis) => Effect.sync(() => redis.disconnect())
@@ -167,7 +253,10 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
     redis.on("error", (e: Error) => {
       lastError = e.message
     })
-    for (const [name, lua] of Object.entries(Scripts.commands)) redis.defineCommand(name, { lua, numberOfKeys: 5 })
+    for (const [name, lua] of Object.entries(Scripts.commands)) {
+      // idempotent: a given client may already carry them
+      if (!(name in redis)) redis.defineCommand(name, { lua, numberOfKeys: 5 })
+    }
 
     const run: Service["run"] = (script, keys, args) =>
       Effect.tryPromise({
@@ -186,7 +275,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
     const subscribe: Service["subscribe"] = (channel, onMessage) =>
       Effect.gen(function*() {
         if (subscriber === undefined) {
-          const sub = redis.duplicate({ lazyConnect: false })
+          const sub = redis.duplicate() as Redis
           sub.on("error", () => {})
           sub.on("message", (ch: string, message: string) => handlers.get(ch)?.forEach((f) => f(message)))
           subscriber = sub
@@ -255,6 +344,11 @@ export const layerConfig = (options: Config.Config.Wrap<Options>): Layer.Layer<R
  * | `REDIS_ON_UNAVAILABLE` | `onUnavailable` (`fail` or `allow`) |
  * | `REDIS_COMMAND_TIMEOUT` | `commandTimeout` (e.g. `500 millis`) |
  * | `REDIS_LEASE_TTL` | `leaseTtl` |
+ * | `REDIS_SENTINELS` | `sentinels` (`host:port,host:port`) |
+ * | `REDIS_SENTINEL_NAME` | `name` |
+ * | `REDIS_CLUSTER_NODES` | `nodes` (`host:port,host:port`) |
+ * | `REDIS_PASSWORD` | `password` (read as `Redacted`) |
+ * | `REDIS_TLS` | `tls` (`true` / `false`) |
  *
  * @since 0.1.0
  * @category config
@@ -264,14 +358,24 @@ export const config: Config.Config<Options> = Config.all({
   prefix: Config.option(Config.string("REDIS_PREFIX")),
   onUnavailable: Config.option(Config.literal("fail", "allow")("REDIS_ON_UNAVAILABLE")),
   commandTimeout: Config.option(Config.duration("REDIS_COMMAND_TIMEOUT")),
-  leaseTtl: Config.option(Config.duration("REDIS_LEASE_TTL"))
+  leaseTtl: Config.option(Config.duration("REDIS_LEASE_TTL")),
+  sentinels: Config.option(Config.array(Config.string(), "REDIS_SENTINELS")),
+  name: Config.option(Config.string("REDIS_SENTINEL_NAME")),
+  nodes: Config.option(Config.array(Config.string(), "REDIS_CLUSTER_NODES")),
+  password: Config.option(Config.redacted("REDIS_PASSWORD")),
+  tls: Config.option(Config.boolean("REDIS_TLS"))
 }).pipe(
   Config.map((c): Options => ({
     url: Option.getOrUndefined(c.url),
     prefix: Option.getOrUndefined(c.prefix),
     onUnavailable: Option.getOrUndefined(c.onUnavailable),
     commandTimeout: Option.getOrUndefined(c.commandTimeout),
-    leaseTtl: Option.getOrUndefined(c.leaseTtl)
+    leaseTtl: Option.getOrUndefined(c.leaseTtl),
+    sentinels: Option.getOrUndefined(c.sentinels),
+    name: Option.getOrUndefined(c.name),
+    nodes: Option.getOrUndefined(c.nodes),
+    password: Option.getOrUndefined(c.password),
+    tls: Option.getOrUndefined(c.tls)
   }))
 )
 
