@@ -3,7 +3,9 @@
  * Semaphore, sequential, one permit at a time (no waiting): median, p99 and mean over a
  * few thousand operations; then the same through a client's call (a transport that
  * answers at once) with the Pool and RateLimit plugins on the in-memory store and on
- * `RedisStore.layerLimiters`. Needs the Redis at REDIS_URL (default redis://127.0.0.1:6379).
+ * `RedisStore.layerLimiters`; then the wake-up latency of a waiter after a release (a
+ * semaphore of 1 across the store) and the Redis commands sent per operation with 50
+ * fibers waiting on a semaphore of 5 (counted on the client). Needs the Redis at REDIS_URL (default redis://127.0.0.1:6379).
  *
  *   npm run example bench/redis.ts [operations]
  */
@@ -16,7 +18,7 @@ import * as Pool from "@service-client/plugins/Pool"
 import * as RateLimit from "@service-client/plugins/RateLimit"
 import * as RedisLimiter from "@service-client/redis/RedisLimiter"
 import * as RedisStore from "@service-client/redis/RedisStore"
-import { Effect, Layer, type Scope, Stream } from "effect"
+import { Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
 
 const operations = Number(process.argv[2] ?? 5000)
 const warmup = 300
@@ -97,9 +99,49 @@ const program = Effect.gen(function*() {
       )
     }
   }
+  // wake-up: from the holder's release to the waiter running, the waiter queued first
+  const wake = yield* RedisLimiter.semaphore({ name: "bench-wake", limit: 1 })
+  const wakeups: Array<number> = []
+  for (let i = 0; i < 300; i++) {
+    let woken = 0
+    const holder = yield* Scope.make()
+    yield* Scope.extend(wake.acquire(caller), holder)
+    const waiter = yield* Effect.fork(wake.withPermit(caller)(Effect.sync(() => void (woken = performance.now()))))
+    yield* Effect.sleep("3 millis")
+    const released = performance.now()
+    yield* Scope.close(holder, Exit.void)
+    yield* Fiber.join(waiter)
+    wakeups.push(woken - released)
+  }
+  wakeups.sort((a, b) => a - b)
+  const q = (x: number) => wakeups[Math.min(wakeups.length - 1, Math.floor(x * wakeups.length))]!
+  // commands per operation with 50 waiting fibers on a semaphore of 5, each holding it 2 ms
+  const redis = store.redis as unknown as { sendCommand: (...a: Array<unknown>) => unknown }
+  const send = redis.sendCommand.bind(redis)
+  let sent = 0
+  redis.sendCommand = (...a) => {
+    sent++
+    return send(...a)
+  }
+  const crowd = yield* RedisLimiter.semaphore({ name: "bench-crowd", limit: 5 })
+  const ops = 500
+  const t0 = performance.now()
+  yield* Effect.forEach(Array.from({ length: ops }), () => crowd.withPermit(caller)(Effect.sleep("2 millis")), {
+    concurrency: 50
+  })
+  const crowdMs = performance.now() - t0
+  redis.sendCommand = send
   console.log(`${operations} sequential operations each (after ${warmup} warm-up), Node ${process.version}`)
   table("acquire + release", rows)
   table("one call (instant transport)", calls)
+  console.log(
+    `\nwake-up after a release (300 hand-offs): median ${fmt(q(0.5))}, p99 ${fmt(q(0.99))}, max ${fmt(q(1))}`
+  )
+  console.log(
+    `50 fibers waiting on a Redis semaphore of 5: ${ops} operations in ${crowdMs.toFixed(0)} ms, ${
+      (sent / ops).toFixed(2)
+    } Redis commands sent per operation`
+  )
 }).pipe(
   Effect.scoped,
   Effect.provide(Instant),
