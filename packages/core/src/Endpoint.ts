@@ -68,7 +68,13 @@ export type ReservedInputKey = typeof reservedInputKeys[number]
  * @since 0.1.0
  * @category models
  */
-export type { QueryValue }
+export type {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  QueryValue
+}
 
 /**
  * Which durations the Elapsed plugin records.

@@ -133,7 +133,11 @@ export class ResponseError<E = unknown> extends Data.TaggedError("ResponseError"
   readonly error: unknown
   readonly attributes: Readonly<Record<string, unknown>>
 }> {
-  /** The decoded error body (`undefined` when the endpoint declares no error Schema for the status). */
+  /**
+   * The decoded error body (`undefined` when the endpoint declares no error Schema for the status).
+   *
+   * @since 0.2.0
+   */
   declare readonly error: E | undefined
   /** The raw body as UTF-8 text. */
   get text(): string {

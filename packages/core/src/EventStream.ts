@@ -53,10 +53,20 @@ export class EventStreamError extends Data.TaggedError("EventStreamError")<{
   }
 }
 
-/** The default bound of one line and of one event's data (bytes, counted as UTF-16 units). */
+/**
+ * The default bound of one line and of one event's data (bytes, counted as UTF-16 units).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const defaultMaxEventBytes = 1024 * 1024
 
-/** The default reconnection delay before the server sets one with `retry:`. */
+/**
+ * The default reconnection delay before the server sets one with `retry:`.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const defaultRetry = Duration.seconds(3)
 
 /** @internal */

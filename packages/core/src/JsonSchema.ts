@@ -46,11 +46,19 @@ export type Node =
  * @category models
  */
 export declare namespace Node {
-  /** Any JSON value (`{}`, `true`). @since 0.1.0 */
+  /**
+   * Any JSON value (`{}`, `true`).
+   *
+   * @since 0.1.0
+   */
   export interface Unknown extends Docs {
     readonly _tag: "Unknown"
   }
-  /** No value (`false`, `not: {}`). @since 0.1.0 */
+  /**
+   * No value (`false`, `not: {}`).
+   *
+   * @since 0.1.0
+   */
   export interface Never extends Docs {
     readonly _tag: "Never"
   }
@@ -79,7 +87,11 @@ export declare namespace Node {
   export interface Null extends Docs {
     readonly _tag: "Null"
   }
-  /** `enum` and `const`: one of these values. @since 0.1.0 */
+  /**
+   * `enum` and `const`: one of these values.
+   *
+   * @since 0.1.0
+   */
   export interface Literal extends Docs {
     readonly _tag: "Literal"
     readonly values: ReadonlyArray<string | number | boolean>
@@ -91,7 +103,11 @@ export declare namespace Node {
     readonly minItems?: number | undefined
     readonly maxItems?: number | undefined
   }
-  /** `prefixItems` (3.1): fixed elements, then `rest` (none when `items: false`). @since 0.1.0 */
+  /**
+   * `prefixItems` (3.1): fixed elements, then `rest` (none when `items: false`).
+   *
+   * @since 0.1.0
+   */
   export interface Tuple extends Docs {
     readonly _tag: "Tuple"
     readonly elements: ReadonlyArray<Node>
@@ -103,18 +119,30 @@ export declare namespace Node {
     readonly node: Node
     readonly required: boolean
   }
-  /** `additional`: the schema of keys not in `properties` (absent: they are not described). @since 0.1.0 */
+  /**
+   * `additional`: the schema of keys not in `properties` (absent: they are not described).
+   *
+   * @since 0.1.0
+   */
   export interface Object extends Docs {
     readonly _tag: "Object"
     readonly properties: ReadonlyArray<Property>
     readonly additional?: Node | undefined
   }
-  /** `oneOf`, `anyOf`, a type list, `nullable`. @since 0.1.0 */
+  /**
+   * `oneOf`, `anyOf`, a type list, `nullable`.
+   *
+   * @since 0.1.0
+   */
   export interface Union extends Docs {
     readonly _tag: "Union"
     readonly members: ReadonlyArray<Node>
   }
-  /** A reference to a named definition. @since 0.1.0 */
+  /**
+   * A reference to a named definition.
+   *
+   * @since 0.1.0
+   */
   export interface Ref extends Docs {
     readonly _tag: "Ref"
     readonly name: string

@@ -23,7 +23,33 @@ import * as Spec from "./Spec.js"
  * @since 0.1.0
  * @category models
  */
-export type { Api, Body, ErrorResponse, Operation, Parameter } from "./internal/openapi/model.js"
+export type {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  Api,
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  Body,
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  ErrorResponse,
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  Operation,
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  Parameter
+} from "./internal/openapi/model.js"
 
 /**
  * @since 0.1.0
