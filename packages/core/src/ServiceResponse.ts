@@ -19,6 +19,11 @@ export interface ServiceResponse<out A = unknown> {
   readonly status: number
   /** Lower-cased header names. */
   readonly headers: Readonly<Record<string, string>>
+  /**
+   * Each `Set-Cookie` header as received, in order: `headers["set-cookie"]` joins them
+   * with `, `, which cannot be split again (a cookie's `Expires` holds a comma).
+   */
+  readonly setCookie: ReadonlyArray<string>
   /** The raw body once read; `undefined` for a streamed response. */
   readonly body: Uint8Array | undefined
   /** The body as a stream, for a `streamResponse` endpoint. */

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { FetchHttpClient, HttpBody, HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
+import { FetchHttpClient, HttpBody, HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { Context, type Duration, Effect, Layer, Stream } from "effect"
 import type { CallError } from "./Errors.js"
 import { RequestError, TimeoutError } from "./Errors.js"
@@ -23,6 +23,13 @@ export interface Response {
   readonly status: number
   /** Lower-cased header names. */
   readonly headers: Readonly<Record<string, string>>
+  /**
+   * Each `Set-Cookie` header as received, in order (`headers["set-cookie"]` joins them
+   * with `, `, which cannot be split again: a cookie's `Expires` holds a comma).
+   * `undefined`: the transport keeps no list (the core then takes `headers["set-cookie"]`
+   * as one value).
+   */
+  readonly setCookie?: ReadonlyArray<string> | undefined
   /**
    * Reads the whole body; fails with `RequestError` (`ResponseTooLarge`) past `maxBytes`,
    * or with `TimeoutError` at the session's deadline (a transport that honours deadlines).
@@ -276,6 +283,22 @@ const toHttpBody = (session: Session): HttpBody.HttpBody => {
   return HttpBody.empty
 }
 
+// Each Set-Cookie header of a platform response, from what the HttpClient underneath
+// received: a fetch Response (`getSetCookie`), undici's or node:http's headers (an array).
+const setCookieOf = (response: HttpClientResponse.HttpClientResponse): ReadonlyArray<string> => {
+  let r = response as Wrapped | undefined
+  for (let i = 0; i < 4 && r !== undefined; i++) {
+    const source = r.source as { readonly headers?: unknown } | undefined
+    const headers = source?.headers as { getSetCookie?: () => Array<string> } & Record<string, unknown> | undefined
+    if (typeof headers?.getSetCookie === "function") return headers.getSetCookie()
+    const value = headers?.["set-cookie"]
+    if (Array.isArray(value)) return value.map(String)
+    if (typeof value === "string") return [value]
+    r = r.original
+  }
+  return [response.headers["set-cookie"]!]
+}
+
 const cleanHeaders = (headers: Readonly<Record<string, string | null>>): Record<string, string> => {
   const out: Record<string, string> = {}
   for (const name in headers) {
@@ -351,9 +374,15 @@ export const fromHttpClient = (given: HttpClient.HttpClient): Service => {
               decoded = true
             } else encoded = { codings, reason: "unsupported" }
           }
+          // fetch's Headers hand the platform each Set-Cookie apart, and the last one won:
+          // joined here as on NodeTransport, and kept apart in `setCookie`
+          const setCookie = response.headers["set-cookie"] === undefined ? undefined : setCookieOf(response)
           return {
             status: response.status,
-            headers: response.headers,
+            headers: setCookie === undefined || setCookie.length < 2
+              ? response.headers
+              : { ...response.headers, "set-cookie": setCookie.join(", ") },
+            setCookie,
             stream,
             encoded,
             read: (maxBytes) => {

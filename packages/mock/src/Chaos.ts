@@ -202,6 +202,7 @@ const empty = new Uint8Array(0)
 const answer = (session: Session.Session, status: number, retryAfter: string | undefined): ServiceResponse.ServiceResponse => ({
   service: session.service,
   endpoint: session.endpoint,
+  setCookie: [],
   method: session.method,
   url: session.url,
   status,

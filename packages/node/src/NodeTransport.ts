@@ -67,6 +67,14 @@ export interface Options {
 
 type RawHeaders = Array<Buffer | string>
 
+const setCookieOf = (raw: RawHeaders): Array<string> => {
+  const values: Array<string> = []
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toString("latin1").toLowerCase() === "set-cookie") values.push(raw[i + 1]!.toString("latin1"))
+  }
+  return values
+}
+
 const parseRawHeaders = (raw: RawHeaders | null): Record<string, string> => {
   const headers: Record<string, string> = {}
   if (raw === null) return headers
@@ -103,6 +111,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   paused = false
   status = 0
   headers: Record<string, string> = {}
+  /** Each Set-Cookie header, when there is one (`headers` joins them). */
+  setCookie: Array<string> | undefined = undefined
   chunks: Array<Uint8Array> = []
   size = 0
   error: RequestError | TimeoutError | undefined = undefined
@@ -173,6 +183,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true
     this.status = statusCode
     this.headers = parseRawHeaders(rawHeaders)
+    if (this.headers["set-cookie"] !== undefined) this.setCookie = setCookieOf(rawHeaders)
     this.resumeFn = resume
     this.state = State.Headers
     const encoding = this.headers["content-encoding"]

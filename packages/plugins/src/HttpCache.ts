@@ -90,6 +90,8 @@ const answer = (entry: Cache.Entry, session: Session.Session, now: number): Serv
   service: session.service,
   endpoint: session.endpoint,
   method: session.method,
+  // the cookies were set by the stored response, not by this answer
+  setCookie: [],
   url: session.url,
   status: entry.status,
   headers: { ...entry.headers, age: String(Math.floor(Cache.currentAge(entry, now) / 1000)) },

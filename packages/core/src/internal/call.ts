@@ -96,6 +96,8 @@ class SessionImpl implements Session {
   }
 }
 
+const noCookies: ReadonlyArray<string> = Object.freeze([])
+
 class ResponseImpl implements ServiceResponse {
   readonly service: string
   readonly endpoint: string
@@ -107,6 +109,7 @@ class ResponseImpl implements ServiceResponse {
   data: unknown = undefined
   /** The codings the transport left on the body. */
   encoded: Transport.Response["encoded"] = undefined
+  setCookie: ReadonlyArray<string> = noCookies
   constructor(session: Session, readonly status: number, readonly headers: Readonly<Record<string, string>>) {
     this.service = session.service
     this.endpoint = session.endpoint
@@ -532,6 +535,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const received = (session: Session, request: Session, raw: Transport.Response): Plugin.Send => {
     const response = new ResponseImpl(request, raw.status, raw.headers)
     if (raw.encoded !== undefined) response.encoded = raw.encoded
+    const setCookie = raw.headers["set-cookie"]
+    if (setCookie !== undefined) response.setCookie = raw.setCookie ?? [setCookie]
     const hooked = runResponseHooks(onResponse, session, response)
     if (streamResponse && raw.status >= 200 && raw.status < 300) {
       response.stream = raw.stream
