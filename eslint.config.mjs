@@ -2,8 +2,8 @@
 // the rules Effect's own repository sets. Formatting is dprint through @effect/eslint-plugin
 // (`@effect/dprint`, 120 columns, Effect's settings); it runs only under `npm run format`
 // (writes) and `npm run format:check`, so that `npm run lint` checks code, not layout.
-import js from "@eslint/js"
 import * as effect from "@effect/eslint-plugin"
+import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
 const format = process.env.SERVICE_CLIENT_FORMAT === "1"
@@ -26,14 +26,25 @@ const dprint = {
 }
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/build/**", "**/node_modules/**", "docs/api/**", "**/*.md", "**/*.d.ts", "scripts/docs-context.ts"] },
+  {
+    ignores: [
+      "**/dist/**",
+      "**/build/**",
+      "**/node_modules/**",
+      "docs/api/**",
+      "**/*.md",
+      "**/*.d.ts",
+      "scripts/docs-context.ts"
+    ]
+  },
   { linterOptions: { reportUnusedDisableDirectives: "off" } },
   format
     ? {
       // only the layout: `npm run format` / `format:check`
       files: ["**/*.ts", "**/*.js", "**/*.mjs", "**/*.cjs"],
       languageOptions: { parser: tseslint.parser },
-      plugins: { "@effect": effect },
+      // typescript-eslint registered too, so that a disable comment naming one of its rules is understood
+      plugins: { "@effect": effect, "@typescript-eslint": tseslint.plugin },
       rules: dprint
     }
     : [

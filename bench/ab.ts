@@ -73,7 +73,7 @@ console.log(
     `  CPU µs/req  A ${median(cpu[0]).toFixed(1)}  B ${median(cpu[1]).toFixed(1)}  A/B per round: median ${
       median(cpuRatios).toFixed(3)
     } (quartiles ${q(cpuRatios)})\n` +
-    `  req/s       A ${median(rps[0])}  B ${median(rps[1])}  B/A per round: median ${median(rpsRatios).toFixed(3)} (quartiles ${
-      q(rpsRatios)
-    })`
+    `  req/s       A ${median(rps[0])}  B ${median(rps[1])}  B/A per round: median ${
+      median(rpsRatios).toFixed(3)
+    } (quartiles ${q(rpsRatios)})`
 )

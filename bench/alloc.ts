@@ -5,8 +5,8 @@
  *   tsx bench/alloc.ts <url> [client] [requests]     client: a bench client name (default sc-bare-node)
  *   ALLOC_SURVIVORS=1: only objects that outlived a scavenge (what gets promoted to the old space)
  */
-import * as Inspector from "node:inspector/promises"
 import { Effect } from "effect"
+import * as Inspector from "node:inspector/promises"
 import * as Clients from "./clients.js"
 
 const [url, name = "sc-bare-node", requests = "30000"] = process.argv.slice(2)
@@ -23,7 +23,9 @@ const run = async (count: number) => {
     const worker: Effect.Effect<void, unknown> = Effect.suspend(() =>
       next++ >= count ? Effect.void : Effect.flatMap(client.run(0), () => worker)
     )
-    await client.runtime.runPromise(Effect.forEach(Array.from({ length: 32 }), () => worker, { concurrency: "unbounded", discard: true }))
+    await client.runtime.runPromise(
+      Effect.forEach(Array.from({ length: 32 }), () => worker, { concurrency: "unbounded", discard: true })
+    )
   }
 }
 await run(2000)
@@ -41,7 +43,9 @@ const self = new Map<string, number>()
 let total = 0
 const walk = (node: any) => {
   const f = node.callFrame
-  const where = `${f.functionName || "(anonymous)"} ${String(f.url).replace(/.*node_modules\//, "").replace(/.*\/packages\//, "packages/")}:${f.lineNumber + 1}:${f.columnNumber + 1}`
+  const where = `${f.functionName || "(anonymous)"} ${
+    String(f.url).replace(/.*node_modules\//, "").replace(/.*\/packages\//, "packages/")
+  }:${f.lineNumber + 1}:${f.columnNumber + 1}`
   self.set(where, (self.get(where) ?? 0) + node.selfSize)
   total += node.selfSize
   for (const c of node.children) walk(c)

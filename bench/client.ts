@@ -11,8 +11,8 @@
  *
  * The server's CPU time is read from the server (`GET /_cpu`) around each measurement.
  */
-import * as Http from "node:http"
 import { Effect, Exit } from "effect"
+import * as Http from "node:http"
 import * as Clients from "./clients.js"
 
 export interface Job {
@@ -54,7 +54,12 @@ export interface Measurement {
   readonly dropped?: number
 }
 
-export const promiseLoad = async (run: (k: number) => Promise<unknown>, n: number, concurrency: number, lat: Float64Array) => {
+export const promiseLoad = async (
+  run: (k: number) => Promise<unknown>,
+  n: number,
+  concurrency: number,
+  lat: Float64Array
+) => {
   let next = 0
   const worker = async () => {
     while (next < n) {
@@ -67,7 +72,12 @@ export const promiseLoad = async (run: (k: number) => Promise<unknown>, n: numbe
   await Promise.all(Array.from({ length: concurrency }, worker))
 }
 
-export const effectLoad = (run: (k: number) => Effect.Effect<unknown, unknown>, n: number, concurrency: number, lat: Float64Array) => {
+export const effectLoad = (
+  run: (k: number) => Effect.Effect<unknown, unknown>,
+  n: number,
+  concurrency: number,
+  lat: Float64Array
+) => {
   let next = 0
   const worker: Effect.Effect<void, unknown> = Effect.suspend(() => {
     if (next >= n) return Effect.void
@@ -104,7 +114,9 @@ const openLoop = (
     let finished = 0
     const start = performance.now()
     const finish = () => {
-      if (++finished === n) resolve({ lat: lat.subarray(0, completed), completed, errors, dropped, wall: performance.now() - start })
+      if (++finished === n) {
+        resolve({ lat: lat.subarray(0, completed), completed, errors, dropped, wall: performance.now() - start })
+      }
     }
     const tick = () => {
       const now = performance.now()
@@ -146,7 +158,9 @@ const serverCpu = (url: string): Promise<number> =>
 
 const us = (ms: number) => Math.round(ms * 1000)
 
-export const measure = async (job: Job): Promise<Array<Measurement | { client: string; label: string; skipped: string }>> => {
+export const measure = async (
+  job: Job
+): Promise<Array<Measurement | { client: string; label: string; skipped: string }>> => {
   let client: Clients.Client
   try {
     client = await Clients.make(job.client, {
@@ -165,7 +179,18 @@ export const measure = async (job: Job): Promise<Array<Measurement | { client: s
   const base = { client: job.client, label: job.label, concurrency: job.concurrency }
   if (job.mode === "baseline") {
     await close()
-    return [{ ...base, rps: 0, p50_us: 0, p99_us: 0, p999_us: 0, cpu_us_per_req: 0, max_rss_mb: rss(), server_cpu: 0, server_us_per_req: 0, errors: 0 }]
+    return [{
+      ...base,
+      rps: 0,
+      p50_us: 0,
+      p99_us: 0,
+      p999_us: 0,
+      cpu_us_per_req: 0,
+      max_rss_mb: rss(),
+      server_cpu: 0,
+      server_us_per_req: 0,
+      errors: 0
+    }]
   }
   const load = (n: number, lat: Float64Array): Promise<unknown> =>
     client.kind === "promise"

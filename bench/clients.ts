@@ -5,8 +5,8 @@
  */
 import type { HttpClient } from "@effect/platform"
 import type { ServiceClient, Transport } from "@service-client/core"
-import * as Fs from "node:fs"
 import { Effect, Exit, Layer, ManagedRuntime, Scope, Stream } from "effect"
+import * as Fs from "node:fs"
 import { Api, bigPayload, payload } from "./api.js"
 import * as Full from "./full.js"
 import * as Mix from "./mix.js"
@@ -155,7 +155,12 @@ const platformUndiciLayer = async (setup: Setup): Promise<Layer.Layer<HttpClient
   if (setup.ca === undefined) return NodeHttpClient.layerUndici
   const agent = await undiciAgent(setup)
   return NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
-    Layer.provide(Layer.scoped(NodeHttpClient.Dispatcher, Effect.acquireRelease(Effect.succeed(agent), (a) => Effect.promise(() => a.close()))))
+    Layer.provide(
+      Layer.scoped(
+        NodeHttpClient.Dispatcher,
+        Effect.acquireRelease(Effect.succeed(agent), (a) => Effect.promise(() => a.close()))
+      )
+    )
   )
 }
 
@@ -178,7 +183,10 @@ const serviceClient = async (
   const scope = await runtime.runPromise(Scope.make())
   const make = <A extends Parameters<typeof ServiceClient.make>[0]>(api: A) =>
     runtime.runPromise(
-      Scope.extend(ServiceClient.make(api, { name: "bench", baseUrl: setup.url, plugins: full?.plugins ?? [] }), scope) as Effect.Effect<
+      Scope.extend(
+        ServiceClient.make(api, { name: "bench", baseUrl: setup.url, plugins: full?.plugins ?? [] }),
+        scope
+      ) as Effect.Effect<
         ServiceClient.Client<A>,
         unknown,
         Transport.Transport
@@ -187,7 +195,10 @@ const serviceClient = async (
   const close = () => runtime.runPromise(Scope.close(scope, Exit.void))
   const logBytes = full?.logBytes
   if (setup.scenario === "MIX") {
-    const made = await make(Mix.MixApi) as Record<string, (input: Record<string, unknown>) => Effect.Effect<unknown, unknown>>
+    const made = await make(Mix.MixApi) as Record<
+      string,
+      (input: Record<string, unknown>) => Effect.Effect<unknown, unknown>
+    >
     return {
       kind: "effect",
       runtime,

@@ -17,11 +17,11 @@
  * - `rate`: `cheap` with a RateLimit of `BENCH_RATE` calls per second (run.ts sets it to
  *   80 % of the cheap stack's own maximum measured in the same round), so it binds.
  */
+import type { Plugin } from "@service-client/core"
+import { Layer, Logger, LogLevel } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Layer, Logger, LogLevel } from "effect"
-import type { Plugin } from "@service-client/core"
 
 export type Stack = "cheap" | "logs" | "pool8" | "rate"
 
@@ -153,7 +153,11 @@ export const load = async (stack: Stack = "cheap"): Promise<Full> => {
     case "rate": {
       const rate = Number(process.env.BENCH_RATE ?? "")
       if (!(rate > 0)) throw new Error("the rate stack needs BENCH_RATE (calls per second)")
-      return { plugins: cheap(m, 64, Math.round(rate)), layer: Logger.minimumLogLevel(LogLevel.Info), logBytes: () => 0 }
+      return {
+        plugins: cheap(m, 64, Math.round(rate)),
+        layer: Logger.minimumLogLevel(LogLevel.Info),
+        logBytes: () => 0
+      }
     }
     case "logs": {
       const file = logFile()
@@ -173,4 +177,3 @@ export const load = async (stack: Stack = "cheap"): Promise<Full> => {
     }
   }
 }
-

@@ -11,7 +11,10 @@ const source = "@service-client/source"
 
 export const resolve = async (specifier, context, next) => {
   if (!context.conditions.includes(source)) context = { ...context, conditions: [source, ...context.conditions] }
-  if (specifier.endsWith(".js") && (specifier.startsWith(".") || specifier.startsWith("/")) && context.parentURL?.startsWith("file:")) {
+  if (
+    specifier.endsWith(".js") && (specifier.startsWith(".") || specifier.startsWith("/")) &&
+    context.parentURL?.startsWith("file:")
+  ) {
     const ts = new URL(specifier.slice(0, -3) + ".ts", context.parentURL)
     if (!existsSync(fileURLToPath(new URL(specifier, context.parentURL))) && existsSync(fileURLToPath(ts))) {
       return next(ts.href, context)

@@ -48,7 +48,10 @@ const build = async (name: string, list: ReadonlyArray<any>, layer: Layer.Layer<
   const runtime = ManagedRuntime.make(Layer.mergeAll(transport, layer))
   const scope = await runtime.runPromise(Scope.make())
   const client = await runtime.runPromise(
-    Scope.extend(ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins: list }), scope) as Effect.Effect<
+    Scope.extend(
+      ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins: list }),
+      scope
+    ) as Effect.Effect<
       ServiceClient.Client<typeof Api>
     >
   )

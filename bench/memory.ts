@@ -4,7 +4,7 @@
  * concurrency 32: RSS and heap after GC at 10,000, 50,000 and 100,000 calls; the bare
  * client on the same mix for comparison. Run with `node --expose-gc`.
  */
-import type { Transport } from "@service-client/core";
+import type { Transport } from "@service-client/core"
 import { ServiceClient } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
 import { Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
@@ -30,7 +30,10 @@ const run = async (stack: "bare" | "logs") => {
   const runtime = ManagedRuntime.make(Layer.mergeAll(NodeTransport.layer, loaded?.layer ?? Layer.empty))
   const scope = await runtime.runPromise(Scope.make())
   const client = await runtime.runPromise(
-    Scope.extend(ServiceClient.make(Mix.MixApi, { name: "bench", baseUrl: url, plugins: loaded?.plugins ?? [] }), scope) as Effect.Effect<
+    Scope.extend(
+      ServiceClient.make(Mix.MixApi, { name: "bench", baseUrl: url, plugins: loaded?.plugins ?? [] }),
+      scope
+    ) as Effect.Effect<
       Record<string, (input: Record<string, unknown>) => Effect.Effect<unknown, unknown>>,
       unknown,
       Transport.Transport
@@ -45,8 +48,13 @@ const run = async (stack: "bare" | "logs") => {
       return Effect.flatMap(client[c.name]!(c.input), () => worker(until))
     })
   for (const target of checkpoints) {
-    await runtime.runPromise(Effect.forEach(Array.from({ length: 32 }), () => worker(target), { concurrency: "unbounded", discard: true }))
-    out.push({ ...(await snapshot(stack === "logs" ? "full+logs (mix)" : "bare (mix)", target)), log_bytes: loaded?.logBytes() ?? 0 })
+    await runtime.runPromise(
+      Effect.forEach(Array.from({ length: 32 }), () => worker(target), { concurrency: "unbounded", discard: true })
+    )
+    out.push({
+      ...(await snapshot(stack === "logs" ? "full+logs (mix)" : "bare (mix)", target)),
+      log_bytes: loaded?.logBytes() ?? 0
+    })
   }
   await runtime.runPromise(Scope.close(scope, Exit.void))
   await runtime.dispose()

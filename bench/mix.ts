@@ -48,7 +48,10 @@ export const defs: ReadonlyArray<Def> = [
     name: "getIssue",
     method: "GET",
     path: "/v2/orgs/{org}/repos/{repo}/issues/{number}",
-    input: (k) => ({ tokens: { org: `org-${k % 31}`, repo: `repo-${k % 17}`, number: k % 5000 }, headers: { "x-request-id": `r-${k}` } })
+    input: (k) => ({
+      tokens: { org: `org-${k % 31}`, repo: `repo-${k % 17}`, number: k % 5000 },
+      headers: { "x-request-id": `r-${k}` }
+    })
   },
   {
     name: "search",
@@ -85,7 +88,10 @@ export const defs: ReadonlyArray<Def> = [
     name: "getProduct",
     method: "GET",
     path: "/v1/products/{sku}",
-    input: (k) => ({ tokens: { sku: `SKU-${10000 + (k % 3000)}` }, headers: { "accept-language": pick(["en", "fr", "de-CH"], k) } })
+    input: (k) => ({
+      tokens: { sku: `SKU-${10000 + (k % 3000)}` },
+      headers: { "accept-language": pick(["en", "fr", "de-CH"], k) }
+    })
   },
   {
     name: "listReviews",
@@ -100,7 +106,10 @@ export const defs: ReadonlyArray<Def> = [
     headers: { "x-channel": "web" },
     input: (k) => ({
       tokens: {},
-      payload: { customer: k % 400, lines: Array.from({ length: 1 + (k % 4) }, (_, i) => ({ sku: `SKU-${i}`, qty: i + 1 })) }
+      payload: {
+        customer: k % 400,
+        lines: Array.from({ length: 1 + (k % 4) }, (_, i) => ({ sku: `SKU-${i}`, qty: i + 1 }))
+      }
     })
   },
   {
@@ -145,19 +154,28 @@ export const defs: ReadonlyArray<Def> = [
     name: "putCartLine",
     method: "PUT",
     path: "/v1/carts/{cart}/lines/{line}",
-    input: (k) => ({ tokens: { cart: `c-${k % 5000}`, line: k % 12 }, payload: { sku: `SKU-${k % 100}`, qty: 1 + (k % 5) } })
+    input: (k) => ({
+      tokens: { cart: `c-${k % 5000}`, line: k % 12 },
+      payload: { sku: `SKU-${k % 100}`, qty: 1 + (k % 5) }
+    })
   },
   {
     name: "getReport",
     method: "GET",
     path: "/v1/reports/{year}/{month}",
     headers: { accept: "application/json" },
-    input: (k) => ({ tokens: { year: 2020 + (k % 6), month: 1 + (k % 12) }, query: { format: pick(["summary", "full"], k) } })
+    input: (k) => ({
+      tokens: { year: 2020 + (k % 6), month: 1 + (k % 12) },
+      query: { format: pick(["summary", "full"], k) }
+    })
   }
 ]
 
 const endpoint = (d: Def) => {
-  const options = { ...(d.headers === undefined ? {} : { headers: d.headers }), ...(d.query === undefined ? {} : { query: d.query }) }
+  const options = {
+    ...(d.headers === undefined ? {} : { headers: d.headers }),
+    ...(d.query === undefined ? {} : { query: d.query })
+  }
   switch (d.method) {
     case "GET":
       return Endpoint.get(d.path, options)
@@ -172,7 +190,9 @@ const endpoint = (d: Def) => {
   }
 }
 
-export const MixApi = Spec.make(Object.fromEntries(defs.map((d) => [d.name, endpoint(d)])) as Record<string, ReturnType<typeof endpoint>>)
+export const MixApi = Spec.make(
+  Object.fromEntries(defs.map((d) => [d.name, endpoint(d)])) as Record<string, ReturnType<typeof endpoint>>
+)
 
 /** The input of the service client's method for request k. */
 export const callInput = (k: number): { readonly name: string; readonly input: Record<string, unknown> } => {
@@ -195,7 +215,7 @@ export interface Raw {
 
 const appendQuery = (search: URLSearchParams, query: Readonly<Record<string, unknown>>) => {
   for (const [key, value] of Object.entries(query)) {
-    if (Array.isArray(value)) for (const v of value) search.append(key, String(v))
+    if (Array.isArray(value)) { for (const v of value) search.append(key, String(v)) }
     else search.append(key, String(value))
   }
 }

@@ -52,7 +52,14 @@ const importOnce = async () => {
   peak = Math.max(peak, process.memoryUsage().heapUsed)
   gc()
   const retained = process.memoryUsage().heapUsed - before
-  return { ms, cpuMs: (used.user + used.system) / 1000, operations: Object.keys(spec.endpoints).length, retained, peak: peak - before, spec }
+  return {
+    ms,
+    cpuMs: (used.user + used.system) / 1000,
+    operations: Object.keys(spec.endpoints).length,
+    retained,
+    peak: peak - before,
+    spec
+  }
 }
 
 const cold = await importOnce()
@@ -64,10 +71,16 @@ emit("")
 emit(`### OpenAPI import (bench/openapi.ts): GitHub's REST API, ${cold.operations} operations, 13 MB JSON`)
 emit("")
 emit(
-  `- SpecLoader.openapi: ${cold.ms.toFixed(0)} ms wall / ${cold.cpuMs.toFixed(0)} ms CPU cold (a fresh process's first import), ` +
+  `- SpecLoader.openapi: ${cold.ms.toFixed(0)} ms wall / ${
+    cold.cpuMs.toFixed(0)
+  } ms CPU cold (a fresh process's first import), ` +
     `${median.ms.toFixed(0)} ms wall / ${median.cpuMs.toFixed(0)} ms CPU warm (median); target < 1,000 ms`
 )
-emit(`- heap: ${mb(cold.retained)} MB retained by the spec after GC, ${mb(cold.peak)} MB above the start at the sampled peak; target < 100 MB`)
+emit(
+  `- heap: ${mb(cold.retained)} MB retained by the spec after GC, ${
+    mb(cold.peak)
+  } MB above the start at the sampled peak; target < 100 MB`
+)
 
 if (!quick) {
   const output = Path.join(work, "github.ts")
@@ -101,9 +114,11 @@ if (!quick) {
     } Schema classes)`
   )
   emit(
-    `- type-check of the generated module (TypeScript ${ts.version}, against ${built ? "dist/ declarations" : "sources"}): ${
-      (checkMs / 1000).toFixed(1)
-    } s wall, ${((used.user + used.system) / 1e6).toFixed(1)} s CPU, ${errors.length} errors; target < 10 s`
+    `- type-check of the generated module (TypeScript ${ts.version}, against ${
+      built ? "dist/ declarations" : "sources"
+    }): ${(checkMs / 1000).toFixed(1)} s wall, ${
+      ((used.user + used.system) / 1e6).toFixed(1)
+    } s CPU, ${errors.length} errors; target < 10 s`
   )
   for (const e of errors.slice(0, 3)) emit(`  - ${ts.flattenDiagnosticMessageText(e.messageText, " ").slice(0, 200)}`)
 }

@@ -8,8 +8,8 @@
  *
  * `sc-full-node~Timeout+Pool` is the full stack without those plugins (to find what costs what).
  */
-import * as Clients from "./clients.js"
 import { effectLoad, promiseLoad } from "./client.js"
+import * as Clients from "./clients.js"
 
 const [url, names, blocksArg, perBlockArg, scenarioArg] = process.argv.slice(2)
 const blocks = Number(blocksArg ?? 30)
@@ -32,7 +32,7 @@ const run = (client: Clients.Client, n: number): Promise<unknown> => {
 }
 // PAIRED_VERBOSE=1: no warm-up block, and every block's CPU µs/request printed (to see the JIT warm up)
 const verbose = process.env.PAIRED_VERBOSE === "1"
-if (!verbose) for (const { client } of clients) await run(client, perBlock)
+if (!verbose) { for (const { client } of clients) await run(client, perBlock) }
 const cpu: Array<Array<number>> = clients.map(() => [])
 for (let b = 0; b < blocks; b++) {
   // the order rotates each block
@@ -44,7 +44,14 @@ for (let b = 0; b < blocks; b++) {
     cpu[i]!.push((t.user + t.system) / perBlock)
   }
 }
-if (verbose) for (let i = 0; i < clients.length; i++) console.log(clients[i]!.name, cpu[i]!.map((c) => c.toFixed(0)).join(" "))
+if (verbose) {
+  for (let i = 0; i < clients.length; i++) {
+    console.log(
+      clients[i]!.name,
+      cpu[i]!.map((c) => c.toFixed(0)).join(" ")
+    )
+  }
+}
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 for (let i = 0; i < clients.length; i++) {
   const ratios = cpu[i]!.map((c, b) => cpu[0]![b]! / c)

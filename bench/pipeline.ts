@@ -42,7 +42,10 @@ const transportLayer = async (): Promise<{ layer: Layer.Layer<Transport.Transpor
   } catch {
     // not there yet
   }
-  return { layer: Layer.succeed(Transport.Transport, { send: () => Effect.succeed(response) }), name: "in-bench transport" }
+  return {
+    layer: Layer.succeed(Transport.Transport, { send: () => Effect.succeed(response) }),
+    name: "in-bench transport"
+  }
 }
 
 const run = async (stack: "bare" | "full" | "logs") => {
@@ -58,7 +61,10 @@ const run = async (stack: "bare" | "full" | "logs") => {
   const runtime = ManagedRuntime.make(Layer.mergeAll(transport.layer, extra))
   const scope = await runtime.runPromise(Scope.make())
   const client = await runtime.runPromise(
-    Scope.extend(ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins }), scope) as Effect.Effect<
+    Scope.extend(
+      ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins }),
+      scope
+    ) as Effect.Effect<
       ServiceClient.Client<typeof Api>,
       unknown,
       Transport.Transport
@@ -82,5 +88,7 @@ const run = async (stack: "bare" | "full" | "logs") => {
   }
 }
 
-for (const stack of options.stacks ?? ["bare", "full", "logs"] as const) process.stdout.write(JSON.stringify(await run(stack)) + "\n")
+for (const stack of options.stacks ?? ["bare", "full", "logs"] as const) {
+  process.stdout.write(JSON.stringify(await run(stack)) + "\n")
+}
 process.exit(0)

@@ -56,7 +56,10 @@ const measure = async (plugins: ReadonlyArray<any>, layer: Layer.Layer<never>): 
   const runtime = ManagedRuntime.make(Layer.mergeAll(transport, layer))
   const scope = await runtime.runPromise(Scope.make())
   const client = await runtime.runPromise(
-    Scope.extend(ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins }), scope) as Effect.Effect<
+    Scope.extend(
+      ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins }),
+      scope
+    ) as Effect.Effect<
       ServiceClient.Client<typeof Api>
     >
   )
@@ -102,5 +105,7 @@ if (json) {
   process.exit(0)
 }
 console.log("stack".padEnd(16), "CPU µs/call".padStart(12), "steps/call".padStart(11))
-for (const [name, c] of rows) console.log(name.padEnd(16), c.us.toFixed(1).padStart(12), String(Math.round(c.steps)).padStart(11))
+for (const [name, c] of rows) {
+  console.log(name.padEnd(16), c.us.toFixed(1).padStart(12), String(Math.round(c.steps)).padStart(11))
+}
 process.exit(0)

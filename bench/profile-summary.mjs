@@ -20,8 +20,13 @@ for (const [id, us] of dt) {
   const where = f.url.replace(/^file:\/\//, "").replace(/.*node_modules\//, "").replace(/.*\/packages\//, "packages/")
   const key = `${f.functionName || "(anonymous)"} ${where}:${f.lineNumber + 1}`
   self.set(key, (self.get(key) ?? 0) + us)
-  const pkg = f.url === "" ? f.functionName : where.startsWith("packages/") ? where.split("/").slice(0, 2).join("/") :
-    where.startsWith("node:") ? "node internals" : where.split("/")[0].startsWith("@") ? where.split("/").slice(0, 2).join("/") : where.split("/")[0]
+  const pkg = f.url === "" ? f.functionName : where.startsWith("packages/") ?
+    where.split("/").slice(0, 2).join("/") :
+    where.startsWith("node:")
+    ? "node internals"
+    : where.split("/")[0].startsWith("@")
+    ? where.split("/").slice(0, 2).join("/")
+    : where.split("/")[0]
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us)
   total += us
 }

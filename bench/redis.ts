@@ -49,7 +49,10 @@ const Instant = Layer.succeed(Transport.Transport, {
 })
 
 /** One call of a client with `plugins`, built on the store in context. */
-const client = (service: string, plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin<Pool.Error>, never, Scope.Scope>>) =>
+const client = (
+  service: string,
+  plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin<Pool.Error>, never, Scope.Scope>>
+) =>
   Effect.map(
     ServiceClient.make(Api, { name: service, baseUrl: "http://127.0.0.1:1", plugins }),
     (c) => c.call("ping")

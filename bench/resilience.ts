@@ -62,15 +62,19 @@ const measure = async (stack: Stack | undefined, distinct: boolean): Promise<num
   const scope = await runtime.runPromise(Scope.make())
   const client = await runtime.runPromise(
     Scope.extend(
-      Effect.flatMap(stack?.plugins ?? Effect.succeed([]), (plugins) =>
-        ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins })),
+      Effect.flatMap(
+        stack?.plugins ?? Effect.succeed([]),
+        (plugins) => ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins })
+      ),
       scope
     ) as Effect.Effect<ServiceClient.Client<typeof Api>>
   )
   const same = client.getItem({ version: "v1", id: 1 })
   const run = (n: number) =>
     distinct
-      ? Effect.forEach(Array.from({ length: n }, (_, i) => i), (id) => client.getItem({ version: "v1", id }), { discard: true })
+      ? Effect.forEach(Array.from({ length: n }, (_, i) => i), (id) => client.getItem({ version: "v1", id }), {
+        discard: true
+      })
       : Effect.repeatN(same, n - 1)
   await runtime.runPromise(run(Math.ceil(calls / 5)))
   const cpu0 = process.cpuUsage()

@@ -50,7 +50,14 @@ const classic: ReadonlyArray<Name> = [
   "sc-full-node",
   "sc-logs-node"
 ]
-const core: ReadonlyArray<Name> = ["undici.dispatch", "undici.request", "platform-undici", "sc-bare-node", "sc-full-node", "sc-logs-node"]
+const core: ReadonlyArray<Name> = [
+  "undici.dispatch",
+  "undici.request",
+  "platform-undici",
+  "sc-bare-node",
+  "sc-full-node",
+  "sc-logs-node"
+]
 
 interface Plan {
   readonly label: string
@@ -66,16 +73,79 @@ const n = (x: number) => Math.max(quick ? 4 : 10, Math.round(x * scale))
 /** Closed-loop scenarios: each client runs its own in one process per round. */
 const plans: ReadonlyArray<Plan> = [
   { section: "classic", label: "GET, C=1", scenario: "GET", concurrency: 1, requests: n(3_000), clients: core },
-  { section: "classic", label: "GET, C=32", scenario: "GET", concurrency: 32, requests: n(8_000), clients: [...classic, "sc-pool8-node"] },
-  { section: "classic", label: "POST 1 KB, C=32", scenario: "POST", concurrency: 32, requests: n(6_000), clients: core },
-  { section: "mix", label: "20-endpoint mix, C=32", scenario: "MIX", concurrency: 32, requests: n(8_000), clients: core },
-  { section: "bodies", label: "GET 10 KB JSON, C=32", scenario: "GET10K", concurrency: 32, requests: n(4_000), clients: core },
-  { section: "bodies", label: "GET 100 KB JSON, C=16", scenario: "GET100K", concurrency: 16, requests: n(1_000), clients: core },
-  { section: "bodies", label: "POST 100 KB JSON, C=16", scenario: "POST100K", concurrency: 16, requests: n(1_000), clients: core },
-  { section: "bodies", label: "GET 10 MB streamed, C=4", scenario: "DL10M", concurrency: 4, requests: n(24), clients: core },
-  { section: "https", label: "HTTPS GET, C=32 (keep-alive)", scenario: "GET", concurrency: 32, requests: n(8_000), clients: core, tls: true }
+  {
+    section: "classic",
+    label: "GET, C=32",
+    scenario: "GET",
+    concurrency: 32,
+    requests: n(8_000),
+    clients: [...classic, "sc-pool8-node"]
+  },
+  {
+    section: "classic",
+    label: "POST 1 KB, C=32",
+    scenario: "POST",
+    concurrency: 32,
+    requests: n(6_000),
+    clients: core
+  },
+  {
+    section: "mix",
+    label: "20-endpoint mix, C=32",
+    scenario: "MIX",
+    concurrency: 32,
+    requests: n(8_000),
+    clients: core
+  },
+  {
+    section: "bodies",
+    label: "GET 10 KB JSON, C=32",
+    scenario: "GET10K",
+    concurrency: 32,
+    requests: n(4_000),
+    clients: core
+  },
+  {
+    section: "bodies",
+    label: "GET 100 KB JSON, C=16",
+    scenario: "GET100K",
+    concurrency: 16,
+    requests: n(1_000),
+    clients: core
+  },
+  {
+    section: "bodies",
+    label: "POST 100 KB JSON, C=16",
+    scenario: "POST100K",
+    concurrency: 16,
+    requests: n(1_000),
+    clients: core
+  },
+  {
+    section: "bodies",
+    label: "GET 10 MB streamed, C=4",
+    scenario: "DL10M",
+    concurrency: 4,
+    requests: n(24),
+    clients: core
+  },
+  {
+    section: "https",
+    label: "HTTPS GET, C=32 (keep-alive)",
+    scenario: "GET",
+    concurrency: 32,
+    requests: n(8_000),
+    clients: core,
+    tls: true
+  }
 ]
-const openClients: ReadonlyArray<Name> = ["undici.request", "platform-undici", "sc-bare-node", "sc-full-node", "sc-logs-node"]
+const openClients: ReadonlyArray<Name> = [
+  "undici.request",
+  "platform-undici",
+  "sc-bare-node",
+  "sc-full-node",
+  "sc-logs-node"
+]
 const openSeconds = quick ? 0.4 : 2
 const enabled = (c: Name) => only === undefined || only.has(c)
 
@@ -122,7 +192,11 @@ const startServer = (): Promise<{ url: string; tlsUrl: string | undefined; child
     child.on("error", reject)
     child.stdout!.once("data", (d) => {
       const { port, tlsPort } = JSON.parse(String(d))
-      resolve({ url: `http://127.0.0.1:${port}`, tlsUrl: tlsPort === undefined ? undefined : `https://127.0.0.1:${tlsPort}`, child })
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        tlsUrl: tlsPort === undefined ? undefined : `https://127.0.0.1:${tlsPort}`,
+        child
+      })
     })
   })
 
@@ -137,7 +211,11 @@ const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) :
 const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   const line = (cells: ReadonlyArray<string>) => `| ${cells.map((c, i) => pad(c, widths[i]!)).join(" | ")} |`
-  return [line(head), `| ${widths.map((w, i) => (i === 0 ? "-".repeat(w) : "-".repeat(w - 1) + ":")).join(" | ")} |`, ...rows.map(line)]
+  return [
+    line(head),
+    `| ${widths.map((w, i) => (i === 0 ? "-".repeat(w) : "-".repeat(w - 1) + ":")).join(" | ")} |`,
+    ...rows.map(line)
+  ]
 }
 
 type Sample = Measurement & { readonly round: number }
@@ -171,7 +249,11 @@ const main = async () => {
     samples.filter((m) => m.label === label && m.client === client && (round === undefined || m.round === round))
   try {
     // RSS of a process that loads the same modules, builds the client and sends nothing
-    for (const client of quick ? allClients.filter((c) => c === "undici.request" || c === "sc-logs-node") : allClients) {
+    for (
+      const client of quick
+        ? allClients.filter((c) => c === "undici.request" || c === "sc-logs-node")
+        : allClients
+    ) {
       const [r] = await runJobs([{ ...jobsOf(client)[0]!, mode: "baseline" }])
       if (r !== undefined && !("skipped" in r)) baseline.set(client, r.max_rss_mb)
     }
@@ -192,7 +274,15 @@ const main = async () => {
         const requests = n(Math.min(10_000, limit * 2))
         collect(
           round,
-          await runJobs([{ client: "sc-rate-node", scenario: "GET", label: "GET, C=32", concurrency: 32, requests, warmup: Math.min(limit, 2_000), url: server.url }], {
+          await runJobs([{
+            client: "sc-rate-node",
+            scenario: "GET",
+            label: "GET, C=32",
+            concurrency: 32,
+            requests,
+            warmup: Math.min(limit, 2_000),
+            url: server.url
+          }], {
             BENCH_RATE: String(limit)
           })
         )
@@ -216,7 +306,9 @@ const main = async () => {
           seconds: openSeconds
         })
         const label = (results: ReadonlyArray<any>) =>
-          results.map((r) => ("skipped" in r ? r : { ...r, label: `open ${Math.round((r.offered / undiciMax) * 100)} %` }))
+          results.map((
+            r
+          ) => ("skipped" in r ? r : { ...r, label: `open ${Math.round((r.offered / undiciMax) * 100)} %` }))
         // --quick: every client in one process; else a process per client
         if (quick) collect(round, label(await runJobs(order.map(openJob))))
         else {
@@ -234,7 +326,13 @@ const main = async () => {
   }
 
   /** Median over rounds of a client's value ÷ undici.request's in the same round. */
-  const ratio = (label: string, client: string, get: (m: Measurement) => number, base = "undici.request", baseLabel = label) =>
+  const ratio = (
+    label: string,
+    client: string,
+    get: (m: Measurement) => number,
+    base = "undici.request",
+    baseLabel = label
+  ) =>
     median(
       of(label, client).map((m) => {
         const b = of(baseLabel, base, m.round)[0]
@@ -265,7 +363,9 @@ const main = async () => {
       const rss = med(p.label, client, (m) => m.max_rss_mb)
       const b = baseline.get(client)
       const logs = med(p.label, client, (m) => m.log_bytes_per_req ?? NaN)
-      const name = client === "sc-rate-node" && rates.length > 0 ? `sc-rate-node (limit ${Math.round(median(rates.map((r) => r.limit)))}/s)` : client
+      const name = client === "sc-rate-node" && rates.length > 0
+        ? `sc-rate-node (limit ${Math.round(median(rates.map((r) => r.limit)))}/s)`
+        : client
       rows.push([
         name,
         String(Math.round(med(p.label, client, (m) => m.rps))),
@@ -281,10 +381,27 @@ const main = async () => {
         Number.isFinite(logs) ? String(Math.round(logs)) : ""
       ])
     }
-    lines.push("", `### ${p.label} (${p.requests} requests after ${warmupOf(p.requests)} warm-up; medians of ${rounds} rounds)`, "")
+    lines.push(
+      "",
+      `### ${p.label} (${p.requests} requests after ${warmupOf(p.requests)} warm-up; medians of ${rounds} rounds)`,
+      ""
+    )
     lines.push(
       ...table(
-        ["client", "req/s", "x undici", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/req", "CPU x", "server CPU", "RSS MB", "RSS - baseline", "log B/req"],
+        [
+          "client",
+          "req/s",
+          "x undici",
+          "p50 µs",
+          "p99 µs",
+          "p99.9 µs",
+          "CPU µs/req",
+          "CPU x",
+          "server CPU",
+          "RSS MB",
+          "RSS - baseline",
+          "log B/req"
+        ],
         rows
       )
     )
@@ -292,12 +409,16 @@ const main = async () => {
       const paired = (client: string) => ratio(p.label, client, (m) => m.rps, "sc-bare-node")
       lines.push(
         "",
-        `Round by round: sc-full-node ÷ sc-bare-node req/s ${fmt(paired("sc-full-node"))}; sc-logs-node ÷ sc-bare-node ${fmt(paired("sc-logs-node"))}.`
+        `Round by round: sc-full-node ÷ sc-bare-node req/s ${
+          fmt(paired("sc-full-node"))
+        }; sc-logs-node ÷ sc-bare-node ${fmt(paired("sc-logs-node"))}.`
       )
       if (rates.length > 0) {
         const achieved = median(rates.map((r) => (of(p.label, "sc-rate-node", r.round)[0]?.rps ?? NaN) / r.limit))
         lines.push(
-          `sc-pool8-node: Pool 8 at C=32 (24 calls wait at every moment). sc-rate-node: RateLimit at 80 % of sc-full-node's maximum in the same round; it reached ${fmt(achieved)} × its limit.`
+          `sc-pool8-node: Pool 8 at C=32 (24 calls wait at every moment). sc-rate-node: RateLimit at 80 % of sc-full-node's maximum in the same round; it reached ${
+            fmt(achieved)
+          } × its limit.`
         )
       }
     }
@@ -331,7 +452,18 @@ const main = async () => {
       }
     }
     lines.push(
-      ...table(["rate: client", "offered/s", "achieved/s", "p50 µs", "p99 µs", "p99 x undici", "p99.9 µs", "CPU µs/req", "server CPU", "dropped+errors"], rows)
+      ...table([
+        "rate: client",
+        "offered/s",
+        "achieved/s",
+        "p50 µs",
+        "p99 µs",
+        "p99 x undici",
+        "p99.9 µs",
+        "CPU µs/req",
+        "server CPU",
+        "dropped+errors"
+      ], rows)
     )
   }
   for (const [client, why] of skipped) lines.push("", `${client}: skipped (${why})`)
@@ -370,40 +502,74 @@ const main = async () => {
       `${Math.round(logcost.bytes_per_record)} bytes per record written.`
     )
     const plugins = quick ? [] : await runChild([...tsx, Path.join(here, "plugins.ts"), JSON.stringify({ quick })])
-    if (!quick) extra.push(
-      "",
-      "### What each plugin of the cheap full stack adds (in-memory transport answering on the next event-loop turn, C=32)",
-      "",
-      "Effect runtime steps per call are exact (counted by a Scheduler); CPU µs are noisy (±1 µs).",
-      "",
-      ...table(["stack", "CPU µs/call", "runtime steps/call"], plugins.map((p) => [p.stack, fmt(p.us, 1), String(Math.round(p.steps))]))
-    )
-    else extra.push("", "(--quick: the plugin-by-plugin table is left out)")
-    memory = await runChild(["--expose-gc", ...tsx, Path.join(here, "memory.ts"), JSON.stringify({ quick, url: server.url })])
+    if (!quick) {
+      extra.push(
+        "",
+        "### What each plugin of the cheap full stack adds (in-memory transport answering on the next event-loop turn, C=32)",
+        "",
+        "Effect runtime steps per call are exact (counted by a Scheduler); CPU µs are noisy (±1 µs).",
+        "",
+        ...table(
+          ["stack", "CPU µs/call", "runtime steps/call"],
+          plugins.map((p) => [p.stack, fmt(p.us, 1), String(Math.round(p.steps))])
+        )
+      )
+    } else extra.push("", "(--quick: the plugin-by-plugin table is left out)")
+    memory = await runChild([
+      "--expose-gc",
+      ...tsx,
+      Path.join(here, "memory.ts"),
+      JSON.stringify({ quick, url: server.url })
+    ])
     extra.push("", "## Memory: the 20-endpoint mix, NodeTransport, C=32, after GC", "")
     extra.push(
       ...table(
         ["stack", "calls", "RSS MB", "heap used MB", "log file MB"],
-        memory.map((m) => [m.stack, String(m.calls), fmt(m.rss_mb, 1), fmt(m.heap_mb, 1), fmt(m.log_bytes / 2 ** 20, 1)])
+        memory.map((
+          m
+        ) => [m.stack, String(m.calls), fmt(m.rss_mb, 1), fmt(m.heap_mb, 1), fmt(m.log_bytes / 2 ** 20, 1)])
       )
     )
-    for (const r of [{ stack: "### Resilience plugins: CPU µs added per call over bare (bench/resilience.ts)" }, ...await runChild([...tsx, Path.join(here, "resilience.ts"), JSON.stringify({ quick })])]) extra.push(r.us === undefined ? `\n${r.stack}\n` : `- ${r.stack}: +${fmt(r.us)} µs (bare ${fmt(r.bare)} µs)`)
-    for (const r of await runChild(["--expose-gc", ...tsx, Path.join(here, "openapi.ts"), JSON.stringify({ quick })])) extra.push(r.line)
+    for (
+      const r of [
+        { stack: "### Resilience plugins: CPU µs added per call over bare (bench/resilience.ts)" },
+        ...await runChild([...tsx, Path.join(here, "resilience.ts"), JSON.stringify({ quick })])
+      ]
+    ) extra.push(r.us === undefined ? `\n${r.stack}\n` : `- ${r.stack}: +${fmt(r.us)} µs (bare ${fmt(r.bare)} µs)`)
+    for (const r of await runChild(["--expose-gc", ...tsx, Path.join(here, "openapi.ts"), JSON.stringify({ quick })])) {
+      extra.push(r.line)
+    }
   }
 
   // the issue's targets, each with its measured value
   const t: Array<[string, string, boolean | undefined]> = []
   const check = (x: number, ok: (x: number) => boolean) => (Number.isFinite(x) ? ok(x) : undefined)
   if (logcost !== undefined) {
-    t.push(["a log record written ≤ 5 µs CPU", `${fmt(logcost.record_written_us)} µs`, check(logcost.record_written_us, (x) => x <= 5)])
-    t.push(["a log record, logger off ≤ 0.3 µs CPU", `${fmt(logcost.record_off_us)} µs`, check(logcost.record_off_us, (x) => x <= 0.3)])
+    t.push([
+      "a log record written ≤ 5 µs CPU",
+      `${fmt(logcost.record_written_us)} µs`,
+      check(logcost.record_written_us, (x) => x <= 5)
+    ])
+    t.push([
+      "a log record, logger off ≤ 0.3 µs CPU",
+      `${fmt(logcost.record_off_us)} µs`,
+      check(logcost.record_off_us, (x) => x <= 0.3)
+    ])
   }
   const r = (label: string, client: string) => ratio(label, client, (m) => m.rps)
-  t.push(["full+logs ≥ 0.50 × undici (GET C=32)", `${fmt(r("GET, C=32", "sc-logs-node"))} ×`, check(r("GET, C=32", "sc-logs-node"), (x) => x >= 0.5)])
+  t.push([
+    "full+logs ≥ 0.50 × undici (GET C=32)",
+    `${fmt(r("GET, C=32", "sc-logs-node"))} ×`,
+    check(r("GET, C=32", "sc-logs-node"), (x) => x >= 0.5)
+  ])
   const cheap = ratio("GET, C=32", "sc-full-node", (m) => m.rps, "sc-bare-node")
   t.push(["cheap full ≥ 0.85 × bare (GET C=32)", `${fmt(cheap)} ×`, check(cheap, (x) => x >= 0.85)])
   for (const client of ["sc-full-node", "sc-logs-node"]) {
-    t.push([`mix: ${client} ≥ 0.65 × undici`, `${fmt(r("20-endpoint mix, C=32", client))} ×`, check(r("20-endpoint mix, C=32", client), (x) => x >= 0.65)])
+    t.push([
+      `mix: ${client} ≥ 0.65 × undici`,
+      `${fmt(r("20-endpoint mix, C=32", client))} ×`,
+      check(r("20-endpoint mix, C=32", client), (x) => x >= 0.65)
+    ])
   }
   for (const client of ["sc-full-node", "sc-logs-node"]) {
     const x = r("HTTPS GET, C=32 (keep-alive)", client)
@@ -434,7 +600,12 @@ const main = async () => {
   if (tls !== undefined) Fs.rmSync(tls.dir, { recursive: true, force: true })
   const seconds = Math.round((Date.now() - started) / 1000)
   const output = [...targets, ...lines, ...extra].join("\n")
-  process.stdout.write(output + `\n\n${hasTaskset ? "pinned: server core 1, client core 0" : "not pinned (no taskset or < 2 cores)"}; ${seconds} s\n`)
+  process.stdout.write(
+    output +
+      `\n\n${
+        hasTaskset ? "pinned: server core 1, client core 0" : "not pinned (no taskset or < 2 cores)"
+      }; ${seconds} s\n`
+  )
   if (quick) return
   Fs.writeFileSync(Path.join(here, "results.json"), JSON.stringify(samples, null, 2) + "\n")
   const sh = (cmd: string) => {
@@ -447,11 +618,17 @@ const main = async () => {
   const md = [
     "# Bench results",
     "",
-    `Made by \`npm run bench${args.length > 0 ? ` -- ${args.join(" ")}` : ""}\` on ${new Date().toISOString()} (${seconds} s).`,
+    `Made by \`npm run bench${args.length > 0 ? ` -- ${args.join(" ")}` : ""}\` on ${
+      new Date().toISOString()
+    } (${seconds} s).`,
     "",
-    `- machine: \`nproc\` = ${sh("nproc")}, CPU ${Os.cpus()[0]?.model ?? "?"}, node ${process.version}, ${Os.platform()} ${Os.release()} (the \`node-svc\` machine kind: 2 cores, 24 GiB, shared with other sessions' tests while this ran)`,
+    `- machine: \`nproc\` = ${sh("nproc")}, CPU ${
+      Os.cpus()[0]?.model ?? "?"
+    }, node ${process.version}, ${Os.platform()} ${Os.release()} (the \`node-svc\` machine kind: 2 cores, 24 GiB, shared with other sessions' tests while this ran)`,
     `- load before/after: ${loadBefore} / ${sh("uptime")}`,
-    `- ${hasTaskset ? "server pinned to core 1, each client process to core 0 (taskset)" : "not pinned"}; ${rounds} rounds, the clients' order rotating each round; one process per client and round runs its closed-loop scenarios one after another (max RSS is over them); the open loop and the RateLimit row run in processes of their own`,
+    `- ${
+      hasTaskset ? "server pinned to core 1, each client process to core 0 (taskset)" : "not pinned"
+    }; ${rounds} rounds, the clients' order rotating each round; one process per client and round runs its closed-loop scenarios one after another (max RSS is over them); the open loop and the RateLimit row run in processes of their own`,
     "- the machine is noisy (2 cores shared with other work): absolute numbers move between runs by ±20 % or more; ratios to undici.request within a round are what counts",
     "",
     "What each client row runs:",

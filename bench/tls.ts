@@ -20,10 +20,54 @@ export const make = (): Tls | undefined => {
   const at = (f: string) => Path.join(dir, f)
   const ssl = (...args: Array<string>) => execFileSync("openssl", args, { stdio: "pipe" })
   try {
-    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", at("ca.key"), "-out", at("ca.pem"), "-days", "2", "-subj", "/CN=service-client bench CA")
-    ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", at("server.key"), "-out", at("server.csr"), "-subj", "/CN=127.0.0.1")
-    Fs.writeFileSync(at("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
-    ssl("x509", "-req", "-in", at("server.csr"), "-CA", at("ca.pem"), "-CAkey", at("ca.key"), "-CAcreateserial", "-out", at("server.pem"), "-days", "2", "-extfile", at("ext.cnf"))
+    ssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      at("ca.key"),
+      "-out",
+      at("ca.pem"),
+      "-days",
+      "2",
+      "-subj",
+      "/CN=service-client bench CA"
+    )
+    ssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      at("server.key"),
+      "-out",
+      at("server.csr"),
+      "-subj",
+      "/CN=127.0.0.1"
+    )
+    Fs.writeFileSync(
+      at("ext.cnf"),
+      "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n"
+    )
+    ssl(
+      "x509",
+      "-req",
+      "-in",
+      at("server.csr"),
+      "-CA",
+      at("ca.pem"),
+      "-CAkey",
+      at("ca.key"),
+      "-CAcreateserial",
+      "-out",
+      at("server.pem"),
+      "-days",
+      "2",
+      "-extfile",
+      at("ext.cnf")
+    )
   } catch {
     Fs.rmSync(dir, { recursive: true, force: true })
     return undefined

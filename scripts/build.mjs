@@ -29,12 +29,19 @@ execFileSync(process.execPath, [tsc, "-b", Path.join(root, "tsconfig.build.json"
 // The barrels' exports: `export * as X from "./X.js"` and named ones (effect's Function).
 const barrels = new Map()
 for (const name of ["effect", "@effect/platform"]) {
-  const index = Path.join(Path.dirname(createRequire(import.meta.url).resolve(`${name}/package.json`)), "dist/esm/index.js")
+  const index = Path.join(
+    Path.dirname(createRequire(import.meta.url).resolve(`${name}/package.json`)),
+    "dist/esm/index.js"
+  )
   const text = readFileSync(index, "utf8")
   const exports = new Map()
-  for (const m of text.matchAll(/export \* as (\w+) from "\.\/([\w/]+)\.js"/g)) exports.set(m[1], { module: m[2], namespace: true })
+  for (const m of text.matchAll(/export \* as (\w+) from "\.\/([\w/]+)\.js"/g)) {
+    exports.set(m[1], { module: m[2], namespace: true })
+  }
   for (const m of text.matchAll(/export\s*\{([^}]*)\}\s*from\s*"\.\/([\w/]+)\.js"/g)) {
-    for (const n of m[1].split(",").map((x) => x.trim()).filter(Boolean)) exports.set(n, { module: m[2], namespace: false })
+    for (const n of m[1].split(",").map((x) => x.trim()).filter(Boolean)) {
+      exports.set(n, { module: m[2], namespace: false })
+    }
   }
   barrels.set(name, exports)
 }
@@ -50,7 +57,10 @@ const rewriteImports = (file) => {
       const target = exports.get(imported)
       if (target === undefined) throw new Error(`${file}: ${pkg} exports no ${imported}`)
       if (target.namespace) parts.push(`import * as ${local} from "${pkg}/${target.module}";`)
-      else named.set(target.module, [...(named.get(target.module) ?? []), imported === local ? local : `${imported} as ${local}`])
+      else {named.set(target.module, [
+          ...(named.get(target.module) ?? []),
+          imported === local ? local : `${imported} as ${local}`
+        ])}
     }
     for (const [module, names] of named) parts.push(`import { ${names.join(", ")} } from "${pkg}/${module}";`)
     // as many lines as before, so that every later line keeps its place in the source map
@@ -76,8 +86,9 @@ const annotatePure = (file) => {
     ts.forEachChild(node, visit)
   }
   for (const statement of source.statements) {
-    if (ts.isVariableStatement(statement)) statement.declarationList.declarations.forEach((d) => d.initializer && visit(d.initializer))
-    else if (ts.isClassDeclaration(statement)) statement.heritageClauses?.forEach(visit)
+    if (ts.isVariableStatement(statement)) {
+      statement.declarationList.declarations.forEach((d) => d.initializer && visit(d.initializer))
+    } else if (ts.isClassDeclaration(statement)) statement.heritageClauses?.forEach(visit)
   }
   if (at.length === 0) return
   let out = text

@@ -98,7 +98,13 @@ Fs.mkdirSync(app)
 
 // ---------------------------------------------------------------------------------------
 step(`npm pack (${packages.map((p) => p.json.name).join(", ")})`)
-const forbidden = [/(^|\/)test\//, /\.test\.[cm]?[jt]s$/, /(^|\/)fixtures?\//, /(^|\/)tsconfig[^/]*\.json$/, /\.tsbuildinfo$/]
+const forbidden = [
+  /(^|\/)test\//,
+  /\.test\.[cm]?[jt]s$/,
+  /(^|\/)fixtures?\//,
+  /(^|\/)tsconfig[^/]*\.json$/,
+  /\.tsbuildinfo$/
+]
 for (const p of packages) {
   // dist/ was just built: no prepack build per package
   const r = npm(["pack", "--json", "--ignore-scripts", "--pack-destination", tarballs], { cwd: p.dir })
@@ -115,7 +121,9 @@ for (const p of packages) {
     dirs.set(top, (dirs.get(top) ?? 0) + 1)
   }
   const listing = [...dirs].map(([d, n]) => (d.endsWith("/") ? `${d} (${n} files)` : d)).join(", ")
-  console.log(`  ${info.filename}: ${kb(info.size)} packed, ${kb(info.unpackedSize)} unpacked, ${files.length} files: ${listing}`)
+  console.log(
+    `  ${info.filename}: ${kb(info.size)} packed, ${kb(info.unpackedSize)} unpacked, ${files.length} files: ${listing}`
+  )
   for (const needed of ["README.md", "LICENSE", "package.json", "dist/index.js", "dist/index.d.ts"]) {
     if (!files.includes(needed)) fail(`${p.json.name}: the tarball has no ${needed}`)
   }
@@ -255,7 +263,8 @@ const attw = bin("@arethetypeswrong/cli", "attw")
 {
   const tasks = packages.flatMap((p) => [
     // --strict: warnings count as errors
-    () => nodeAsync([publint, "--strict", "--pack", "false", Path.join(app, "node_modules", p.json.name)], { cwd: app }),
+    () =>
+      nodeAsync([publint, "--strict", "--pack", "false", Path.join(app, "node_modules", p.json.name)], { cwd: app }),
     // ESM only: CommonJS consumers load it with require(esm) (Node >= 20.19), which attw's
     // node16-from-CJS column does not model; the esm-only profile leaves that column out
     () => nodeAsync([attw, p.tarball, "--profile", "esm-only", "--format", "table-flipped"], { cwd: app })
@@ -263,7 +272,9 @@ const attw = bin("@arethetypeswrong/cli", "attw")
   const results = await pool(2, tasks)
   packages.forEach((p, i) => {
     const [lint, types] = [results[2 * i], results[2 * i + 1]]
-    const remarks = lint.output.split("\n").filter((l) => l.trim() !== "" && !/^(Running publint|Packing files|Linting|All good)/i.test(l.trim()))
+    const remarks = lint.output.split("\n").filter((l) =>
+      l.trim() !== "" && !/^(Running publint|Packing files|Linting|All good)/i.test(l.trim())
+    )
     if (lint.status === 0 && remarks.length === 0) ok(`publint ${p.json.name}`)
     else fail(`publint ${p.json.name}:\n${indent(lint.output)}`)
     if (types.status === 0) ok(`attw ${p.json.name} (esm-only profile)`)
@@ -300,7 +311,9 @@ try {
   console.log(row("plain @effect/platform: GET + JSON decoded by a Schema", plainSchema))
   console.log(row("@service-client/core + FetchHttpClient: the same call", ours))
   console.log(
-    `  over plain @effect/platform with Schema: +${kb(over)} min, +${kb(ours.gzip - plainSchema.gzip)} gzip (target <= 60 KB min)` +
+    `  over plain @effect/platform with Schema: +${kb(over)} min, +${
+      kb(ours.gzip - plainSchema.gzip)
+    } gzip (target <= 60 KB min)` +
       ` / over without Schema: +${kb(ours.size - plain.size)} min`
   )
   // what the output holds (meta.inputs also lists modules read and then shaken out entirely)
@@ -328,7 +341,9 @@ finish()
 function finish() {
   const typeCheck = Object.values(typeCheckMs)
   console.log(
-    `\nconsumer check: ${packages.length} packages, ${failures.length} failure(s), ${seconds(performance.now() - started)}` +
+    `\nconsumer check: ${packages.length} packages, ${failures.length} failure(s), ${
+      seconds(performance.now() - started)
+    }` +
       (typeCheck.length > 0 ? `; strict type-check ${typeCheck.map(seconds).join(" / ")} (target < 5 s)` : "") +
       (bundleNumbers.over !== undefined ? `; bundle +${kb(bundleNumbers.over)} over plain @effect/platform` : "")
   )

@@ -17,7 +17,10 @@ const out = Path.join(root, "build", "docs-check")
 Fs.rmSync(out, { recursive: true, force: true })
 Fs.mkdirSync(out, { recursive: true })
 
-const docs = ["README.md", ...Fs.readdirSync(Path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)]
+const docs = [
+  "README.md",
+  ...Fs.readdirSync(Path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)
+]
 
 // name -> import line (namespaces of the packages and of effect)
 const prelude = new Map()
@@ -29,10 +32,61 @@ for (const dir of Fs.readdirSync(Path.join(root, "packages"))) {
   const index = Path.join("packages", dir, "src", "index.ts")
   if (Fs.existsSync(Path.join(root, index))) namespaces(`@service-client/${dir}`, index)
 }
-for (const name of ["Effect", "Schema", "Layer", "Config", "Context", "Duration", "Stream", "Scope", "Option", "Either", "Data", "Redacted", "Schedule", "Fiber", "Exit", "Cause", "Logger", "LogLevel", "Metric", "TestClock", "Ref", "Match", "Chunk", "Array", "Record", "Struct", "Predicate", "ConfigProvider", "ManagedRuntime", "Random", "Clock", "Queue", "Deferred", "Runtime", "HashMap", "Console"]) {
+for (
+  const name of [
+    "Effect",
+    "Schema",
+    "Layer",
+    "Config",
+    "Context",
+    "Duration",
+    "Stream",
+    "Scope",
+    "Option",
+    "Either",
+    "Data",
+    "Redacted",
+    "Schedule",
+    "Fiber",
+    "Exit",
+    "Cause",
+    "Logger",
+    "LogLevel",
+    "Metric",
+    "TestClock",
+    "Ref",
+    "Match",
+    "Chunk",
+    "Array",
+    "Record",
+    "Struct",
+    "Predicate",
+    "ConfigProvider",
+    "ManagedRuntime",
+    "Random",
+    "Clock",
+    "Queue",
+    "Deferred",
+    "Runtime",
+    "HashMap",
+    "Console"
+  ]
+) {
   if (!prelude.has(name)) prelude.set(name, `import { ${name} } from "effect"`)
 }
-for (const name of ["FetchHttpClient", "HttpClient", "HttpClientRequest", "HttpClientResponse", "FileSystem", "Path", "HttpApi", "HttpApiEndpoint", "HttpApiGroup"]) {
+for (
+  const name of [
+    "FetchHttpClient",
+    "HttpClient",
+    "HttpClientRequest",
+    "HttpClientResponse",
+    "FileSystem",
+    "Path",
+    "HttpApi",
+    "HttpApiEndpoint",
+    "HttpApiGroup"
+  ]
+) {
   prelude.set(name, `import { ${name} } from "@effect/platform"`)
 }
 prelude.set("NodeFileSystem", `import { NodeFileSystem } from "@effect/platform-node"`)
@@ -56,12 +110,20 @@ for (const part of contextText.split(/^\/\/ @entry /m).slice(1)) {
 
 const declared = (code) => {
   const names = new Set()
-  for (const m of code.matchAll(/^\s*(?:export\s+)?(?:declare\s+)?(?:const|let|var|class|function\*?|interface|type|namespace|enum)\s+(\w+)/gm)) names.add(m[1])
+  for (
+    const m of code.matchAll(
+      /^\s*(?:export\s+)?(?:declare\s+)?(?:const|let|var|class|function\*?|interface|type|namespace|enum)\s+(\w+)/gm
+    )
+  ) names.add(m[1])
   for (const m of code.matchAll(/^import\s+(?:type\s+)?([\s\S]*?)\s+from\s+"[^"]+"/gm)) {
     const spec = m[1]
-    for (const n of spec.replace(/[{}]/g, " ").split(/[\s,]+/)) if (/^\w+$/.test(n) && n !== "as" && n !== "type") names.add(n)
+    for (const n of spec.replace(/[{}]/g, " ").split(/[\s,]+/)) {
+      if (/^\w+$/.test(n) && n !== "as" && n !== "type") names.add(n)
+    }
   }
-  for (const m of code.matchAll(/\bconst\s*\{([^}]*)\}\s*=/g)) for (const n of m[1].split(/[\s,:]+/)) if (/^\w+$/.test(n)) names.add(n)
+  for (const m of code.matchAll(/\bconst\s*\{([^}]*)\}\s*=/g)) {
+    for (const n of m[1].split(/[\s,:]+/)) if (/^\w+$/.test(n)) names.add(n)
+  }
   return names
 }
 const uses = (code, name) => new RegExp(`(^|[^.\\w$"'\`])${name}\\b`).test(code.replace(/\/\/.*$/gm, ""))
@@ -104,12 +166,18 @@ for (const [n, block] of blocks.entries()) {
   want(body)
   const contextCode = [...needed].sort((a, b) => a - b).map((i) => context[i].code).join("\n")
   const allOwn = new Set([...own, ...declared(contextCode)])
-  const preludeLines = [...prelude].filter(([name]) => !allOwn.has(name) && uses(`${body}\n${contextCode}`, name)).map(([, line]) => line)
+  const preludeLines = [...prelude].filter(([name]) => !allOwn.has(name) && uses(`${body}\n${contextCode}`, name)).map((
+    [, line]
+  ) => line)
   const generator = /\byield\*/.test(body) && !/function\s*\*/.test(body)
   if (generator) body = `export const __block = Effect.gen(function*() {\n${body}\n})`
-  if (generator && !allOwn.has("Effect") && !preludeLines.some((l) => /\{ Effect \}/.test(l))) preludeLines.push(prelude.get("Effect"))
+  if (generator && !allOwn.has("Effect") && !preludeLines.some((l) => /\{ Effect \}/.test(l))) {
+    preludeLines.push(prelude.get("Effect"))
+  }
   const header = `// ${block.doc}:${block.line}\n`
-  const text = `${header}${[...imports, ...preludeLines].join("\n")}\n${contextCode}\n// ---- the block\n${body}\nexport {}\n`
+  const text = `${header}${
+    [...imports, ...preludeLines].join("\n")
+  }\n${contextCode}\n// ---- the block\n${body}\nexport {}\n`
   const file = `block${String(n).padStart(3, "0")}.ts`
   Fs.writeFileSync(Path.join(out, file), text)
   files.push({ file, block, text })
@@ -153,10 +221,16 @@ for (const line of `${r.stdout}`.split("\n")) {
   const generated = f.text.split("\n")
   const marker = generated.indexOf("// ---- the block")
   const bodyLine = lineNo - marker - 1 - (/^export const __block = Effect.gen/.test(generated[marker + 1]) ? 1 : 0)
-  const where = lineNo > marker + 1 ? `${f.block.doc}:${f.block.line + bodyLine - 1 + f.block.code.split("\n").filter((l) => /^import\s/.test(l)).length}` : `${f.block.doc}:${f.block.line} (context)`
+  const where = lineNo > marker + 1
+    ? `${f.block.doc}:${
+      f.block.line + bodyLine - 1 + f.block.code.split("\n").filter((l) => /^import\s/.test(l)).length
+    }`
+    : `${f.block.doc}:${f.block.line} (context)`
   errors.push(`${where}: ${m[4]}   [${m[1]}:${lineNo}]`)
 }
-console.log(`docs check: ${files.length} ts blocks of ${docs.length} documents type-checked, ${skipped} marked partial (docs-check: skip)`)
+console.log(
+  `docs check: ${files.length} ts blocks of ${docs.length} documents type-checked, ${skipped} marked partial (docs-check: skip)`
+)
 if (errors.length > 0) {
   console.error(errors.join("\n"))
   console.error(`${errors.length} error(s); the generated modules are in build/docs-check/`)

@@ -39,7 +39,12 @@ describe("CircuitBreaker against a real server", () => {
       Effect.gen(function*() {
         let status = 500
         const server = yield* serve(() => status)
-        const breaker = CircuitBreaker.make({ window: { calls: 4 }, minimumCalls: 4, failureRate: 0.5, openFor: "10 seconds" })
+        const breaker = CircuitBreaker.make({
+          window: { calls: 4 },
+          minimumCalls: 4,
+          failureRate: 0.5,
+          openFor: "10 seconds"
+        })
         const client = yield* ServiceClient.make(Api, { name: "users", baseUrl: server.url, plugins: [breaker] })
         // 2 successes, 2 failures: 50% of 4 calls opens it on the 4th
         status = 200
@@ -89,7 +94,12 @@ describe("CircuitBreaker against a real server", () => {
       const server = yield* Server.start((_req, res) => {
         release = (status) => Server.json(res, status, {})
       })
-      const breaker = CircuitBreaker.make({ window: { calls: 2 }, minimumCalls: 1, failureRate: 1, openFor: "1 second" })
+      const breaker = CircuitBreaker.make({
+        window: { calls: 2 },
+        minimumCalls: 1,
+        failureRate: 1,
+        openFor: "1 second"
+      })
       const client = yield* ServiceClient.make(Api, { name: "users", baseUrl: server.url, plugins: [breaker] })
       const failing = yield* Effect.fork(client.getUser({ user_id: 1 }))
       yield* waitFor(() => server.received.length === 1)
@@ -190,11 +200,20 @@ describe("CircuitBreaker against a real server", () => {
   it.scoped("Retry never retries into an open circuit; refused calls take no Pool permit", () =>
     Effect.gen(function*() {
       const server = yield* serve(() => 503)
-      const breaker = CircuitBreaker.make({ window: { calls: 2 }, minimumCalls: 2, failureRate: 1, openFor: "1 minute" })
+      const breaker = CircuitBreaker.make({
+        window: { calls: 2 },
+        minimumCalls: 2,
+        failureRate: 1,
+        openFor: "1 minute"
+      })
       const client = yield* ServiceClient.make(Api, {
         name: "users",
         baseUrl: server.url,
-        plugins: [Retry.make({ maxAttempts: 5, baseDelay: "100 millis", jitter: false }), breaker, Pool.make({ limit: 1 })]
+        plugins: [
+          Retry.make({ maxAttempts: 5, baseDelay: "100 millis", jitter: false }),
+          breaker,
+          Pool.make({ limit: 1 })
+        ]
       })
       const call = yield* Effect.fork(client.getUser({ user_id: 1 }))
       yield* Clock.advance("100 millis")

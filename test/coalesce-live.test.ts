@@ -69,14 +69,18 @@ describe("Coalesce against a real server", () => {
     Effect.gen(function*() {
       const { release, server } = yield* holding
       const client = yield* ServiceClient.make(Api, { name: "users", baseUrl: server.url, plugins: [Coalesce.make()] })
-      const calls = yield* Effect.forEach([
-        client.call("getUser", { user_id: 1 }),
-        client.call("getUser", { user_id: 1, headers: { traceparent: "00-1-2-01" } }),
-        client.call("getUser", { user_id: 1, query: { v: 2 } }),
-        client.call("getUser", { user_id: 1, headers: { authorization: "Bearer other" } }),
-        client.call("createUser", { payload: {} }),
-        client.call("createUser", { payload: {} })
-      ], (e) => Effect.fork(Effect.exit(e)), { concurrency: "unbounded" })
+      const calls = yield* Effect.forEach(
+        [
+          client.call("getUser", { user_id: 1 }),
+          client.call("getUser", { user_id: 1, headers: { traceparent: "00-1-2-01" } }),
+          client.call("getUser", { user_id: 1, query: { v: 2 } }),
+          client.call("getUser", { user_id: 1, headers: { authorization: "Bearer other" } }),
+          client.call("createUser", { payload: {} }),
+          client.call("createUser", { payload: {} })
+        ],
+        (e) => Effect.fork(Effect.exit(e)),
+        { concurrency: "unbounded" }
+      )
       yield* Clock.waitFor(() => server.received.length === 5)
       release()
       yield* Effect.forEach(calls, Fiber.join)

@@ -24,7 +24,11 @@ describe("Hedge against a real server", () => {
   it.scoped("a slow first attempt: the hedge answers first, the first request is aborted", () =>
     Effect.gen(function*() {
       const { release, server } = yield* holding
-      const client = yield* ServiceClient.make(Api, { name: "users", baseUrl: server.url, plugins: [Hedge.make({ delay: "100 millis" })] })
+      const client = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl: server.url,
+        plugins: [Hedge.make({ delay: "100 millis" })]
+      })
       const call = yield* Effect.fork(client.call("getUser", { user_id: 1 }))
       yield* Clock.waitFor(() => server.received.length === 1)
       yield* Clock.advance("100 millis")
@@ -39,7 +43,11 @@ describe("Hedge against a real server", () => {
   it.scoped("a first answer before the delay: no hedge; the first attempt can still win after it", () =>
     Effect.gen(function*() {
       const { release, server } = yield* holding
-      const client = yield* ServiceClient.make(Api, { name: "users", baseUrl: server.url, plugins: [Hedge.make({ delay: "100 millis" })] })
+      const client = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl: server.url,
+        plugins: [Hedge.make({ delay: "100 millis" })]
+      })
       const quick = yield* Effect.fork(client.call("getUser", { user_id: 1 }))
       yield* Clock.waitFor(() => server.received.length === 1)
       release(1)

@@ -150,7 +150,10 @@ describe("HttpCache against a real server", () => {
       })
       const client = yield* ServiceClient.make(Api, { name: "users", baseUrl: server.url, plugins: [HttpCache.make()] })
       const call = (headers: Record<string, string>) =>
-        Effect.map(client.call("getUser", { user_id: 1, headers }), (r) => [r.attributes.cache, (r.data as { v: number }).v])
+        Effect.map(
+          client.call("getUser", { user_id: 1, headers }),
+          (r) => [r.attributes.cache, (r.data as { v: number }).v]
+        )
       assert.deepStrictEqual(yield* call({ "accept-language": "en" }), ["miss", 1])
       assert.deepStrictEqual(yield* call({ "accept-language": "fr" }), ["miss", 2])
       assert.deepStrictEqual(yield* call({ "accept-language": "en" }), ["hit", 1])

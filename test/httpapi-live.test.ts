@@ -2,19 +2,11 @@
  * Spec.fromHttpApi against a real HttpApi server (@effect/platform-node on 127.0.0.1,
  * random port), over both live transports.
  */
-import type {
-  HttpApiError} from "@effect/platform";
-import {
-  HttpApi,
-  HttpApiBuilder,
-  HttpApiEndpoint,
-  HttpApiGroup,
-  HttpApiSchema,
-  HttpServer
-} from "@effect/platform"
+import type { HttpApiError } from "@effect/platform"
+import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, HttpServer } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import type { Endpoint} from "@service-client/core";
+import type { Endpoint } from "@service-client/core"
 import { ServiceClient, Spec, Transport } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
 import { Effect, Layer, Schema } from "effect"
@@ -59,13 +51,22 @@ const UsersLive = HttpApiBuilder.group(Api, "users", (handlers) =>
   handlers
     .handle("getUser", ({ path }) =>
       path.id === 1 ? Effect.succeed(new User({ id: 1, name: "ada" })) : Effect.fail(new UserNotFound({ id: path.id })))
-    .handle("createUser", ({ payload }) => Effect.succeed(new User({ id: 2, name: payload.name })))
+    .handle("createUser", ({ payload }) =>
+      Effect.succeed(new User({ id: 2, name: payload.name })))
     .handle("listUsers", ({ urlParams }) =>
-      Effect.succeed(Array.from({ length: Math.min(urlParams.limit, 3) }, (_, i) => new User({ id: i, name: urlParams.q ?? "u" }))))
-    .handle("deleteUser", () => Effect.void)
+      Effect.succeed(Array.from({ length: Math.min(urlParams.limit, 3) }, (_, i) =>
+        new User({ id: i, name: urlParams.q ?? "u" }))))
+    .handle("deleteUser", () =>
+      Effect.void)
     .handle("whoami", ({ headers }) =>
-      headers["x-user"] === "root" ? Effect.fail(new Unauthorized()) : Effect.succeed(new User({ id: 9, name: headers["x-user"] }))))
-const HealthLive = HttpApiBuilder.group(Api, "health", (handlers) => handlers.handle("health", () => Effect.succeed({ ok: true })))
+      headers["x-user"] === "root"
+        ? Effect.fail(new Unauthorized())
+        : Effect.succeed(new User({ id: 9, name: headers["x-user"] }))))
+const HealthLive = HttpApiBuilder.group(
+  Api,
+  "health",
+  (handlers) => handlers.handle("health", () => Effect.succeed({ ok: true }))
+)
 
 const ServerLive = HttpApiBuilder.serve().pipe(
   Layer.provide(HttpApiBuilder.api(Api).pipe(Layer.provide(UsersLive), Layer.provide(HealthLive))),

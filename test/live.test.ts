@@ -261,9 +261,11 @@ describe("live transport", () => {
       Effect.sync(() => void seen.push(`${name}:${session.endpoint}`))
     const recorder = Plugin.make("Recorder", {
       prepareSession: record("prepareSession"),
-      preparePath: (session) => Effect.sync(() => void seen.push(`preparePath:${session.path === "" ? "unfilled" : "?"}`)),
+      preparePath: (session) =>
+        Effect.sync(() => void seen.push(`preparePath:${session.path === "" ? "unfilled" : "?"}`)),
       prepareRequest: (session) => Effect.sync(() => void seen.push(`prepareRequest:${session.path}`)),
-      preparePayload: (session) => Effect.sync(() => void seen.push(`preparePayload:${JSON.stringify(session.payload)}`)),
+      preparePayload: (session) =>
+        Effect.sync(() => void seen.push(`preparePayload:${JSON.stringify(session.payload)}`)),
       beforeRequest: (session) => Effect.sync(() => void seen.push(`beforeRequest:${String(session.body)}`)),
       aroundSend: (_, send) =>
         Effect.sync(() => seen.push("aroundSend:before")).pipe(
@@ -272,7 +274,8 @@ describe("live transport", () => {
         ),
       onResponse: (_, response) => Effect.sync(() => void seen.push(`onResponse:${response.status}`)),
       onRead: (_, response) => Effect.sync(() => void seen.push(`onRead:${response.body?.length}`)),
-      onParsedResponse: (_, response) => Effect.sync(() => void seen.push(`onParsedResponse:${JSON.stringify(response.data)}`)),
+      onParsedResponse: (_, response) =>
+        Effect.sync(() => void seen.push(`onParsedResponse:${JSON.stringify(response.data)}`)),
       onException: (_, error) => Effect.sync(() => void seen.push(`onException:${error._tag}`)),
       onParseException: (_, error) => Effect.sync(() => void seen.push(`onParseException:${error._tag}`))
     })

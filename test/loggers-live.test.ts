@@ -17,7 +17,9 @@ describe("loggers over the live transport", () => {
   it.scoped("log what goes over the wire and what the program sees", () =>
     Effect.gen(function*() {
       const server = yield* Server.start((req, res) => {
-        if (req.url === "/login") return Server.json(res, 200, { session: "s3cret-session" }, { "set-cookie": "sid=s3cret-cookie" })
+        if (req.url === "/login") {
+          return Server.json(res, 200, { session: "s3cret-session" }, { "set-cookie": "sid=s3cret-cookie" })
+        }
         Server.json(res, 201, { id: 2, ...JSON.parse(req.body.toString()) }, { "x-request-id": "r1" })
       })
       const records: Array<Record<string, unknown>> = []
@@ -30,7 +32,10 @@ describe("loggers over the live transport", () => {
         plugins: [OuterLogger.make(), InnerLogger.make({ maxBodyLength: 100 })]
       })
       yield* Effect.gen(function*() {
-        const user = yield* client.createUser({ payload: { username: "bar" }, headers: { authorization: "Bearer s3cret-token" } })
+        const user = yield* client.createUser({
+          payload: { username: "bar" },
+          headers: { authorization: "Bearer s3cret-token" }
+        })
         assert.deepStrictEqual(user, { id: 2, username: "bar" })
         yield* client.login({ payload: { password: "s3cret-password" } })
       }).pipe(Effect.provide(Layer.merge(Logger.replace(Logger.defaultLogger, capture), Logger.add(format))))
@@ -55,7 +60,10 @@ describe("loggers over the live transport", () => {
       assert.strictEqual((records[6]!.headers as Record<string, string>)["set-cookie"], "<REDACTED>")
       assert.notInclude(JSON.stringify(records), "s3cret")
       assert.notInclude(lines.join("\n"), "s3cret")
-      assert.match(lines[2]!, new RegExp(`INFO users.createUser - RECEIVED 201 Created POST ${server.url}/user \\(-\\) \\| `))
+      assert.match(
+        lines[2]!,
+        new RegExp(`INFO users.createUser - RECEIVED 201 Created POST ${server.url}/user \\(-\\) \\| `)
+      )
       assert.strictEqual(server.received[1]!.body.toString(), "{\"password\":\"s3cret-password\"}")
     }).pipe(Effect.provide(Live)))
 })

@@ -26,7 +26,12 @@ const loaded = new Map<string, Effect.Effect<Spec.Untyped, SpecError>>()
 /** Each document is imported once for the whole file (the import itself is measured in bench/openapi.ts). */
 const load = (file: string) => {
   let spec = loaded.get(file)
-  if (spec === undefined) loaded.set(file, spec = Effect.runSync(Effect.cached(SpecLoader.openapi(file).pipe(Effect.provide(NodeContext.layer)))))
+  if (spec === undefined) {
+    loaded.set(
+      file,
+      spec = Effect.runSync(Effect.cached(SpecLoader.openapi(file).pipe(Effect.provide(NodeContext.layer))))
+    )
+  }
   return spec
 }
 
@@ -59,7 +64,15 @@ describe("large public documents", () => {
       assert.ok(stripe.endpoints.GetCustomersCustomer === undefined && stripe.endpoints.getCustomersCustomer)
     }))
 
-  const label = { id: 1, node_id: "L1", url: "http://x/labels/bug", name: "bug", description: null, color: "f00", default: false }
+  const label = {
+    id: 1,
+    node_id: "L1",
+    url: "http://x/labels/bug",
+    name: "bug",
+    description: null,
+    color: "f00",
+    default: false
+  }
   const handler: Server.Handler = (req, res) => {
     const url = new URL(req.url, "http://127.0.0.1")
     if (url.pathname === "/repos/octo/hello/labels" && req.method === "GET") return Server.json(res, 200, [label])
@@ -97,11 +110,19 @@ describe("large public documents", () => {
           message: "Not Found",
           documentation_url: "https://docs"
         })
-        const bad = yield* Effect.flip(github.issuesCreateLabel({ owner: "octo", repo: "hello", payload: { color: "x" } }))
+        const bad = yield* Effect.flip(
+          github.issuesCreateLabel({ owner: "octo", repo: "hello", payload: { color: "x" } })
+        )
         assert.strictEqual(bad._tag, "InputError", "the payload lacks the required name: refused before any I/O")
-        const k8s = yield* ServiceClient.make(yield* load(unpack("kubernetes.io.json")), { name: "k8s", baseUrl: server.url })
+        const k8s = yield* ServiceClient.make(yield* load(unpack("kubernetes.io.json")), {
+          name: "k8s",
+          baseUrl: server.url
+        })
         const pods = yield* k8s.listCoreV1NamespacedPod({ namespace: "default", query: { limit: 5, watch: false } })
-        assert.deepStrictEqual(pods, { kind: "PodList", items: [{ metadata: { name: "web-1", namespace: "default" } }] })
+        assert.deepStrictEqual(pods, {
+          kind: "PodList",
+          items: [{ metadata: { name: "web-1", namespace: "default" } }]
+        })
         const urls = server.received.map((r) => `${r.method} ${r.url}`)
         assert.deepStrictEqual(urls, [
           "GET /repos/octo/hello/labels?per_page=10",

@@ -6,8 +6,8 @@
  * file is in the test project): a client's error type is exactly the core's errors plus
  * its plugins'.
  */
-import { assert, describe, it } from "@effect/vitest"
 import { NodeFileSystem } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
 import {
   Attribute,
   ClientConfig,
@@ -74,7 +74,9 @@ const configurableBreaker = (fallback: number) => {
         : Effect.void
     },
     onResponse: (session, response) =>
-      Effect.sync(() => void failures.set(session.endpoint, response.status >= 500 ? (failures.get(session.endpoint) ?? 0) + 1 : 0))
+      Effect.sync(() =>
+        void failures.set(session.endpoint, response.status >= 500 ? (failures.get(session.endpoint) ?? 0) + 1 : 0)
+      )
   }, { settings: [breakerSetting] })
 }
 
@@ -122,14 +124,21 @@ describe("plugin contract: a user's plugin with its own error", () => {
       const bare = yield* ServiceClient.make(Api, { name: "users", baseUrl })
       const withPool = yield* ServiceClient.make(Api, { name: "users", baseUrl, plugins: [Pool.make({ limit: 2 })] })
       // eslint-disable-next-line @typescript-eslint/no-unused-vars -- only its type is read
-      const withBreaker = yield* ServiceClient.make(Api, { name: "users", baseUrl, plugins: [Retry.make(), breaker(1)] })
+      const withBreaker = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl,
+        plugins: [Retry.make(), breaker(1)]
+      })
       const exactBare: Equals<GetUserError<typeof bare>, CoreError<Body>> = true
       const exactPool: Equals<GetUserError<typeof withPool>, CoreError<Body> | LimiterError.LimiterError> = true
       const exactBreaker: Equals<GetUserError<typeof withBreaker>, CoreError<Body> | CircuitOpen> = true
       // @ts-expect-error a client without Pool has no TooManyRequestsPending in its type
       const noPoolError: Equals<GetUserError<typeof bare>, CoreError<Body> | LimiterError.LimiterError> = true
       // @ts-expect-error nor a client with a breaker only
-      const noPoolError2: Equals<GetUserError<typeof withBreaker>, CoreError<Body> | LimiterError.LimiterError | CircuitOpen> = true
+      const noPoolError2: Equals<
+        GetUserError<typeof withBreaker>,
+        CoreError<Body> | LimiterError.LimiterError | CircuitOpen
+      > = true
       // @ts-expect-error catchTag knows only the tags the client can fail with
       bare.getUser({ id: 1 }).pipe(Effect.catchTag("TooManyRequestsPending", () => Effect.void))
       assert.isTrue(exactBare && exactPool && exactBreaker && noPoolError && noPoolError2)
@@ -155,7 +164,9 @@ describe("plugin contract: a user's plugin with its own error", () => {
   it.effect("a Tag names the plugins' errors with Plugin.ErrorOf; a missing one is a compile error", () =>
     Effect.gen(function*() {
       const plugins = [breaker(1)] as const
-      class Users extends Context.Tag("Users")<Users, ServiceClient.Client<typeof Api, Plugin.ErrorOf<typeof plugins>>>() {}
+      class Users
+        extends Context.Tag("Users")<Users, ServiceClient.Client<typeof Api, Plugin.ErrorOf<typeof plugins>>>()
+      {}
       class Narrow extends Context.Tag("Narrow")<Narrow, ServiceClient.Client<typeof Api>>() {}
       const live = ServiceClient.layer(Users, Api, { name: "users", baseUrl, plugins })
       // @ts-expect-error the Tag's client type does not name CircuitOpen
@@ -201,7 +212,11 @@ describe("plugin contract: a user's plugin with its own setting and attribute", 
   it.effect("the setting is accepted in a YAML spec, decoded by the plugin's Schema, read per endpoint", () =>
     mocked(Effect.gen(function*() {
       const spec = yield* load(yamlSpec)
-      const users = yield* ServiceClient.make(spec, { name: "users", baseUrl, plugins: [configurableBreaker(3), stamp] })
+      const users = yield* ServiceClient.make(spec, {
+        name: "users",
+        baseUrl,
+        plugins: [configurableBreaker(3), stamp]
+      })
       // broken's threshold is 1 (its YAML setting): the second call is refused before any I/O
       assert.strictEqual((yield* Effect.flip(users.broken()))._tag, "ResponseError")
       const refused = yield* users.broken().pipe(
@@ -219,10 +234,17 @@ describe("plugin contract: a user's plugin with its own setting and attribute", 
   it.effect("a bad value is a SpecError naming the file, line, endpoint and key; no plugin owning it, too", () =>
     mocked(Effect.gen(function*() {
       const bad = yield* load(badSpec)
-      const error = yield* Effect.flip(ServiceClient.make(bad, { name: "users", baseUrl, plugins: [configurableBreaker(3)] }))
+      const error = yield* Effect.flip(
+        ServiceClient.make(bad, { name: "users", baseUrl, plugins: [configurableBreaker(3)] })
+      )
       assert.strictEqual(error._tag, "SpecError")
       if (error._tag === "SpecError") {
-        assert.deepStrictEqual([error.file, error.line, error.endpoint, error.key], [badSpec, 4, "getUser", "breaker.threshold"])
+        assert.deepStrictEqual([error.file, error.line, error.endpoint, error.key], [
+          badSpec,
+          4,
+          "getUser",
+          "breaker.threshold"
+        ])
         assert.include(error.message, `${badSpec}:4`)
       }
       const spec = yield* load(yamlSpec)
@@ -251,7 +273,9 @@ describe("plugin contract: a user's plugin with its own setting and attribute", 
       const typed = Spec.make({
         broken: Endpoint.get("/broken", { breaker: { threshold: 0 }, mock: { type: "json", data: {} } })
       })
-      const error = yield* Effect.flip(ServiceClient.make(typed, { name: "users", baseUrl, plugins: [configurableBreaker(3)] }))
+      const error = yield* Effect.flip(
+        ServiceClient.make(typed, { name: "users", baseUrl, plugins: [configurableBreaker(3)] })
+      )
       assert.strictEqual(error._tag === "SpecError" ? error.key : error._tag, "breaker.threshold")
       const configured = yield* Effect.flip(
         ClientConfig.makeClient({
@@ -261,7 +285,9 @@ describe("plugin contract: a user's plugin with its own setting and attribute", 
           plugins: [{ type: "Breaker" }]
         }).pipe(
           Effect.provide(
-            PluginRegistry.layer({ Breaker: PluginRegistry.fromSchema(Schema.Struct({}), () => configurableBreaker(3)) })
+            PluginRegistry.layer({
+              Breaker: PluginRegistry.fromSchema(Schema.Struct({}), () => configurableBreaker(3))
+            })
           )
         )
       )

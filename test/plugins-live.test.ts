@@ -1,7 +1,16 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
-import { Elapsed, Headers, PathTokens, Pool, QueryParams, RateLimit, Timeout, TrackingToken } from "@service-client/plugins"
+import {
+  Elapsed,
+  Headers,
+  PathTokens,
+  Pool,
+  QueryParams,
+  RateLimit,
+  Timeout,
+  TrackingToken
+} from "@service-client/plugins"
 import { Effect, Layer } from "effect"
 import * as Server from "./support/server.js"
 
@@ -54,7 +63,10 @@ describe("plugins over the live transport", () => {
           Elapsed.make()
         ]
       })
-      const res = yield* client.call("item", { id: "a b", query: { page: 2 }, headers: { "x-client": "override" } } as never)
+      const res = yield* client.call(
+        "item",
+        { id: "a b", query: { page: 2 }, headers: { "x-client": "override" } } as never
+      )
       const received = server.received[0]!
       assert.strictEqual(received.url, "/v1/items/a%20b?page=2&lang=en&tag=a&tag=b")
       assert.strictEqual(received.headers["x-client"], "override")

@@ -48,16 +48,20 @@ const run = (adaptive: boolean) =>
   })
 
 describe("adaptive RateLimit against a real server answering 429 + Retry-After", () => {
-  it.scopedLive("50 callers: all succeed after one pause; the server sees 50 + at most limit requests", () =>
-    Effect.gen(function*() {
-      const { ms, ok, requests } = yield* run(true)
-      console.log(`adaptive: ${ok}/50 ok, ${requests} requests, ${ms} ms`)
-      assert.strictEqual(ok, 50)
-      // the first wave (at most `limit` = 5 calls in flight when the 429s arrive) plus one request per caller
-      assert.isAtMost(requests, 55)
-      assert.isAtLeast(requests, 51)
-      assert.isAtLeast(ms, 900)
-    }).pipe(Effect.provide(Live)), 20_000)
+  it.scopedLive(
+    "50 callers: all succeed after one pause; the server sees 50 + at most limit requests",
+    () =>
+      Effect.gen(function*() {
+        const { ms, ok, requests } = yield* run(true)
+        console.log(`adaptive: ${ok}/50 ok, ${requests} requests, ${ms} ms`)
+        assert.strictEqual(ok, 50)
+        // the first wave (at most `limit` = 5 calls in flight when the 429s arrive) plus one request per caller
+        assert.isAtMost(requests, 55)
+        assert.isAtLeast(requests, 51)
+        assert.isAtLeast(ms, 900)
+      }).pipe(Effect.provide(Live)),
+    20_000
+  )
 
   it.scopedLive("the same without adaptive: the queue keeps hitting the closed server", () =>
     Effect.gen(function*() {

@@ -3,9 +3,9 @@
  * the file is redacted, ordered and free of duplicates, and an unmatched call names the
  * nearest recording.
  */
+import { NodeHttpClient } from "@effect/platform-node"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
-import { NodeHttpClient } from "@effect/platform-node"
 import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
 import { Recorder, Recording, Replay } from "@service-client/mock"
 import { NodeTransport } from "@service-client/node"
@@ -71,66 +71,72 @@ const transports = [
 ] as const
 
 describe("record and replay", () => {
-  it.scoped.each(transports)("records a real server (%s), replays offline with identical decoded results", ([, LiveTransport]) =>
-    Effect.gen(function*() {
-      const server = yield* Server.start(handler)
-      const file = yield* tmpFile("users.yaml")
-      const client = ServiceClient.layer(Users, UserApi, { name: "users", baseUrl: server.url })
-      const live = yield* program.pipe(
-        Effect.provide(
-          client.pipe(
-            Layer.provide(Recorder.layerFile(file, { redact: { body: ["password"] } })),
-            Layer.provide(LiveTransport),
-            Layer.provide(NodeFileSystem.layer)
+  it.scoped.each(transports)(
+    "records a real server (%s), replays offline with identical decoded results",
+    ([, LiveTransport]) =>
+      Effect.gen(function*() {
+        const server = yield* Server.start(handler)
+        const file = yield* tmpFile("users.yaml")
+        const client = ServiceClient.layer(Users, UserApi, { name: "users", baseUrl: server.url })
+        const live = yield* program.pipe(
+          Effect.provide(
+            client.pipe(
+              Layer.provide(Recorder.layerFile(file, { redact: { body: ["password"] } })),
+              Layer.provide(LiveTransport),
+              Layer.provide(NodeFileSystem.layer)
+            )
           )
         )
-      )
-      const text = Fs.readFileSync(file, "utf8")
-      assert.notInclude(text, "top-secret")
-      assert.notInclude(text, "k3y")
-      assert.notInclude(text, "hunter2")
-      assert.notInclude(text, "s3cr3t")
-      assert.include(text, "<REDACTED>")
-      const recording = yield* Recording.load(file).pipe(Effect.provide(NodeFileSystem.layer))
-      // one entry per distinct request, sorted by endpoint then request
-      assert.deepStrictEqual(
-        recording.entries.map((e) => `${e.endpoint} ${e.request.method} ${e.request.path}`),
-        [
-          "createUser POST /user",
-          "getUser GET /user/12",
-          "getUser GET /user/404",
-          "listUsers GET /users"
-        ]
-      )
-
-      server.received.length = 0
-      const replayed = yield* program.pipe(
-        Effect.provide(client.pipe(Layer.provide(Replay.layer(file)), Layer.provide(NodeFileSystem.layer)))
-      )
-      assert.deepStrictEqual(replayed, live)
-      assert.strictEqual(server.received.length, 0)
-      assert.instanceOf(replayed.a.created, Date)
-
-      // strict: a call no recording matches names the nearest one and what differs
-      const miss = yield* Effect.flip(Users.getUser({ user_id: 99 })).pipe(
-        Effect.provide(client.pipe(Layer.provide(Replay.layer(file)), Layer.provide(NodeFileSystem.layer)))
-      )
-      assert.strictEqual(miss._tag, "NoMock")
-      assert.include(miss.message, "GET /user/12")
-      assert.include(miss.message, "path token user_id=99 (recorded 12)")
-      const query = yield* Effect.flip(Users.listUsers({ query: { page: 3, api_key: "other" } })).pipe(
-        Effect.provide(client.pipe(Layer.provide(Replay.layer(file)), Layer.provide(NodeFileSystem.layer)))
-      )
-      assert.include(query.message, "query page=3 (recorded 2)")
-      assert.notInclude(query.message, "api_key")
-      // not strict: the nearest answers; a query matcher that ignores the query matches
-      const loose = yield* Users.listUsers({ query: { page: 3 } }).pipe(
-        Effect.provide(
-          client.pipe(Layer.provide(Replay.layer(file, { match: { query: "ignore" } })), Layer.provide(NodeFileSystem.layer))
+        const text = Fs.readFileSync(file, "utf8")
+        assert.notInclude(text, "top-secret")
+        assert.notInclude(text, "k3y")
+        assert.notInclude(text, "hunter2")
+        assert.notInclude(text, "s3cr3t")
+        assert.include(text, "<REDACTED>")
+        const recording = yield* Recording.load(file).pipe(Effect.provide(NodeFileSystem.layer))
+        // one entry per distinct request, sorted by endpoint then request
+        assert.deepStrictEqual(
+          recording.entries.map((e) => `${e.endpoint} ${e.request.method} ${e.request.path}`),
+          [
+            "createUser POST /user",
+            "getUser GET /user/12",
+            "getUser GET /user/404",
+            "listUsers GET /users"
+          ]
         )
-      )
-      assert.strictEqual(loose[0]!.username, "page2")
-    }))
+
+        server.received.length = 0
+        const replayed = yield* program.pipe(
+          Effect.provide(client.pipe(Layer.provide(Replay.layer(file)), Layer.provide(NodeFileSystem.layer)))
+        )
+        assert.deepStrictEqual(replayed, live)
+        assert.strictEqual(server.received.length, 0)
+        assert.instanceOf(replayed.a.created, Date)
+
+        // strict: a call no recording matches names the nearest one and what differs
+        const miss = yield* Effect.flip(Users.getUser({ user_id: 99 })).pipe(
+          Effect.provide(client.pipe(Layer.provide(Replay.layer(file)), Layer.provide(NodeFileSystem.layer)))
+        )
+        assert.strictEqual(miss._tag, "NoMock")
+        assert.include(miss.message, "GET /user/12")
+        assert.include(miss.message, "path token user_id=99 (recorded 12)")
+        const query = yield* Effect.flip(Users.listUsers({ query: { page: 3, api_key: "other" } })).pipe(
+          Effect.provide(client.pipe(Layer.provide(Replay.layer(file)), Layer.provide(NodeFileSystem.layer)))
+        )
+        assert.include(query.message, "query page=3 (recorded 2)")
+        assert.notInclude(query.message, "api_key")
+        // not strict: the nearest answers; a query matcher that ignores the query matches
+        const loose = yield* Users.listUsers({ query: { page: 3 } }).pipe(
+          Effect.provide(
+            client.pipe(
+              Layer.provide(Replay.layer(file, { match: { query: "ignore" } })),
+              Layer.provide(NodeFileSystem.layer)
+            )
+          )
+        )
+        assert.strictEqual(loose[0]!.username, "page2")
+      })
+  )
 
   it.scoped("records again into the same file without duplicates, and reports Schema mismatches at once", () =>
     Effect.gen(function*() {

@@ -55,7 +55,10 @@ describe("Verify", () => {
       const same = yield* Verify.run(UserApi, recording, { name: "users", baseUrl: v1.url })
       assert.strictEqual(Verify.exitCode(same), 0, Verify.format(same))
       // the recorded payload went out again, decoded back through its Schema
-      assert.strictEqual(v1.received.filter((r) => r.url === "/search").at(-1)!.body.toString(), "{\"since\":\"2024-01-01T00:00:00.000Z\"}")
+      assert.strictEqual(
+        v1.received.filter((r) => r.url === "/search").at(-1)!.body.toString(),
+        "{\"since\":\"2024-01-01T00:00:00.000Z\"}"
+      )
 
       const v2 = yield* serve({ rename: true, status: 503, extra: false })
       const report = yield* Verify.run(UserApi, recording, { name: "users", baseUrl: v2.url })

@@ -3,7 +3,7 @@
  * (greeter.test.ts): `initials` assumes every username has a first letter, but the
  * service's Schema allows an empty one.
  */
-import type { ServiceClient} from "@service-client/core";
+import type { ServiceClient } from "@service-client/core"
 import { Endpoint, Spec } from "@service-client/core"
 import { Effect, Schema } from "effect"
 

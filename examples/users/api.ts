@@ -2,7 +2,7 @@
  * The users service, declared once as a typed Spec, and once more as plain data (the
  * shape a JSON/YAML spec file has).
  */
-import type { ServiceClient} from "@service-client/core";
+import type { ServiceClient } from "@service-client/core"
 import { Endpoint, Spec } from "@service-client/core"
 import { Effect, Schema } from "effect"
 
@@ -16,7 +16,10 @@ export const NewUser = Schema.Struct({ username: Schema.String, email: Schema.op
 export const ApiError = Schema.Struct({ error: Schema.String })
 
 export const UserApi = Spec.make({
-  listUsers: Endpoint.get("/users", { success: Schema.Array(User), querySchema: Schema.Struct({ limit: Schema.optional(Schema.NumberFromString) }) }),
+  listUsers: Endpoint.get("/users", {
+    success: Schema.Array(User),
+    querySchema: Schema.Struct({ limit: Schema.optional(Schema.NumberFromString) })
+  }),
   getUser: Endpoint.get("/users/{user_id}", { success: User, error: ApiError }),
   createUser: Endpoint.post("/users", { payload: NewUser, success: User, error: ApiError }),
   updateUser: Endpoint.put("/users/{user_id}", { payload: NewUser, success: User, error: ApiError }),

@@ -20,7 +20,11 @@ const server = createServer((req, res) => {
 server.listen(0, "127.0.0.1", () => {
   const baseUrl = `http://127.0.0.1:${server.address().port}`
   const program = Effect.gen(function*() {
-    const users = yield* ServiceClient.make(UserApi, { name: "users", baseUrl, plugins: [Timeout.make({ timeout: "5 seconds" })] })
+    const users = yield* ServiceClient.make(UserApi, {
+      name: "users",
+      baseUrl,
+      plugins: [Timeout.make({ timeout: "5 seconds" })]
+    })
     return yield* users.getUser({ user_id: 3 })
   }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer))
   Effect.runPromise(program).then(

@@ -1,6 +1,6 @@
 // Plain `node app.mjs` in a fresh app: every package imported from its tarball, real calls.
 import { FetchHttpClient, FileSystem } from "@effect/platform"
-import { Endpoint, ServiceClient, SpecLoader, Spec, Transport } from "@service-client/core"
+import { Endpoint, ServiceClient, Spec, SpecLoader, Transport } from "@service-client/core"
 import { Mock, MockTransport } from "@service-client/mock"
 import { NodeTransport } from "@service-client/node"
 import { Elapsed, Pool, Retry, Timeout, TrackingToken } from "@service-client/plugins"
@@ -49,10 +49,12 @@ try {
   console.log("Transport.layer + FetchHttpClient: same results")
 
   // the mock, and a YAML spec file (yaml is loaded by the spec loader only)
-  const files = { "/specs/users.yaml": "getUser: /users/{user_id}\nhealth:\n  path: /health\n  mock: { type: json, data: { ok: true } }\n" }
+  const files = {
+    "/specs/users.yaml":
+      "getUser: /users/{user_id}\nhealth:\n  path: /health\n  mock: { type: json, data: { ok: true } }\n"
+  }
   const FsLive = FileSystem.layerNoop({
-    readFileString: (path) =>
-      path in files ? Effect.succeed(files[path]) : Effect.fail(new Error(`no file ${path}`)),
+    readFileString: (path) => path in files ? Effect.succeed(files[path]) : Effect.fail(new Error(`no file ${path}`)),
     exists: (path) => Effect.succeed(path in files)
   })
   const mocked = await Effect.runPromise(

@@ -1,6 +1,15 @@
 // A strict user project: every package imported, typed calls, and wrong input refused.
 import { FetchHttpClient } from "@effect/platform"
-import { ClientConfig, Endpoint, Errors, type Plugin, ServiceClient, Spec, SpecLoader, Transport } from "@service-client/core"
+import {
+  ClientConfig,
+  Endpoint,
+  Errors,
+  type Plugin,
+  ServiceClient,
+  Spec,
+  SpecLoader,
+  Transport
+} from "@service-client/core"
 import * as Deadline from "@service-client/core/Deadline"
 import { Mock, MockTransport } from "@service-client/mock"
 import { NodeTransport } from "@service-client/node"

@@ -1,13 +1,12 @@
 // Several processes sharing one limit through the Pool and RateLimit plugins on the Redis store (the Redis at
 // 127.0.0.1:6379; `.ci/run` starts one), checked from the side of the server they call.
-import { assert, describe, it } from "@effect/vitest"
 import { FetchHttpClient } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
 import { Pool } from "@service-client/plugins"
 import { RedisStore } from "@service-client/redis"
-import type { Duration} from "effect";
+import type { Duration } from "effect"
 import { Effect, Layer, Schedule } from "effect"
-import { afterAll, beforeAll } from "vitest"
 import * as Esbuild from "esbuild"
 import { execFileSync, spawn } from "node:child_process"
 import * as Fs from "node:fs"
@@ -16,6 +15,7 @@ import type { AddressInfo } from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import { afterAll, beforeAll } from "vitest"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
 const root = Path.resolve(here, "../..")
@@ -105,7 +105,8 @@ const startWorker = (job: Record<string, unknown>) =>
       })
       return { child, done }
     }),
-    ({ child }) => Effect.sync(() => void (child.exitCode === null && child.signalCode === null && child.kill("SIGKILL")))
+    ({ child }) =>
+      Effect.sync(() => void (child.exitCode === null && child.signalCode === null && child.kill("SIGKILL")))
   )
 
 const join = (w: { done: Promise<Result> }) => Effect.promise(() => w.done)
@@ -128,24 +129,32 @@ const maxInWindow = (times: ReadonlyArray<number>, period: number) => {
 const report = (line: string) => Effect.sync(() => console.log(`[redis distributed] ${line}`))
 
 describe("Redis limiters across processes", () => {
-  it.live("4 processes share one rate limit: at most 20 starts in any 1 s window at the server", () =>
-    Effect.gen(function*() {
-      const server = yield* startServer(10)
-      const job = { kind: "rateLimit", name: "rate", limit: 20, period: 1000, baseUrl: server.url, path: "/work" }
-      const workers = yield* Effect.all(
-        ["a", "b", "c", "d"].map((id) => startWorker({ ...job, id, calls: 15, concurrency: 15 }))
-      )
-      const results = yield* Effect.all(workers.map(join))
-      for (const r of results) assert.deepStrictEqual([r.code, r.output?.done, r.output?.errors], [0, 15, []], r.stderr)
-      const times = server.arrivals.map((a) => a.t)
-      const max = maxInWindow(times, 1000)
-      const span = Math.max(...times) - Math.min(...times)
-      yield* report(`rate limit 20/1s: ${times.length} starts over ${span.toFixed(0)} ms, max ${max} in any 1 s window`)
-      assert.strictEqual(times.length, 60)
-      assert.isAtMost(max, 20)
-      // 60 starts at 20 per second need at least two full periods after the first start
-      assert.isAtLeast(span, 2000)
-    }).pipe(Effect.scoped), 90_000)
+  it.live(
+    "4 processes share one rate limit: at most 20 starts in any 1 s window at the server",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* startServer(10)
+        const job = { kind: "rateLimit", name: "rate", limit: 20, period: 1000, baseUrl: server.url, path: "/work" }
+        const workers = yield* Effect.all(
+          ["a", "b", "c", "d"].map((id) => startWorker({ ...job, id, calls: 15, concurrency: 15 }))
+        )
+        const results = yield* Effect.all(workers.map(join))
+        for (const r of results) {
+          assert.deepStrictEqual([r.code, r.output?.done, r.output?.errors], [0, 15, []], r.stderr)
+        }
+        const times = server.arrivals.map((a) => a.t)
+        const max = maxInWindow(times, 1000)
+        const span = Math.max(...times) - Math.min(...times)
+        yield* report(
+          `rate limit 20/1s: ${times.length} starts over ${span.toFixed(0)} ms, max ${max} in any 1 s window`
+        )
+        assert.strictEqual(times.length, 60)
+        assert.isAtMost(max, 20)
+        // 60 starts at 20 per second need at least two full periods after the first start
+        assert.isAtLeast(span, 2000)
+      }).pipe(Effect.scoped),
+    90_000
+  )
 
   it.live("4 processes share one pool: at most 5 requests in flight at the server", () =>
     Effect.gen(function*() {
@@ -162,37 +171,49 @@ describe("Redis limiters across processes", () => {
       assert.isAtLeast(server.max(), 3)
     }).pipe(Effect.scoped), 90_000)
 
-  it.live("a SIGKILLed process gives its permits back within the lease TTL; the others go on", () =>
-    Effect.gen(function*() {
-      const ttl = 1000
-      const server = yield* startServer(50, "victim")
-      const job = { kind: "pool", name: "kill", limit: 5, leaseTtl: ttl, baseUrl: server.url }
-      const victim = yield* startWorker({ ...job, id: "victim", path: "/hang", calls: 3, concurrency: 3 })
-      yield* waitUntil("the victim's 3 calls", () => server.arrivals.filter((a) => a.worker === "victim").length === 3)
-      const others = yield* Effect.all(
-        ["a", "b", "c"].map((id) => startWorker({ ...job, id, path: "/work", calls: 25, concurrency: 4 }))
-      )
-      yield* waitUntil("the others' first calls", () => server.arrivals.filter((a) => a.worker !== "victim").length >= 6)
-      const before = Math.max(...server.arrivals.map((a) => a.othersInFlight))
-      victim.child.kill("SIGKILL")
-      const killedAt = performance.now()
-      const results = yield* Effect.all(others.map(join))
-      for (const r of results) assert.deepStrictEqual([r.code, r.output?.done, r.output?.errors], [0, 25, []], r.stderr)
-      assert.strictEqual((yield* join(victim)).signal, "SIGKILL")
-      const back = server.arrivals.find((a) => a.t > killedAt && a.othersInFlight > 2)
-      assert.isDefined(back, "the others never got more than 2 permits after the kill")
-      const after = back!.t - killedAt
-      yield* report(
-        `SIGKILL: others had at most ${before} in flight while the victim held 3; permits back ${
-          after.toFixed(0)
-        } ms after the kill (lease TTL ${ttl} ms); max in flight ${server.max()}`
-      )
-      assert.isAtMost(before, 2)
-      // the lease expires at most `ttl` after the kill; the rest is the others noticing (poll) and
-      // sending, which a loaded machine can stretch
-      assert.isAtMost(after, ttl + 1500)
-      assert.isAtMost(server.max(), 5)
-    }).pipe(Effect.scoped), 90_000)
+  it.live(
+    "a SIGKILLed process gives its permits back within the lease TTL; the others go on",
+    () =>
+      Effect.gen(function*() {
+        const ttl = 1000
+        const server = yield* startServer(50, "victim")
+        const job = { kind: "pool", name: "kill", limit: 5, leaseTtl: ttl, baseUrl: server.url }
+        const victim = yield* startWorker({ ...job, id: "victim", path: "/hang", calls: 3, concurrency: 3 })
+        yield* waitUntil(
+          "the victim's 3 calls",
+          () => server.arrivals.filter((a) => a.worker === "victim").length === 3
+        )
+        const others = yield* Effect.all(
+          ["a", "b", "c"].map((id) => startWorker({ ...job, id, path: "/work", calls: 25, concurrency: 4 }))
+        )
+        yield* waitUntil(
+          "the others' first calls",
+          () => server.arrivals.filter((a) => a.worker !== "victim").length >= 6
+        )
+        const before = Math.max(...server.arrivals.map((a) => a.othersInFlight))
+        victim.child.kill("SIGKILL")
+        const killedAt = performance.now()
+        const results = yield* Effect.all(others.map(join))
+        for (const r of results) {
+          assert.deepStrictEqual([r.code, r.output?.done, r.output?.errors], [0, 25, []], r.stderr)
+        }
+        assert.strictEqual((yield* join(victim)).signal, "SIGKILL")
+        const back = server.arrivals.find((a) => a.t > killedAt && a.othersInFlight > 2)
+        assert.isDefined(back, "the others never got more than 2 permits after the kill")
+        const after = back!.t - killedAt
+        yield* report(
+          `SIGKILL: others had at most ${before} in flight while the victim held 3; permits back ${
+            after.toFixed(0)
+          } ms after the kill (lease TTL ${ttl} ms); max in flight ${server.max()}`
+        )
+        assert.isAtMost(before, 2)
+        // the lease expires at most `ttl` after the kill; the rest is the others noticing (poll) and
+        // sending, which a loaded machine can stretch
+        assert.isAtMost(after, ttl + 1500)
+        assert.isAtMost(server.max(), 5)
+      }).pipe(Effect.scoped),
+    90_000
+  )
 })
 
 /** A Redis of our own on a free port, so it can be stopped without touching the shared one on 6379. */
@@ -297,53 +318,59 @@ const commandStats = (port: number) => {
 }
 
 describe("Redis commands per call", () => {
-  it.live("4 processes x 50 waiting calls on Pool(5) + RateLimit(100/s): limits exact, few commands per call", () =>
-    Effect.gen(function*() {
-      const redis = yield* ownRedis
-      redis.start()
-      yield* waitUntil("the test's own Redis", () => {
-        try {
-          execFileSync("redis-cli", ["-p", String(redis.port), "ping"], { stdio: "ignore" })
-          return true
-        } catch {
-          return false
+  it.live(
+    "4 processes x 50 waiting calls on Pool(5) + RateLimit(100/s): limits exact, few commands per call",
+    () =>
+      Effect.gen(function*() {
+        const redis = yield* ownRedis
+        redis.start()
+        yield* waitUntil("the test's own Redis", () => {
+          try {
+            execFileSync("redis-cli", ["-p", String(redis.port), "ping"], { stdio: "ignore" })
+            return true
+          } catch {
+            return false
+          }
+        }, "10 seconds")
+        execFileSync("redis-cli", ["-p", String(redis.port), "config", "resetstat"])
+        const server = yield* startServer(10)
+        const job = {
+          kind: "both",
+          name: "stats",
+          limit: 5,
+          rate: 100,
+          url: `redis://127.0.0.1:${redis.port}`,
+          baseUrl: server.url,
+          path: "/work"
         }
-      }, "10 seconds")
-      execFileSync("redis-cli", ["-p", String(redis.port), "config", "resetstat"])
-      const server = yield* startServer(10)
-      const job = {
-        kind: "both",
-        name: "stats",
-        limit: 5,
-        rate: 100,
-        url: `redis://127.0.0.1:${redis.port}`,
-        baseUrl: server.url,
-        path: "/work"
-      }
-      const calls = 50
-      const workers = yield* Effect.all(
-        ["a", "b", "c", "d"].map((id) => startWorker({ ...job, id, calls, concurrency: calls }))
-      )
-      const results = yield* Effect.all(workers.map(join))
-      for (const r of results) {
-        assert.deepStrictEqual([r.code, r.output?.done, r.output?.errors], [0, calls, []], r.stderr)
-      }
-      const stats = commandStats(redis.port)
-      const n = server.arrivals.length
-      const times = server.arrivals.map((a) => a.t)
-      const window = maxInWindow(times, 1000)
-      const span = Math.max(...times) - Math.min(...times)
-      yield* report(
-        `Pool(5)+RateLimit(100/s), 4 processes x ${calls} waiting: ${n} calls in ${span.toFixed(0)} ms, max ${server.max()} in flight, ` +
-          `max ${window} starts in 1 s; Redis commands per call: ${(stats.sent / n).toFixed(2)} sent by clients ` +
-          `(+ ${(stats.publish / n).toFixed(2)} PUBLISH from scripts), ${
-            (stats.all / n).toFixed(1)
-          } counting those run inside scripts`
-      )
-      assert.strictEqual(n, 4 * calls)
-      assert.isAtMost(server.max(), 5)
-      assert.isAtMost(window, 100)
-      // target <= 10; a generous bound for a loaded machine (polling cost ~1,600)
-      assert.isAtMost(stats.sent / n, 15)
-    }).pipe(Effect.scoped), 90_000)
+        const calls = 50
+        const workers = yield* Effect.all(
+          ["a", "b", "c", "d"].map((id) => startWorker({ ...job, id, calls, concurrency: calls }))
+        )
+        const results = yield* Effect.all(workers.map(join))
+        for (const r of results) {
+          assert.deepStrictEqual([r.code, r.output?.done, r.output?.errors], [0, calls, []], r.stderr)
+        }
+        const stats = commandStats(redis.port)
+        const n = server.arrivals.length
+        const times = server.arrivals.map((a) => a.t)
+        const window = maxInWindow(times, 1000)
+        const span = Math.max(...times) - Math.min(...times)
+        yield* report(
+          `Pool(5)+RateLimit(100/s), 4 processes x ${calls} waiting: ${n} calls in ${
+            span.toFixed(0)
+          } ms, max ${server.max()} in flight, ` +
+            `max ${window} starts in 1 s; Redis commands per call: ${(stats.sent / n).toFixed(2)} sent by clients ` +
+            `(+ ${(stats.publish / n).toFixed(2)} PUBLISH from scripts), ${
+              (stats.all / n).toFixed(1)
+            } counting those run inside scripts`
+        )
+        assert.strictEqual(n, 4 * calls)
+        assert.isAtMost(server.max(), 5)
+        assert.isAtMost(window, 100)
+        // target <= 10; a generous bound for a loaded machine (polling cost ~1,600)
+        assert.isAtMost(stats.sent / n, 15)
+      }).pipe(Effect.scoped),
+    90_000
+  )
 })

@@ -32,8 +32,21 @@ const sentinelSetup = Effect.acquireRelease(
     const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "sc-sentinel-"))
     const server = (port: number, ...extra: Array<string>) =>
       execFileSync("redis-server", [
-        "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-        "--daemonize", "yes", "--dir", dir, "--pidfile", Path.join(dir, `${port}.pid`), ...extra
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "yes",
+        "--dir",
+        dir,
+        "--pidfile",
+        Path.join(dir, `${port}.pid`),
+        ...extra
       ])
     server(primary)
     server(replica, "--replicaof", "127.0.0.1", String(primary))
@@ -81,59 +94,72 @@ const primaryPort = (sentinel: number) => {
 }
 
 describe("RedisStore over Sentinel", () => {
-  it.live("follows a forced failover: calls succeed or fail with LimiterUnavailable, then work on the new primary", () =>
-    Effect.gen(function*() {
-      const setup = yield* sentinelSetup
-      yield* until("the sentinel", () => primaryPort(setup.sentinel) === setup.primary)
-      yield* until("the replica in sync", () => cli(setup.replica, "info", "replication").includes("master_link_status:up"))
-      yield* until("the sentinel to know the replica", () =>
-        cli(setup.sentinel, "sentinel", "replicas", "sc").includes(String(setup.replica)))
-      const caller = { service: "svc", endpoint: "ep" }
-      yield* Effect.gen(function*() {
-        const sem = yield* RedisLimiter.semaphore({ name: "failover", limit: 2 })
-        let running = 0
-        let max = 0
-        const op = sem.withPermit(caller)(
-          Effect.gen(function*() {
-            max = Math.max(max, ++running)
-            yield* Effect.sleep("5 millis")
-            running--
-          })
+  it.live(
+    "follows a forced failover: calls succeed or fail with LimiterUnavailable, then work on the new primary",
+    () =>
+      Effect.gen(function*() {
+        const setup = yield* sentinelSetup
+        yield* until("the sentinel", () => primaryPort(setup.sentinel) === setup.primary)
+        yield* until(
+          "the replica in sync",
+          () => cli(setup.replica, "info", "replication").includes("master_link_status:up")
         )
-        yield* Effect.all(Array.from({ length: 10 }, () => op), { concurrency: 5 })
-        cli(setup.sentinel, "sentinel", "failover", "sc")
-        const errors = new Set<string>()
-        let ok = 0
-        // calls keep coming, 5 at a time, until the sentinel reports the new primary and a while after
-        let switchedAt = -1
-        const batch = Effect.all(
-          Array.from({ length: 5 }, () =>
-            op.pipe(
-              Effect.timeout("15 seconds"),
-              Effect.match({ onFailure: (e) => void errors.add(e._tag), onSuccess: () => void ok++ })
-            )),
-          { concurrency: 5 }
+        yield* until(
+          "the sentinel to know the replica",
+          () => cli(setup.sentinel, "sentinel", "replicas", "sc").includes(String(setup.replica))
         )
-        for (let i = 0; i < 2000; i++) {
-          yield* batch
-          if (switchedAt < 0 && primaryPort(setup.sentinel) === setup.replica) switchedAt = i
-          if (switchedAt >= 0 && i - switchedAt >= 20) break
-        }
-        yield* until("the new primary", () => primaryPort(setup.sentinel) === setup.replica)
-        // on the new primary, without a restart
-        yield* op.pipe(Effect.retry(Schedule.intersect(Schedule.spaced("100 millis"), Schedule.recurs(100))))
-        console.log(`[redis sentinel] during failover: ${ok} ok, errors ${[...errors].join(", ") || "none"}; max ${max} in flight`)
-        for (const e of errors) assert.strictEqual(e, "LimiterUnavailable")
-        assert.isAtMost(max, 2)
-        assert.isAtLeast(switchedAt, 0)
-      }).pipe(
-        Effect.scoped,
-        Effect.provide(RedisStore.layer({
-          sentinels: [`127.0.0.1:${setup.sentinel}`],
-          name: "sc",
-          prefix: "sentinel-test",
-          commandTimeout: "500 millis"
-        }))
-      )
-    }).pipe(Effect.scoped), 60_000)
+        const caller = { service: "svc", endpoint: "ep" }
+        yield* Effect.gen(function*() {
+          const sem = yield* RedisLimiter.semaphore({ name: "failover", limit: 2 })
+          let running = 0
+          let max = 0
+          const op = sem.withPermit(caller)(
+            Effect.gen(function*() {
+              max = Math.max(max, ++running)
+              yield* Effect.sleep("5 millis")
+              running--
+            })
+          )
+          yield* Effect.all(Array.from({ length: 10 }, () => op), { concurrency: 5 })
+          cli(setup.sentinel, "sentinel", "failover", "sc")
+          const errors = new Set<string>()
+          let ok = 0
+          // calls keep coming, 5 at a time, until the sentinel reports the new primary and a while after
+          let switchedAt = -1
+          const batch = Effect.all(
+            Array.from({ length: 5 }, () =>
+              op.pipe(
+                Effect.timeout("15 seconds"),
+                Effect.match({ onFailure: (e) => void errors.add(e._tag), onSuccess: () => void ok++ })
+              )),
+            { concurrency: 5 }
+          )
+          for (let i = 0; i < 2000; i++) {
+            yield* batch
+            if (switchedAt < 0 && primaryPort(setup.sentinel) === setup.replica) switchedAt = i
+            if (switchedAt >= 0 && i - switchedAt >= 20) break
+          }
+          yield* until("the new primary", () => primaryPort(setup.sentinel) === setup.replica)
+          // on the new primary, without a restart
+          yield* op.pipe(Effect.retry(Schedule.intersect(Schedule.spaced("100 millis"), Schedule.recurs(100))))
+          console.log(
+            `[redis sentinel] during failover: ${ok} ok, errors ${
+              [...errors].join(", ") || "none"
+            }; max ${max} in flight`
+          )
+          for (const e of errors) assert.strictEqual(e, "LimiterUnavailable")
+          assert.isAtMost(max, 2)
+          assert.isAtLeast(switchedAt, 0)
+        }).pipe(
+          Effect.scoped,
+          Effect.provide(RedisStore.layer({
+            sentinels: [`127.0.0.1:${setup.sentinel}`],
+            name: "sc",
+            prefix: "sentinel-test",
+            commandTimeout: "500 millis"
+          }))
+        )
+      }).pipe(Effect.scoped),
+    60_000
+  )
 })

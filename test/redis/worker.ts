@@ -57,7 +57,12 @@ const program = Effect.gen(function*() {
   Effect.scoped,
   Effect.provide(Transport.layer.pipe(Layer.provide(FetchHttpClient.layer))),
   Effect.provide(
-    RedisStore.layerLimiters({ url: job.url, prefix: job.prefix, commandTimeout: "5 seconds", leaseTtl: job.leaseTtl ?? 10_000 })
+    RedisStore.layerLimiters({
+      url: job.url,
+      prefix: job.prefix,
+      commandTimeout: "5 seconds",
+      leaseTtl: job.leaseTtl ?? 10_000
+    })
   )
 )
 

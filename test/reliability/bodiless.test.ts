@@ -31,7 +31,9 @@ describe("bodiless responses", () => {
         let length = 0
         const server = yield* Fault.start((request, c) => {
           const reason = status === 204 ? "No Content" : status === 304 ? "Not Modified" : "OK"
-          c.socket.write(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`)
+          c.socket.write(
+            `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`
+          )
           // a GET answered 200 gets its body; nothing else does
           if (request.method === "GET" && status === 200) c.socket.write("x".repeat(length))
         })

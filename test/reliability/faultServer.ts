@@ -321,7 +321,10 @@ export const start = (handler: Handler, options: Options = {}): Effect.Effect<Fa
                 waitUntil(`request #${n}`, () => requests.length >= n),
                 () => {
                   const connection = requests[n - 1]!.connection
-                  return Effect.as(waitUntil(`close of connection ${connection.id}`, () => connection.closed), connection)
+                  return Effect.as(
+                    waitUntil(`close of connection ${connection.id}`, () => connection.closed),
+                    connection
+                  )
                 }
               )
           }

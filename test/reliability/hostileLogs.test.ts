@@ -26,7 +26,9 @@ const deepJson = (n: number) => "[".repeat(n) + "]".repeat(n)
 const deepObject = (n: number) => "{\"a\":".repeat(n) + "1" + "}".repeat(n)
 
 const body = fc.oneof(
-  fc.string({ unit: fc.constantFrom("\n", "\r", "\u001b", "\u0085", "\u2028", "\u2029", "\ud800", "a", "{", "\"", "é") })
+  fc.string({
+    unit: fc.constantFrom("\n", "\r", "\u001b", "\u0085", "\u2028", "\u2029", "\ud800", "a", "{", "\"", "é")
+  })
     .map((s) => Buffer.from(s)),
   fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
   fc.json().map((s) => Buffer.from(s)),
@@ -108,7 +110,13 @@ describe("hostile responses never forge a log line nor kill a call", () => {
               // there, a line break is only the JSON's indentation, never one from a value
               for (const text of pretty) {
                 const structural = text.replace(/\n(?= *\\?["}\]])/g, "")
-                assert.notMatch(structural, lineBreaking, `log entry: ${JSON.stringify(structural.match(lineBreaking))} in ${JSON.stringify(text).slice(0, 300)}`)
+                assert.notMatch(
+                  structural,
+                  lineBreaking,
+                  `log entry: ${JSON.stringify(structural.match(lineBreaking))} in ${
+                    JSON.stringify(text).slice(0, 300)
+                  }`
+                )
               }
             }),
             { numRuns: 40 }
@@ -132,35 +140,42 @@ describe("hostile responses never forge a log line nor kill a call", () => {
         const runtime = yield* Effect.runtime<never>()
         const text = fc.oneof(
           fc.string({ unit: "binary", maxLength: 30 }),
-          fc.string({ unit: fc.constantFrom("\r", "\n", "\u0000", "\u0085", "\u2028", "a", "Z", " ", "é"), maxLength: 10 }),
+          fc.string({
+            unit: fc.constantFrom("\r", "\n", "\u0000", "\u0085", "\u2028", "a", "Z", " ", "é"),
+            maxLength: 10
+          }),
           fc.constant("x".repeat(300))
         )
         yield* Effect.promise(() =>
           fc.assert(
-            fc.asyncProperty(fc.option(text, { nil: undefined }), fc.option(text, { nil: undefined }), async (token, prefix) => {
-              lines.length = 0
-              const before = server.requestCount()
-              const exit = await Runtime.runPromise(runtime)(
-                Effect.exit(client.json({ trackingToken: token, trackingTokenPrefix: prefix })).pipe(
-                  Effect.provide(Logger.replace(Logger.defaultLogger, capture))
+            fc.asyncProperty(
+              fc.option(text, { nil: undefined }),
+              fc.option(text, { nil: undefined }),
+              async (token, prefix) => {
+                lines.length = 0
+                const before = server.requestCount()
+                const exit = await Runtime.runPromise(runtime)(
+                  Effect.exit(client.json({ trackingToken: token, trackingTokenPrefix: prefix })).pipe(
+                    Effect.provide(Logger.replace(Logger.defaultLogger, capture))
+                  )
                 )
-              )
-              const clean = (s: string | undefined) =>
-                s === undefined || (!/[^\t\u0020-\u007e\u00a0-\u00ff]/.test(s) && s.length <= 256)
-              const full = (prefix ?? "p-") + (token ?? "")
-              if (clean(token) && clean(prefix) && full.length <= 256) {
-                assert.isTrue(Exit.isSuccess(exit), `refused ${JSON.stringify([token, prefix])}`)
-                if (token !== undefined) assert.include(lines.join("\n"), Render.escape(full))
-              } else {
-                assertNoDefect((exit as Exit.Failure<unknown, unknown>).cause)
-                const error = Option.getOrThrow(Cause.failureOption((exit as Exit.Failure<unknown, any>).cause))
-                assert.strictEqual(error._tag, "InputError")
-                assert.oneOf(error.key, ["trackingToken", "trackingTokenPrefix"])
-                assert.strictEqual(server.requestCount(), before, "a refused call reached the server")
-                assert.deepStrictEqual(lines, [])
+                const clean = (s: string | undefined) =>
+                  s === undefined || (!/[^\t\u0020-\u007e\u00a0-\u00ff]/.test(s) && s.length <= 256)
+                const full = (prefix ?? "p-") + (token ?? "")
+                if (clean(token) && clean(prefix) && full.length <= 256) {
+                  assert.isTrue(Exit.isSuccess(exit), `refused ${JSON.stringify([token, prefix])}`)
+                  if (token !== undefined) assert.include(lines.join("\n"), Render.escape(full))
+                } else {
+                  assertNoDefect((exit as Exit.Failure<unknown, unknown>).cause)
+                  const error = Option.getOrThrow(Cause.failureOption((exit as Exit.Failure<unknown, any>).cause))
+                  assert.strictEqual(error._tag, "InputError")
+                  assert.oneOf(error.key, ["trackingToken", "trackingTokenPrefix"])
+                  assert.strictEqual(server.requestCount(), before, "a refused call reached the server")
+                  assert.deepStrictEqual(lines, [])
+                }
+                for (const line of lines) assert.notMatch(line, lineBreaking)
               }
-              for (const line of lines) assert.notMatch(line, lineBreaking)
-            }),
+            ),
             { numRuns: 60 }
           )
         )

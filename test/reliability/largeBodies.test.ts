@@ -109,7 +109,11 @@ for (const [transportName, Live] of transports) {
       Effect.gen(function*() {
         const server = yield* hugeServer
         const client = yield* ServiceClient.make(Api, { name: "large", baseUrl: server.url })
-        const error = expectFailure(yield* Effect.exit(client.capped({ mode: "stall" })), "RequestError", where("capped"))
+        const error = expectFailure(
+          yield* Effect.exit(client.capped({ mode: "stall" })),
+          "RequestError",
+          where("capped")
+        )
         assert.strictEqual(error.reason, "ResponseTooLarge")
         assert.isTrue((yield* server.closed(1)).closedByClient)
       }).pipe(Effect.provide(Live)))
@@ -117,9 +121,10 @@ for (const [transportName, Live] of transports) {
     it.scoped("the endpoint's cap overrides the client's, both ways", () =>
       Effect.gen(function*() {
         const server = yield* hugeServer
-        const strict = yield* ServiceClient.make(Api, { name: "large", baseUrl: server.url, maxResponseBytes: 1 * MB }).pipe(
-          Effect.provide(Parser.layer(Parser.bytes))
-        )
+        const strict = yield* ServiceClient.make(Api, { name: "large", baseUrl: server.url, maxResponseBytes: 1 * MB })
+          .pipe(
+            Effect.provide(Parser.layer(Parser.bytes))
+          )
         // the endpoint allows 4 MB: a 2 MB body passes although the client caps at 1 MB
         const body = yield* Effect.map(strict.call("roomy", { mode: "2mb" }), (r) => r.body!)
         assert.strictEqual(body.length, 2 * MB)
@@ -136,7 +141,10 @@ for (const [transportName, Live] of transports) {
           Effect.flatMap(client.download({ mode: "chunked" }), (stream) =>
             Stream.runFold(stream, 0, (n, chunk) => n + chunk.length))
         )
-        report("streamResponse, chunked 200 MB", { ...figures, MBperSecond: Math.round(HUGE / MB / (figures.ms / 1000)) })
+        report("streamResponse, chunked 200 MB", {
+          ...figures,
+          MBperSecond: Math.round(HUGE / MB / (figures.ms / 1000))
+        })
         assert.strictEqual(bytes, HUGE)
         assert.isBelow(figures.heapAndBuffersGrowthMB, 100)
         assert.isBelow(figures.rssGrowthMB, 150)

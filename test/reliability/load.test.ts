@@ -23,8 +23,8 @@ import {
   TrackingToken
 } from "@service-client/plugins"
 import { Cause, Effect, Exit, Logger, Option, Schema } from "effect"
-import { runInNewContext } from "node:vm"
 import * as V8 from "node:v8"
+import { runInNewContext } from "node:vm"
 import * as Fault from "./faultServer.js"
 import { transports } from "./support.js"
 
@@ -340,7 +340,9 @@ for (const [transportName, Live] of transports) {
           } else {
             console.log("load: no gc available, heap figures skipped")
           }
-          console.log(`load: wall time ${Math.round(performance.now() - wall)} ms, ${stats.aborted} calls cut in flight`)
+          console.log(
+            `load: wall time ${Math.round(performance.now() - wall)} ms, ${stats.aborted} calls cut in flight`
+          )
         }).pipe(Effect.scoped),
       // generous: a loaded 2-core machine ran about 150 calls/s
       60_000 + 20 * (warmUp + rounds.reduce((a, b) => a + b, 0))

@@ -61,7 +61,10 @@ const wellFormed = (s: string) => {
 const anyText = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 20 }),
-  fc.string({ unit: fc.constantFrom(".", "/", "?", "#", "%", "2", "e", "E", "\\", "@", ":", "+", " ", "\r", "\n"), maxLength: 8 })
+  fc.string({
+    unit: fc.constantFrom(".", "/", "?", "#", "%", "2", "e", "E", "\\", "@", ":", "+", " ", "\r", "\n"),
+    maxLength: 8
+  })
 )
 
 const segments = (target: string) => target.split("?")[0]!.split("/").slice(1).map(decodeURIComponent)
@@ -103,21 +106,26 @@ layer(FixtureLive)("property: round trips over the wire", (it) => {
       }
     }))
 
-  it.effect.prop("a path token reaches the server as given, or is refused before any I/O", [anyText], ([token]) =>
-    Effect.gen(function*() {
-      const { client, server } = yield* Fixture
-      const result = yield* sent(client.call("token", { id: token }))
-      if (Either.isLeft(result)) {
-        assert.strictEqual(result.left._tag, "InputError")
-        assert.isTrue(token === "" || token === "." || token === ".." || !wellFormed(token), JSON.stringify(token))
-        return
-      }
-      const request = result.right
-      assert.strictEqual(request.headers.host, server.host)
-      assert.notInclude(request.target, "?")
-      assert.notInclude(request.target, "#")
-      assert.deepStrictEqual(segments(request.target), ["base", "t", token, "x"])
-    }), fastCheck)
+  it.effect.prop(
+    "a path token reaches the server as given, or is refused before any I/O",
+    [anyText],
+    ([token]) =>
+      Effect.gen(function*() {
+        const { client, server } = yield* Fixture
+        const result = yield* sent(client.call("token", { id: token }))
+        if (Either.isLeft(result)) {
+          assert.strictEqual(result.left._tag, "InputError")
+          assert.isTrue(token === "" || token === "." || token === ".." || !wellFormed(token), JSON.stringify(token))
+          return
+        }
+        const request = result.right
+        assert.strictEqual(request.headers.host, server.host)
+        assert.notInclude(request.target, "?")
+        assert.notInclude(request.target, "#")
+        assert.deepStrictEqual(segments(request.target), ["base", "t", token, "x"])
+      }),
+    fastCheck
+  )
 
   it.effect.prop("two adjacent tokens keep their own segments", [anyText, anyText], ([a, b]) =>
     Effect.gen(function*() {
@@ -171,7 +179,9 @@ layer(FixtureLive)("property: round trips over the wire", (it) => {
 
   const headerName = fc.constantFrom("x-one", "X-One", "X-ONE", "x-two", "X-Two", "x-three", "X-Three")
   const headerValue = fc.oneof(
-    fc.string({ unit: fc.integer({ min: 0x21, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)) }),
+    fc.string({
+      unit: fc.integer({ min: 0x21, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c))
+    }),
     fc.constant(null),
     fc.constant(undefined)
   )

@@ -13,12 +13,22 @@ import * as fc from "fast-check"
 import * as Fault from "./faultServer.js"
 import { liveTransports } from "./support.js"
 
-const protoNames = ["constructor", "toString", "valueOf", "__proto__", "hasOwnProperty", "isPrototypeOf", "__defineGetter__"]
+const protoNames = [
+  "constructor",
+  "toString",
+  "valueOf",
+  "__proto__",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "__defineGetter__"
+]
 
 /** A record with own keys only, `__proto__` included (as JSON.parse makes it). */
 const ownRecord = (entries: ReadonlyArray<readonly [string, string]>): Record<string, string> => {
   const out: Record<string, string> = {}
-  for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true })
+  for (const [k, v] of entries) {
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true })
+  }
   return out
 }
 
@@ -57,17 +67,23 @@ describe("prototype keys are plain keys", () => {
           fc.assert(
             fc.asyncProperty(assignment, assignment, assignment, async (tokens, query, headers) => {
               const n = server.requestCount()
-              const input = ownRecord(tokens.filter(([k]) => k === "toString" || k === "constructor" || k === "valueOf"))
+              const input = ownRecord(
+                tokens.filter(([k]) => k === "toString" || k === "constructor" || k === "valueOf")
+              )
               await Runtime.runPromise(runtime)(client.call("tokens", { constructor: "c", ...input } as never))
               const target = (await Runtime.runPromise(runtime)(server.request(n + 1))).target.split("?")[0]
               const expected = (k: string, fallback: string) => Object.hasOwn(input, k) ? input[k] : fallback
               assert.strictEqual(
                 target,
-                `/t/${expected("toString", "pluginDefault")}/${expected("constructor", "c")}/${expected("valueOf", "endpointDefault")}`
+                `/t/${expected("toString", "pluginDefault")}/${expected("constructor", "c")}/${
+                  expected("valueOf", "endpointDefault")
+                }`
               )
 
               await Runtime.runPromise(runtime)(client.call("query", { query: ownRecord(query) }))
-              const search = new URLSearchParams((await Runtime.runPromise(runtime)(server.request(n + 2))).target.split("?")[1])
+              const search = new URLSearchParams(
+                (await Runtime.runPromise(runtime)(server.request(n + 2))).target.split("?")[1]
+              )
               const got: Record<string, string> = Object.create(null)
               for (const [k, v] of search) got[k] = v
               const want: Record<string, string> = Object.create(null)

@@ -130,90 +130,111 @@ describe("no secret in an error or a log record", () => {
     }).pipe(Effect.provide(liveTransports[2]![1])))
 
   for (const [name, transport] of liveTransports) {
-    it.scopedLive(`${name}: secret query values and response headers never show, whatever the call ends with`, () =>
-      Effect.gen(function*() {
-        let outcome: "500" | "invalidJson" | "reset" | "stall" | "ok" = "ok"
-        let cookie = ""
-        const server = yield* Fault.start((_, c) => {
-          const headers = { "content-type": "application/json", "set-cookie": cookie, "x-session": cookie }
-          switch (outcome) {
-            case "500":
-              return Fault.respond(c, 500, "{\"error\":1}", headers)
-            case "invalidJson":
-              return Fault.respond(c, 200, "{not json", headers)
-            case "reset":
-              return Fault.reset(c)
-            case "stall":
-              return
-            case "ok":
-              return Fault.respond(c, 200, "{}", headers)
-          }
-        })
-        const lines: Array<string> = []
-        const capture = Logger.make((options) => {
-          const annotations: Record<string, unknown> = {}
-          for (const [key, value] of HashMap.toEntries(options.annotations)) annotations[key] = value
-          lines.push(
-            String(LogFormat.make().log(options)),
-            JSON.stringify({ message: options.message, annotations }),
-            String(Logger.logfmtLogger.log(options))
+    it.scopedLive(
+      `${name}: secret query values and response headers never show, whatever the call ends with`,
+      () =>
+        Effect.gen(function*() {
+          let outcome: "500" | "invalidJson" | "reset" | "stall" | "ok" = "ok"
+          let cookie = ""
+          const server = yield* Fault.start((_, c) => {
+            const headers = { "content-type": "application/json", "set-cookie": cookie, "x-session": cookie }
+            switch (outcome) {
+              case "500":
+                return Fault.respond(c, 500, "{\"error\":1}", headers)
+              case "invalidJson":
+                return Fault.respond(c, 200, "{not json", headers)
+              case "reset":
+                return Fault.reset(c)
+              case "stall":
+                return
+              case "ok":
+                return Fault.respond(c, 200, "{}", headers)
+            }
+          })
+          const lines: Array<string> = []
+          const capture = Logger.make((options) => {
+            const annotations: Record<string, unknown> = {}
+            for (const [key, value] of HashMap.toEntries(options.annotations)) annotations[key] = value
+            lines.push(
+              String(LogFormat.make().log(options)),
+              JSON.stringify({ message: options.message, annotations }),
+              String(Logger.logfmtLogger.log(options))
+            )
+          })
+          const tracer = MemoryTracer.make()
+          const client = yield* ServiceClient.make(Api, {
+            name: "q",
+            baseUrl: server.url,
+            redact: { query: ["session_id"], headers: ["x-session"] },
+            plugins: [
+              Tracing.make(),
+              Timeout.make({ timeout: "300 millis" }),
+              OuterLogger.make({ redactQuery: ["otp"] }),
+              InnerLogger.make({ redactQuery: ["OTP"] })
+            ]
+          })
+          const runtime = yield* Effect.runtime<never>()
+          const names = fc.constantFrom(
+            "api_key",
+            "API-KEY",
+            "apiKey",
+            "access_token",
+            "token",
+            "signature",
+            "password",
+            "client_secret",
+            "auth[token]",
+            "session_id"
           )
-        })
-        const tracer = MemoryTracer.make()
-        const client = yield* ServiceClient.make(Api, {
-          name: "q",
-          baseUrl: server.url,
-          redact: { query: ["session_id"], headers: ["x-session"] },
-          plugins: [
-            Tracing.make(),
-            Timeout.make({ timeout: "300 millis" }),
-            OuterLogger.make({ redactQuery: ["otp"] }),
-            InnerLogger.make({ redactQuery: ["OTP"] })
-          ]
-        })
-        const runtime = yield* Effect.runtime<never>()
-        const names = fc.constantFrom("api_key", "API-KEY", "apiKey", "access_token", "token", "signature", "password", "client_secret", "auth[token]", "session_id")
-        yield* Effect.promise(() =>
-          fc.assert(
-            fc.asyncProperty(
-              fc.array(fc.tuple(names, secret), { minLength: 1, maxLength: 3 }),
-              fc.stringMatching(/^[0-9]{8,12}$/).map((s) => `otp${s}`),
-              fc.constantFrom("500" as const, "invalidJson" as const, "reset" as const, "stall" as const, "ok" as const),
-              async (pairs, otp, ending) => {
-                outcome = ending
-                cookie = pairs[0]![1] + "c"
-                lines.length = 0
-                const query: Record<string, string> = { plain: "visible" }
-                for (const [k, v] of pairs) query[k] = v
-                const exit = await Runtime.runPromiseExit(runtime)(
-                  client.call("get", { id: 1, query: { ...query, otp } }).pipe(
-                    Effect.provide(Logger.replace(Logger.defaultLogger, capture)),
-                    Effect.withTracer(tracer.tracer)
+          yield* Effect.promise(() =>
+            fc.assert(
+              fc.asyncProperty(
+                fc.array(fc.tuple(names, secret), { minLength: 1, maxLength: 3 }),
+                fc.stringMatching(/^[0-9]{8,12}$/).map((s) => `otp${s}`),
+                fc.constantFrom(
+                  "500" as const,
+                  "invalidJson" as const,
+                  "reset" as const,
+                  "stall" as const,
+                  "ok" as const
+                ),
+                async (pairs, otp, ending) => {
+                  outcome = ending
+                  cookie = pairs[0]![1] + "c"
+                  lines.length = 0
+                  const query: Record<string, string> = { plain: "visible" }
+                  for (const [k, v] of pairs) query[k] = v
+                  const exit = await Runtime.runPromiseExit(runtime)(
+                    client.call("get", { id: 1, query: { ...query, otp } }).pipe(
+                      Effect.provide(Logger.replace(Logger.defaultLogger, capture)),
+                      Effect.withTracer(tracer.tracer)
+                    )
                   )
-                )
-                const secrets = [...pairs.map(([, v]) => v), cookie]
-                if (ending !== "ok") {
-                  const texts = renderings(exit)
-                  assert.include(texts[0], "plain=visible")
-                  assertHidden(texts, secrets)
-                  if (ending === "500") {
-                    const error = Option.getOrThrow(Cause.failureOption((exit as Exit.Failure<unknown, any>).cause))
-                    // the data is kept for the program, only its printing is redacted
-                    assert.strictEqual(error.headers["set-cookie"], cookie)
+                  const secrets = [...pairs.map(([, v]) => v), cookie]
+                  if (ending !== "ok") {
+                    const texts = renderings(exit)
+                    assert.include(texts[0], "plain=visible")
+                    assertHidden(texts, secrets)
+                    if (ending === "500") {
+                      const error = Option.getOrThrow(Cause.failureOption((exit as Exit.Failure<unknown, any>).cause))
+                      // the data is kept for the program, only its printing is redacted
+                      assert.strictEqual(error.headers["set-cookie"], cookie)
+                    }
                   }
+                  assert.isAtLeast(lines.length, 3)
+                  assertHidden(lines, [...secrets, otp])
+                  const span = tracer.spans[tracer.spans.length - 1]!
+                  assertHidden([String(span.attributes.get("url.full"))], secrets)
                 }
-                assert.isAtLeast(lines.length, 3)
-                assertHidden(lines, [...secrets, otp])
-                const span = tracer.spans[tracer.spans.length - 1]!
-                assertHidden([String(span.attributes.get("url.full"))], secrets)
-              }
-            ),
-            { numRuns: 25 }
+              ),
+              { numRuns: 25 }
+            )
           )
-        )
-        // the secrets did go over the wire
-        assert.include(server.requests[0]!.target, "S3CR")
-      }).pipe(Effect.provide(transport)), 60_000)
+          // the secrets did go over the wire
+          assert.include(server.requests[0]!.target, "S3CR")
+        }).pipe(Effect.provide(transport)),
+      60_000
+    )
   }
 
   it("Redact.url hides credentials and secret query and fragment values, and nothing else", () => {

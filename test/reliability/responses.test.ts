@@ -93,7 +93,8 @@ describe("non-2xx: ResponseError keeps the body", () => {
     Effect.gen(function*() {
       const server = yield* serve({
         "/user/1": (c) => Fault.json(c, 500, { code: "E42", detail: "database on fire" }),
-        "/user/2": (c) => Fault.respond(c, 503, "Service Unavailable", { "content-type": "text/plain", "retry-after": 3 }),
+        "/user/2": (c) =>
+          Fault.respond(c, 503, "Service Unavailable", { "content-type": "text/plain", "retry-after": 3 }),
         "/user/3": (c) => Fault.json(c, 500, { unexpected: true }),
         "/user/4": (c) => Fault.respond(c, 502, junk, { "content-type": "application/json" }),
         "/status/1": (c) => Fault.json(c, 500, { code: "E1", detail: "boom" }),

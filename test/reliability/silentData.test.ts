@@ -40,22 +40,27 @@ describe("no silent data change", () => {
         const run = <A, E>(e: Effect.Effect<A, E>) => Runtime.runPromiseExit(runtime)(e)
         yield* Effect.promise(() =>
           fc.assert(
-            fc.asyncProperty(big, fc.string(), fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), async (n, s, safe) => {
-              contentType = "application/json"
-              // a string holding the same digits stays a string; a safe integer stays a number
-              body = Buffer.from(`{"s":${JSON.stringify(s + String(n))},"safe":${safe},"list":[1.5,${n},2e400]}`)
-              const refused = await run(strict.get())
-              const error = expectFailure(refused, "ParseError", { service: "data", endpoint: "get" })
-              assert.include(error.reason, String(n).slice(0, 20))
-              const kept = await run(asBigInt.get())
-              assert.isTrue(Exit.isSuccess(kept))
-              if (Exit.isSuccess(kept)) {
-                assert.deepStrictEqual(kept.value, { s: s + String(n), safe, list: [1.5, n, Infinity] })
+            fc.asyncProperty(
+              big,
+              fc.string(),
+              fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }),
+              async (n, s, safe) => {
+                contentType = "application/json"
+                // a string holding the same digits stays a string; a safe integer stays a number
+                body = Buffer.from(`{"s":${JSON.stringify(s + String(n))},"safe":${safe},"list":[1.5,${n},2e400]}`)
+                const refused = await run(strict.get())
+                const error = expectFailure(refused, "ParseError", { service: "data", endpoint: "get" })
+                assert.include(error.reason, String(n).slice(0, 20))
+                const kept = await run(asBigInt.get())
+                assert.isTrue(Exit.isSuccess(kept))
+                if (Exit.isSuccess(kept)) {
+                  assert.deepStrictEqual(kept.value, { s: s + String(n), safe, list: [1.5, n, Infinity] })
+                }
+                const digits = await run(asString.get())
+                if (Exit.isSuccess(digits)) assert.strictEqual((digits.value as any).list[1], String(n))
+                else assert.fail("string mode refused")
               }
-              const digits = await run(asString.get())
-              if (Exit.isSuccess(digits)) assert.strictEqual((digits.value as any).list[1], String(n))
-              else assert.fail("string mode refused")
-            }),
+            ),
             { numRuns: 15 }
           )
         )
@@ -74,7 +79,10 @@ describe("no silent data change", () => {
         assert.deepStrictEqual(yield* strict.get(), { a: "\u00e9" })
         contentType = "text/plain; charset=x-unknown-thing"
         const unknown = yield* Effect.exit(asText.get())
-        assert.include(expectFailure(unknown, "ParseError", { service: "data", endpoint: "get" }).reason, "unknown charset")
+        assert.include(
+          expectFailure(unknown, "ParseError", { service: "data", endpoint: "get" }).reason,
+          "unknown charset"
+        )
       }).pipe(Effect.provide(transport)))
   }
 })

@@ -156,7 +156,9 @@ for (const [transportName, Live] of transports) {
         const faults = yield* client(server.url)
         const stream = yield* faults.download({ id: 1 })
         let seen = 0
-        const fiber = yield* Effect.fork(Stream.runForEach(stream, (chunk) => Effect.sync(() => void (seen += chunk.length))))
+        const fiber = yield* Effect.fork(
+          Stream.runForEach(stream, (chunk) => Effect.sync(() => void (seen += chunk.length)))
+        )
         yield* server.waitUntil("the client got the first bytes", () => seen > 0)
         expectInterrupted(yield* Fiber.interrupt(fiber))
         assert.isTrue((yield* server.closed(1)).closedByClient)
@@ -227,10 +229,17 @@ for (const [transportName, Live] of transports) {
         )
         const tags = exits.map((exit, id) => {
           if (exit._tag === "Success") return "ok"
-          return expectFailure(exit, id % 7 === 5 ? "ParseError" : id % 7 === 6 ? "ResponseError" : "RequestError", where("item"))._tag
+          return expectFailure(
+            exit,
+            id % 7 === 5 ? "ParseError" : id % 7 === 6 ? "ResponseError" : "RequestError",
+            where("item")
+          )._tag
         })
         assert.strictEqual(tags.filter((t) => t === "ok").length, Math.ceil(200 / 7))
-        assert.deepStrictEqual(exits.flatMap((exit, id) => exit._tag === "Success" ? [id % 7] : []).filter((k) => k !== 0), [])
+        assert.deepStrictEqual(
+          exits.flatMap((exit, id) => exit._tag === "Success" ? [id % 7] : []).filter((k) => k !== 0),
+          []
+        )
       }).pipe(Effect.provide(Live)))
 
     it.scoped("interrupting calls in flight: every socket closes, later calls still work", () =>

@@ -28,9 +28,18 @@ export interface TestServer {
   readonly server: Http.Server
 }
 
-export const json = (response: Http.ServerResponse, status: number, data: unknown, headers: Http.OutgoingHttpHeaders = {}) => {
+export const json = (
+  response: Http.ServerResponse,
+  status: number,
+  data: unknown,
+  headers: Http.OutgoingHttpHeaders = {}
+) => {
   const body = JSON.stringify(data)
-  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers })
+  response.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    ...headers
+  })
   response.end(body)
 }
 

@@ -43,7 +43,10 @@ describe("the JSON serializer", () => {
         [Infinity, "the payload is Infinity"]
       ]
       for (const [payload, expected] of bad) {
-        const error = expectFailure(yield* Effect.exit(client.send({ payload })), "InputError", { service: "wire", endpoint: "send" })
+        const error = expectFailure(yield* Effect.exit(client.send({ payload })), "InputError", {
+          service: "wire",
+          endpoint: "send"
+        })
         assert.strictEqual(error.key, "payload")
         assert.include(error.message, expected)
       }
@@ -69,7 +72,8 @@ describe("wire parity: multipart/form-data", () => {
         const client = yield* ServiceClient.make(Upload, { name: "wire", baseUrl: s.url })
         const parse = async (i: number) => {
           const r = s.requests[i]!
-          return new Response(new Uint8Array(r.body), { headers: { "content-type": r.headers["content-type"]! } }).formData()
+          return new Response(new Uint8Array(r.body), { headers: { "content-type": r.headers["content-type"]! } })
+            .formData()
         }
         const form = new FormData()
         form.append("title", "a \"quoted\"\r\nname é")
@@ -89,7 +93,11 @@ describe("wire parity: multipart/form-data", () => {
         })
         const first = yield* Effect.promise(() => parse(0))
         assert.strictEqual(first.get("title"), "a \"quoted\"\r\nname é")
-        assert.include(s.requests[0]!.body.toString(), `name="we%22ird%0A"\r\n`, "a quote or newline in a name is escaped")
+        assert.include(
+          s.requests[0]!.body.toString(),
+          `name="we%22ird%0A"\r\n`,
+          "a quote or newline in a name is escaped"
+        )
         const file = first.get("file") as File
         assert.strictEqual(file.name, "notes.txt")
         assert.strictEqual(file.type, "text/plain")
@@ -97,12 +105,17 @@ describe("wire parity: multipart/form-data", () => {
         const second = yield* Effect.promise(() => parse(1))
         assert.deepStrictEqual(second.getAll("tags"), ["a", "b"])
         assert.strictEqual(second.get("count"), "3")
-        assert.deepStrictEqual([...new Uint8Array(yield* Effect.promise(() => (second.get("bytes") as File).arrayBuffer()))], [0, 1, 2, 255])
+        assert.deepStrictEqual([
+          ...new Uint8Array(yield* Effect.promise(() => (second.get("bytes") as File).arrayBuffer()))
+        ], [0, 1, 2, 255])
         assert.strictEqual(yield* Effect.promise(() => (second.get("blob") as File).text()), "blob body")
         assert.strictEqual((second.get("blob") as File).type, "application/json")
         assert.strictEqual(yield* Effect.promise(() => (second.get("stream") as File).text()), "streamed")
         assert.isFalse(second.has("skipped"))
-        assert.match(s.requests[1]!.headers["content-type"]!, /^multipart\/form-data; boundary=----effect-service-client-[0-9a-f]{32}$/)
+        assert.match(
+          s.requests[1]!.headers["content-type"]!,
+          /^multipart\/form-data; boundary=----effect-service-client-[0-9a-f]{32}$/
+        )
         // a part of another kind is an InputError before any I/O
         const error = expectFailure(
           yield* Effect.exit(client.upload({ payload: { nested: { a: 1 } } })),
@@ -131,7 +144,9 @@ describe("wire parity: request body compression (an opt-in per endpoint)", () =>
         const payload = { text: "x".repeat(2000) }
         yield* client.gzip({ payload })
         yield* client.deflate({ payload })
-        yield* client.stream({ payload: Stream.make(new TextEncoder().encode("hello "), new TextEncoder().encode("world")) })
+        yield* client.stream({
+          payload: Stream.make(new TextEncoder().encode("hello "), new TextEncoder().encode("world"))
+        })
         yield* client.plain({ payload })
         const [gz, df, st, plain] = s.requests
         assert.strictEqual(gz!.headers["content-encoding"], "gzip")

@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
-import type { Layer } from "effect";
+import type { Layer } from "effect"
 import { Config, ConfigProvider, Effect } from "effect"
 import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
@@ -27,9 +27,23 @@ const certificate = (() => {
     if (made !== undefined) return made
     const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "wire-tls-"))
     execFileSync("openssl", [
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-      "-keyout", Path.join(dir, "key.pem"), "-out", Path.join(dir, "cert.pem"), "-days", "1",
-      "-subj", "/CN=wire-test", "-addext", "subjectAltName=IP:127.0.0.1,DNS:wire.test"
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      Path.join(dir, "key.pem"),
+      "-out",
+      Path.join(dir, "cert.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=wire-test",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:wire.test"
     ], { stdio: "ignore" })
     made = { key: Fs.readFileSync(Path.join(dir, "key.pem")), cert: Fs.readFileSync(Path.join(dir, "cert.pem")) }
     Fs.rmSync(dir, { recursive: true })
@@ -37,8 +51,15 @@ const certificate = (() => {
   }
 })()
 
-const info = (req: Http.IncomingMessage | Http2.Http2ServerRequest, res: Http.ServerResponse | Http2.Http2ServerResponse) => {
-  const body = JSON.stringify({ version: req.httpVersion, url: req.url, host: req.headers.host ?? req.headers[":authority"] })
+const info = (
+  req: Http.IncomingMessage | Http2.Http2ServerRequest,
+  res: Http.ServerResponse | Http2.Http2ServerResponse
+) => {
+  const body = JSON.stringify({
+    version: req.httpVersion,
+    url: req.url,
+    host: req.headers.host ?? req.headers[":authority"]
+  })
   res.writeHead(200, { "content-type": "application/json" })
   res.end(body)
 }
@@ -64,13 +85,20 @@ describe("NodeTransport options", () => {
       const server = yield* listen(Https.createServer({ key, cert }, info))
       const baseUrl = `https://127.0.0.1:${port(server)}`
       const call = (layer: Layer.Layer<any>) =>
-        Effect.scoped(Effect.flatMap(ServiceClient.make(Api, { name: "wire", baseUrl }), (c) => Effect.exit(c.get())).pipe(Effect.provide(layer)))
+        Effect.scoped(
+          Effect.flatMap(ServiceClient.make(Api, { name: "wire", baseUrl }), (c) => Effect.exit(c.get())).pipe(
+            Effect.provide(layer)
+          )
+        )
       const trusted = yield* call(NodeTransport.layerWith({ tls: { ca: cert } }))
       assert.strictEqual(trusted._tag, "Success")
       expectFailure(yield* call(NodeTransport.layer), "RequestError", { service: "wire", endpoint: "get" })
       assert.strictEqual((yield* call(NodeTransport.layerWith({ insecureSkipTlsVerify: true })))._tag, "Success")
       // servername: the certificate names wire.test too
-      assert.strictEqual((yield* call(NodeTransport.layerWith({ tls: { ca: cert, servername: "wire.test" } })))._tag, "Success")
+      assert.strictEqual(
+        (yield* call(NodeTransport.layerWith({ tls: { ca: cert, servername: "wire.test" } })))._tag,
+        "Success"
+      )
     }))
 
   it.scopedLive("HTTP/2 with allowH2 (node:http2 over TLS)", () =>
@@ -124,7 +152,11 @@ describe("NodeTransport options", () => {
         ) as Effect.Effect<any, any>
       assert.strictEqual((yield* get(NodeTransport.layerWith({ proxy: proxyUrl }))).url, "/info")
       assert.deepStrictEqual(tunnels, [`127.0.0.1:${port(target)}`])
-      const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy }
+      const saved = {
+        HTTP_PROXY: process.env.HTTP_PROXY,
+        NO_PROXY: process.env.NO_PROXY,
+        no_proxy: process.env.no_proxy
+      }
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
           for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v)

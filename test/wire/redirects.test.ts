@@ -95,18 +95,37 @@ describe("wire parity: redirects", () => {
         Effect.gen(function*() {
           const s = yield* redirector()
           const client = yield* ServiceClient.make(Api, { name: "wire", baseUrl: s.url })
-          const manual = expectFailure(yield* Effect.exit(client.manual({ to: "302-1" })), "ResponseError", where("manual"))
+          const manual = expectFailure(
+            yield* Effect.exit(client.manual({ to: "302-1" })),
+            "ResponseError",
+            where("manual")
+          )
           assert.strictEqual(manual.status, 302)
           assert.strictEqual(manual.headers.location, "/end")
-          const call = expectFailure(yield* Effect.exit(client.get({ to: "301-1", redirect: "manual" })), "ResponseError", where("get"))
+          const call = expectFailure(
+            yield* Effect.exit(client.get({ to: "301-1", redirect: "manual" })),
+            "ResponseError",
+            where("get")
+          )
           assert.strictEqual(call.status, 301)
-          const error = expectFailure(yield* Effect.exit(client.get({ to: "307-1", redirect: "error" })), "RequestError", where("get"))
+          const error = expectFailure(
+            yield* Effect.exit(client.get({ to: "307-1", redirect: "error" })),
+            "RequestError",
+            where("get")
+          )
           assert.strictEqual(error.reason, "Redirect")
           const strict = yield* ServiceClient.make(Api, { name: "wire", baseUrl: s.url, redirect: "error" })
           expectFailure(yield* Effect.exit(strict.get({ to: "302-1" })), "RequestError", where("get"))
           // the call's policy wins over the client's
-          assert.strictEqual(((yield* strict.get({ to: "302-1", redirect: "follow" })) as { target: string }).target, "/end")
-          const bad = expectFailure(yield* Effect.exit(client.get({ to: "1", redirect: "sometimes" as never })), "InputError", where("get"))
+          assert.strictEqual(
+            ((yield* strict.get({ to: "302-1", redirect: "follow" })) as { target: string }).target,
+            "/end"
+          )
+          const bad = expectFailure(
+            yield* Effect.exit(client.get({ to: "1", redirect: "sometimes" as never })),
+            "InputError",
+            where("get")
+          )
           assert.strictEqual(bad.key, "redirect")
           // nothing followed for manual: one request each
           assert.strictEqual(s.requests.filter((r) => r.target === "/end").length, 1)
@@ -117,7 +136,12 @@ describe("wire parity: redirects", () => {
           const other = yield* redirector()
           const s = yield* redirector(other.url)
           const client = yield* ServiceClient.make(Api, { name: "wire", baseUrl: s.url })
-          const headers = { authorization: "Bearer s3cret", cookie: "sid=1", "proxy-authorization": "Basic x", "x-keep": "k" }
+          const headers = {
+            authorization: "Bearer s3cret",
+            cookie: "sid=1",
+            "proxy-authorization": "Basic x",
+            "x-keep": "k"
+          }
           yield* client.post({ to: "away", payload: { a: 1 }, headers })
           const away = other.requests.at(-1)!
           assert.strictEqual(away.target, "/end")
@@ -134,7 +158,11 @@ describe("wire parity: redirects", () => {
           const s = yield* redirector()
           const client = yield* ServiceClient.make(Api, { name: "wire", baseUrl: s.url })
           const payload = Stream.make(new TextEncoder().encode("part"))
-          const error = expectFailure(yield* Effect.exit(client.upload({ to: "307-1", payload })), "RequestError", where("upload"))
+          const error = expectFailure(
+            yield* Effect.exit(client.upload({ to: "307-1", payload })),
+            "RequestError",
+            where("upload")
+          )
           assert.strictEqual(error.reason, "Redirect")
           assert.include(error.message, "streamed body")
         }).pipe(Effect.provide(Live)))

@@ -32,7 +32,11 @@ describe("wire parity: URLs and default headers", () => {
         yield* client.plain({ id: 2, headers: { "User-Agent": "mine/1", accept: null } })
         yield* client.root()
         yield* client.send({ payload: { a: 1 } })
-        const requests = server.requests.map((r) => ({ method: r.method, target: r.target, headers: comparable(r.headers) }))
+        const requests = server.requests.map((r) => ({
+          method: r.method,
+          target: r.target,
+          headers: comparable(r.headers)
+        }))
         assert.deepStrictEqual(requests.map((r) => `${r.method} ${r.target}`), [
           "GET /caf%C3%A9/API/%E6%97%A5%E6%9C%AC/%C3%A9%2Fx%20y?q=it%27s%20%C3%BC&n=1&n=2",
           "GET /caf%C3%A9/API/q%22%3Cx%3E%60/a",

@@ -78,13 +78,16 @@ const failureOutput = (failure: unknown) => {
     const e = failure
     return Effect.zipRight(
       Console.error(Render.text(`${e.status} ${e.method} ${e.url}`, 2048)),
-      Console.log(pretty(e.error ?? (() => {
-        try {
-          return JSON.parse(decoder.decode(e.body))
-        } catch {
-          return undefined
-        }
-      })(), e.body))
+      Console.log(pretty(
+        e.error ?? (() => {
+          try {
+            return JSON.parse(decoder.decode(e.body))
+          } catch {
+            return undefined
+          }
+        })(),
+        e.body
+      ))
     )
   }
   return Console.error(`error: ${Render.text(failure instanceof Error ? failure.message : String(failure), 4096)}`)

@@ -24,7 +24,9 @@ export class StaleFile extends Data.TaggedError("StaleFile")<{
   readonly missing: boolean
 }> {
   override get message() {
-    return `${this.file} is ${this.missing ? "missing" : "stale"}: run service-client generate ${this.document} -o ${this.file}`
+    return `${this.file} is ${
+      this.missing ? "missing" : "stale"
+    }: run service-client generate ${this.document} -o ${this.file}`
   }
 }
 
@@ -98,7 +100,10 @@ export const command = Command.make(
     document: Args.file({ name: "document", exists: "yes" }).pipe(
       Args.withDescription("the OpenAPI 3.0/3.1 document (JSON or YAML; files its $refs name are read too)")
     ),
-    output: Options.file("output").pipe(Options.withAlias("o"), Options.withDescription("the TypeScript module to write")),
+    output: Options.file("output").pipe(
+      Options.withAlias("o"),
+      Options.withDescription("the TypeScript module to write")
+    ),
     check: Options.boolean("check").pipe(
       Options.withDescription("write nothing; exit with 1 when the module is missing or stale")
     ),

@@ -16,7 +16,10 @@ import * as YAML from "yaml"
 import * as Target from "./internal/target.js"
 
 const Calls = Schema.Array(
-  Schema.Struct({ endpoint: Schema.String, input: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })) })
+  Schema.Struct({
+    endpoint: Schema.String,
+    input: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  })
 )
 
 interface Call {
@@ -54,7 +57,9 @@ export const command = Command.make(
     ...Target.options,
     out: Options.file("out").pipe(Options.withDescription("the recording file to write (YAML, or JSON for .json)")),
     calls: Options.file("calls", { exists: "yes" }).pipe(
-      Options.withDescription("a YAML/JSON list of { endpoint, input } to call (default: the requests already in --out)"),
+      Options.withDescription(
+        "a YAML/JSON list of { endpoint, input } to call (default: the requests already in --out)"
+      ),
       Options.optional
     ),
     redact: Options.text("redact-body").pipe(
@@ -74,7 +79,9 @@ export const command = Command.make(
         for (const entry of existing.entries) {
           if (entry.service !== service) continue
           const definition = target.spec.endpoints[entry.endpoint]
-          const input = definition === undefined ? Either.left("not in the spec") : Verify.inputOf(definition, entry.request)
+          const input = definition === undefined
+            ? Either.left("not in the spec")
+            : Verify.inputOf(definition, entry.request)
           if (Either.isLeft(input)) {
             yield* Console.error(Render.text(`skipped ${entry.endpoint} ${entry.request.path}: ${input.left}`, 1024))
           } else rebuilt.push({ endpoint: entry.endpoint, input: input.right })
@@ -89,7 +96,10 @@ export const command = Command.make(
         const client = yield* Target.client(target)
         for (const call of calls) {
           const result = yield* Effect.either(
-            client.call(call.endpoint as never, call.input as never) as Effect.Effect<{ status: number }, { message: string; status?: number }>
+            client.call(call.endpoint as never, call.input as never) as Effect.Effect<
+              { status: number },
+              { message: string; status?: number }
+            >
           )
           const line = Either.isRight(result)
             ? `✓ ${call.endpoint} → ${result.right.status}`
@@ -104,7 +114,9 @@ export const command = Command.make(
         Effect.scoped
       )
       for (const m of mismatches) {
-        yield* Console.error(Render.text(`Schema mismatch: ${m.endpoint} ${m.method} ${m.path} (${m.status}): ${m.issue}`, 2048))
+        yield* Console.error(
+          Render.text(`Schema mismatch: ${m.endpoint} ${m.method} ${m.path} (${m.status}): ${m.issue}`, 2048)
+        )
       }
       yield* Console.log(`recorded ${calls.length} call(s) into ${flags.out}`)
       yield* Target.exitWith(mismatches.length > 0 ? 1 : 0)

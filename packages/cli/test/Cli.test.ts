@@ -3,14 +3,14 @@
  * record, verify (exit 1 once a field is renamed), call; and the executable once.
  */
 import { assert, describe, it } from "@effect/vitest"
-import * as Cli from "../src/Cli.js"
-import type { Console} from "effect";
+import type { Console } from "effect"
 import { Effect } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Server from "../../../test/support/server.js"
+import * as Cli from "../src/Cli.js"
 
 const run = (args: ReadonlyArray<string>) =>
   Effect.gen(function*() {
@@ -124,7 +124,15 @@ describe("service-client", () => {
       const ok = yield* run(["call", "--config", config, "getUser", "user_id=1"])
       assert.strictEqual(ok.code, 0, ok.err)
       assert.deepStrictEqual(JSON.parse(ok.out), { ok: true })
-      const denied = yield* run(["call", "--spec", Path.join(dir, "users.yaml"), "--base-url", server.url, "getUser", "user_id=1"])
+      const denied = yield* run([
+        "call",
+        "--spec",
+        Path.join(dir, "users.yaml"),
+        "--base-url",
+        server.url,
+        "getUser",
+        "user_id=1"
+      ])
       assert.strictEqual(denied.code, 1)
       assert.include(denied.err, "403 GET")
       assert.deepStrictEqual(JSON.parse(denied.out), { error: "who are you" })
@@ -138,7 +146,15 @@ describe("service-client", () => {
         new Promise<{ code: number | null; stdout: string }>((resolve) => {
           const child = ChildProcess.spawn(
             process.execPath,
-            ["--conditions=@service-client/source", "--import", "tsx", Path.join(__dirname, "../src/bin.ts"), "call", "--spec", Path.join(dir, "users.yaml")],
+            [
+              "--conditions=@service-client/source",
+              "--import",
+              "tsx",
+              Path.join(__dirname, "../src/bin.ts"),
+              "call",
+              "--spec",
+              Path.join(dir, "users.yaml")
+            ],
             { stdio: ["ignore", "pipe", "pipe"] }
           )
           let stdout = ""

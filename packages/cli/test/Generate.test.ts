@@ -21,7 +21,9 @@ const run = <A, E>(effect: Effect.Effect<A, E, NodeContext.NodeContext | Transpo
 
 /** A transport answering from a function, keeping what was sent (no network). */
 const recording = (answer: (url: string) => { status?: number; body: string }) => {
-  const sent: Array<{ method: string; url: string; headers: Record<string, string | null>; body: Session.RequestBody }> = []
+  const sent: Array<
+    { method: string; url: string; headers: Record<string, string | null>; body: Session.RequestBody }
+  > = []
   const layer = Layer.succeed(Transport.Transport, {
     send: (session) =>
       Effect.sync(() => {
@@ -55,7 +57,9 @@ describe("service-client generate", () => {
       assert.include(text, "export const Api = Spec.make({")
       yield* Cli.run(["node", "service-client", "generate", petstoreDoc, "-o", out, "--check"])
       Fs.writeFileSync(out, text.replace("Swagger Petstore", "Old Petstore"))
-      const stale = yield* Effect.flip(Cli.run(["node", "service-client", "generate", petstoreDoc, "-o", out, "--check"]))
+      const stale = yield* Effect.flip(
+        Cli.run(["node", "service-client", "generate", petstoreDoc, "-o", out, "--check"])
+      )
       assert.strictEqual(stale._tag, "StaleFile")
       assert.include(stale._tag === "StaleFile" ? stale.message : "", "is stale: run service-client generate")
       assert.strictEqual(Fs.readFileSync(out, "utf8").includes("Old Petstore"), true, "--check writes nothing")

@@ -33,7 +33,12 @@ pets.findPetsByStatus({ query: { status: ["available", "sold"] } })
 // a nullable, a union narrowed by its discriminator, per-status error bodies
 const user = features.usersGetOne({ user_id: 1, query: { filter: { gt: 1 } } })
 ok<Equals<Effect.Effect.Success<typeof user>["name"], string | null>>()
-ok<Equals<Endpoint.ErrorBody<typeof Features.Api.endpoints.usersGetOne>, Features.NotFound | { readonly code: "client" } | Features.Problem>>()
+ok<
+  Equals<
+    Endpoint.ErrorBody<typeof Features.Api.endpoints.usersGetOne>,
+    Features.NotFound | { readonly code: "client" } | Features.Problem
+  >
+>()
 features.postPets({ payload: { name: "tom", kind: "dog", barks: true } })
 // @ts-expect-error: a cat has no "bark" in its variant, and the kind is a literal
 features.postPets({ payload: { name: "tom", kind: "bird" } })

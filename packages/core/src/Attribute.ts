@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { pipeArguments, type Pipeable } from "effect/Pipeable"
+import { type Pipeable, pipeArguments } from "effect/Pipeable"
 
 /**
  * @since 0.1.0

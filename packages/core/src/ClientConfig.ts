@@ -10,15 +10,23 @@
 import type { FileSystem } from "@effect/platform"
 import { Config, type ConfigError, Effect, Either, Option, Redacted, Schema, type Scope } from "effect"
 import { type AnyPluginError, SpecError } from "./Errors.js"
-import { absoluteMockFiles, formatOf, keyPath, path as pathService, read, type Source, withLine } from "./internal/source.js"
+import {
+  absoluteMockFiles,
+  formatOf,
+  keyPath,
+  path as pathService,
+  read,
+  type Source,
+  withLine
+} from "./internal/source.js"
 import * as Parser from "./Parser.js"
 import type * as Plugin from "./Plugin.js"
 import * as PluginRegistry from "./PluginRegistry.js"
 import * as Serializer from "./Serializer.js"
 import * as ServiceClient from "./ServiceClient.js"
 import * as Spec from "./Spec.js"
-import type * as Transport from "./Transport.js"
 import * as SpecLoader from "./SpecLoader.js"
+import type * as Transport from "./Transport.js"
 
 /**
  * One plugin of a config: its registered `type` and its options.
@@ -37,10 +45,12 @@ export interface PluginDescription {
  * @since 0.1.0
  * @category models
  */
-export type Input = Common & (
-  | { readonly spec: Readonly<Record<string, unknown>>; readonly specFile?: undefined }
-  | { readonly specFile: string; readonly spec?: undefined }
-)
+export type Input =
+  & Common
+  & (
+    | { readonly spec: Readonly<Record<string, unknown>>; readonly specFile?: undefined }
+    | { readonly specFile: string; readonly spec?: undefined }
+  )
 
 /**
  * @since 0.1.0
@@ -50,7 +60,11 @@ export interface Common {
   /** The service's name, in errors and logs. */
   readonly name: string
   /** Absolute http(s) URL (from code, a `Redacted` or a `Config` of either works too). */
-  readonly baseUrl: string | Redacted.Redacted<string> | Config.Config<string> | Config.Config<Redacted.Redacted<string>>
+  readonly baseUrl:
+    | string
+    | Redacted.Redacted<string>
+    | Config.Config<string>
+    | Config.Config<Redacted.Redacted<string>>
   /** In the order of `ServiceClient.Options.plugins`: the first is the outermost `aroundSend`. */
   readonly plugins?: ReadonlyArray<PluginDescription> | undefined
   /** A name from `Serializer.byName` (`json`, `formUrlEncoded`, `text`, `bytes`). */
@@ -89,7 +103,9 @@ const RedactedString = Schema.declare((u): u is Redacted.Redacted<string> => Red
 const names = (record: Readonly<Record<string, unknown>>) => {
   const choices = Object.keys(record)
   return Schema.String.pipe(
-    Schema.filter((name) => choices.includes(name) || `expected one of ${choices.join(", ")}, got ${JSON.stringify(name)}`)
+    Schema.filter((name) =>
+      choices.includes(name) || `expected one of ${choices.join(", ")}, got ${JSON.stringify(name)}`
+    )
   )
 }
 
@@ -149,7 +165,12 @@ const validate = (config: unknown, source: Source | undefined) => {
   const value = decoded.right
   if ((value.spec === undefined) === (value.specFile === undefined)) {
     return Either.left(
-      locate(new SpecError({ service: value.name, reason: "give exactly one of spec and specFile" }), config, source, [])
+      locate(
+        new SpecError({ service: value.name, reason: "give exactly one of spec and specFile" }),
+        config,
+        source,
+        []
+      )
     )
   }
   return Either.right(value)
@@ -195,7 +216,11 @@ export const fromFile = (file: string): Effect.Effect<Input, SpecError, FileSyst
 export interface Resolved {
   readonly spec: Spec.Untyped
   readonly name: string
-  readonly baseUrl: string | Redacted.Redacted<string> | Config.Config<string> | Config.Config<Redacted.Redacted<string>>
+  readonly baseUrl:
+    | string
+    | Redacted.Redacted<string>
+    | Config.Config<string>
+    | Config.Config<Redacted.Redacted<string>>
   readonly plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin<unknown>, SpecError, Scope.Scope>>
   readonly maxResponseBytes: number | undefined
   readonly redirect: "follow" | "manual" | "error" | undefined
@@ -234,7 +259,9 @@ const resolveUnknown = (config: unknown): Effect.Effect<Resolved, SpecError, Fil
       )
       if (Either.isLeft(decoded)) {
         const e = decoded.left
-        return yield* named(locate(e, config, source, ["spec", ...(e.endpoint === undefined ? [] : [e.endpoint]), ...keyPath(e.key)]))
+        return yield* named(
+          locate(e, config, source, ["spec", ...(e.endpoint === undefined ? [] : [e.endpoint]), ...keyPath(e.key)])
+        )
       }
       spec = decoded.right
     } else {
@@ -309,15 +336,23 @@ export const makeClient = <const C extends Input>(
       SpecError | ConfigError.ConfigError,
       Transport.Transport | Scope.Scope
     > = ServiceClient.make(resolved.spec, {
-        name: resolved.name,
-        baseUrl: resolved.baseUrl,
-        plugins: resolved.plugins,
-        maxResponseBytes: resolved.maxResponseBytes,
-        redirect: resolved.redirect,
-        maxRedirects: resolved.maxRedirects,
-        redact: resolved.redact
-      }) as Effect.Effect<ServiceClient.Client<Spec.Untyped, AnyPluginError>, SpecError | ConfigError.ConfigError, Transport.Transport | Scope.Scope>
-    if (Option.isSome(resolved.serializer)) built = Effect.provideService(built, Serializer.Serializer, resolved.serializer.value)
-    if (Option.isSome(resolved.parser)) built = Effect.provideService(built, Parser.Parser, resolved.parser.value)
+      name: resolved.name,
+      baseUrl: resolved.baseUrl,
+      plugins: resolved.plugins,
+      maxResponseBytes: resolved.maxResponseBytes,
+      redirect: resolved.redirect,
+      maxRedirects: resolved.maxRedirects,
+      redact: resolved.redact
+    }) as Effect.Effect<
+      ServiceClient.Client<Spec.Untyped, AnyPluginError>,
+      SpecError | ConfigError.ConfigError,
+      Transport.Transport | Scope.Scope
+    >
+    if (Option.isSome(resolved.serializer)) {
+      built = Effect.provideService(built, Serializer.Serializer, resolved.serializer.value)
+    }
+    if (Option.isSome(resolved.parser)) {
+      built = Effect.provideService(built, Parser.Parser, resolved.parser.value)
+    }
     return built
   })

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import type { Duration, Schema, Stream, Types } from "effect"
-import { pipeArguments, type Pipeable } from "effect/Pipeable"
+import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import type { ByStatus, CallError, RequestError } from "./Errors.js"
 import { SpecError } from "./Errors.js"
 import type * as EventStream from "./EventStream.js"
@@ -363,10 +363,13 @@ export interface CommonInput {
 
 type DefaultedTokens<O> = O extends { readonly pathTokens: infer T } ? keyof T & string : never
 
-type OptionalIfUndefined<K extends string, A> = undefined extends A ? { readonly [_ in K]?: A } : { readonly [_ in K]: A }
-type OptionalIfEmpty<K extends string, A> = {} extends A ? { readonly [_ in K]?: A | undefined } : { readonly [_ in K]: A }
+type OptionalIfUndefined<K extends string, A> = undefined extends A ? { readonly [_ in K]?: A }
+  : { readonly [_ in K]: A }
+type OptionalIfEmpty<K extends string, A> = {} extends A ? { readonly [_ in K]?: A | undefined }
+  : { readonly [_ in K]: A }
 
-type PayloadInput<O> = O extends { readonly payload: Schema.Schema<infer A, any, any> } ? OptionalIfUndefined<"payload", A>
+type PayloadInput<O> = O extends { readonly payload: Schema.Schema<infer A, any, any> } ?
+  OptionalIfUndefined<"payload", A>
   : O extends { readonly streamRequest: true } ? { readonly payload?: StreamBody | undefined }
   : { readonly payload?: unknown }
 
@@ -435,8 +438,7 @@ type DataOf<O, D> = O extends { readonly success: Schema.Schema<infer A, any, an
  * @since 0.1.0
  * @category type-level
  */
-export type ErrorOf<O> = O extends { readonly error: infer S } ?
-  S extends Schema.Schema<infer E, any, any> ? E
+export type ErrorOf<O> = O extends { readonly error: infer S } ? S extends Schema.Schema<infer E, any, any> ? E
   : S extends { readonly [status: number]: Schema.Schema<any, any, any> } ?
     ByStatus<{ readonly [K in keyof S & number]: Schema.Schema.Type<S[K]> }>
   : unknown
@@ -513,7 +515,8 @@ export type Success<T> = T extends Endpoint<any, any, infer A, any> ? A : never
  * @since 0.1.0
  * @category type-level
  */
-export type ErrorBody<T> = T extends Endpoint<any, any, any, infer E> ? E extends ByStatus<infer M> ? M[keyof M & number] : E
+export type ErrorBody<T> = T extends Endpoint<any, any, any, infer E> ?
+  E extends ByStatus<infer M> ? M[keyof M & number] : E
   : never
 
 /**
@@ -561,7 +564,9 @@ export const make = <const P extends string, const O extends Options = {}>(
       throw new SpecError({ key: "path", reason: `the path token "${token}" uses a reserved input key` })
     }
   }
-  if (options.events !== undefined && (options.streamResponse !== true || !["sse", "ndjson"].includes(options.events))) {
+  if (
+    options.events !== undefined && (options.streamResponse !== true || !["sse", "ndjson"].includes(options.events))
+  ) {
     throw new SpecError({ key: "events", reason: "expected \"sse\" or \"ndjson\" on a streamResponse endpoint" })
   }
   if (options.input !== undefined) checkModel(options, template.tokens)
@@ -590,12 +595,16 @@ const checkModel = (options: Options, tokens: ReadonlyArray<string>) => {
     if (!tokens.includes(field) && !reserved.has(field)) {
       throw new SpecError({
         key: "input",
-        reason: `the field "${field}" of ${model.name} is neither a path token nor one of ${reservedInputKeys.join(", ")}`
+        reason: `the field "${field}" of ${model.name} is neither a path token nor one of ${
+          reservedInputKeys.join(", ")
+        }`
       })
     }
   }
   for (const token of tokens) {
-    if (!Object.hasOwn(fields, token) && !(options.pathTokens !== undefined && Object.hasOwn(options.pathTokens, token))) {
+    if (
+      !Object.hasOwn(fields, token) && !(options.pathTokens !== undefined && Object.hasOwn(options.pathTokens, token))
+    ) {
       throw new SpecError({ key: "input", reason: `${model.name} has no field for the path token "${token}"` })
     }
   }
@@ -631,7 +640,12 @@ const withoutBody = (method: Method) =>
   path: P & CheckPath<P>,
   options?: O
 ): Endpoint<P, BodilessInputOf<P, O>, SuccessOf<O>, ErrorOf<O>> =>
-  make<P, O>({ ...(options as O), method, path }) as unknown as Endpoint<P, BodilessInputOf<P, O>, SuccessOf<O>, ErrorOf<O>>
+  make<P, O>({ ...(options as O), method, path }) as unknown as Endpoint<
+    P,
+    BodilessInputOf<P, O>,
+    SuccessOf<O>,
+    ErrorOf<O>
+  >
 
 /**
  * @since 0.1.0

@@ -5,9 +5,9 @@
  * @since 0.1.0
  */
 import { Data, Duration, Predicate } from "effect"
+import type { YieldableError } from "effect/Cause"
 import { NodeInspectSymbol } from "effect/Inspectable"
 import * as Redact from "./Redact.js"
-import type { YieldableError } from "effect/Cause"
 import * as Render from "./Render.js"
 
 const where = (e: { readonly service: string; readonly endpoint: string }) => `${e.service}.${e.endpoint}`
@@ -166,9 +166,11 @@ export class ParseError extends Data.TaggedError("ParseError")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    return line(`${where(this)}: ${this.method} ${this.url} (${this.status}): ${this.reason}; body: ${
-      JSON.stringify(this.excerpt)
-    }`)
+    return line(
+      `${where(this)}: ${this.method} ${this.url} (${this.status}): ${this.reason}; body: ${
+        JSON.stringify(this.excerpt)
+      }`
+    )
   }
 }
 
@@ -244,7 +246,8 @@ type Digit = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9
  * @since 0.1.0
  * @category type-level
  */
-export type ErrorStatus = `${1 | 3 | 4 | 5}${Digit}${Digit}` extends infer S ? S extends `${infer N extends number}` ? N : never
+export type ErrorStatus = `${1 | 3 | 4 | 5}${Digit}${Digit}` extends infer S ?
+  S extends `${infer N extends number}` ? N : never
   : never
 
 /**
@@ -407,7 +410,11 @@ function safeJson(this: Error & { readonly _tag: string }): Record<string, unkno
 function safeInspect(this: Error & { readonly _tag: string }): unknown {
   const frames = typeof this.stack === "string" ? this.stack.split("\n").slice(1).join("\n") : ""
   const fields = safeJson.call(this)
-  return Object.assign(Object.create({ [Symbol.toStringTag]: this._tag }), fields, frames === "" ? {} : { stack: frames })
+  return Object.assign(
+    Object.create({ [Symbol.toStringTag]: this._tag }),
+    fields,
+    frames === "" ? {} : { stack: frames }
+  )
 }
 
 for (
@@ -424,5 +431,9 @@ for (
   ]
 ) {
   Object.defineProperty(ErrorClass.prototype, "toJSON", { value: safeJson, writable: true, configurable: true })
-  Object.defineProperty(ErrorClass.prototype, NodeInspectSymbol, { value: safeInspect, writable: true, configurable: true })
+  Object.defineProperty(ErrorClass.prototype, NodeInspectSymbol, {
+    value: safeInspect,
+    writable: true,
+    configurable: true
+  })
 }

@@ -77,7 +77,9 @@ export interface Options {
   readonly schema: Schema.Schema<any, any> | undefined
   readonly maxEventBytes: number
   /** Calls the endpoint again with `Last-Event-ID`; `undefined` when the server says stop (204). */
-  readonly reconnect: (lastEventId: string | undefined) => Effect.Effect<Stream.Stream<Uint8Array, RequestError> | undefined, CallError>
+  readonly reconnect: (
+    lastEventId: string | undefined
+  ) => Effect.Effect<Stream.Stream<Uint8Array, RequestError> | undefined, CallError>
 }
 
 /** Splits text into lines (`\r\n`, `\n` or `\r`), keeping an unfinished one; bounded. */
@@ -110,7 +112,10 @@ class Lines {
 }
 
 /** @internal */
-export const decode = (bytes: Stream.Stream<Uint8Array, RequestError>, options: Options): Stream.Stream<unknown, EventStreamError | CallError> => {
+export const decode = (
+  bytes: Stream.Stream<Uint8Array, RequestError>,
+  options: Options
+): Stream.Stream<unknown, EventStreamError | CallError> => {
   const { endpoint, maxEventBytes, schema, service } = options
   const fail = (reason: EventStreamError["reason"], description: string, data: string) =>
     new EventStreamError({ service, endpoint, reason, description, excerpt: excerpt(data, 200) })
@@ -136,7 +141,9 @@ export const decode = (bytes: Stream.Stream<Uint8Array, RequestError>, options: 
       const text = new TextDecoder()
       const emit = (chunk: string, end: boolean): Effect.Effect<Array<unknown>, EventStreamError> => {
         const split = lines.push(chunk + (end ? "\n" : ""))
-        if (!Array.isArray(split)) return Effect.fail(fail("TooLarge", `a line over ${maxEventBytes} characters`, split.tooLong))
+        if (!Array.isArray(split)) {
+          return Effect.fail(fail("TooLarge", `a line over ${maxEventBytes} characters`, split.tooLong))
+        }
         const out: Array<unknown> = []
         for (const line of split) {
           if (line.trim().length === 0) continue
@@ -155,7 +162,9 @@ export const decode = (bytes: Stream.Stream<Uint8Array, RequestError>, options: 
 
   // SSE: the last event id and the reconnection delay outlive a connection
   const state = { lastEventId: undefined as string | undefined, sawId: false, retry: Duration.toMillis(defaultRetry) }
-  const connection = (body: Stream.Stream<Uint8Array, RequestError>): Stream.Stream<unknown, EventStreamError | CallError> =>
+  const connection = (
+    body: Stream.Stream<Uint8Array, RequestError>
+  ): Stream.Stream<unknown, EventStreamError | CallError> =>
     Stream.suspend(() => {
       const lines = new Lines(maxEventBytes)
       const text = new TextDecoder()
@@ -170,7 +179,9 @@ export const decode = (bytes: Stream.Stream<Uint8Array, RequestError>, options: 
           if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1)
         }
         const split = lines.push(chunk)
-        if (!Array.isArray(split)) return Effect.fail(fail("TooLarge", `a line over ${maxEventBytes} characters`, split.tooLong))
+        if (!Array.isArray(split)) {
+          return Effect.fail(fail("TooLarge", `a line over ${maxEventBytes} characters`, split.tooLong))
+        }
         const out: Array<Event<unknown>> = []
         for (const line of split) {
           if (line.length === 0) {
@@ -192,7 +203,9 @@ export const decode = (bytes: Stream.Stream<Uint8Array, RequestError>, options: 
           if (field === "data") {
             data += v + "\n"
             hasData = true
-            if (data.length > maxEventBytes) return Effect.fail(fail("TooLarge", `an event over ${maxEventBytes} characters`, data))
+            if (data.length > maxEventBytes) {
+              return Effect.fail(fail("TooLarge", `an event over ${maxEventBytes} characters`, data))
+            }
           } else if (field === "event") type = v
           else if (field === "id") {
             if (!v.includes("\u0000")) {
@@ -219,7 +232,10 @@ export const decode = (bytes: Stream.Stream<Uint8Array, RequestError>, options: 
         if (!dropped && !state.sawId) return Effect.succeed(Stream.empty)
         return Effect.zipRight(
           Effect.sleep(Duration.millis(state.retry)),
-          Effect.map(options.reconnect(state.lastEventId), (more) => more === undefined ? Stream.empty : connection(more))
+          Effect.map(
+            options.reconnect(state.lastEventId),
+            (more) => more === undefined ? Stream.empty : connection(more)
+          )
         )
       }))
       return Stream.concat(events, next)

@@ -166,7 +166,9 @@ export type Definitions = ReadonlyMap<string, Node>
 export const nullable = (node: Node): Node => {
   if (node._tag === "Null" || node._tag === "Unknown") return node
   if (node._tag === "Union") {
-    return node.members.some((m) => m._tag === "Null") ? node : { ...node, members: [...node.members, { _tag: "Null" }] }
+    return node.members.some((m) => m._tag === "Null")
+      ? node
+      : { ...node, members: [...node.members, { _tag: "Null" }] }
   }
   const { deprecated, description, title, ...rest } = node
   return {

@@ -31,8 +31,7 @@ export interface ParamStyle {
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
-const delimiter = (style: Style | undefined) =>
-  style === "spaceDelimited" ? " " : style === "pipeDelimited" ? "|" : ","
+const delimiter = (style: Style | undefined) => style === "spaceDelimited" ? " " : style === "pipeDelimited" ? "|" : ","
 
 const scalar = (u: unknown): u is string | number | boolean | bigint =>
   typeof u === "string" || typeof u === "number" || typeof u === "boolean" || typeof u === "bigint"
@@ -61,7 +60,8 @@ const flattenQuery = (
   for (const [key, v] of Object.entries(value)) {
     if (v === undefined) continue
     const style = Object.hasOwn(styles, key) ? styles[key]! : {}
-    const explode = style.explode ?? (style.style === undefined || style.style === "form" || style.style === "deepObject")
+    const explode = style.explode ??
+      (style.style === undefined || style.style === "form" || style.style === "deepObject")
     if (style.style === "deepObject") {
       deep(out, key, v)
     } else if (Array.isArray(v)) {

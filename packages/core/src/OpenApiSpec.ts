@@ -8,12 +8,12 @@
 import { Either, Schema } from "effect"
 import * as Endpoint from "./Endpoint.js"
 import { SpecError } from "./Errors.js"
-import * as JsonSchema from "./JsonSchema.js"
-import * as OpenApi from "./OpenApi.js"
 import { type Documents, segments, Unsupported } from "./internal/openapi/documents.js"
 import type { Api, Operation, Parameter } from "./internal/openapi/model.js"
 import { parseDocument } from "./internal/openapi/operations.js"
 import { SchemaParser } from "./internal/openapi/schemas.js"
+import * as JsonSchema from "./JsonSchema.js"
+import * as OpenApi from "./OpenApi.js"
 import * as Spec from "./Spec.js"
 
 /**
@@ -70,7 +70,10 @@ export interface ParseOptions {
  */
 export const clean = (s: string, max: number): string => {
   // eslint-disable-next-line no-control-regex
-  const escaped = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+  const escaped = s.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  )
   return escaped.length <= max ? escaped : `${escaped.slice(0, max)}… (${escaped.length - max} more characters)`
 }
 
@@ -110,7 +113,10 @@ export const parse = (document: unknown, options: ParseOptions = {}): Either.Eit
 
 const optional = (s: Schema.Schema<any, any, never>, required: boolean) => (required ? s : Schema.optional(s))
 
-const paramFields = (params: ReadonlyArray<Parameter>, compile: (node: JsonSchema.Node) => Schema.Schema<any, any, never>) => {
+const paramFields = (
+  params: ReadonlyArray<Parameter>,
+  compile: (node: JsonSchema.Node) => Schema.Schema<any, any, never>
+) => {
   const fields: Record<string, Schema.Struct.Field> = {}
   const styles: Record<string, OpenApi.ParamStyle> = {}
   for (const p of params) {
@@ -165,7 +171,10 @@ export const toEndpoint = (
  * @since 0.1.0
  * @category conversions
  */
-export const toSpec = (api: Api, options: { readonly file?: string | undefined } = {}): Either.Either<Spec.Untyped, SpecError> => {
+export const toSpec = (
+  api: Api,
+  options: { readonly file?: string | undefined } = {}
+): Either.Either<Spec.Untyped, SpecError> => {
   const compile = JsonSchema.makeCompiler(api.definitions)
   const endpoints: Record<string, Endpoint.Any> = {}
   for (const operation of api.operations) {
@@ -176,7 +185,9 @@ export const toSpec = (api: Api, options: { readonly file?: string | undefined }
       const reason = e instanceof SpecError
         ? `${e.key === undefined ? "" : `${e.key}: `}${e.reason}`
         : `cannot build its Schemas: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`
-      return Either.left(new SpecError({ file: options.file, endpoint: operation.name, key: operation.pointer, reason }))
+      return Either.left(
+        new SpecError({ file: options.file, endpoint: operation.name, key: operation.pointer, reason })
+      )
     }
   }
   let spec = Spec.make(endpoints as any) as unknown as Spec.Untyped

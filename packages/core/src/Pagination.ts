@@ -43,7 +43,11 @@ export interface Strategy<in A, out Item> {
   /** The items of a page's data. */
   readonly items: (data: A) => ReadonlyArray<Item> | string
   /** The input of the next page, `undefined` when this one is the last, or why it cannot be found. */
-  readonly next: (page: ServiceResponse<A>, count: number, input: Input) => Input | undefined | { readonly reason: string }
+  readonly next: (
+    page: ServiceResponse<A>,
+    count: number,
+    input: Input
+  ) => Input | undefined | { readonly reason: string }
   /** Pages fetched ahead of the consumer. */
   readonly prefetch: number
   /** At most this many pages (a `PaginationError` past it). */
@@ -187,7 +191,9 @@ export const cursor = <A = unknown, Item = A extends ReadonlyArray<infer I> ? I 
     const c = read(page.data)
     if (c === undefined || c === null || c === "") return undefined
     if (typeof c !== "string" && typeof c !== "number") return { reason: "the cursor is not a string or a number" }
-    if (String(queryOf(input)[param]) === String(c)) return { reason: `the cursor did not move (${String(c).slice(0, 100)})` }
+    if (String(queryOf(input)[param]) === String(c)) {
+      return { reason: `the cursor did not move (${String(c).slice(0, 100)})` }
+    }
     return withQuery(input, { [param]: c })
   })
 }
@@ -249,7 +255,8 @@ export const page = <A = unknown, Item = A extends ReadonlyArray<infer I> ? I : 
   const param = options.param ?? "page"
   const start = whole("start", options.start, 0, 1)
   const size = options.size === undefined ? undefined : whole("size", options.size, 1, 1)
-  const sized = (n: number) => options.sizeParam === undefined || size === undefined ? { [param]: n } : { [param]: n, [options.sizeParam]: size }
+  const sized = (n: number) =>
+    options.sizeParam === undefined || size === undefined ? { [param]: n } : { [param]: n, [options.sizeParam]: size }
   const strategy = common<A, Item>("Page", options, (_page, count, input) => {
     if (count === 0 || (size !== undefined && count < size)) return undefined
     return withQuery(input, sized(Number(queryOf(input)[param]) + 1))
@@ -271,12 +278,20 @@ export const pages = <A, Item, E>(
   call: Call<A, E>,
   input: unknown,
   strategy: Strategy<A, Item>
-): Stream.Stream<{ readonly response: ServiceResponse<A>; readonly items: ReadonlyArray<Item> }, E | PaginationError> => {
+): Stream.Stream<
+  { readonly response: ServiceResponse<A>; readonly items: ReadonlyArray<Item> },
+  E | PaginationError
+> => {
   const fail = (n: number, reason: string) => Effect.fail(new PaginationError({ ...where, page: n, reason }))
   const given = input === undefined ? {} : input
   const first = "first" in strategy ? (strategy.first as (i: Input) => Input)(given as Input) : given as Input
   type State = { readonly input: Input; readonly n: number }
-  const stream = Stream.paginateEffect<State, { response: ServiceResponse<A>; items: ReadonlyArray<Item> }, E | PaginationError, never>(
+  const stream = Stream.paginateEffect<
+    State,
+    { response: ServiceResponse<A>; items: ReadonlyArray<Item> },
+    E | PaginationError,
+    never
+  >(
     { input: first, n: 1 },
     ({ input: pageInput, n }) =>
       Effect.flatMap(call(pageInput), (response) => {
@@ -284,11 +299,15 @@ export const pages = <A, Item, E>(
         if (typeof items === "string") return fail(n, items)
         const next = strategy.next(response, items.length, pageInput)
         if (next !== undefined && "reason" in next && typeof next.reason === "string") return fail(n, next.reason)
-        if (next !== undefined && n >= strategy.maxPages) return fail(n, `more than maxPages (${strategy.maxPages}) pages`)
-        return Effect.succeed([
-          { response, items },
-          next === undefined ? Option.none() : Option.some({ input: next as Input, n: n + 1 })
-        ] as const)
+        if (next !== undefined && n >= strategy.maxPages) {
+          return fail(n, `more than maxPages (${strategy.maxPages}) pages`)
+        }
+        return Effect.succeed(
+          [
+            { response, items },
+            next === undefined ? Option.none() : Option.some({ input: next as Input, n: n + 1 })
+          ] as const
+        )
       })
   )
   if (typeof given !== "object" || given === null || Array.isArray(given)) {

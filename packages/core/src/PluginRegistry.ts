@@ -77,7 +77,11 @@ export const DurationOption: Schema.Schema<Duration.Duration, number | string> =
       return decoded._tag === "Some"
         ? ParseResult.succeed(decoded.value)
         : ParseResult.fail(
-          new ParseResult.Type(ast, input, `expected milliseconds or a duration like "5 seconds", got ${JSON.stringify(input)}`)
+          new ParseResult.Type(
+            ast,
+            input,
+            `expected milliseconds or a duration like "5 seconds", got ${JSON.stringify(input)}`
+          )
         )
     },
     encode: (duration) => ParseResult.succeed(Duration.toMillis(duration))
@@ -131,8 +135,7 @@ export const fromSchema = <A, I>(
     })
 }
 
-const isRecord = (u: unknown): u is Record<string, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /**
  * Looks up a plugin description's `type` in the registry and returns the Effect that

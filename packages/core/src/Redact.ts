@@ -155,8 +155,7 @@ export const defaults: Redaction = make() as Redaction
  * @since 0.1.0
  * @category guards
  */
-export const isSecretHeader = (redaction: Redaction, name: string): boolean =>
-  redaction.headers.has(name.toLowerCase())
+export const isSecretHeader = (redaction: Redaction, name: string): boolean => redaction.headers.has(name.toLowerCase())
 
 /**
  * Whether a query parameter's value is redacted.
@@ -235,7 +234,9 @@ export const url = (value: string, redaction: Redaction = defaults): string => {
   const query = redaction.query
   const isSecret = (key: string) => query.has(key)
   const queryEnd = h < 0 ? out.length : h
-  let result = q < 0 || q > queryEnd ? out.slice(0, queryEnd) : out.slice(0, q + 1) + redactPairs(out.slice(q + 1, queryEnd), isSecret)
+  let result = q < 0 || q > queryEnd
+    ? out.slice(0, queryEnd)
+    : out.slice(0, q + 1) + redactPairs(out.slice(q + 1, queryEnd), isSecret)
   // a fragment may carry tokens too (OAuth's implicit flow: #access_token=...)
   if (h >= 0) result += "#" + redactPairs(out.slice(h + 1), isSecret)
   return result

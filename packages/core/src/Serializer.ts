@@ -94,7 +94,12 @@ const notPlain = (value: unknown, path: string, depth: number, seen: Set<object>
   for (const key of Object.keys(object)) {
     const v = (object as Record<string, unknown>)[key]
     if (v === undefined) continue
-    const r = notPlain(v, `${path}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key.slice(0, 40))}]`}`, depth + 1, seen)
+    const r = notPlain(
+      v,
+      `${path}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key.slice(0, 40))}]`}`,
+      depth + 1,
+      seen
+    )
     if (r !== undefined) return r
   }
   seen.delete(object)

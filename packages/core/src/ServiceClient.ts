@@ -235,7 +235,8 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     client.paginate = (name: string, input: unknown, strategy: Pagination.Strategy<unknown, unknown>) =>
       Pagination.items(
         { service, endpoint: name },
-        (pageInput) => (client.call as (n: string, i: unknown) => Effect.Effect<ServiceResponse, CallError>)(name, pageInput),
+        (pageInput) =>
+          (client.call as (n: string, i: unknown) => Effect.Effect<ServiceResponse, CallError>)(name, pageInput),
         input,
         strategy
       )
@@ -290,7 +291,10 @@ export const Tag = <Self, E = never>() =>
   const statics = tag as unknown as Record<string, unknown>
   for (const name of Object.keys(spec.endpoints)) {
     statics[name] = (input?: unknown) =>
-      Effect.flatMap(tag, (client) => (client as unknown as Record<string, (i: unknown) => Effect.Effect<unknown>>)[name]!(input))
+      Effect.flatMap(
+        tag,
+        (client) => (client as unknown as Record<string, (i: unknown) => Effect.Effect<unknown>>)[name]!(input)
+      )
   }
   statics.call = (name: string, input?: unknown) =>
     Effect.flatMap(tag, (client) => (client.call as (n: string, i: unknown) => Effect.Effect<unknown>)(name, input))
@@ -316,7 +320,10 @@ export const layer = <I, S extends Spec.Any, E, const P extends ReadonlyArray<Pl
   spec: S,
   options: Options<P> & CheckErrors<Plugin.ErrorOf<P>, E>
 ): Layer.Layer<I, MakeError<P>, Transport.Transport | MakeContext<P>> =>
-  Layer.scoped(tag, make(spec, options) as Effect.Effect<Client<S, E>, MakeError<P>, Transport.Transport | Scope.Scope | MakeContext<P>>)
+  Layer.scoped(
+    tag,
+    make(spec, options) as Effect.Effect<Client<S, E>, MakeError<P>, Transport.Transport | Scope.Scope | MakeContext<P>>
+  )
 
 /**
  * Rejects plugins whose errors the Tag's client type does not name.
@@ -325,6 +332,6 @@ export const layer = <I, S extends Spec.Any, E, const P extends ReadonlyArray<Pl
  * @category type-level
  */
 export type CheckErrors<PE, E> = [PE] extends [E] ? unknown : {
-  readonly plugins: `the Tag's Client type must name the plugins' errors: ServiceClient.Client<typeof Api, Plugin.ErrorOf<typeof plugins>>`
+  readonly plugins:
+    `the Tag's Client type must name the plugins' errors: ServiceClient.Client<typeof Api, Plugin.ErrorOf<typeof plugins>>`
 }
-

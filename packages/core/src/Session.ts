@@ -7,8 +7,8 @@
  */
 import type { Clock, Duration, LogLevel, Random, Stream } from "effect"
 import type * as Endpoint from "./Endpoint.js"
-import type * as Redact from "./Redact.js"
 import type { QueryValue } from "./internal/query.js"
+import type * as Redact from "./Redact.js"
 
 /**
  * The body handed to the transport: nothing, text, bytes or a byte stream.

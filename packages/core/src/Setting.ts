@@ -18,7 +18,7 @@
  * @since 0.1.0
  */
 import { type Either, type ParseResult, Schema } from "effect"
-import { pipeArguments, type Pipeable } from "effect/Pipeable"
+import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import type { Session } from "./Session.js"
 
 /**

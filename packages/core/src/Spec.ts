@@ -7,7 +7,7 @@
 import type { HttpApi } from "@effect/platform"
 import { Duration, Effect, Either } from "effect"
 import { dual } from "effect/Function"
-import { pipeArguments, type Pipeable } from "effect/Pipeable"
+import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import * as Endpoint from "./Endpoint.js"
 import { SpecError } from "./Errors.js"
 import { checkHeader } from "./internal/headers.js"
@@ -225,7 +225,10 @@ const mock = (key: string, u: unknown): Check<Endpoint.MockDescription> => {
   for (const k of Object.keys(u)) {
     if (!mockKeys.includes(k)) return bad(`${key}.${k}`, `unknown key (expected one of ${mockKeys.join(", ")})`)
   }
-  if (u.status !== undefined && !(Number.isInteger(u.status) && (u.status as number) >= 100 && (u.status as number) <= 599)) {
+  if (
+    u.status !== undefined &&
+    !(Number.isInteger(u.status) && (u.status as number) >= 100 && (u.status as number) <= 599)
+  ) {
     return bad(`${key}.status`, `expected an HTTP status (100-599), got ${JSON.stringify(u.status)}`)
   }
   if (u.headers !== undefined) {
@@ -334,7 +337,8 @@ const settings: { readonly [K in Endpoint.CoreSettingKey]-?: (key: string, u: un
   logger: (key, u) => switches(key, u, ["hiddenRequestBody", "hiddenResponseBody"]),
   streamRequest: boolean,
   streamResponse: boolean,
-  events: (key, u) => u === "sse" || u === "ndjson" ? Either.right(u) : bad(key, `expected "sse" or "ndjson", got ${describe(u)}`),
+  events: (key, u) =>
+    u === "sse" || u === "ndjson" ? Either.right(u) : bad(key, `expected "sse" or "ndjson", got ${describe(u)}`),
   maxEventBytes: (key, u) =>
     Number.isInteger(u) && (u as number) > 0 ? Either.right(u) : bad(key, "expected a positive whole number"),
   mock,
@@ -396,7 +400,9 @@ export const endpointFromRecord = (
     options[key] = r.right
   }
   if (desc.path === undefined) return Either.left({ key: "path", reason: "the path is missing" })
-  if (typeof desc.path !== "string") return Either.left({ key: "path", reason: `expected a string, got ${describe(desc.path)}` })
+  if (typeof desc.path !== "string") {
+    return Either.left({ key: "path", reason: `expected a string, got ${describe(desc.path)}` })
+  }
   const method = desc.method === undefined ? "GET" : typeof desc.method === "string" ? desc.method.toUpperCase() : ""
   if (!(Endpoint.methods as ReadonlyArray<string>).includes(method)) {
     return Either.left({
@@ -431,13 +437,17 @@ export const fromRecordEither = (
   options: { readonly file?: string | undefined } = {}
 ): Either.Either<Untyped, SpecError> => {
   const file = options.file
-  if (!isRecord(data)) return Either.left(new SpecError({ file, reason: `a spec must be a mapping, got ${describe(data)}` }))
+  if (!isRecord(data)) {
+    return Either.left(new SpecError({ file, reason: `a spec must be a mapping, got ${describe(data)}` }))
+  }
   const endpoints: Record<string, Endpoint.Untyped> = {}
   for (const [name, desc] of Object.entries(data)) {
     const nameError = checkName(name, file)
     if (nameError) return Either.left(nameError)
     const r = endpointFromRecord(desc)
-    if (Either.isLeft(r)) return Either.left(new SpecError({ file, endpoint: name, key: r.left.key, reason: r.left.reason }))
+    if (Either.isLeft(r)) {
+      return Either.left(new SpecError({ file, endpoint: name, key: r.left.key, reason: r.left.reason }))
+    }
     endpoints[name] = r.right
   }
   return Either.right(unsafeMake(endpoints, file))
@@ -483,8 +493,11 @@ export const withLocate = <E extends Record<string, Endpoint.Any>>(self: Spec<E>
 export const withBaseUrl: {
   (baseUrl: string): <E extends Record<string, Endpoint.Any>>(self: Spec<E>) => Spec<E>
   <E extends Record<string, Endpoint.Any>>(self: Spec<E>, baseUrl: string): Spec<E>
-} = dual(2, <E extends Record<string, Endpoint.Any>>(self: Spec<E>, baseUrl: string): Spec<E> =>
-  unsafeMake(self.endpoints, self.file, baseUrl, self.locate))
+} = dual(
+  2,
+  <E extends Record<string, Endpoint.Any>>(self: Spec<E>, baseUrl: string): Spec<E> =>
+    unsafeMake(self.endpoints, self.file, baseUrl, self.locate)
+)
 
 /**
  * @since 0.1.0

@@ -10,8 +10,16 @@
 import type { FileSystem } from "@effect/platform"
 import { Effect, Either } from "effect"
 import { SpecError } from "./Errors.js"
-import { absoluteMockFiles, type Format, formatOf, keyPath, path as pathService, read, withLine } from "./internal/source.js"
 import { applyOverlay, importDocument, importFile, isOpenApiDocument, readApi } from "./internal/openapi/load.js"
+import {
+  absoluteMockFiles,
+  type Format,
+  formatOf,
+  keyPath,
+  path as pathService,
+  read,
+  withLine
+} from "./internal/source.js"
 import type * as OpenApiSpec from "./OpenApiSpec.js"
 import * as Spec from "./Spec.js"
 
@@ -113,10 +121,16 @@ const load = (file: string, format: Format): Effect.Effect<Spec.Untyped, SpecErr
       return Spec.withLocate(yield* Spec.fromRecord(layer.descriptions, { file: absolute }), locate)
     }
     const base = layer.base
-    const endpoints = applyOverlay(base, layer.descriptions, (name) =>
-      Object.hasOwn(layer.origin, name) ? layer.origin[name]! : { file: absolute, line: undefined })
+    const endpoints = applyOverlay(
+      base,
+      layer.descriptions,
+      (name) => Object.hasOwn(layer.origin, name) ? layer.origin[name]! : { file: absolute, line: undefined }
+    )
     if (Either.isLeft(endpoints)) return yield* Effect.fail(endpoints.left)
-    const spec = Spec.withLocate(Spec.withFile(Spec.make(endpoints.right as any) as unknown as Spec.Untyped, absolute), locate)
+    const spec = Spec.withLocate(
+      Spec.withFile(Spec.make(endpoints.right as any) as unknown as Spec.Untyped, absolute),
+      locate
+    )
     return base.baseUrl === undefined ? spec : Spec.withBaseUrl(spec, base.baseUrl)
   })
 

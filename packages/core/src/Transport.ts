@@ -6,7 +6,14 @@
  *
  * @since 0.1.0
  */
-import { FetchHttpClient, HttpBody, HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import {
+  FetchHttpClient,
+  HttpBody,
+  HttpClient,
+  type HttpClientError,
+  HttpClientRequest,
+  type HttpClientResponse
+} from "@effect/platform"
 import { Context, type Duration, Effect, Layer, Stream } from "effect"
 import type { CallError } from "./Errors.js"
 import { RequestError, TimeoutError } from "./Errors.js"
@@ -305,8 +312,9 @@ const cleanHeaders = (headers: Readonly<Record<string, string | null>>): Record<
     const value = headers[name]
     if (value === null || value === undefined) continue
     // an own key, also for a header named `__proto__`
-    if (name === "__proto__") Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true })
-    else out[name] = value
+    if (name === "__proto__") {
+      Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true })
+    } else out[name] = value
   }
   return out
 }
@@ -351,7 +359,9 @@ export const fromHttpClient = (given: HttpClient.HttpClient): Service => {
           const encoding = response.headers["content-encoding"]
           let encoded: Response["encoded"] = undefined
           let decoded = false
-          if (encoding !== undefined && session.method !== "HEAD" && response.status !== 204 && response.status !== 304) {
+          if (
+            encoding !== undefined && session.method !== "HEAD" && response.status !== 204 && response.status !== 304
+          ) {
             const codings = codingsOf(encoding)
             // a fetch Response is decoded by fetch itself (it keeps the header)
             const byFetch = isFetchResponse(response)
@@ -363,7 +373,12 @@ export const fromHttpClient = (given: HttpClient.HttpClient): Service => {
                 // fetch's decoding failure is a body error whose cause is zlib's
                 stream = Stream.mapError(stream, (e) =>
                   isZlibError(e.cause)
-                    ? requestError(session, e.cause, "Decoding", `the ${showCodings(codings)} body could not be decoded`)
+                    ? requestError(
+                      session,
+                      e.cause,
+                      "Decoding",
+                      `the ${showCodings(codings)} body could not be decoded`
+                    )
                     : e)
                 length = NaN
                 decoded = true
@@ -406,8 +421,8 @@ export const fromHttpClient = (given: HttpClient.HttpClient): Service => {
           }
         })
       )
+    }
   }
-}
 }
 
 /**
@@ -421,4 +436,3 @@ export const layer: Layer.Layer<Transport, never, HttpClient.HttpClient> = Layer
   Transport,
   Effect.map(HttpClient.HttpClient, fromHttpClient)
 )
-

@@ -116,7 +116,6 @@ export * as SpecLoader from "./SpecLoader.js"
  * @since 0.2.0
  * @category modules
  */
-export * as Transport from "./Transport.js"
 export {
   /**
    * @since 0.2.0
@@ -181,3 +180,4 @@ export type {
    */
   CoreError
 } from "./Errors.js"
+export * as Transport from "./Transport.js"

@@ -152,7 +152,9 @@ describe("ClientConfig.makeClient", () => {
 
   it.effect("spec and specFile together, or neither", () =>
     Effect.gen(function*() {
-      const both = yield* flipConfig({ name: "x", baseUrl: "http://127.0.0.1:1", spec: {}, specFile: "a.yaml" } as never)
+      const both = yield* flipConfig(
+        { name: "x", baseUrl: "http://127.0.0.1:1", spec: {}, specFile: "a.yaml" } as never
+      )
       assert.include(both.message, "give exactly one of spec and specFile")
       const neither = yield* flipConfig({ name: "x", baseUrl: "http://127.0.0.1:1" } as never)
       assert.include(neither.message, "give exactly one of spec and specFile")

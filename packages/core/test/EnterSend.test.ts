@@ -18,7 +18,9 @@ const transport = (log: Array<string>, mode: { fail?: boolean; gate?: Deferred.D
           read: () => Effect.succeed(body),
           stream: Stream.make(body)
         })
-        if (mode.fail === true) return Effect.fail(Transport.requestError(session, new Error("down"), "Transport", "down"))
+        if (mode.fail === true) {
+          return Effect.fail(Transport.requestError(session, new Error("down"), "Transport", "down"))
+        }
         return mode.gate === undefined ? answer : Effect.zipRight(Deferred.await(mode.gate), answer)
       })
   })

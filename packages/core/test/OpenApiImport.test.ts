@@ -112,9 +112,7 @@ describe("SpecLoader.openapi", () => {
       assert.strictEqual(get.path, "/pet/{petId}")
       assert.strictEqual(get.description, "Find pet by ID")
       const pet = { id: 7, name: "rex", photoUrls: [], status: "available" }
-      const fake = FakeTransport.make((s) =>
-        s.url.includes("/pet/7") ? { body: JSON.stringify(pet) } : { body: "[]" }
-      )
+      const fake = FakeTransport.make((s) => s.url.includes("/pet/7") ? { body: JSON.stringify(pet) } : { body: "[]" })
       const result = yield* Effect.gen(function*() {
         const client = yield* ServiceClient.make(spec, { name: "petstore" })
         const got = yield* client.getPetById({ petId: 7 })
@@ -126,7 +124,10 @@ describe("SpecLoader.openapi", () => {
       assert.deepStrictEqual(result.got, pet)
       assert.strictEqual(result.bad._tag, "InputError")
       assert.strictEqual(fake.sent[0]!.url, "http://petstore.swagger.io/v2/pet/7")
-      assert.strictEqual(fake.sent[1]!.url, "http://petstore.swagger.io/v2/pet/findByStatus?status=available&status=sold")
+      assert.strictEqual(
+        fake.sent[1]!.url,
+        "http://petstore.swagger.io/v2/pet/findByStatus?status=available&status=sold"
+      )
       assert.strictEqual(fake.sent.length, 3) // the bad payload never left
     }))
 
@@ -199,7 +200,12 @@ describe("SpecLoader.openapi", () => {
 
   const unsupported: ReadonlyArray<readonly [string, unknown, string, string]> = [
     ["not", { type: "object", properties: { a: { not: { type: "string" } } } }, "/properties/a/not", "\"not\""],
-    ["patternProperties", { type: "object", patternProperties: { "^x": {} } }, "/patternProperties", "patternProperties"],
+    [
+      "patternProperties",
+      { type: "object", patternProperties: { "^x": {} } },
+      "/patternProperties",
+      "patternProperties"
+    ],
     ["a URL reference", { $ref: "https://example.test/schema.json" }, "/$ref", "no network"],
     ["a dangling reference", { $ref: "#/components/schemas/Nope" }, "/$ref", "points at nothing"],
     ["a bad pattern", { type: "string", pattern: "(" }, "/pattern", "regular expression"],
@@ -233,7 +239,9 @@ describe("SpecLoader.openapi", () => {
 
   it.effect("cookie parameters, Swagger 2.0 and duplicate names are SpecErrors", () =>
     Effect.gen(function*() {
-      const cookie = yield* fail(load(write("cookie.yaml", `
+      const cookie = yield* fail(load(write(
+        "cookie.yaml",
+        `
 openapi: 3.0.0
 info: { title: t, version: "1" }
 paths:
@@ -242,19 +250,23 @@ paths:
       operationId: getA
       parameters: [{ name: session, in: cookie, schema: { type: string } }]
       responses: { "204": { description: none } }
-`)))
+`
+      )))
       assert.strictEqual(cookie.key, "#/paths/~1a/get/parameters/0/in")
       assert.strictEqual(cookie.endpoint, "getA")
       assert.strictEqual(cookie.line, 8) // the document starts with an empty line
       const swagger = yield* fail(load(write("swagger.json", JSON.stringify({ swagger: "2.0", paths: {} }))))
       assert.include(swagger.reason, "Swagger 2.0")
-      const twice = yield* fail(load(write("twice.yaml", `
+      const twice = yield* fail(load(write(
+        "twice.yaml",
+        `
 openapi: 3.0.0
 info: { title: t, version: "1" }
 paths:
   /a: { get: { operationId: get-a, responses: {} } }
   /b: { get: { operationId: getA, responses: {} } }
-`)))
+`
+      )))
       assert.include(twice.reason, "already taken by GET /a")
     }))
 
@@ -264,7 +276,9 @@ paths:
       openapi: "3.0.3",
       paths: {
         "/a\u001b[31m\n": {
-          get: { responses: { "200": { description: "", content: { "application/json": { schema: { enum: [huge] } } } } } }
+          get: {
+            responses: { "200": { description: "", content: { "application/json": { schema: { enum: [huge] } } } } }
+          }
         }
       }
     })
@@ -292,7 +306,15 @@ paths:
     }
     const external = OpenApiSpec.parse({
       openapi: "3.0.3",
-      paths: { "/x": { get: { responses: { "200": { description: "", content: { "application/json": { schema: { $ref: "o.yaml#/A" } } } } } } } }
+      paths: {
+        "/x": {
+          get: {
+            responses: {
+              "200": { description: "", content: { "application/json": { schema: { $ref: "o.yaml#/A" } } } }
+            }
+          }
+        }
+      }
     })
     assert.ok(Either.isLeft(external) && external.left.reason.includes("SpecLoader.openapi"))
   })
@@ -314,7 +336,9 @@ paths:
   it.effect("a spec file extending a document sets per-endpoint policy that survives a new version", () =>
     Effect.gen(function*() {
       const doc = write("overlay/api.openapi.yaml", v1)
-      const overlay = write("overlay/policy.yaml", `
+      const overlay = write(
+        "overlay/policy.yaml",
+        `
 extends: api.openapi.yaml
 getItem:
   timeout: 2 seconds
@@ -322,7 +346,8 @@ getItem:
   logger: { hiddenResponseBody: true }
   mock: { type: json, data: { id: 1 } }
 health: /health
-`)
+`
+      )
       const spec = yield* loadSpec(overlay)
       const getItem = spec.endpoints.getItem!
       assert.strictEqual(Duration.toMillis(getItem.timeout!), 2000)
@@ -343,18 +368,24 @@ health: /health
   it.effect("an overlay entry for an operation that no longer exists is a SpecError with its line", () =>
     Effect.gen(function*() {
       write("stale/api.openapi.yaml", v1)
-      const overlay = write("stale/policy.yaml", `extends: api.openapi.yaml
+      const overlay = write(
+        "stale/policy.yaml",
+        `extends: api.openapi.yaml
 getItem: { timeout: 1000 }
 getItems: { timeout: 1000 }
-`)
+`
+      )
       const e = yield* fail(loadSpec(overlay))
       assert.strictEqual(e.endpoint, "getItems")
       assert.strictEqual(e.file, overlay)
       assert.strictEqual(e.line, 3)
       assert.include(e.reason, "no operation named \"getItems\"")
-      const bad = write("stale/bad.yaml", `extends: api.openapi.yaml
+      const bad = write(
+        "stale/bad.yaml",
+        `extends: api.openapi.yaml
 getItem: { timeout: soon }
-`)
+`
+      )
       const e2 = yield* fail(loadSpec(bad))
       assert.strictEqual(e2.key, "timeout")
       assert.strictEqual(e2.endpoint, "getItem")

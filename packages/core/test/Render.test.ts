@@ -3,14 +3,34 @@ import { Render } from "@service-client/core"
 import * as fc from "fast-check"
 
 /** Characters that would end or disguise a log line. */
-const lineBreaking = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|(?:[\ud800-\udbff](?![\udc00-\udfff]))|(?:(?<![\ud800-\udbff])[\udc00-\udfff])/
+const lineBreaking =
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|(?:[\ud800-\udbff](?![\udc00-\udfff]))|(?:(?<![\ud800-\udbff])[\udc00-\udfff])/
 
 const oneLine = (s: string) => assert.isFalse(lineBreaking.test(s), `not one clean line: ${JSON.stringify(s)}`)
 
 /** Any string, with the troublesome characters made likely. */
 const hostileString = fc.oneof(
   fc.string({ unit: "binary" }),
-  fc.string({ unit: fc.constantFrom("\n", "\r", "\t", "\u0000", "\u001b", "\u0085", "\u009b", "\u2028", "\u2029", "\ud800", "\udc00", "a", "é", "😀", "\\", "\"") })
+  fc.string({
+    unit: fc.constantFrom(
+      "\n",
+      "\r",
+      "\t",
+      "\u0000",
+      "\u001b",
+      "\u0085",
+      "\u009b",
+      "\u2028",
+      "\u2029",
+      "\ud800",
+      "\udc00",
+      "a",
+      "é",
+      "😀",
+      "\\",
+      "\""
+    )
+  })
 )
 
 /** Objects that misbehave when looked at. */
@@ -20,9 +40,22 @@ const exotic = fc.constantFrom<() => unknown>(
     o.self = o
     return o
   },
-  () => ({ get boom() { throw new Error("getter") }, ok: 1 }),
-  () => ({ toJSON() { throw new Error("toJSON") } }),
-  () => ({ toJSON() { return this } }),
+  () => ({
+    get boom() {
+      throw new Error("getter")
+    },
+    ok: 1
+  }),
+  () => ({
+    toJSON() {
+      throw new Error("toJSON")
+    }
+  }),
+  () => ({
+    toJSON() {
+      return this
+    }
+  }),
   () => {
     let n = 0
     const grow = (): unknown => ({ toJSON: () => ({ n: n++, next: grow() }) })
@@ -33,8 +66,18 @@ const exotic = fc.constantFrom<() => unknown>(
     revoke()
     return proxy
   },
-  () => new Proxy({}, { ownKeys() { throw new Error("ownKeys") } }),
-  () => new Proxy([1, 2], { get() { throw new Error("get") } }),
+  () =>
+    new Proxy({}, {
+      ownKeys() {
+        throw new Error("ownKeys")
+      }
+    }),
+  () =>
+    new Proxy([1, 2], {
+      get() {
+        throw new Error("get")
+      }
+    }),
   () => ({ n: 10n ** 30n, s: Symbol("x\ny"), f: function named() {} }),
   () => [Symbol("a"), () => 1, undefined, 1n],
   () => new Map<unknown, unknown>([[{ k: 1 }, "v"], ["a\nb", new Set([1, 2])]]),
@@ -61,37 +104,55 @@ const exotic = fc.constantFrom<() => unknown>(
 
 /** Values to render, made inside the property (fast-check itself cannot hold a revoked Proxy). */
 const anyValue = fc.oneof(
-  fc.anything({ withBigInt: true, withMap: true, withSet: true, withTypedArray: true, withDate: true, withNullPrototype: true, withSparseArray: true, withObjectString: true }).map((u) => () => u),
+  fc.anything({
+    withBigInt: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withDate: true,
+    withNullPrototype: true,
+    withSparseArray: true,
+    withObjectString: true
+  }).map((u) => () => u),
   exotic,
   hostileString.map((s) => () => s)
 )
 
 describe("Render", () => {
   it("escape: the result is one clean line; a clean string comes back as it is", () => {
-    fc.assert(fc.property(hostileString, (s) => {
-      const out = Render.escape(s)
-      oneLine(out)
-      assert.strictEqual(Render.needsEscape(s), out !== s)
-      if (!lineBreaking.test(s)) assert.strictEqual(out, s)
-    }), { numRuns: 500 })
+    fc.assert(
+      fc.property(hostileString, (s) => {
+        const out = Render.escape(s)
+        oneLine(out)
+        assert.strictEqual(Render.needsEscape(s), out !== s)
+        if (!lineBreaking.test(s)) assert.strictEqual(out, s)
+      }),
+      { numRuns: 500 }
+    )
     assert.strictEqual(Render.escape("a\r\nb\u001b[31m\u2028\ud800😀"), "a\\r\\nb\\u001b[31m\\u2028\\ud800😀")
   })
 
   it("value: any value renders bounded, on one line, without throwing", () => {
-    fc.assert(fc.property(anyValue, fc.integer({ min: 0, max: 2000 }), (make, max) => {
-      const out = Render.value(make(), { maxLength: max })
-      oneLine(out)
-      // at most max characters, escaped (6 per character at worst), plus the cut's mark
-      assert.isAtMost(out.length, max * 6 + 40)
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(anyValue, fc.integer({ min: 0, max: 2000 }), (make, max) => {
+        const out = Render.value(make(), { maxLength: max })
+        oneLine(out)
+        // at most max characters, escaped (6 per character at worst), plus the cut's mark
+        assert.isAtMost(out.length, max * 6 + 40)
+      }),
+      { numRuns: 300 }
+    )
   })
 
   it("value: plain JSON data renders as JSON.stringify writes it (a string alone as its text)", () => {
     assert.strictEqual(Render.value("a\nb"), "a\\nb")
-    fc.assert(fc.property(fc.jsonValue().filter((u) => typeof u !== "string"), (u) => {
-      const json = JSON.stringify(u)
-      assert.strictEqual(Render.value(u, { maxLength: Infinity }), Render.escape(json))
-    }), { numRuns: 500 })
+    fc.assert(
+      fc.property(fc.jsonValue().filter((u) => typeof u !== "string"), (u) => {
+        const json = JSON.stringify(u)
+        assert.strictEqual(Render.value(u, { maxLength: Infinity }), Render.escape(json))
+      }),
+      { numRuns: 500 }
+    )
   })
 
   it("value: markers for what JSON cannot say", () => {
@@ -99,7 +160,15 @@ describe("Render", () => {
     cyclic.self = cyclic
     assert.strictEqual(Render.value(cyclic), "{\"id\":1,\"self\":\"[Circular]\"}")
     assert.strictEqual(Render.value({ n: 2n ** 64n }), "{\"n\":18446744073709551616}")
-    assert.strictEqual(Render.value({ get x() { throw new Error("no") }, y: 1 }), "{\"x\":\"[Threw]\",\"y\":1}")
+    assert.strictEqual(
+      Render.value({
+        get x() {
+          throw new Error("no")
+        },
+        y: 1
+      }),
+      "{\"x\":\"[Threw]\",\"y\":1}"
+    )
     assert.strictEqual(Render.value({ b: new Uint8Array(3) }), "{\"b\":\"<3 bytes>\"}")
     assert.strictEqual(Render.value(new Error("a\nb")), "\"Error: a\\nb\"")
     assert.strictEqual(Render.value([[[1]]], { maxDepth: 2 }), "[[[…]]]")

@@ -120,7 +120,10 @@ describe("request models", () => {
     }
     class Other extends Schema.Class<Other>("Other")({ id: Schema.Number }) {}
     throws(() => Endpoint.get("/user/{user_id}", { input: Other }), /neither a path token/)
-    throws(() => Endpoint.get("/user/{user_id}/{extra}", { input: GetUserRequest }), /no field for the path token "extra"/)
+    throws(
+      () => Endpoint.get("/user/{user_id}/{extra}", { input: GetUserRequest }),
+      /no field for the path token "extra"/
+    )
     throws(
       () => Endpoint.post("/user", { input: CreateUserRequest, payload: Schema.Unknown }),
       /describe it in the fields/

@@ -23,7 +23,9 @@ const answers: Record<string, { status: number; body: string }> = {
 
 const client = Effect.gen(function*() {
   const fake = Fake.make((session) => answers[new URL(session.url).pathname]!)
-  return yield* ServiceClient.make(Api, { name: "users", baseUrl: "http://127.0.0.1:9" }).pipe(Effect.provide(fake.layer))
+  return yield* ServiceClient.make(Api, { name: "users", baseUrl: "http://127.0.0.1:9" }).pipe(
+    Effect.provide(fake.layer)
+  )
 })
 
 describe("per-status error bodies", () => {

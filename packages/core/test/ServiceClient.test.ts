@@ -10,7 +10,9 @@ const Api = Spec.make({
   search: Endpoint.get("/search", { query: { page: 1, size: 10 }, headers: { "X-Default": "endpoint" } }),
   create: Endpoint.post("/user", { payload: Schema.Struct({ name: Schema.String, age: Schema.Number }) }),
   typedQuery: Endpoint.get("/q", { querySchema: Schema.Struct({ limit: Schema.NumberFromString }) }),
-  optionalQuery: Endpoint.get("/o", { querySchema: Schema.Struct({ limit: Schema.optional(Schema.NumberFromString) }) }),
+  optionalQuery: Endpoint.get("/o", {
+    querySchema: Schema.Struct({ limit: Schema.optional(Schema.NumberFromString) })
+  }),
   remove: Endpoint.del("/user/{user_id}")
 })
 
@@ -81,7 +83,12 @@ describe("ServiceClient: input validation (before any I/O)", () => {
   ) =>
     withClient((client, sent) =>
       Effect.gen(function*() {
-        const error = (yield* Effect.flip(run(client))) as { _tag: string; key?: string; reason: string; message: string }
+        const error = (yield* Effect.flip(run(client))) as {
+          _tag: string
+          key?: string
+          reason: string
+          message: string
+        }
         assert.strictEqual(error._tag, "InputError")
         assert.strictEqual(error.key, key)
         assert.match(error.reason, reason)

@@ -121,7 +121,10 @@ describe("SpecLoader", () => {
       assert.strictEqual(error.endpoint, "listUsers")
       assert.strictEqual(error.key, "methd")
       assert.strictEqual(error.line, 5)
-      assert.include(error.message, `${at("bad/unknown-key.yaml")}:5, users, endpoint "listUsers", key "methd": unknown key`)
+      assert.include(
+        error.message,
+        `${at("bad/unknown-key.yaml")}:5, users, endpoint "listUsers", key "methd": unknown key`
+      )
     }))
 
   it.effect("a missing path points at the endpoint", () =>

@@ -2,7 +2,7 @@
  * A recording transport for core unit tests (no network): answers every call with the
  * given response and keeps the sessions it saw.
  */
-import { Transport, type Session } from "@service-client/core"
+import { type Session, Transport } from "@service-client/core"
 import { Effect, Layer, Stream } from "effect"
 
 export interface Sent {

@@ -25,7 +25,7 @@ import {
   SpecError,
   Transport
 } from "@service-client/core"
-import type { Layer} from "effect";
+import type { Layer } from "effect"
 import { Data, Duration, Effect, Either, Random, Schema } from "effect"
 
 /**
@@ -199,7 +199,11 @@ export const failure = (session: Session.Session) =>
 
 const empty = new Uint8Array(0)
 
-const answer = (session: Session.Session, status: number, retryAfter: string | undefined): ServiceResponse.ServiceResponse => ({
+const answer = (
+  session: Session.Session,
+  status: number,
+  retryAfter: string | undefined
+): ServiceResponse.ServiceResponse => ({
   service: session.service,
   endpoint: session.endpoint,
   setCookie: [],

@@ -411,7 +411,10 @@ export const arbitrary = (
   options?: ResponseOptions & { readonly seed?: number | undefined }
 ): Effect.Effect<Response> =>
   Effect.succeed(
-    withOptions(options?.seed === undefined ? { type: "arbitrary" as const } : { type: "arbitrary" as const, seed: options.seed }, options)
+    withOptions(
+      options?.seed === undefined ? { type: "arbitrary" as const } : { type: "arbitrary" as const, seed: options.seed },
+      options
+    )
   )
 
 /**

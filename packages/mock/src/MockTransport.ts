@@ -13,8 +13,8 @@
 import { FileSystem } from "@effect/platform"
 import { type CallError, Deadline, Header, NoMock, Session, Transport } from "@service-client/core"
 import { Duration, Effect, Either, Layer, Option, Stream } from "effect"
-import { generate, issueOf, NotJson, parseBody } from "./internal/schemaCheck.js"
 import * as Chaos from "./Chaos.js"
+import { generate, issueOf, NotJson, parseBody } from "./internal/schemaCheck.js"
 import * as Mock from "./Mock.js"
 
 const encoder = new TextEncoder()
@@ -302,7 +302,9 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
         } else {
           const seed = target.arbitrary ?? (yield* session.random.nextIntBetween(0, 2 ** 31 - 1))
           const generated = generate(session.definition, seed)
-          if (Either.isLeft(generated)) return yield* noMock(session, `${source} (arbitrary, seed ${seed}): ${generated.left}`)
+          if (Either.isLeft(generated)) {
+            return yield* noMock(session, `${source} (arbitrary, seed ${seed}): ${generated.left}`)
+          }
           return response(session, status, headers, encoder.encode(JSON.stringify(generated.right)))
         }
         if (checked.right.check) {

@@ -91,14 +91,18 @@ export const forAll = <S extends Spec.Any, K extends keyof EndpointsOf<S> & stri
     const definition = spec.endpoints[endpoint] as Endpoint.Any | undefined
     const schema = definition?.success
     if (schema === undefined) {
-      return yield* new PropertyOptionsError({ endpoint, reason: "the endpoint has no success Schema to generate from" })
+      return yield* new PropertyOptionsError({
+        endpoint,
+        reason: "the endpoint has no success Schema to generate from"
+      })
     }
     const runs = options.runs ?? 100
     if (!(Number.isInteger(runs) && runs > 0)) {
       return yield* new PropertyOptionsError({ endpoint, reason: `runs must be a whole number > 0, got ${runs}` })
     }
     const runtime = yield* Effect.runtime<Mock.Registry | R>()
-    const failures: Array<{ readonly value: unknown; readonly wire: unknown; readonly cause: Cause.Cause<unknown> }> = []
+    const failures: Array<{ readonly value: unknown; readonly wire: unknown; readonly cause: Cause.Cause<unknown> }> =
+      []
     const property = FastCheck.asyncProperty(arbitraryOf(schema), async (value) => {
       const wire = encode(schema, value)
       if (Either.isLeft(wire)) throw new Error(wire.left)

@@ -258,8 +258,10 @@ const makeService = (options: Options) =>
  */
 export const layer = (options: Options = {}): Layer.Layer<Transport.Transport | Recorder, never, Transport.Transport> =>
   Layer.effectContext(
-    Effect.map(makeService(options), ({ service, transport }) =>
-      Context.make(Recorder, service).pipe(Context.add(Transport.Transport, transport)))
+    Effect.map(
+      makeService(options),
+      ({ service, transport }) => Context.make(Recorder, service).pipe(Context.add(Transport.Transport, transport))
+    )
   )
 
 /**

@@ -265,7 +265,11 @@ export const load = (file: string): Effect.Effect<Recording, RecordingError, Fil
     try {
       data = isJson(file) ? JSON.parse(text) : YAML.parse(text)
     } catch (e) {
-      return yield* new RecordingError({ file, reason: `cannot parse: ${e instanceof Error ? e.message : e}`, cause: e })
+      return yield* new RecordingError({
+        file,
+        reason: `cannot parse: ${e instanceof Error ? e.message : e}`,
+        cause: e
+      })
     }
     return yield* fromData(data, file)
   })

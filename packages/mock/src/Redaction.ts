@@ -88,7 +88,8 @@ export const headers = (
 ): Record<string, string> => {
   const out: Record<string, string> = {}
   for (const [name, value] of Object.entries(record)) {
-    const secret = Redact.isSecretHeader(rules.redaction, name) || (also !== undefined && Redact.isSecretHeader(also, name))
+    const secret = Redact.isSecretHeader(rules.redaction, name) ||
+      (also !== undefined && Redact.isSecretHeader(also, name))
     out[name] = secret ? REDACTED : value
   }
   return out
@@ -107,7 +108,8 @@ export const query = <A>(
 ): Record<string, A | string> => {
   const out: Record<string, A | string> = {}
   for (const [name, value] of Object.entries(record)) {
-    const secret = Redact.isSecretQuery(rules.redaction, name) || (also !== undefined && Redact.isSecretQuery(also, name))
+    const secret = Redact.isSecretQuery(rules.redaction, name) ||
+      (also !== undefined && Redact.isSecretQuery(also, name))
     out[name] = secret ? REDACTED : value
   }
   return out

@@ -71,7 +71,8 @@ const same = (recorded: unknown, actual: unknown): boolean =>
 const sameDeep = (recorded: unknown, actual: unknown): boolean => {
   if (recorded === Redaction.REDACTED) return true
   if (Array.isArray(recorded)) {
-    return Array.isArray(actual) && recorded.length === actual.length && recorded.every((r, i) => sameDeep(r, actual[i]))
+    return Array.isArray(actual) && recorded.length === actual.length &&
+      recorded.every((r, i) => sameDeep(r, actual[i]))
   }
   if (typeof recorded === "object" && recorded !== null) {
     if (typeof actual !== "object" || actual === null || Array.isArray(actual)) return false
@@ -181,9 +182,9 @@ export const source = (recording: Recording.Recording, options: Options = {}): M
     const { diff, entry } = nearest!
     if (!strict) return { desc: entry.response, source: sourceOf(recording, entry) }
     return {
-      miss: `no recording matches ${request.method} ${Render.text(request.path, 200)}; the nearest is ${sourceOf(recording, entry)}: ${
-        diff.join("; ")
-      }`
+      miss: `no recording matches ${request.method} ${Render.text(request.path, 200)}; the nearest is ${
+        sourceOf(recording, entry)
+      }: ${diff.join("; ")}`
     }
   }
 }

@@ -75,7 +75,10 @@ const shape = (data: unknown, path = "", out = new Map<string, string>()): Map<s
       const at = path.length === 0 ? key : `${path}.${key}`
       const type = typeOf(value)
       const known = out.get(at)
-      out.set(at, known === undefined || known === type || value === Redaction.REDACTED ? (known ?? type) : `${known}|${type}`)
+      out.set(
+        at,
+        known === undefined || known === type || value === Redaction.REDACTED ? (known ?? type) : `${known}|${type}`
+      )
       shape(value, at, out)
     }
   }
@@ -117,7 +120,9 @@ const decodeWith = (schema: Schema.Schema.Any | undefined, value: unknown, what:
 }
 
 const withoutRedacted = <A>(record: Readonly<Record<string, A>> | undefined) =>
-  record === undefined ? undefined : Object.fromEntries(Object.entries(record).filter(([, v]) => v !== Redaction.REDACTED))
+  record === undefined
+    ? undefined
+    : Object.fromEntries(Object.entries(record).filter(([, v]) => v !== Redaction.REDACTED))
 
 /**
  * The call input that sends a recorded request again: its path tokens, query, headers
@@ -127,7 +132,10 @@ const withoutRedacted = <A>(record: Readonly<Record<string, A>> | undefined) =>
  * @since 0.1.0
  * @category constructors
  */
-export const inputOf = (definition: Endpoint.Any, request: Recording.Request): Either.Either<Record<string, unknown>, string> => {
+export const inputOf = (
+  definition: Endpoint.Any,
+  request: Recording.Request
+): Either.Either<Record<string, unknown>, string> => {
   const input: Record<string, unknown> = { ...request.pathTokens }
   const query = withoutRedacted(request.query)
   const headers = withoutRedacted(request.headers)
@@ -137,7 +145,9 @@ export const inputOf = (definition: Endpoint.Any, request: Recording.Request): E
     if (request.payload !== undefined) fields.payload = request.payload
     const decoded = decodeWith(Schema.Struct(definition.input.fields), fields, "input")
     if (Either.isLeft(decoded)) return Either.left(decoded.left)
-    return Either.right(headers === undefined ? decoded.right as Record<string, unknown> : { ...decoded.right as object, headers })
+    return Either.right(
+      headers === undefined ? decoded.right as Record<string, unknown> : { ...decoded.right as object, headers }
+    )
   }
   if (query !== undefined) {
     const decoded = decodeWith(definition.querySchema, query, "query")
@@ -203,7 +213,16 @@ export const run = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Plu
         ? Either.left(`the spec has no endpoint "${entry.endpoint}"`)
         : inputOf(definition, entry.request)
       if (Either.isLeft(input)) {
-        rows.push({ ...base, liveStatus: undefined, schema: undefined, added: [], missing: [], changed: [], error: input.left, drift: true })
+        rows.push({
+          ...base,
+          liveStatus: undefined,
+          schema: undefined,
+          added: [],
+          missing: [],
+          changed: [],
+          error: input.left,
+          drift: true
+        })
         continue
       }
       last = undefined
@@ -211,7 +230,16 @@ export const run = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Plu
       const exchange = last as Recorder.Exchange | undefined
       if (exchange === undefined) {
         const error = exit._tag === "Failure" ? Cause.pretty(exit.cause).split("\n")[0]! : "no answer"
-        rows.push({ ...base, liveStatus: undefined, schema: undefined, added: [], missing: [], changed: [], error, drift: true })
+        rows.push({
+          ...base,
+          liveStatus: undefined,
+          schema: undefined,
+          added: [],
+          missing: [],
+          changed: [],
+          error,
+          drift: true
+        })
         continue
       }
       const liveStatus = exchange.entry.response.status ?? 200

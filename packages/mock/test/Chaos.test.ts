@@ -5,7 +5,10 @@ import { Chaos, Mock, MockTransport } from "@service-client/mock"
 import { Effect, Fiber, Layer, Schema, TestClock } from "effect"
 
 const Api = Spec.make({
-  getThing: Endpoint.get("/thing", { success: Schema.Struct({ ok: Schema.Boolean }), mock: { type: "json", data: { ok: true } } }),
+  getThing: Endpoint.get("/thing", {
+    success: Schema.Struct({ ok: Schema.Boolean }),
+    mock: { type: "json", data: { ok: true } }
+  }),
   other: Endpoint.get("/other", { mock: { type: "json", data: { ok: true } } })
 })
 
@@ -85,7 +88,11 @@ describe("Mock.chaos", () => {
       yield* Mock.chaos({ failureRate: 1, endpoints: ["other"] })
       assert.deepStrictEqual(yield* api.getThing(), { ok: true })
       assert.strictEqual((yield* Effect.flip(api.other()))._tag, "RequestError")
-      for (const bad of [{ failureRate: 2 }, { statuses: { 503: 0.6, 429: 0.6 } }, { latency: "soon" }, { statuses: { 42: 0.1 } }]) {
+      for (
+        const bad of [{ failureRate: 2 }, { statuses: { 503: 0.6, 429: 0.6 } }, { latency: "soon" }, {
+          statuses: { 42: 0.1 }
+        }]
+      ) {
         const e = yield* Effect.flip(Mock.chaos(bad as Chaos.Options))
         assert.strictEqual(e._tag, "MockOptionsError")
       }

@@ -23,8 +23,10 @@ const user = (id: number, username = `user${id}`) => Mock.json({ id, username })
 
 /** The usernames of `n` getUser calls. */
 const names = (users: Effect.Effect.Success<ReturnType<typeof client>>, n: number) =>
-  Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) =>
-    Effect.map(users.getUser({ user_id: i }), (u) => u.username))
+  Effect.forEach(
+    Array.from({ length: n }, (_, i) => i),
+    (i) => Effect.map(users.getUser({ user_id: i }), (u) => u.username)
+  )
 
 describe("Mock", () => {
   it.scoped("use answers the matching endpoint once by default, then the endpoint's mock", () =>

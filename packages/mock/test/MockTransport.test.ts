@@ -7,8 +7,8 @@ import {
   type Errors,
   Parser,
   Plugin,
-  type ServiceResponse,
   ServiceClient,
+  type ServiceResponse,
   Spec,
   TimeoutError
 } from "@service-client/core"
@@ -221,7 +221,11 @@ describe("MockTransport", () => {
       const deadline = Plugin.make("deadline", {
         aroundSend: (session, send) => Deadline.within(session, Duration.seconds(1), send)
       }, { honoursDeadline: true })
-      const client = yield* ServiceClient.make(Api, { name: "users", baseUrl: "http://users.test", plugins: [deadline] })
+      const client = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl: "http://users.test",
+        plugins: [deadline]
+      })
       const delayed = yield* Effect.fork(Effect.flip(client.slow()))
       yield* TestClock.adjust("999 millis")
       assert.isTrue((yield* Fiber.poll(delayed))._tag === "None")

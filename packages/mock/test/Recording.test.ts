@@ -7,7 +7,12 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 
-const entry = (endpoint: string, path: string, extra: Partial<Recording.Request> = {}, data: unknown = { ok: true }) => ({
+const entry = (
+  endpoint: string,
+  path: string,
+  extra: Partial<Recording.Request> = {},
+  data: unknown = { ok: true }
+) => ({
   service: "svc",
   endpoint,
   request: { method: "GET", path, ...extra },
@@ -16,7 +21,11 @@ const entry = (endpoint: string, path: string, extra: Partial<Recording.Request>
 
 describe("Redaction", () => {
   it("redacts headers and query by name (any case), body paths with [] and *", () => {
-    const rules = Redaction.make({ headers: ["X-Session"], query: ["Sess"], body: ["password", "items[].token", "*.secret"] })
+    const rules = Redaction.make({
+      headers: ["X-Session"],
+      query: ["Sess"],
+      body: ["password", "items[].token", "*.secret"]
+    })
     assert.deepStrictEqual(Redaction.headers(rules, { Authorization: "b", "x-session": "s", accept: "a" }), {
       Authorization: "<REDACTED>",
       "x-session": "<REDACTED>",
@@ -76,7 +85,10 @@ describe("Recording", () => {
       const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "sc-recording-"))
       try {
         const file = Path.join(dir, "bad.yaml")
-        Fs.writeFileSync(file, "recordings:\n  svc:\n    a:\n      - request: { method: GET }\n        response: { type: json }\n")
+        Fs.writeFileSync(
+          file,
+          "recordings:\n  svc:\n    a:\n      - request: { method: GET }\n        response: { type: json }\n"
+        )
         const e = yield* Effect.flip(Recording.load(file))
         assert.strictEqual(e._tag, "RecordingError")
         assert.include(e.message, file)
@@ -111,14 +123,21 @@ describe("Replay matchers", () => {
       const api = yield* ServiceClient.make(Api, { name: "svc", baseUrl: "http://svc.test" })
       yield* Replay.use(recording, options)
       return yield* Effect.either(api.search(input))
-    }).pipe(Effect.scoped, Effect.provide(MockTransport.layer.pipe(Layer.provide(NodeFileSystem.layer))), Effect.runPromise)
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(MockTransport.layer.pipe(Layer.provide(NodeFileSystem.layer))),
+      Effect.runPromise
+    )
 
   it("payload compared by default; payload: false; headers on demand; a custom matcher", async () => {
     const miss = await run({}, { payload: { q: "b" } })
     assert.isTrue(Either.isLeft(miss))
     if (Either.isLeft(miss)) assert.include(miss.left.message, "the payload differs (recorded {\"q\":\"a\"})")
     assert.deepStrictEqual(await run({ match: { payload: false } }, { payload: { q: "b" } }), Either.right("recorded"))
-    const header = await run({ match: { headers: ["X-Tenant"] } }, { payload: { q: "a" }, headers: { "x-tenant": "2" } })
+    const header = await run({ match: { headers: ["X-Tenant"] } }, {
+      payload: { q: "a" },
+      headers: { "x-tenant": "2" }
+    })
     assert.isTrue(Either.isLeft(header))
     if (Either.isLeft(header)) assert.include(header.left.message, "header x-tenant=2 (recorded 1)")
     assert.deepStrictEqual(await run({ match: () => [] }, { payload: { q: "zzz" } }), Either.right("recorded"))
@@ -130,7 +149,11 @@ describe("Replay matchers", () => {
       const api = yield* ServiceClient.make(Api, { name: "svc", baseUrl: "http://svc.test" })
       yield* Replay.use(recording)
       assert.strictEqual(yield* api.other(), "other's own")
-    }).pipe(Effect.scoped, Effect.provide(MockTransport.layer.pipe(Layer.provide(NodeFileSystem.layer))), Effect.runPromise))
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(MockTransport.layer.pipe(Layer.provide(NodeFileSystem.layer))),
+      Effect.runPromise
+    ))
 })
 
 describe("Recorder over any transport", () => {
@@ -141,7 +164,9 @@ describe("Recorder over any transport", () => {
         baseUrl: "http://svc.test",
         redact: { headers: ["x-session"], query: ["tenantSecret"] }
       })
-      yield* Mock.use(() => Mock.json({ ok: 1 }, { headers: { "set-cookie": "c=1", "x-kept": "k" } }), { endpoint: "search" })
+      yield* Mock.use(() => Mock.json({ ok: 1 }, { headers: { "set-cookie": "c=1", "x-kept": "k" } }), {
+        endpoint: "search"
+      })
       yield* api.search({
         payload: { q: "a" },
         headers: { "x-session": "s3", "x-plain": "p" },
@@ -163,7 +188,9 @@ describe("Recorder over any transport", () => {
       })
     }).pipe(
       Effect.scoped,
-      Effect.provide(Recorder.layer().pipe(Layer.provideMerge(MockTransport.layer), Layer.provide(NodeFileSystem.layer))),
+      Effect.provide(
+        Recorder.layer().pipe(Layer.provideMerge(MockTransport.layer), Layer.provide(NodeFileSystem.layer))
+      ),
       Effect.runPromise
     ))
 })

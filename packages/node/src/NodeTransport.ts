@@ -12,9 +12,9 @@ import { Deadline, type RequestError, type TimeoutError, Transport } from "@serv
 import type { Session } from "@service-client/core/Session"
 import { Chunk, Config, type ConfigError, Effect, Fiber, Layer, Option, type Runtime, type Scope, Stream } from "effect"
 import type { Readable, Transform } from "node:stream"
+import type { Dispatcher } from "undici"
 import * as Agents from "./internal/agent.js"
 import * as Decoder from "./internal/decoder.js"
-import type { Dispatcher } from "undici"
 
 /**
  * @since 0.1.0
@@ -234,7 +234,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.dropDecoders()
     this.disarm()
     this.state = State.Failed
-    this.error = Transport.requestError(this.session, this.cancelled ?? err, "Transport", (this.cancelled ?? err).message)
+    this.error = Transport.requestError(
+      this.session,
+      this.cancelled ?? err,
+      "Transport",
+      (this.cancelled ?? err).message
+    )
     const onHead = this.onHead
     this.onHead = undefined
     if (onHead !== undefined) onHead(Effect.fail(this.error))
@@ -383,7 +388,10 @@ const readBody = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uin
   ex.clockBound ? Deadline.bound(ex.session, Effect.suspend(() => readNow(ex, maxBytes))) : readNow(ex, maxBytes)
 
 // starts reading when called (the core calls `read` when it wants the body, and runs it at once)
-const readNow = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uint8Array, RequestError | TimeoutError> => {
+const readNow = (
+  ex: Exchange,
+  maxBytes: number | undefined
+): Effect.Effect<Uint8Array, RequestError | TimeoutError> => {
   if (ex.state === State.Failed) return Effect.fail(ex.error!)
   // a decoded body's Content-Length is its wire size, not the size `maxBytes` bounds
   const length = ex.decoders === undefined ? Number(ex.headers["content-length"]) : 0
@@ -433,24 +441,23 @@ const streamError = (ex: Exchange): RequestError => {
 }
 
 const streamBody = (ex: Exchange): Stream.Stream<Uint8Array, RequestError> => {
-  const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<RequestError>> =
-    Effect.async((resume) => {
-      const check = () => {
-        if (ex.chunks.length > 0) {
-          const chunks = Chunk.unsafeFromArray(ex.chunks)
-          ex.chunks = []
-          ex.size = 0
-          ex.resume()
-          resume(Effect.succeed(chunks))
-        } else if (ex.state === State.Done) resume(Effect.fail(Option.none()))
-        else if (ex.state === State.Failed) resume(Effect.fail(Option.some(streamError(ex))))
-        else ex.wake = check
-      }
-      check()
-      return Effect.sync(() => {
-        ex.wake = undefined
-      })
+  const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<RequestError>> = Effect.async((resume) => {
+    const check = () => {
+      if (ex.chunks.length > 0) {
+        const chunks = Chunk.unsafeFromArray(ex.chunks)
+        ex.chunks = []
+        ex.size = 0
+        ex.resume()
+        resume(Effect.succeed(chunks))
+      } else if (ex.state === State.Done) resume(Effect.fail(Option.none()))
+      else if (ex.state === State.Failed) resume(Effect.fail(Option.some(streamError(ex))))
+      else ex.wake = check
+    }
+    check()
+    return Effect.sync(() => {
+      ex.wake = undefined
     })
+  })
   return Stream.ensuring(
     Stream.repeatEffectChunkOption(pull),
     Effect.sync(() => {

@@ -10,11 +10,11 @@
  * @since 0.1.0
  */
 import type { CallError, Session } from "@service-client/core"
-import { RequestError, TimeoutError } from "@service-client/core/Errors"
 import * as Attribute from "@service-client/core/Attribute"
+import { RequestError, TimeoutError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
-import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
+import * as Setting from "@service-client/core/Setting"
 import { type Cause, Data, Duration, Effect, Schema } from "effect"
 import { Circuit, setGate, type State, type Thresholds, type Transition } from "./internal/circuit.js"
 import { durationOption, invalid, wholeNumber } from "./internal/options.js"
@@ -157,7 +157,9 @@ export const defaults = {
 const thresholds = (options: Options): Thresholds => {
   const w = options.window ?? defaults.window
   let window: Thresholds["window"]
-  if (typeof w !== "object" || w === null) return invalid("CircuitBreaker", "window", "expected { calls } or { duration }")
+  if (typeof w !== "object" || w === null) {
+    return invalid("CircuitBreaker", "window", "expected { calls } or { duration }")
+  }
   if ("calls" in w) window = { _tag: "Count", size: wholeNumber("CircuitBreaker", "window.calls", w.calls, 1, 20) }
   else {
     const d = durationOption("CircuitBreaker", "window.duration", w.duration)
@@ -310,7 +312,9 @@ export const make = (options: Options = {}): CircuitBreaker => {
         const failed = failedCause(cause)
         if (failed === undefined || circuit.generation !== generation) return Effect.failCause(cause)
         const change = circuit.record(true, session.clock.unsafeCurrentTimeMillis())
-        return change === undefined ? Effect.failCause(cause) : Effect.zipRight(announce(session, circuit, change), Effect.failCause(cause))
+        return change === undefined
+          ? Effect.failCause(cause)
+          : Effect.zipRight(announce(session, circuit, change), Effect.failCause(cause))
       },
       onSuccess: (response) => {
         if (circuit.generation !== generation) return Effect.succeed(response)

@@ -8,12 +8,12 @@
  * @since 0.1.0
  */
 import type { CallError, Endpoint, Session } from "@service-client/core"
-import { ClientClosed } from "@service-client/core/Errors"
-import * as Deadline from "@service-client/core/Deadline"
 import * as Attribute from "@service-client/core/Attribute"
+import * as Deadline from "@service-client/core/Deadline"
+import { ClientClosed } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
-import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
+import * as Setting from "@service-client/core/Setting"
 import { Deferred, Effect, Fiber, FiberId, Schema, type Scope } from "effect"
 import { invalid } from "./internal/options.js"
 
@@ -130,12 +130,16 @@ const asOwn = (response: ServiceResponse, session: Session.Session): ServiceResp
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never, Scope.Scope> => {
-  if (options.methods !== undefined && !Array.isArray(options.methods)) invalid("Coalesce", "methods", "expected a list")
+  if (options.methods !== undefined && !Array.isArray(options.methods)) {
+    invalid("Coalesce", "methods", "expected a list")
+  }
   if (options.ignoreHeaders !== undefined && !Array.isArray(options.ignoreHeaders)) {
     invalid("Coalesce", "ignoreHeaders", "expected a list of header names")
   }
   const methods: ReadonlySet<string> = new Set(options.methods ?? ["GET", "HEAD"])
-  if (options.endpoints !== undefined && !Array.isArray(options.endpoints)) invalid("Coalesce", "endpoints", "expected a list")
+  if (options.endpoints !== undefined && !Array.isArray(options.endpoints)) {
+    invalid("Coalesce", "endpoints", "expected a list")
+  }
   const endpoints = options.endpoints === undefined ? undefined : new Set(options.endpoints)
   const ignored: ReadonlySet<string> = new Set(
     [...defaultIgnoredHeaders, ...(options.ignoreHeaders ?? [])].map((h) => String(h).toLowerCase())
@@ -144,60 +148,64 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
     // the shared requests still running when the client closes are interrupted (their callers get ClientClosed)
     Effect.acquireRelease(
       Effect.sync(() => new Map<string, InFlight>()),
-      (inFlight) => Effect.forEach(inFlight.values(), (e) => e.fiber === undefined ? Effect.void : Fiber.interrupt(e.fiber), { discard: true })
+      (inFlight) =>
+        Effect.forEach(inFlight.values(), (e) => e.fiber === undefined ? Effect.void : Fiber.interrupt(e.fiber), {
+          discard: true
+        })
     ),
     (inFlight) => {
-
-    const leave = (key: string, entry: InFlight) =>
-      Effect.suspend(() => {
-        if (--entry.waiting > 0) return Effect.void
-        // the last caller left: nobody wants the answer any more
-        if (inFlight.get(key) === entry) inFlight.delete(key)
-        return entry.fiber === undefined ? Effect.void : Fiber.interruptFork(entry.fiber)
-      })
-
-    const wait = (session: Session.Session, key: string, entry: InFlight, shared: boolean): Plugin.Send => {
-      const awaited = Effect.onInterrupt(Deferred.await(entry.result), () => leave(key, entry))
-      const bounded = session.deadline === undefined ? awaited : Deadline.bound(session, awaited)
-      return shared ? Effect.map(bounded, (response) => asOwn(response, session)) : bounded
-    }
-
-    return Plugin.make("Coalesce", {
-      aroundSend: (session, send) => {
-        const wanted = setting.fromEndpoint(session)
-        if (
-          wanted === false || session.definition.streamResponse === true ||
-          (wanted === undefined && (!methods.has(session.method) || (endpoints !== undefined && !endpoints.has(session.endpoint))))
-        ) return send
-        const key = identity(session, ignored)
-        // joining or starting happens in one uninterruptible step: no entry without its fiber
-        return Effect.uninterruptibleMask((restore) => {
-          const found = inFlight.get(key)
-          if (found !== undefined) {
-            found.waiting++
-            coalesced.set(session, true)
-            return restore(wait(session, key, found, true))
-          }
-          const entry: InFlight = { result: Deferred.unsafeMake(FiberId.none), fiber: undefined, waiting: 1 }
-          inFlight.set(key, entry)
-          const shared = Effect.onInterrupt(
-            Effect.flatMap(Effect.exit(send), (exit) => {
-              if (inFlight.get(key) === entry) inFlight.delete(key)
-              return Deferred.done(entry.result, exit)
-            }),
-            // the client closed under it (or every caller left)
-            () => Deferred.fail(entry.result, new ClientClosed({ service: session.service, endpoint: session.endpoint }))
-          )
-          // the request runs in the client's scope, not in this caller's fiber: its interruption is the callers' to decide
-          // (interruptible: a fiber forked here would inherit this step's uninterruptibility;
-          // a daemon: forkIn would add and remove a scope finalizer per call, the map is enough)
-          return Effect.flatMap(Effect.forkDaemon(Effect.interruptible(shared)), (fiber) => {
-            entry.fiber = fiber
-            return restore(wait(session, key, entry, false))
-          })
+      const leave = (key: string, entry: InFlight) =>
+        Effect.suspend(() => {
+          if (--entry.waiting > 0) return Effect.void
+          // the last caller left: nobody wants the answer any more
+          if (inFlight.get(key) === entry) inFlight.delete(key)
+          return entry.fiber === undefined ? Effect.void : Fiber.interruptFork(entry.fiber)
         })
+
+      const wait = (session: Session.Session, key: string, entry: InFlight, shared: boolean): Plugin.Send => {
+        const awaited = Effect.onInterrupt(Deferred.await(entry.result), () => leave(key, entry))
+        const bounded = session.deadline === undefined ? awaited : Deadline.bound(session, awaited)
+        return shared ? Effect.map(bounded, (response) => asOwn(response, session)) : bounded
       }
-    }, { honoursDeadline: true, settings: [setting] })
+
+      return Plugin.make("Coalesce", {
+        aroundSend: (session, send) => {
+          const wanted = setting.fromEndpoint(session)
+          if (
+            wanted === false || session.definition.streamResponse === true ||
+            (wanted === undefined &&
+              (!methods.has(session.method) || (endpoints !== undefined && !endpoints.has(session.endpoint))))
+          ) return send
+          const key = identity(session, ignored)
+          // joining or starting happens in one uninterruptible step: no entry without its fiber
+          return Effect.uninterruptibleMask((restore) => {
+            const found = inFlight.get(key)
+            if (found !== undefined) {
+              found.waiting++
+              coalesced.set(session, true)
+              return restore(wait(session, key, found, true))
+            }
+            const entry: InFlight = { result: Deferred.unsafeMake(FiberId.none), fiber: undefined, waiting: 1 }
+            inFlight.set(key, entry)
+            const shared = Effect.onInterrupt(
+              Effect.flatMap(Effect.exit(send), (exit) => {
+                if (inFlight.get(key) === entry) inFlight.delete(key)
+                return Deferred.done(entry.result, exit)
+              }),
+              // the client closed under it (or every caller left)
+              () =>
+                Deferred.fail(entry.result, new ClientClosed({ service: session.service, endpoint: session.endpoint }))
+            )
+            // the request runs in the client's scope, not in this caller's fiber: its interruption is the callers' to decide
+            // (interruptible: a fiber forked here would inherit this step's uninterruptibility;
+            // a daemon: forkIn would add and remove a scope finalizer per call, the map is enough)
+            return Effect.flatMap(Effect.forkDaemon(Effect.interruptible(shared)), (fiber) => {
+              entry.fiber = fiber
+              return restore(wait(session, key, entry, false))
+            })
+          })
+        }
+      }, { honoursDeadline: true, settings: [setting] })
     }
   )
 }

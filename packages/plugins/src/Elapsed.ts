@@ -6,9 +6,9 @@
  *
  * @since 0.1.0
  */
-import type { ElapsedSwitches } from "@service-client/core/Endpoint"
 import * as Attribute from "@service-client/core/Attribute"
 import * as Deadline from "@service-client/core/Deadline"
+import type { ElapsedSwitches } from "@service-client/core/Endpoint"
 import * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
 import { Effect } from "effect"

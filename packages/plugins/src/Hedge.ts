@@ -9,8 +9,8 @@
 import type { CallError, Endpoint, Session } from "@service-client/core"
 import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
-import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
+import * as Setting from "@service-client/core/Setting"
 import { Duration, Effect, Exit, Fiber, Schema } from "effect"
 import * as Circuit from "./internal/circuit.js"
 import { durationOption, invalid } from "./internal/options.js"
@@ -133,7 +133,9 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     invalid("Hedge", "percentile", `expected a number in (0, 1], got ${String(percentile)}`)
   }
   if (options.methods !== undefined && !Array.isArray(options.methods)) invalid("Hedge", "methods", "expected a list")
-  if (options.endpoints !== undefined && !Array.isArray(options.endpoints)) invalid("Hedge", "endpoints", "expected a list")
+  if (options.endpoints !== undefined && !Array.isArray(options.endpoints)) {
+    invalid("Hedge", "endpoints", "expected a list")
+  }
   const methods: ReadonlySet<string> = new Set(options.methods ?? ["GET", "HEAD", "OPTIONS"])
   const endpoints = options.endpoints === undefined ? undefined : new Set(options.endpoints)
   const latencies = new Map<string, Latencies>()

@@ -13,8 +13,8 @@
 import type { Session } from "@service-client/core"
 import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
-import * as Setting from "@service-client/core/Setting"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
+import * as Setting from "@service-client/core/Setting"
 import { Effect, Schema, type Scope } from "effect"
 import * as Cache from "./internal/httpCache.js"
 import { wholeNumber } from "./internal/options.js"
@@ -78,10 +78,22 @@ declare module "@service-client/core/Endpoint" {
 const always: ReadonlyArray<string> = ["authorization", "cookie"]
 
 /** The request's own conditional or partial headers: the call is the caller's to manage. */
-const conditional: ReadonlyArray<string> = ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range"]
+const conditional: ReadonlyArray<string> = [
+  "if-none-match",
+  "if-modified-since",
+  "if-match",
+  "if-unmodified-since",
+  "if-range",
+  "range"
+]
 
 /** Headers a 304 does not update (RFC 9111 §3.2). */
-const keptOn304: ReadonlySet<string> = new Set(["content-length", "content-encoding", "transfer-encoding", "content-range"])
+const keptOn304: ReadonlySet<string> = new Set([
+  "content-length",
+  "content-encoding",
+  "transfer-encoding",
+  "content-range"
+])
 
 const unsafe: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"])
 
@@ -154,19 +166,23 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
       const swr = cc.has("must-revalidate") ? 0 : (Cache.seconds(cc, "stale-while-revalidate") ?? 0)
       const validators = response.headers["etag"] !== undefined || response.headers["last-modified"] !== undefined
       if (lifetime === 0 && swr === 0 && !validators) return forget()
-      store.put({
-        url: session.url,
-        status: response.status,
-        headers: response.headers,
-        body,
-        storedAt: now,
-        age: Cache.initialAge(response.headers, now),
-        lifetime,
-        noCache: cc.has("no-cache"),
-        mustRevalidate: cc.has("must-revalidate") || cc.has("proxy-revalidate"),
-        staleWhileRevalidate: swr,
-        revalidating: false
-      }, vary, session.headers)
+      store.put(
+        {
+          url: session.url,
+          status: response.status,
+          headers: response.headers,
+          body,
+          storedAt: now,
+          age: Cache.initialAge(response.headers, now),
+          lifetime,
+          noCache: cc.has("no-cache"),
+          mustRevalidate: cc.has("must-revalidate") || cc.has("proxy-revalidate"),
+          staleWhileRevalidate: swr,
+          revalidating: false
+        },
+        vary,
+        session.headers
+      )
     }
 
     /** A 304 confirmed the stored response: its headers and freshness are renewed. */
@@ -184,7 +200,12 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
     }
 
     /** Sends the request with the stored response's validators; a 304 answers with the stored body. */
-    const revalidate = (session: Session.Session, entry: Cache.Entry, send: Plugin.Send, background: boolean): Plugin.Send => {
+    const revalidate = (
+      session: Session.Session,
+      entry: Cache.Entry,
+      send: Plugin.Send,
+      background: boolean
+    ): Plugin.Send => {
       const etag = entry.headers["etag"]
       const lastModified = entry.headers["last-modified"]
       if (etag !== undefined) session.headers["if-none-match"] = etag

@@ -47,7 +47,9 @@ export const idempotencyKey: Attribute.Attribute<string> = Attribute.make<string
  * @since 0.1.0
  * @category settings
  */
-export const setting = Setting.make("idempotencyKey", Schema.Union(Schema.Boolean, Schema.NonEmptyString), { call: true })
+export const setting = Setting.make("idempotencyKey", Schema.Union(Schema.Boolean, Schema.NonEmptyString), {
+  call: true
+})
 
 declare module "@service-client/core/Endpoint" {
   interface Settings {

@@ -68,10 +68,12 @@ export const make = (options?: Options): Plugin.Plugin => {
     beforeRequest: request === undefined
       ? undefined
       : (session) => Log.emitEach(session, request, requestRecord, undefined),
-    onResponse: response === undefined ? undefined : (session, res) =>
-      session.definition.streamResponse === true && isSuccess(res.status)
-        ? Log.emitEach(session, response, responseRecord, res)
-        : Effect.void,
+    onResponse: response === undefined ?
+      undefined :
+      (session, res) =>
+        session.definition.streamResponse === true && isSuccess(res.status)
+          ? Log.emitEach(session, response, responseRecord, res)
+          : Effect.void,
     onRead: response === undefined ? undefined : (session, res) => Log.emitEach(session, response, responseRecord, res),
     onException: exception === undefined ? undefined : (session, error) => Log.exception(cfg, session, error),
     onParseException: parseException === undefined

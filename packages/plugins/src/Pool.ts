@@ -80,13 +80,14 @@ export type Error = LimiterError
  */
 export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin<Error>, never, Scope.Scope> => {
   const limit = wholeNumber("Pool", "limit", options?.limit, 1, 1)
-  const hardLimit = options?.hardLimit === undefined ? undefined : wholeNumber("Pool", "hardLimit", options.hardLimit, 0, 0)
+  const hardLimit = options?.hardLimit === undefined
+    ? undefined
+    : wholeNumber("Pool", "hardLimit", options.hardLimit, 0, 0)
   const timeout = durationOption("Pool", "timeout", options?.timeout)
   const key = keyOption("Pool", options?.key)
   return Effect.flatMap(LimiterStore, (store) =>
     Effect.map(
       store.make({ limiter: "pool", key, limit, period: undefined, hardLimit, timeout }),
-      (limiter) =>
-        Plugin.make("Pool", limiter, { honoursDeadline: limiter.honoursDeadline })
+      (limiter) => Plugin.make("Pool", limiter, { honoursDeadline: limiter.honoursDeadline })
     ))
 }

@@ -24,8 +24,9 @@ const isScalar = (u: unknown) =>
 
 /** `target[key] = value` as an own key, also for `__proto__`. */
 const setOwn = (target: Record<string, unknown>, key: string, value: unknown) => {
-  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
-  else target[key] = value
+  if (key === "__proto__") {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+  } else target[key] = value
 }
 
 /**

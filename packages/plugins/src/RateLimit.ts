@@ -60,7 +60,6 @@ export interface Adaptive {
   readonly defaultPause?: Duration.DurationInput | undefined
 }
 
-
 /**
  * The errors a RateLimit adds to a client's error type: `TooManyRequestsPending`,
  * `TooMuchTimePending`, and `LimiterUnavailable` (a shared store that does not answer).
@@ -129,7 +128,6 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin<Error>,
   return Effect.flatMap(LimiterStore, (store) =>
     Effect.map(
       store.make({ limiter: "rateLimit", key, limit, period, hardLimit, timeout, adaptive }),
-      (limiter) =>
-        Plugin.make("RateLimit", limiter, { honoursDeadline: limiter.honoursDeadline })
+      (limiter) => Plugin.make("RateLimit", limiter, { honoursDeadline: limiter.honoursDeadline })
     ))
 }

@@ -107,13 +107,17 @@ export const entries: Readonly<Record<string, PluginRegistry.Factory>> = {
       minimumCalls: Schema.optional(Count),
       openFor: Schema.optional(DurationOption),
       probes: Schema.optional(Count),
-      failOn: Schema.optional(Schema.Array(Schema.Union(Schema.Literal("transport", "timeout", "5xx", "429"), Schema.Int)))
+      failOn: Schema.optional(
+        Schema.Array(Schema.Union(Schema.Literal("transport", "timeout", "5xx", "429"), Schema.Int))
+      )
     }),
     plain(CircuitBreaker.make)
   ),
   Coalesce: fromSchema(
     Schema.Struct({
-      methods: Schema.optional(Schema.Array(Schema.Literal("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))),
+      methods: Schema.optional(
+        Schema.Array(Schema.Literal("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
+      ),
       ignoreHeaders: Schema.optional(Schema.Array(Schema.String)),
       endpoints: Schema.optional(Schema.Array(Schema.String))
     }),
@@ -124,7 +128,9 @@ export const entries: Readonly<Record<string, PluginRegistry.Factory>> = {
       delay: Schema.optional(DurationOption),
       percentile: Schema.optional(Schema.Number.pipe(Schema.greaterThan(0), Schema.lessThanOrEqualTo(1))),
       minDelay: Schema.optional(DurationOption),
-      methods: Schema.optional(Schema.Array(Schema.Literal("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))),
+      methods: Schema.optional(
+        Schema.Array(Schema.Literal("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
+      ),
       endpoints: Schema.optional(Schema.Array(Schema.String))
     }),
     plain(Hedge.make)
@@ -136,7 +142,9 @@ export const entries: Readonly<Record<string, PluginRegistry.Factory>> = {
   IdempotencyKey: fromSchema(
     Schema.Struct({
       header: Schema.optional(Schema.NonEmptyString),
-      methods: Schema.optional(Schema.Array(Schema.Literal("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))),
+      methods: Schema.optional(
+        Schema.Array(Schema.Literal("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
+      ),
       endpoints: Schema.optional(Schema.Array(Schema.String))
     }),
     plain(IdempotencyKey.make)

@@ -10,9 +10,9 @@
  *
  * @since 0.1.0
  */
-import type * as Endpoint from "@service-client/core/Endpoint"
 import * as Attribute from "@service-client/core/Attribute"
 import * as Deadline from "@service-client/core/Deadline"
+import type * as Endpoint from "@service-client/core/Endpoint"
 import { InputError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
 import { Duration, Effect } from "effect"

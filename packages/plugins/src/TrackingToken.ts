@@ -146,7 +146,9 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       const first = (givenPrefix as string | undefined) ?? prefix
       if (given !== undefined) {
         const token = first + (given as string)
-        if (token.length > maxLength) return inputError(session, "trackingToken", `prefix and token may not be longer than ${maxLength} characters`)
+        if (token.length > maxLength) {
+          return inputError(session, "trackingToken", `prefix and token may not be longer than ${maxLength} characters`)
+        }
         set(session, token)
         return Effect.void
       }

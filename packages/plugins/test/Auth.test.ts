@@ -12,16 +12,19 @@ const Api = Spec.make({
 /** A server that accepts only the newest token, and a token source that takes 1 s. */
 const setup = (options: { readonly header?: string; readonly scheme?: string | null } = {}) => {
   const state = { valid: "Bearer token-1", issued: 0 }
-  const transport = scripted([(session) =>
-    session.headers[(options.header ?? "authorization").toLowerCase()] === state.valid
-      ? { status: 200, body: "{}" }
-      : { status: 401 }
+  const transport = scripted([
+    (session) =>
+      session.headers[(options.header ?? "authorization").toLowerCase()] === state.valid
+        ? { status: 200, body: "{}" }
+        : { status: 401 }
   ])
   const token = Effect.sleep("1 second").pipe(
     Effect.zipRight(Effect.sync(() => Redacted.make(`token-${++state.issued}`)))
   )
-  const client = Effect.flatMap(Auth.make({ token, ...options }), (auth) =>
-    ServiceClient.make(Api, { name: "users", baseUrl: "http://127.0.0.1:1", plugins: [auth] }))
+  const client = Effect.flatMap(
+    Auth.make({ token, ...options }),
+    (auth) => ServiceClient.make(Api, { name: "users", baseUrl: "http://127.0.0.1:1", plugins: [auth] })
+  )
     .pipe(Effect.provide(transport.layer))
   return { state, seen: transport.seen, client }
 }
@@ -105,8 +108,10 @@ describe("Auth", () => {
       let runs = 0
       const transport = scripted([{ status: 200, body: "{}" }])
       const token = Effect.suspend(() => ++runs === 1 ? Effect.fail("down") : Effect.succeed("t"))
-      const users = yield* Effect.flatMap(Auth.make({ token }), (auth) =>
-        ServiceClient.make(Api, { name: "users", baseUrl: "http://127.0.0.1:1", plugins: [auth] }))
+      const users = yield* Effect.flatMap(
+        Auth.make({ token }),
+        (auth) => ServiceClient.make(Api, { name: "users", baseUrl: "http://127.0.0.1:1", plugins: [auth] })
+      )
         .pipe(Effect.provide(transport.layer))
       const error = yield* Effect.flip(users.getUser({ id: 1 }))
       assert.strictEqual(error._tag, "PluginError")

@@ -14,7 +14,9 @@ const Api = Spec.make({
 /** Sleeps in onRead after Elapsed's mark, so the time counts as parse time. */
 const slowParse = Plugin.make("SlowParse", { onRead: () => Effect.sleep("30 millis") })
 
-const timed = Support.layer(() => Effect.as(Effect.sleep("100 millis"), { body: { ok: true }, read: Effect.sleep("50 millis") }))
+const timed = Support.layer(() =>
+  Effect.as(Effect.sleep("100 millis"), { body: { ok: true }, read: Effect.sleep("50 millis") })
+)
 
 const run = <A, E>(effect: Effect.Effect<A, E>) =>
   Effect.gen(function*() {

@@ -22,7 +22,12 @@ describe("Headers", () => {
     Effect.gen(function*() {
       const c = yield* client
       yield* c.plain()
-      assert.deepStrictEqual(yield* sent, { "user-agent": ServiceClient.userAgent, "x-default": "d", "x-both": "default", accept: "application/json" })
+      assert.deepStrictEqual(yield* sent, {
+        "user-agent": ServiceClient.userAgent,
+        "x-default": "d",
+        "x-both": "default",
+        accept: "application/json"
+      })
     }).pipe(Effect.provide(Support.layer())))
 
   it.scoped("default < endpoint < input, case-insensitively", () =>

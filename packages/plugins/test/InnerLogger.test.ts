@@ -55,7 +55,11 @@ describe("InnerLogger", () => {
         () => json({ id: 1 }, 201, { "x-server": "a" }),
         (c) => c.call("create", { payload: { name: "n" }, query: { q: "1" }, headers: { "X-Client": "b" } })
       )
-      assert.deepStrictEqual(entries.map((e) => e.annotations.record ?? e.message), ["request", "transport.send", "response"])
+      assert.deepStrictEqual(entries.map((e) => e.annotations.record ?? e.message), [
+        "request",
+        "transport.send",
+        "response"
+      ])
       const [request, , response] = entries
       assert.strictEqual(request!.level, "INFO")
       assert.strictEqual(request!.message, "items.create request POST http://127.0.0.1:1/items?q=1")
@@ -192,7 +196,8 @@ describe("InnerLogger", () => {
       assert.deepStrictEqual(debug.records.map((r) => r.level), ["DEBUG", "WARN"])
       const hidden = yield* run({ level: "Debug" }, () => ({}), (c) => c.call("get", { id: 1 }))
       assert.deepStrictEqual(hidden.records, [])
-      const none = yield* run({ levels: { request: "None", response: "Off" } }, () => ({}), (c) => c.call("get", { id: 1 }))
+      const none = yield* run({ levels: { request: "None", response: "Off" } }, () => ({}), (c) =>
+        c.call("get", { id: 1 }))
       assert.deepStrictEqual(none.records, [])
       const plugin = InnerLogger.make({ level: LogLevel.None, levels: { exception: "None", parseException: "None" } })
       assert.deepStrictEqual(
@@ -268,7 +273,10 @@ describe("InnerLogger", () => {
       )
       assert.strictEqual((result as { _tag: string })._tag, "RequestError")
       const records = entries.filter((e) => e.annotations.record !== undefined)
-      assert.deepStrictEqual(records.map((r) => `${r.level} ${r.annotations.record}`), ["INFO request", "ERROR exception"])
+      assert.deepStrictEqual(records.map((r) => `${r.level} ${r.annotations.record}`), [
+        "INFO request",
+        "ERROR exception"
+      ])
       const exception = records[1]!
       assert.strictEqual(exception.message, "items.get exception RequestError GET http://127.0.0.1:1/items/1")
       assert.strictEqual(exception.annotations.error, "RequestError: connection refused to http://127.0.0.1:1/items/1")
@@ -277,7 +285,8 @@ describe("InnerLogger", () => {
 
   it.effect("logs the parse exception, without the body when it is hidden", () =>
     Effect.gen(function*() {
-      const shown = yield* run(undefined, () => ({ body: "not json at all" }), (c) => Effect.flip(c.call("get", { id: 1 })))
+      const shown = yield* run(undefined, () => ({ body: "not json at all" }), (c) =>
+        Effect.flip(c.call("get", { id: 1 })))
       assert.strictEqual(shown.result._tag, "ParseError")
       const record = shown.records[2]!
       assert.strictEqual(record.level, "ERROR")
@@ -288,16 +297,20 @@ describe("InnerLogger", () => {
       const hidden = yield* run(
         undefined,
         () => ({ body: "hunter2 is not json" }),
-        (c) => Effect.flip(c.call("secret", { payload: { a: 1 } }))
+        (c) =>
+          Effect.flip(c.call("secret", { payload: { a: 1 } }))
       )
-      const parse = hidden.records.find((r) => r.annotations.record === "parseException")!
+      const parse = hidden.records.find((r) =>
+        r.annotations.record === "parseException"
+      )!
       assert.deepStrictEqual([parse.annotations.body, parse.annotations.error], ["<HIDDEN>", "ParseError: <HIDDEN>"])
       assert.notInclude(JSON.stringify(hidden.entries), "hunter2")
     }))
 
   it.effect("hands a record to the loggers as Effect.log does: the fiber's annotations, log spans and clock", () =>
     Effect.gen(function*() {
-      const seen: Array<{ annotations: Record<string, unknown>; spans: Array<string>; date: number; level: string }> = []
+      const seen: Array<{ annotations: Record<string, unknown>; spans: Array<string>; date: number; level: string }> =
+        []
       const logger = Logger.make<unknown, void>((o) => {
         seen.push({
           annotations: Object.fromEntries(HashMap.toEntries(o.annotations)),

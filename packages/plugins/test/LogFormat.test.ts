@@ -44,7 +44,12 @@ describe("LogFormat", () => {
       const out = yield* lines(
         undefined,
         () => json({ id: 1 }, 201),
-        (c) => c.call("create", { payload: { name: "n" }, query: { q: "1" }, headers: { "X-Client": "b", Authorization: "x" } })
+        (c) =>
+          c.call("create", {
+            payload: { name: "n" },
+            query: { q: "1" },
+            headers: { "X-Client": "b", Authorization: "x" }
+          })
       )
       assert.deepStrictEqual(out.filter((l) => !l.includes("transport.send")), [
         `${T} INFO items.create TOKEN42 SENT POST ${URL}/items?q=1 | x-client: b, authorization: <REDACTED>, user-agent: ${ServiceClient.userAgent}, accept: application/json, content-type: application/json | {"name":"n"}`,
@@ -56,10 +61,18 @@ describe("LogFormat", () => {
     Effect.gen(function*() {
       const failed = yield* lines(
         undefined,
-        () => Effect.fail(new (class extends Error { readonly _tag = "RequestError" })("connection refused")),
+        () =>
+          Effect.fail(
+            new (class extends Error {
+              readonly _tag = "RequestError"
+            })("connection refused")
+          ),
         (c) => Effect.flip(c.call("get", { id: 1 }))
       )
-      assert.strictEqual(failed[2], `${T} ERROR items.get TOKEN42 EXCEPTION GET ${URL}/items/1 | RequestError: connection refused`)
+      assert.strictEqual(
+        failed[2],
+        `${T} ERROR items.get TOKEN42 EXCEPTION GET ${URL}/items/1 | RequestError: connection refused`
+      )
       const parse = yield* lines(
         undefined,
         () => ({ status: 200, body: "{oops" }),
@@ -67,7 +80,9 @@ describe("LogFormat", () => {
       )
       assert.match(
         parse[3]!,
-        new RegExp(`^${T} ERROR items.get TOKEN42 PARSE EXCEPTION 200 OK GET ${URL}/items/1 \\| ParseError: the body is not valid json: .* \\| \\{oops$`)
+        new RegExp(
+          `^${T} ERROR items.get TOKEN42 PARSE EXCEPTION 200 OK GET ${URL}/items/1 \\| ParseError: the body is not valid json: .* \\| \\{oops$`
+        )
       )
     }))
 
@@ -76,7 +91,8 @@ describe("LogFormat", () => {
       const out = yield* lines(
         {
           request: "{{{record}}} {logger} {method} {query} [{headers}] {missing} {unclosed",
-          response: "{statusCode}/{statusText}/{status} in {elapsed.headers} pool {blockedByPool} timeout {timeout} {level}",
+          response:
+            "{statusCode}/{statusText}/{status} in {elapsed.headers} pool {blockedByPool} timeout {timeout} {level}",
           headerSeparator: "; "
         },
         () => json({}, 599),
@@ -96,8 +112,14 @@ describe("LogFormat", () => {
         Effect.annotateLogs({ record: "request", logger: "SomeoneElse" }),
         Effect.provide(Logger.replace(Logger.defaultLogger, Logger.map(LogFormat.make(), (l) => void out.push(l))))
       )
-      assert.match(out[0]!, /^timestamp=1970-01-01T00:00:00.000Z level=INFO fiber=#\d+ message=hello record=request logger=SomeoneElse$/)
-      assert.strictEqual(LogFormat.recordKind(HashMap.make(["record", "request"], ["logger", "InnerLogger"])), "request")
+      assert.match(
+        out[0]!,
+        /^timestamp=1970-01-01T00:00:00.000Z level=INFO fiber=#\d+ message=hello record=request logger=SomeoneElse$/
+      )
+      assert.strictEqual(
+        LogFormat.recordKind(HashMap.make(["record", "request"], ["logger", "InnerLogger"])),
+        "request"
+      )
       assert.isUndefined(LogFormat.recordKind(HashMap.make(["record", "other"], ["logger", "InnerLogger"])))
     }))
 

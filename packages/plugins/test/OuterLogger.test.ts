@@ -45,7 +45,11 @@ describe("OuterLogger", () => {
         () => json({ id: "7", tags: ["a"] }, 201),
         (c) => c.call("create", { payload: { name: "n" }, query: { q: "1" } })
       )
-      assert.deepStrictEqual(entries.map((e) => e.annotations.record ?? e.message), ["request", "transport.send", "response"])
+      assert.deepStrictEqual(entries.map((e) => e.annotations.record ?? e.message), [
+        "request",
+        "transport.send",
+        "response"
+      ])
       const [request, , response] = entries
       assert.deepStrictEqual(request!.annotations, {
         logger: "OuterLogger",
@@ -71,7 +75,9 @@ describe("OuterLogger", () => {
         (c) => c.call("create", { payload: { name: "n" } })
       )
       assert.deepStrictEqual(
-        entries.map((e) => e.annotations.logger === undefined ? e.message : `${e.annotations.logger} ${e.annotations.record}`),
+        entries.map((e) =>
+          e.annotations.logger === undefined ? e.message : `${e.annotations.logger} ${e.annotations.record}`
+        ),
         ["OuterLogger request", "InnerLogger request", "transport.send", "InnerLogger response", "OuterLogger response"]
       )
       assert.deepStrictEqual(entries.map((e) => e.annotations.body).filter((b) => b !== undefined), [
@@ -118,7 +124,11 @@ describe("OuterLogger", () => {
       const cut = yield* run(
         [OuterLogger.make({ maxBodyLength: 8 })],
         () => ({}),
-        (c) => c.call("get", { id: 1 }).pipe(Effect.zipRight(c.call("create", { payload: { text: "0123456789" } })), Effect.ignore)
+        (c) =>
+          c.call("get", { id: 1 }).pipe(
+            Effect.zipRight(c.call("create", { payload: { text: "0123456789" } })),
+            Effect.ignore
+          )
       )
       assert.strictEqual(cut.records[2]!.annotations.body, "{\"text\":…<CUT 21 chars>")
     }))
@@ -185,7 +195,12 @@ describe("OuterLogger", () => {
     Effect.gen(function*() {
       const failing = yield* run(
         [OuterLogger.make({ levels: { exception: "Warning" } })],
-        () => Effect.fail(new (class extends Error { readonly _tag = "TimeoutError" })("no response after 5s")),
+        () =>
+          Effect.fail(
+            new (class extends Error {
+              readonly _tag = "TimeoutError"
+            })("no response after 5s")
+          ),
         (c) => Effect.flip(c.call("get", { id: 1 }))
       )
       assert.deepStrictEqual(failing.records.map((r) => `${r.level} ${r.annotations.record} ${r.annotations.error}`), [
@@ -209,7 +224,12 @@ describe("OuterLogger", () => {
     Effect.gen(function*() {
       const { records } = yield* run(
         [OuterLogger.make({ maxBodyLength: 20 })],
-        () => Effect.fail(new (class extends Error { readonly _tag = "RequestError" })("x".repeat(100))),
+        () =>
+          Effect.fail(
+            new (class extends Error {
+              readonly _tag = "RequestError"
+            })("x".repeat(100))
+          ),
         (c) => Effect.flip(c.call("get", { id: 1 }))
       )
       assert.strictEqual(records[1]!.annotations.error, "RequestError: xxxxxx…<CUT 114 chars>")
@@ -223,9 +243,10 @@ describe("OuterLogger", () => {
         (c) => c.call("get", { id: 1 })
       )
       assert.deepStrictEqual(off.records, [])
-      const on = yield* run([OuterLogger.make({ level: "Debug" })], () => json({}), (c) => c.call("get", { id: 1 })).pipe(
-        Logger.withMinimumLogLevel(LogLevel.Debug)
-      )
+      const on = yield* run([OuterLogger.make({ level: "Debug" })], () => json({}), (c) => c.call("get", { id: 1 }))
+        .pipe(
+          Logger.withMinimumLogLevel(LogLevel.Debug)
+        )
       assert.deepStrictEqual(on.records.map((r) => r.level), ["DEBUG", "DEBUG"])
       const plugin = OuterLogger.make({ level: "None" })
       assert.deepStrictEqual([plugin.preparePayload, plugin.onParsedResponse], [undefined, undefined])

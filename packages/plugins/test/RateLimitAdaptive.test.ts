@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec } from "@service-client/core"
-import type { TooMuchTimePending } from "../src/LimiterError.js"
 import * as RateLimit from "@service-client/plugins/RateLimit"
 import * as Timeout from "@service-client/plugins/Timeout"
 import { Duration, Effect, Fiber, TestClock } from "effect"
+import type { TooMuchTimePending } from "../src/LimiterError.js"
 import * as Support from "./support.js"
 
 const Api = Spec.make({ plain: Endpoint.get("/a/{n}") })
@@ -101,7 +101,7 @@ describe("RateLimit adaptive", () => {
 
       const long = setup({ status: 429, headers: { "retry-after": "3600" } })
       const c2 = yield* make({ adaptive: { maxPause: "1 second" } }).pipe(Effect.provide(long.layer))
-      const t0 = (yield* TestClock.currentTimeMillis)
+      const t0 = yield* TestClock.currentTimeMillis
       const f2 = yield* Effect.fork(Effect.forEach([0, 1], (n) => outcome(c2.call("plain", { n }))))
       yield* TestClock.adjust("10 seconds")
       assert.deepStrictEqual(yield* Fiber.join(f2), ["ResponseError", "ok"])

@@ -18,7 +18,13 @@ const examples: Record<string, unknown> = {
   Hedge: { percentile: 0.95, delay: "50 millis" },
   HttpCache: { maxBytes: 1048576 },
   IdempotencyKey: { header: "X-Idempotency-Key", endpoints: ["createCharge"] },
-  CircuitBreaker: { scope: "endpoint", window: { duration: "30 seconds" }, failureRate: 0.5, openFor: "10 seconds", failOn: ["5xx", 429] }
+  CircuitBreaker: {
+    scope: "endpoint",
+    window: { duration: "30 seconds" },
+    failureRate: 0.5,
+    openFor: "10 seconds",
+    failOn: ["5xx", 429]
+  }
 }
 
 describe("Registry", () => {

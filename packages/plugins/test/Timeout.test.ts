@@ -106,9 +106,10 @@ describe("Timeout", () => {
   it.scoped("waits of a plugin that does not honour deadlines are bounded by the core", () =>
     Effect.gen(function*() {
       const interrupted = yield* Ref.make<ReadonlyArray<string>>([])
-      const waits = (name: string) => Effect.sleep("10 seconds").pipe(
-        Effect.onInterrupt(() => Ref.update(interrupted, (xs) => [...xs, name]))
-      )
+      const waits = (name: string) =>
+        Effect.sleep("10 seconds").pipe(
+          Effect.onInterrupt(() => Ref.update(interrupted, (xs) => [...xs, name]))
+        )
       // a user's plugin: waits before the send, and on the response
       const slowPlugin = Plugin.make("slow", {
         aroundSend: (session, send) => session.endpoint === "plain" ? Effect.zipRight(waits("aroundSend"), send) : send,

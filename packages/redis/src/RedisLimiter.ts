@@ -24,10 +24,14 @@
  * @since 0.1.0
  */
 import type { ClientClosed } from "@service-client/core/Errors"
-import type { Duration} from "effect";
+import type {
+  LimiterUnavailable,
+  TooManyRequestsPending,
+  TooMuchTimePending
+} from "@service-client/plugins/LimiterError"
+import type { Duration } from "effect"
 import { Effect, type Scope } from "effect"
 import * as Impl from "./internal/redisLimiter.js"
-import type { LimiterUnavailable, TooManyRequestsPending, TooMuchTimePending } from "@service-client/plugins/LimiterError"
 import { RedisStore, type StoreFailure } from "./RedisStore.js"
 
 /**

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { ClientClosed } from "@service-client/core/Errors"
+import * as LimiterStore from "@service-client/plugins/LimiterStore"
 import {
   Clock,
   Config,
@@ -25,7 +26,6 @@ import type { Cluster, Redis, RedisOptions } from "ioredis"
 import type { ConnectionOptions } from "node:tls"
 import * as Impl from "./internal/redisLimiter.js"
 import * as Scripts from "./internal/redisScripts.js"
-import * as LimiterStore from "@service-client/plugins/LimiterStore"
 
 /**
  * @since 0.1.0
@@ -109,7 +109,9 @@ export type ScriptName = Scripts.ScriptName
  * @since 0.1.0
  * @category errors
  */
-export class StoreFailure extends Data.TaggedError("StoreFailure")<{ readonly reason: string; readonly cause?: unknown }> {}
+export class StoreFailure
+  extends Data.TaggedError("StoreFailure")<{ readonly reason: string; readonly cause?: unknown }>
+{}
 
 /**
  * @since 0.1.0
@@ -160,8 +162,15 @@ const nodeList = (key: string, input: ReadonlyArray<Node> | undefined) =>
     for (const node of input as ReadonlyArray<unknown>) {
       const m = typeof node === "string" ? /^\[?([^\s\]]+?)\]?:(\d{1,5})$/.exec(node.trim()) : null
       const host = m ? m[1] : typeof node === "object" && node !== null ? (node as { host?: unknown }).host : undefined
-      const port = m ? Number(m[2]) : typeof node === "object" && node !== null ? (node as { port?: unknown }).port : undefined
-      if (typeof host !== "string" || host === "" || !Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) {
+      const port = m
+        ? Number(m[2])
+        : typeof node === "object" && node !== null
+        ? (node as { port?: unknown }).port
+        : undefined
+      if (
+        typeof host !== "string" || host === "" || !Number.isInteger(port) || (port as number) < 1 ||
+        (port as number) > 65535
+      ) {
         const shown = JSON.stringify(node)?.slice(0, 80) ?? String(node)
         return Effect.fail(ConfigError.InvalidData([key], `expected host:port, got ${shown}`))
       }
@@ -260,12 +269,17 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
 
     const run: Service["run"] = (script, keys, args) =>
       Effect.tryPromise({
-        try: () => (redis as unknown as Record<ScriptName, (...a: Array<string | number>) => Promise<unknown>>)[script](...keys, ...args),
+        try: () =>
+          (redis as unknown as Record<ScriptName, (...a: Array<string | number>) => Promise<unknown>>)[script](
+            ...keys,
+            ...args
+          ),
         catch: (cause) => new StoreFailure({ reason: cause instanceof Error ? cause.message : String(cause), cause })
       }).pipe(
         Effect.timeoutFail({
           duration: commandTimeout,
-          onTimeout: () => new StoreFailure({ reason: `no answer within ${Duration.format(commandTimeout)} (${lastError})` })
+          onTimeout: () =>
+            new StoreFailure({ reason: `no answer within ${Duration.format(commandTimeout)} (${lastError})` })
         })
       )
 

@@ -1,11 +1,11 @@
 // Runs against the Redis at 127.0.0.1:6379 (`.ci/run` starts one); every run uses its own key prefix.
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Errors, Plugin, ServiceClient, Spec, Transport } from "@service-client/core"
-import type { LimiterError} from "@service-client/plugins";
+import type { LimiterError } from "@service-client/plugins"
 import { LimiterStore, Pool, RateLimit } from "@service-client/plugins"
 import { RedisLimiter, RedisStore } from "@service-client/redis"
-import * as Net from "node:net"
 import { Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
+import * as Net from "node:net"
 
 const prefix = `test-${process.pid}-${Date.now().toString(36)}`
 const Store = RedisStore.layer({ prefix, commandTimeout: "2 seconds" })
@@ -166,9 +166,11 @@ describe("RedisLimiter.window", () => {
     Effect.gen(function*() {
       const win = yield* RedisLimiter.window({ name: name(), limit: 1, period: "100 millis" })
       let started = 0
-      const slow = yield* Effect.fork(win.withPermit(caller)(
-        Effect.andThen(now(), (t) => (started = t)).pipe(Effect.zipRight(Effect.sleep("300 millis")))
-      ))
+      const slow = yield* Effect.fork(
+        win.withPermit(caller)(
+          Effect.andThen(now(), (t) => (started = t)).pipe(Effect.zipRight(Effect.sleep("300 millis")))
+        )
+      )
       yield* waitFor(Effect.map(win.stats, (s) => s.taken === 1))
       const blocked = yield* Effect.scoped(win.acquire(caller))
       assert.isAbove(blocked, 0)
@@ -187,7 +189,13 @@ const closedPort = await new Promise<number>((resolve) => {
 
 describe("RedisStore unavailable", () => {
   const Down = (onUnavailable: "fail" | "allow") =>
-    RedisStore.layer({ url: `redis://127.0.0.1:${closedPort}`, prefix, connectTimeout: "200 millis", commandTimeout: "300 millis", onUnavailable })
+    RedisStore.layer({
+      url: `redis://127.0.0.1:${closedPort}`,
+      prefix,
+      connectTimeout: "200 millis",
+      commandTimeout: "300 millis",
+      onUnavailable
+    })
 
   it.live("fails fast with LimiterUnavailable (closed by default)", () =>
     Effect.gen(function*() {
@@ -219,8 +227,10 @@ describe("Pool and RateLimit on RedisStore.layerLimiters", () => {
       }).pipe(Effect.delay("50 millis"))
   })
   const Limiters = RedisStore.layerLimiters({ prefix, commandTimeout: "2 seconds" })
-  const client = (service: string, plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin<LimiterError.LimiterError>, never, Scope.Scope>>) =>
-    ServiceClient.make(Api, { name: service, baseUrl: "http://127.0.0.1:1", plugins })
+  const client = (
+    service: string,
+    plugins: ReadonlyArray<Effect.Effect<Plugin.Plugin<LimiterError.LimiterError>, never, Scope.Scope>>
+  ) => ServiceClient.make(Api, { name: service, baseUrl: "http://127.0.0.1:1", plugins })
 
   it.effect("the in-memory store is the default", () =>
     Effect.map(LimiterStore.LimiterStore, (store) => assert.strictEqual(store.kind, "memory")))

@@ -56,8 +56,7 @@ describe("RedisStore connections", () => {
 
   it.effect("bad connection settings are a ConfigError naming the key, before any I/O", () =>
     Effect.gen(function*() {
-      const build = (options: RedisStore.Options) =>
-        Effect.exit(Effect.scoped(Layer.build(RedisStore.layer(options))))
+      const build = (options: RedisStore.Options) => Effect.exit(Effect.scoped(Layer.build(RedisStore.layer(options))))
       const noName = yield* build({ sentinels: ["127.0.0.1:26379"] })
       assert.isTrue(Exit.isFailure(noName))
       assert.include(String(Exit.isFailure(noName) && noName.cause), "name")

@@ -81,7 +81,10 @@ export const resolve = (
     if (Option.isSome(flags.name)) input = { ...input, name: flags.name.value }
     if (input.baseUrl === undefined) {
       if (!needsBaseUrl) input = { ...input, baseUrl: "http://127.0.0.1" } // never called
-      else return yield* new SpecError({ key: "baseUrl", reason: "give --base-url URL (or baseUrl in the config file)" })
+      else {return yield* new SpecError({
+          key: "baseUrl",
+          reason: "give --base-url URL (or baseUrl in the config file)"
+        })}
     }
     const resolved = yield* ClientConfig.resolve(input as unknown as ClientConfig.Input)
     return {

@@ -22,7 +22,6 @@ import {
 } from "effect"
 import * as Deadline from "../Deadline.js"
 import * as Endpoint from "../Endpoint.js"
-import * as EventStream from "../EventStream.js"
 import {
   type CallError,
   ClientClosed,
@@ -33,20 +32,21 @@ import {
   ResponseError,
   withRedaction
 } from "../Errors.js"
+import * as EventStream from "../EventStream.js"
 import type * as Parser from "../Parser.js"
 import type * as Plugin from "../Plugin.js"
+import * as Redact from "../Redact.js"
 import type * as Serializer from "../Serializer.js"
 import type { ServiceResponse } from "../ServiceResponse.js"
 import type { RequestBody, Session } from "../Session.js"
 import type * as Transport from "../Transport.js"
-import * as Redact from "../Redact.js"
 import { checkHeader, lowerCaseNames } from "./headers.js"
 import { fill, join } from "./path.js"
-import { type Next, region, run as runRegion } from "./region.js"
+import { encodeQuery, type QueryValue } from "./query.js"
 import * as Redirect from "./redirect.js"
+import { type Next, region, run as runRegion } from "./region.js"
 import * as Settings from "./settings.js"
 import { version } from "./version.js"
-import { encodeQuery, type QueryValue } from "./query.js"
 
 /** @internal */
 export interface ClientContext {
@@ -124,8 +124,7 @@ export const userAgent = `effect-service-client/${version}`
 
 /** A content coding named by a server, for a message: quoted, escaped, bounded. */
 const showCoding = (coding: string): string => JSON.stringify(coding.length > 40 ? `${coding.slice(0, 40)}…` : coding)
-const isRecord = (u: unknown): u is Record<string, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e))
 const formatIssue = (e: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(e)
 
@@ -154,7 +153,10 @@ const redactedIssue = (
   const again = encode(copy)
   if (Either.isLeft(again)) return { message: formatIssue(again.left), cause: again.left }
   const paths = ParseResult.ArrayFormatter.formatErrorSync(issue).map((i) => i.path.map(String).join(".") || "(root)")
-  return { message: `a value failed the schema at ${[...new Set(paths)].join(", ")} (value redacted)`, cause: undefined }
+  return {
+    message: `a value failed the schema at ${[...new Set(paths)].join(", ")} (value redacted)`,
+    cause: undefined
+  }
 }
 
 /**
@@ -205,16 +207,19 @@ const runEach = <E>(n: number, run: (i: number) => Effect.Effect<void, E>, from 
   return Effect.void
 }
 
-const collectHooks = <K extends keyof Plugin.Hooks<CallError>>(plugins: ReadonlyArray<Plugin.Plugin<CallError>>, key: K) =>
-  plugins.flatMap((p) => (p[key] === undefined ? [] : [p[key]!])) as Array<NonNullable<Plugin.Hooks<CallError>[K]>>
+const collectHooks = <K extends keyof Plugin.Hooks<CallError>>(
+  plugins: ReadonlyArray<Plugin.Plugin<CallError>>,
+  key: K
+) => plugins.flatMap((p) => (p[key] === undefined ? [] : [p[key]!])) as Array<NonNullable<Plugin.Hooks<CallError>[K]>>
 
 // The hooks that run inside the send, of a plugin that does not say its waits end at the
 // session's deadline: bounded by it (a fiber per call, only while a deadline is set).
 const boundSessionHook = (hook: Plugin.SessionHook<CallError>): Plugin.SessionHook<CallError> => (session) =>
   session.deadline === undefined ? hook(session) : Deadline.bound(session, hook(session))
 
-const boundResponseHook = (hook: Plugin.ResponseHook<CallError>): Plugin.ResponseHook<CallError> => (session, response) =>
-  session.deadline === undefined ? hook(session, response) : Deadline.bound(session, hook(session, response))
+const boundResponseHook =
+  (hook: Plugin.ResponseHook<CallError>): Plugin.ResponseHook<CallError> => (session, response) =>
+    session.deadline === undefined ? hook(session, response) : Deadline.bound(session, hook(session, response))
 
 type AroundSend = NonNullable<Plugin.Hooks<CallError>["aroundSend"]>
 type EnterSend = NonNullable<Plugin.Hooks<CallError>["enterSend"]>
@@ -296,9 +301,12 @@ const errorDecoders = (error: Endpoint.Options["error"]) => {
 /** Turns a request model's instance or plain fields into the plain call input. */
 const modelInput = (model: Endpoint.InputModel) => {
   const encodeInstance = Schema.encodeEither(model)
-  const encodeFields = Schema.encodeUnknownEither(Schema.Struct(model.fields) as unknown as Schema.Schema<unknown, unknown>, {
-    onExcessProperty: "error"
-  })
+  const encodeFields = Schema.encodeUnknownEither(
+    Schema.Struct(model.fields) as unknown as Schema.Schema<unknown, unknown>,
+    {
+      onExcessProperty: "error"
+    }
+  )
   return (raw: unknown): Either.Either<unknown, ParseResult.ParseError> =>
     raw instanceof model ? encodeInstance(raw) : encodeFields(raw === undefined ? {} : raw)
 }
@@ -351,7 +359,11 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const streamResponse = endpoint.streamResponse === true
   const bodyless = endpoint.method === "GET" || endpoint.method === "HEAD"
   const events = streamResponse ? endpoint.events : undefined
-  const accept = events === "sse" ? "text/event-stream" : events === "ndjson" ? "application/x-ndjson" : parser.accept ?? "*/*"
+  const accept = events === "sse"
+    ? "text/event-stream"
+    : events === "ndjson"
+    ? "application/x-ndjson"
+    : parser.accept ?? "*/*"
   const acceptEncoding = transport.acceptEncoding
 
   const inputError = (reason: string, key?: string, cause?: unknown) =>
@@ -390,8 +402,9 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     for (const token of template.tokens) {
       // own keys only: a token named like an Object.prototype member is not inherited
       if (Object.hasOwn(input, token) && input[token] !== undefined) {
-        if (token === "__proto__") Object.defineProperty(tokens, token, { value: input[token], enumerable: true, writable: true })
-        else tokens[token] = input[token]
+        if (token === "__proto__") {
+          Object.defineProperty(tokens, token, { value: input[token], enumerable: true, writable: true })
+        } else tokens[token] = input[token]
       }
     }
     if (input.redirect !== undefined && !Redirect.policies.includes(input.redirect as Redirect.Policy)) {
@@ -485,7 +498,9 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     if (payload === undefined) return Effect.void
     if (streamRequest) {
       if (typeof payload !== "string" && !(payload instanceof Uint8Array) && !isStream(payload)) {
-        return Effect.fail(inputError("a streamRequest payload must be a Stream of bytes, bytes or a string", "payload"))
+        return Effect.fail(
+          inputError("a streamRequest payload must be a Stream of bytes, bytes or a string", "payload")
+        )
       }
       session.body = payload as RequestBody
       return compressRequest === undefined ? Effect.void : compress(session, compressRequest)
@@ -513,7 +528,9 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     ? (session: Session) => transport.send(session)
     : (session: Session) => {
       const sent = runHooks(onSend, session)
-      return sent === Effect.void ? transport.send(session) : Effect.zipRight(sent, Effect.suspend(() => transport.send(session)))
+      return sent === Effect.void
+        ? transport.send(session)
+        : Effect.zipRight(sent, Effect.suspend(() => transport.send(session)))
     }
 
   const { onRead, onResponse } = hooks
@@ -564,8 +581,9 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   }
 
   // a transport that does not end its own waits at the deadline is bounded by the core
-  const exchange: Next = transport.honoursDeadline === true ? exchangeRaw : (session) =>
-    session.deadline === undefined ? exchangeRaw(session) : Deadline.bound(session, exchangeRaw(session))
+  const exchange: Next = transport.honoursDeadline === true ?
+    exchangeRaw :
+    (session) => session.deadline === undefined ? exchangeRaw(session) : Deadline.bound(session, exchangeRaw(session))
 
   // built when the send starts: every stage before it is over
   const { inner: send, outer: outerRegion } = wrapSend(ctx.plugins, exchange)
@@ -607,7 +625,9 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       reconnect: (lastEventId) => {
         const given = session.input
         const headers = isRecord(given.headers) ? given.headers : {}
-        const input = lastEventId === undefined ? given : { ...given, headers: { ...headers, "last-event-id": lastEventId } }
+        const input = lastEventId === undefined
+          ? given
+          : { ...given, headers: { ...headers, "last-event-id": lastEventId } }
         return Effect.map(
           run(input, false) as Effect.Effect<ServiceResponse, CallError>,
           (response) => (response.status === 204 ? undefined : response.stream)
@@ -630,14 +650,21 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       if (encoded !== undefined && encoded.reason === "unsupported") {
         if (ok) {
           const codings = encoded.codings.map(showCoding).join(", ")
-          return parseFailure(session, response, `the body is encoded with ${codings}, which the transport does not decode`, undefined)
+          return parseFailure(
+            session,
+            response,
+            `the body is encoded with ${codings}, which the transport does not decode`,
+            undefined
+          )
         }
       } else {
         try {
           data = parser.parse(body, response.headers["content-type"])
         } catch (e) {
           if (ok) {
-            const note = encoded === undefined ? "" : ` (the body is still encoded with ${encoded.codings.map(showCoding).join(", ")}: decoding is off)`
+            const note = encoded === undefined
+              ? ""
+              : ` (the body is still encoded with ${encoded.codings.map(showCoding).join(", ")}: decoding is off)`
             return parseFailure(session, response, `the body is not valid ${parser.name}${note}: ${errorMessage(e)}`, e)
           }
         }
@@ -657,17 +684,20 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
         )
       }
       response.data = data
-      const error = withRedaction(new ResponseError({
-        service,
-        endpoint: name,
-        method: response.method,
-        url: Redact.url(response.url, ctx.redaction),
-        status: response.status,
-        headers: response.headers,
-        body,
-        error: decoded !== undefined && Either.isRight(decoded) ? decoded.right : undefined,
-        attributes: session.attributes
-      }), ctx.redaction)
+      const error = withRedaction(
+        new ResponseError({
+          service,
+          endpoint: name,
+          method: response.method,
+          url: Redact.url(response.url, ctx.redaction),
+          status: response.status,
+          headers: response.headers,
+          body,
+          error: decoded !== undefined && Either.isRight(decoded) ? decoded.right : undefined,
+          attributes: session.attributes
+        }),
+        ctx.redaction
+      )
       return Effect.zipRight(runResponseHooks(hooks.onParsedResponse, session, response), Effect.fail(error))
     }
     if (decodeSuccess !== undefined) {
@@ -767,7 +797,9 @@ const compress = (session: Session, coding: "gzip" | "deflate"): Effect.Effect<v
     source.pipeThrough(new CompressionStream(coding) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>)
   if (typeof body === "string" || body instanceof Uint8Array) {
     return Effect.map(
-      Effect.promise(() => new Response(compressed(new Blob([body as BlobPart]).stream() as ReadableStream<Uint8Array>)).arrayBuffer()),
+      Effect.promise(() =>
+        new Response(compressed(new Blob([body as BlobPart]).stream() as ReadableStream<Uint8Array>)).arrayBuffer()
+      ),
       (buffer) => void (session.body = new Uint8Array(buffer))
     )
   }

@@ -68,8 +68,9 @@ export const lowerCaseNames = (
     if (value === undefined) continue
     const lower = name.toLowerCase()
     // an own key, also for a header named `__proto__`
-    if (lower === "__proto__") Object.defineProperty(into, lower, { value, enumerable: true, writable: true, configurable: true })
-    else into[lower] = value
+    if (lower === "__proto__") {
+      Object.defineProperty(into, lower, { value, enumerable: true, writable: true, configurable: true })
+    } else into[lower] = value
   }
   return into
 }

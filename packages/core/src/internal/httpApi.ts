@@ -43,9 +43,11 @@ export type EndpointName<Group extends string, Name extends string, TopLevel> = 
   : `${Group}${Capitalize<Name>}`
 
 /** The endpoints of an HttpApi, by name. @internal */
-export type FromHttpApi<A> = A extends HttpApi.HttpApi<infer _Id, infer Groups, infer ApiError, infer _R> ? Types.Simplify<
+export type FromHttpApi<A> = A extends HttpApi.HttpApi<infer _Id, infer Groups, infer ApiError, infer _R> ?
+  Types.Simplify<
     Types.UnionToIntersection<
-      Groups extends HttpApiGroup.HttpApiGroup<infer GroupId, infer Endpoints, infer GroupError, infer _GR, infer TopLevel> ? {
+      Groups extends
+        HttpApiGroup.HttpApiGroup<infer GroupId, infer Endpoints, infer GroupError, infer _GR, infer TopLevel> ? {
           readonly [E in Endpoints as EndpointName<GroupId, E["name"], TopLevel>]: FromEndpoint<E, GroupError, ApiError>
         }
         : never
@@ -87,7 +89,9 @@ const errorsByStatus = (schemas: ReadonlyArray<Schema.Schema.All>) => {
     }
   }
   const out: Record<number, Schema.Schema<any, any, never>> = {}
-  for (const [status, asts] of byStatus) out[status] = Schema.make(asts.length === 1 ? asts[0]! : SchemaAST.Union.make(asts))
+  for (const [status, asts] of byStatus) {
+    out[status] = Schema.make(asts.length === 1 ? asts[0]! : SchemaAST.Union.make(asts))
+  }
   return out
 }
 

@@ -45,7 +45,9 @@ const partOf = (name: string, value: unknown): Part => {
   }
   if (isStream(value)) return { name, filename: name, type: "application/octet-stream", bytes: value }
   throw new Error(
-    `the field "${quote(name)}" is ${value === null ? "null" : typeof value}: a part is a string, a number, a boolean, bytes, a Blob/File or a Stream of bytes`
+    `the field "${quote(name)}" is ${
+      value === null ? "null" : typeof value
+    }: a part is a string, a number, a boolean, bytes, a Blob/File or a Stream of bytes`
   )
 }
 

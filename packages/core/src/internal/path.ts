@@ -190,7 +190,9 @@ const show = (given: string): string => {
 export const normalizeBaseUrl = (url: unknown): { readonly url: string } | string => {
   if (typeof url !== "string") return "baseUrl must be a string"
   // eslint-disable-next-line no-control-regex
-  if (/[\s\\\u0000-\u001f\u007f]/.test(url)) return `baseUrl ${show(url)} contains whitespace, a control character or "\\"`
+  if (/[\s\\\u0000-\u001f\u007f]/.test(url)) {
+    return `baseUrl ${show(url)} contains whitespace, a control character or "\\"`
+  }
   if (!/^https?:\/\/[^/]/i.test(url)) {
     return /^[A-Za-z][A-Za-z0-9+.-]*:/.test(url) && !/^https?:/i.test(url)
       ? `baseUrl ${show(url)} must use http or https`

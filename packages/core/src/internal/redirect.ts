@@ -91,12 +91,16 @@ export const follow = (
     try {
       target = new URL(location, request.url)
     } catch {
-      return Effect.zipRight(drain(response), Effect.fail(redirectError(request, `the server redirected to ${show(location)}, which is not a URL`)))
+      return Effect.zipRight(
+        drain(response),
+        Effect.fail(redirectError(request, `the server redirected to ${show(location)}, which is not a URL`))
+      )
     }
     const next = target.href.replace(/#.*$/, "")
     // what messages and attributes show: secret query values redacted
     const shown = Redact.url(next, session.redaction)
-    const fail = (description: string) => Effect.zipRight(drain(response), Effect.fail(redirectError(request, description)))
+    const fail = (description: string) =>
+      Effect.zipRight(drain(response), Effect.fail(redirectError(request, description)))
     if (policy === "error") {
       return fail(`the server answered ${response.status} to ${show(shown)} and the redirect policy is "error"`)
     }
@@ -121,8 +125,8 @@ export const follow = (
     const crossOrigin = new URL(request.url).origin !== target.origin
     if (toGet || crossOrigin) {
       headers = { ...headers }
-      if (toGet) for (const name of bodyHeaders) delete headers[name]
-      if (crossOrigin) for (const name of credentials) delete headers[name]
+      if (toGet) { for (const name of bodyHeaders) delete headers[name] }
+      if (crossOrigin) { for (const name of credentials) delete headers[name] }
     }
     hops.push({ status, method: request.method, url: Redact.url(request.url, session.redaction), location: shown })
     session.attributes.redirects = hops

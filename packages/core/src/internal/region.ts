@@ -20,7 +20,11 @@ export type Next = (session: Session) => Plugin.Send
 /** Runs what is left of a leave from a fiber observer (outside any fiber), on that fiber's context. */
 const runOutside = (fiber: Fiber.RuntimeFiber<unknown, unknown>, effect: Effect.Effect<void>): void => {
   Runtime.runFork(
-    Runtime.make({ context: fiber.currentContext, runtimeFlags: Runtime.defaultRuntimeFlags, fiberRefs: fiber.getFiberRefs() })
+    Runtime.make({
+      context: fiber.currentContext,
+      runtimeFlags: Runtime.defaultRuntimeFlags,
+      fiberRefs: fiber.getFiberRefs()
+    })
   )(effect)
 }
 
@@ -174,5 +178,6 @@ export const run = <A, E>(
  *
  * @internal
  */
-export const region = (enters: ReadonlyArray<NonNullable<Plugin.Hooks<CallError>["enterSend"]>>, next: Next): Next =>
-(session) => run(enters, next, session, reraise)
+export const region =
+  (enters: ReadonlyArray<NonNullable<Plugin.Hooks<CallError>["enterSend"]>>, next: Next): Next => (session) =>
+    run(enters, next, session, reraise)

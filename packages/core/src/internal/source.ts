@@ -47,7 +47,9 @@ const locator = (text: string) => {
         let line = YAML.isNode(node) && node.range ? lineAt(node.range[0]) : undefined
         for (const key of keys) {
           if (YAML.isMap(node)) {
-            const pair = node.items.find((p) => (YAML.isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(key))
+            const pair = node.items.find((p) =>
+              (YAML.isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(key)
+            )
             if (pair === undefined) break
             const keyNode = pair.key
             if (YAML.isNode(keyNode) && keyNode.range) line = lineAt(keyNode.range[0])

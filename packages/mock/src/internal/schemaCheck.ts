@@ -27,7 +27,9 @@ export const schemaFor = (definition: Endpoint.Any, status: number): Schema.Sche
   const error = definition.error
   if (error === undefined) return undefined
   if (Schema.isSchema(error)) return error
-  return Object.prototype.hasOwnProperty.call(error, status) ? (error as Record<number, Schema.Schema.Any>)[status] : undefined
+  return Object.prototype.hasOwnProperty.call(error, status)
+    ? (error as Record<number, Schema.Schema.Any>)[status]
+    : undefined
 }
 
 /**
@@ -42,7 +44,9 @@ export const issueOf = (definition: Endpoint.Any, status: number, data: unknown)
   const decoded = decoderOf(schema)(data)
   if (Either.isRight(decoded)) return undefined
   const kind = status >= 200 && status < 300 ? "success" : `error (${status})`
-  return `the body does not match the ${kind} Schema: ${oneLine(ParseResult.TreeFormatter.formatErrorSync(decoded.left))}`
+  return `the body does not match the ${kind} Schema: ${
+    oneLine(ParseResult.TreeFormatter.formatErrorSync(decoded.left))
+  }`
 }
 
 const oneLine = (text: string) => {

@@ -40,7 +40,9 @@ export const make = (applied: ReadonlyArray<string>, firstByte: number): Array<T
     if (coding === "br") return Zlib.createBrotliDecompress(brotliOptions)
     if (coding === "deflate") {
       // a zlib header's low nibble is 8 (deflate); only the first decoder sees the wire's bytes
-      return i === 0 && (firstByte & 0x0f) !== 0x08 ? Zlib.createInflateRaw(zlibOptions) : Zlib.createInflate(zlibOptions)
+      return i === 0 && (firstByte & 0x0f) !== 0x08
+        ? Zlib.createInflateRaw(zlibOptions)
+        : Zlib.createInflate(zlibOptions)
     }
     return Zlib.createGunzip(zlibOptions)
   })

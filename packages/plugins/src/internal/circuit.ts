@@ -114,7 +114,12 @@ class TimeWindow {
 }
 
 /** What happened to the circuit when an outcome was recorded. @internal */
-export type Transition = undefined | { readonly from: State; readonly to: State; readonly calls?: number; readonly failures?: number }
+export type Transition = undefined | {
+  readonly from: State
+  readonly to: State
+  readonly calls?: number
+  readonly failures?: number
+}
 
 /**
  * One circuit: closed (calls pass, outcomes are counted), open (calls are refused until
@@ -134,11 +139,15 @@ export class Circuit implements Gate {
   succeeded = 0
   private readonly window: CountWindow | TimeWindow
   constructor(readonly key: string, readonly t: Thresholds) {
-    this.window = t.window._tag === "Count" ? new CountWindow(t.window.size) : new TimeWindow(t.window.ms, t.window.buckets)
+    this.window = t.window._tag === "Count"
+      ? new CountWindow(t.window.size)
+      : new TimeWindow(t.window.ms, t.window.buckets)
   }
 
   readonly refuses = (at: number): boolean =>
-    this.state === "open" ? at < this.probeAt : this.state === "half-open" && this.probing + this.succeeded >= this.t.probes
+    this.state === "open"
+      ? at < this.probeAt
+      : this.state === "half-open" && this.probing + this.succeeded >= this.t.probes
 
   /** Lets a call in (`"closed"` or `"half-open"`: a probe taken) or answers the ms until the next probe. */
   enter(now: number): "closed" | "half-open" | number {

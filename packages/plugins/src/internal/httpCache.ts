@@ -35,7 +35,10 @@ const parse = (value: string): Directives => {
     const raw = m[2]
     const name = m[1]!.toLowerCase()
     if (!out.has(name)) {
-      out.set(name, raw === undefined ? true : raw.startsWith("\"") ? raw.slice(1, -1).replace(/\\(.)/g, "$1") : raw.trim())
+      out.set(
+        name,
+        raw === undefined ? true : raw.startsWith("\"") ? raw.slice(1, -1).replace(/\\(.)/g, "$1") : raw.trim()
+      )
     }
   }
   return out
@@ -154,7 +157,11 @@ export class Store {
   }
 
   /** Stores an entry under the variant key its `vary` names; answers whether it was stored. */
-  put(entry: Omit<Entry, "key" | "size">, vary: ReadonlyArray<string>, headers: Readonly<Record<string, string | null>>): boolean {
+  put(
+    entry: Omit<Entry, "key" | "size">,
+    vary: ReadonlyArray<string>,
+    headers: Readonly<Record<string, string | null>>
+  ): boolean {
     const key = variantKey(entry.url, vary, headers)
     const size = entry.body.length + key.length + headerBytes(entry.headers)
     const known = this.urls.get(entry.url)
@@ -202,7 +209,11 @@ export class Store {
   }
 }
 
-const variantKey = (url: string, vary: ReadonlyArray<string>, headers: Readonly<Record<string, string | null>>): string => {
+const variantKey = (
+  url: string,
+  vary: ReadonlyArray<string>,
+  headers: Readonly<Record<string, string | null>>
+): string => {
   let key = url
   for (let i = 0; i < vary.length; i++) {
     const value = headers[vary[i]!]
@@ -222,7 +233,10 @@ const headerBytes = (headers: Readonly<Record<string, string>>): number => {
 }
 
 /** The request header names a response varies on, sorted, plus `always`; `undefined` for `Vary: *`. @internal */
-export const varyNames = (vary: string | undefined, always: ReadonlyArray<string>): ReadonlyArray<string> | undefined => {
+export const varyNames = (
+  vary: string | undefined,
+  always: ReadonlyArray<string>
+): ReadonlyArray<string> | undefined => {
   if (vary === undefined) return always
   const names = new Set(always)
   for (const part of vary.split(",")) {

@@ -7,7 +7,18 @@
  */
 import type { Errors, Session } from "@service-client/core"
 import { Redact, Render, SpecError } from "@service-client/core"
-import { Cause, Effect, FiberRef, HashMap, HashSet, Inspectable, type Logger, LogLevel, Predicate, Stream } from "effect"
+import {
+  Cause,
+  Effect,
+  FiberRef,
+  HashMap,
+  HashSet,
+  Inspectable,
+  type Logger,
+  LogLevel,
+  Predicate,
+  Stream
+} from "effect"
 
 /**
  * A log level: a `LogLevel`, its literal (`"Info"`, `"Debug"`...) or `"None"`/`"Off"` to
@@ -113,8 +124,7 @@ export interface Config {
   readonly shownUrl: WeakMap<Session.Session, { readonly url: string; readonly shown: string }>
 }
 
-const optionError = (name: string, key: string, reason: string) =>
-  new SpecError({ key: `${name}.${key}`, reason })
+const optionError = (name: string, key: string, reason: string) => new SpecError({ key: `${name}.${key}`, reason })
 
 const levelByName: ReadonlyMap<string, LogLevel.LogLevel | undefined> = new Map([
   ...LogLevel.allLevels.map((l) => [l._tag.toLowerCase(), l] as const),
@@ -215,7 +225,10 @@ export const isOff = (session: Session.Session, level: LogLevel.LogLevel): boole
 export const emitEach = <A>(
   session: Session.Session,
   level: LogLevel.LogLevel,
-  build: (session: Session.Session, a: A) => { readonly message: string; readonly annotations: Record<string, unknown> },
+  build: (
+    session: Session.Session,
+    a: A
+  ) => { readonly message: string; readonly annotations: Record<string, unknown> },
   a: A
 ): Effect.Effect<void> => isOff(session, level) ? Effect.void : emit(session, level, () => build(session, a))
 
@@ -329,8 +342,9 @@ export const redactHeaders = (
 
 /** `out[key] = value`, also for a key named `__proto__` (an own key, not the prototype). */
 const setOwn = (out: Record<string, unknown>, key: string, value: unknown) => {
-  if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
-  else out[key] = value
+  if (key === "__proto__") {
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+  } else out[key] = value
 }
 
 /** A value kept in a record's annotations: strings escaped, objects one level deep, deeper ones rendered. */
@@ -351,7 +365,9 @@ const field = (value: unknown, max: number, nested: boolean): unknown => {
         if (Array.isArray(value)) return value.slice(0, 100).map((v) => field(v, max, true))
         const out: Record<string, unknown> = {}
         for (const key in value) {
-          if (Object.hasOwn(value, key)) setOwn(out, Render.escape(key), field((value as Record<string, unknown>)[key], max, true))
+          if (Object.hasOwn(value, key)) {
+            setOwn(out, Render.escape(key), field((value as Record<string, unknown>)[key], max, true))
+          }
         }
         return out
       } catch {

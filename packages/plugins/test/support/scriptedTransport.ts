@@ -2,7 +2,7 @@
  * A Transport for plugin tests that answers from a script, one answer per request (the
  * last answer repeats), and records each request with the (Test)Clock time it arrived.
  */
-import type { Session} from "@service-client/core";
+import type { Session } from "@service-client/core"
 import { Transport } from "@service-client/core"
 import { Clock, Effect, Layer, Stream } from "effect"
 

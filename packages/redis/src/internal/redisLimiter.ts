@@ -6,8 +6,8 @@
  * @internal
  */
 import { ClientClosed } from "@service-client/core/Errors"
-import { Clock, Deferred, Duration, Effect, Exit, FiberId, Option, Schedule, Scope } from "effect"
 import { LimiterUnavailable, TooManyRequestsPending, TooMuchTimePending } from "@service-client/plugins/LimiterError"
+import { Clock, Deferred, Duration, Effect, Exit, FiberId, Option, Schedule, Scope } from "effect"
 import type { ScriptName } from "./redisScripts.js"
 
 // The shapes below are the parts of the public `RedisStore.Service`, `RedisLimiter.Caller`,

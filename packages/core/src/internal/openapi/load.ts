@@ -38,7 +38,11 @@ export const isOpenApiDocument = (data: unknown): boolean =>
  */
 export const readApi = (
   source: Source
-): Effect.Effect<{ readonly api: OpenApiSpec.Api; readonly withLine: (e: SpecError) => SpecError }, SpecError, FileSystem.FileSystem> =>
+): Effect.Effect<
+  { readonly api: OpenApiSpec.Api; readonly withLine: (e: SpecError) => SpecError },
+  SpecError,
+  FileSystem.FileSystem
+> =>
   Effect.gen(function*() {
     const path = yield* pathService
     const sources = new Map<string, Source>([[source.file, source]])
@@ -59,7 +63,10 @@ export const readApi = (
         const file = resolveFile(current.file, ref)
         if (sources.has(file)) continue
         if (sources.size >= maxFiles) {
-          return yield* new SpecError({ file: source.file, reason: `the document references more than ${maxFiles} files` })
+          return yield* new SpecError({
+            file: source.file,
+            reason: `the document references more than ${maxFiles} files`
+          })
         }
         const next = yield* read(file, formatOf(file, "yaml")).pipe(
           Effect.mapError((e) => patch(e, { reason: `${e.reason} (referenced from ${current.file})` }))
@@ -92,8 +99,10 @@ export const importDocument = (source: Source): Effect.Effect<Spec.Untyped, Spec
   })
 
 /** Reads an OpenAPI document file and imports it. @internal */
-export const importFile = (file: string, format: Format): Effect.Effect<Spec.Untyped, SpecError, FileSystem.FileSystem> =>
-  Effect.flatMap(read(file, format), importDocument)
+export const importFile = (
+  file: string,
+  format: Format
+): Effect.Effect<Spec.Untyped, SpecError, FileSystem.FileSystem> => Effect.flatMap(read(file, format), importDocument)
 
 const optionsOf = (endpoint: Endpoint.Any): Record<string, unknown> => {
   const out: Record<string, unknown> = {}
@@ -125,7 +134,10 @@ export const applyOverlay = (
           new SpecError({
             ...at,
             endpoint: OpenApiSpec.clean(name, 200),
-            reason: `the document ${base.file ?? ""} has no operation named "${OpenApiSpec.clean(name, 200)}" (an overlay entry sets the policy of an ` +
+            reason:
+              `the document ${base.file ?? ""} has no operation named "${
+                OpenApiSpec.clean(name, 200)
+              }" (an overlay entry sets the policy of an ` +
               `existing operation${close.length > 0 ? `; close names: ${close.join(", ")}` : ""})`
           })
         )

@@ -6,9 +6,9 @@
 import * as Endpoint from "../../Endpoint.js"
 import type * as JsonSchema from "../../JsonSchema.js"
 import type * as OpenApi from "../../OpenApi.js"
-import type * as OpenApiSpec from "./model.js"
 import * as Spec from "../../Spec.js"
 import { child, type Documents, isRecord, type Location, resolve, Unsupported } from "./documents.js"
+import type * as OpenApiSpec from "./model.js"
 import type { SchemaParser } from "./schemas.js"
 
 const httpMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const
@@ -29,7 +29,9 @@ export const endpointName = (operationId: string | undefined, method: string, pa
       w.split(/[^A-Za-z0-9]+/)
     )
   const kept = words.filter((w) => w.length > 0)
-  let name = kept.map((w, i) => (i === 0 ? w[0]!.toLowerCase() + w.slice(1) : w[0]!.toUpperCase() + w.slice(1))).join("")
+  let name = kept.map((w, i) => (i === 0 ? w[0]!.toLowerCase() + w.slice(1) : w[0]!.toUpperCase() + w.slice(1))).join(
+    ""
+  )
   if (name.length === 0) name = method.toLowerCase()
   if (/^\d/.test(name)) name = "_" + name
   return reservedNames.has(name) ? name + "_" : name
@@ -161,7 +163,12 @@ const parseOperation = (
   // parameters: the operation's override the path item's of the same name and location
   const params = new Map<string, { value: Record<string, unknown>; at: Location }>()
   const itemAt: Location = { file: at.file, pointer: at.pointer.slice(0, at.pointer.lastIndexOf("/")) }
-  for (const [listAt, list] of [[child(itemAt, "parameters"), item.parameters], [child(at, "parameters"), op.parameters]] as const) {
+  for (
+    const [listAt, list] of [[child(itemAt, "parameters"), item.parameters], [
+      child(at, "parameters"),
+      op.parameters
+    ]] as const
+  ) {
     if (list === undefined) continue
     if (!Array.isArray(list)) fail(listAt, "expected a list of parameters")
     for (const [i, raw] of (list as Array<unknown>).entries()) {
@@ -200,7 +207,9 @@ const parseOperation = (
     }
     switch (p.in) {
       case "path": {
-        if (style !== undefined && style !== "simple") fail(child(pAt, "style"), `the path style "${style}" is not supported`)
+        if (style !== undefined && style !== "simple") {
+          fail(child(pAt, "style"), `the path style "${style}" is not supported`)
+        }
         const token = tokenName(param.name)
         tokens.set(param.name, token)
         pathParams.push({ ...param, name: token, ...(token === param.name ? {} : { wireName: param.name }) })
@@ -213,7 +222,9 @@ const parseOperation = (
         query.push(param)
         break
       case "header":
-        if (style !== undefined && style !== "simple") fail(child(pAt, "style"), `the header style "${style}" is not supported`)
+        if (style !== undefined && style !== "simple") {
+          fail(child(pAt, "style"), `the header style "${style}" is not supported`)
+        }
         headers.push(param)
         break
       case "cookie":
@@ -266,20 +277,25 @@ const requestBody = (
     const node = json.schema === undefined ? { _tag: "Unknown" as const } : parser.parse(json.schema, json.at)
     return { kind: "json", mediaType: json.mediaType, node, required }
   }
-  const form = Object.keys(content).find((k) => k.split(";")[0]!.trim().toLowerCase() === "application/x-www-form-urlencoded")
+  const form = Object.keys(content).find((k) =>
+    k.split(";")[0]!.trim().toLowerCase() === "application/x-www-form-urlencoded"
+  )
   if (form !== undefined) {
     const media = content[form]
     const schema = isRecord(media) ? media.schema : undefined
-    const node = schema === undefined ? { _tag: "Unknown" as const } : parser.parse(schema, child(rb.at, "content", form, "schema"))
+    const node = schema === undefined
+      ? { _tag: "Unknown" as const }
+      : parser.parse(schema, child(rb.at, "content", form, "schema"))
     return { kind: "form", mediaType: form, node, required }
   }
   const first = Object.keys(content)[0]
   if (first === undefined) return undefined
   const m = first.split(";")[0]!.trim().toLowerCase()
-  const kind = m === "application/octet-stream" || m.startsWith("image/") || m.startsWith("video/") || m.startsWith("audio/") ||
+  const kind =
+    m === "application/octet-stream" || m.startsWith("image/") || m.startsWith("video/") || m.startsWith("audio/") ||
       m === "application/zip"
-    ? "binary"
-    : "other"
+      ? "binary"
+      : "other"
   return { kind, mediaType: first, node: { _tag: "Unknown" }, required }
 }
 
@@ -294,7 +310,9 @@ const responses = (
   if (raw === undefined) return { success: undefined, errors }
   if (!isRecord(raw)) throw new Unsupported(at, "expected a mapping of responses")
   for (const [status, r] of Object.entries(raw)) {
-    if (!/^([1-5]\d\d|[1-5]XX|default)$/i.test(status)) throw new Unsupported(child(at, status), `unknown status "${status}"`)
+    if (!/^([1-5]\d\d|[1-5]XX|default)$/i.test(status)) {
+      throw new Unsupported(child(at, status), `unknown status "${status}"`)
+    }
     const resolved = deref(docs, r, child(at, status))
     if (!isRecord(resolved.value)) throw new Unsupported(resolved.at, "a response must be a mapping")
     const json = jsonContent(resolved.value.content, child(resolved.at, "content"))
@@ -306,6 +324,10 @@ const responses = (
       errors.push({ status: status.toLowerCase() === "default" ? "default" : status.toUpperCase(), node })
     }
   }
-  const success = successes.length === 0 ? undefined : successes.length === 1 ? successes[0] : { _tag: "Union" as const, members: successes }
+  const success = successes.length === 0
+    ? undefined
+    : successes.length === 1
+    ? successes[0]
+    : { _tag: "Union" as const, members: successes }
   return { success, errors }
 }

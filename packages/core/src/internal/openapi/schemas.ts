@@ -224,7 +224,9 @@ export class SchemaParser {
     }
     if (s.const !== undefined) return this.literal([s.const], child(at, "const"))
     if (s.enum !== undefined) {
-      if (!Array.isArray(s.enum) || s.enum.length === 0) throw new Unsupported(child(at, "enum"), "expected a list of values")
+      if (!Array.isArray(s.enum) || s.enum.length === 0) {
+        throw new Unsupported(child(at, "enum"), "expected a list of values")
+      }
       return this.literal(s.enum, child(at, "enum"))
     }
     if (s.allOf !== undefined) {
@@ -238,7 +240,10 @@ export class SchemaParser {
       if (s.oneOf !== undefined && s.anyOf !== undefined) throw new Unsupported(at, "both oneOf and anyOf")
       const raw = alternatives as ReadonlyArray<unknown>
       // members that only list required keys constrain the object beside them: nothing to type
-      if (Array.isArray(raw) && raw.every((m) => isRecord(m) && Object.keys(m).every((k) => k === "required" || ignored.has(k)))) {
+      if (
+        Array.isArray(raw) &&
+        raw.every((m) => isRecord(m) && Object.keys(m).every((k) => k === "required" || ignored.has(k)))
+      ) {
         return this.ownShape(s, at) ?? { _tag: "Unknown" }
       }
       let members = this.list(alternatives, child(at, key))
@@ -302,7 +307,10 @@ export class SchemaParser {
   }
 
   private number(integer: boolean, s: Record<string, unknown>): Node {
-    const out: { -readonly [K in keyof JsonSchema.Node.Number]: JsonSchema.Node.Number[K] } = { _tag: "Number", integer }
+    const out: { -readonly [K in keyof JsonSchema.Node.Number]: JsonSchema.Node.Number[K] } = {
+      _tag: "Number",
+      integer
+    }
     if (number(s.minimum) !== undefined) {
       if (s.exclusiveMinimum === true) out.exclusiveMinimum = s.minimum as number
       else out.minimum = s.minimum as number
@@ -361,7 +369,11 @@ export class SchemaParser {
       const elements = this.list(s.prefixItems, child(at, "prefixItems"))
       return s.items === false
         ? { _tag: "Tuple", elements }
-        : { _tag: "Tuple", elements, rest: s.items === undefined ? { _tag: "Unknown" } : this.parse(s.items, child(at, "items")) }
+        : {
+          _tag: "Tuple",
+          elements,
+          rest: s.items === undefined ? { _tag: "Unknown" } : this.parse(s.items, child(at, "items"))
+        }
     }
     if (Array.isArray(s.items)) throw new Unsupported(child(at, "items"), "a list of item schemas (use prefixItems)")
     const items = s.items === undefined ? { _tag: "Unknown" as const } : this.parse(s.items, child(at, "items"))
