@@ -19,7 +19,9 @@ const dprint = {
         quoteStyle: "alwaysDouble",
         trailingCommas: "never",
         operatorPosition: "maintain",
-        "arrowFunction.useParentheses": "force"
+        "arrowFunction.useParentheses": "force",
+        // an index keeps its order: a JSDoc stays above the export it documents (docgen reads it there)
+        "module.sortExportDeclarations": "maintain"
       }
     }
   ]

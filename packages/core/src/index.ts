@@ -112,10 +112,6 @@ export * as Spec from "./Spec.js"
  * @category modules
  */
 export * as SpecLoader from "./SpecLoader.js"
-/**
- * @since 0.2.0
- * @category modules
- */
 export {
   /**
    * @since 0.2.0
@@ -180,4 +176,8 @@ export type {
    */
   CoreError
 } from "./Errors.js"
+/**
+ * @since 0.2.0
+ * @category modules
+ */
 export * as Transport from "./Transport.js"
