@@ -32,18 +32,15 @@ export class Dog extends Schema.Class<Dog>("Dog")({
   barks: Schema.optional(Schema.Boolean)
 }) {}
 
-export const Pet = Schema.Union(
-  Schema.Struct({
-    name: Schema.String.pipe(Schema.maxLength(5)),
-    kind: Schema.Literal("cat"),
-    lives: Schema.optional(Schema.Int)
-  }),
-  Schema.Struct({
-    name: Schema.String.pipe(Schema.maxLength(5)),
-    kind: Schema.Literal("dog"),
-    barks: Schema.optional(Schema.Boolean)
-  })
-)
+export const Pet = Schema.Union(Schema.Struct({
+  name: Schema.String.pipe(Schema.maxLength(5)),
+  kind: Schema.Literal("cat"),
+  lives: Schema.optional(Schema.Int)
+}), Schema.Struct({
+  name: Schema.String.pipe(Schema.maxLength(5)),
+  kind: Schema.Literal("dog"),
+  barks: Schema.optional(Schema.Boolean)
+}))
 export type Pet = typeof Pet.Type
 
 export class Problem extends Schema.Class<Problem>("Problem")({
