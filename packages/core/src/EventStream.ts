@@ -8,8 +8,16 @@
  *
  * @since 0.1.0
  */
-import { Data, Duration, Effect, Either, ParseResult, Schema, Stream } from "effect"
+import { Chunk, Data, Duration, Effect, Either, ParseResult, Schema, Stream } from "effect"
 import { type CallError, excerpt, RequestError } from "./Errors.js"
+
+// `Stream.mapEffect` one chunk at a time: the same sequential mapping, without the
+// concurrent machinery `Stream.mapEffect` carries into every bundle (~4 KB minified)
+const mapSequential = <A, B, E, R, E2>(
+  self: Stream.Stream<A, E, R>,
+  f: (a: A) => Effect.Effect<B, E2>
+): Stream.Stream<B, E | E2, R> =>
+  Stream.mapChunksEffect(self, (chunk) => Effect.map(Effect.forEach(chunk, f), Chunk.unsafeFromArray))
 
 /**
  * One Server-Sent Event: its type (`"message"` unless the server names another), its data
@@ -154,7 +162,7 @@ export const decode = (
         return Effect.succeed(out)
       }
       return Stream.concat(
-        Stream.mapEffect(bytes, (b) => emit(text.decode(b, { stream: true }), false)),
+        mapSequential(bytes, (b) => emit(text.decode(b, { stream: true }), false)),
         Stream.fromEffect(Effect.suspend(() => emit(text.decode(), true)))
       ).pipe(Stream.flattenIterables)
     })
@@ -216,7 +224,7 @@ export const decode = (
         }
         return Effect.succeed(out)
       }
-      const events = Stream.mapEffect(body, (b) => feed(text.decode(b, { stream: true }))).pipe(
+      const events = mapSequential(body, (b) => feed(text.decode(b, { stream: true }))).pipe(
         Stream.flattenIterables,
         // a dropped connection (not a decoding failure) ends this connection: it is resumed below
         Stream.catchAll((e): Stream.Stream<Event<unknown>, EventStreamError | RequestError> => {
