@@ -20,19 +20,7 @@ import * as Decoder from "./internal/decoder.js"
  * @since 0.1.0
  * @category models
  */
-export interface Options {
-  /** Connections per origin (default: no limit). */
-  readonly connections?: number | undefined
-  /** Requests pipelined on one connection (default 1). */
-  readonly pipelining?: number | undefined
-  /** Idle keep-alive time of a connection, in milliseconds (default 4000). */
-  readonly keepAliveTimeout?: number | undefined
-  /** Time to connect, in milliseconds (default 10000). */
-  readonly connectTimeout?: number | undefined
-  /** Time to wait for the response headers, in milliseconds (default 300000; 0 = none). */
-  readonly headersTimeout?: number | undefined
-  /** Time allowed between two body chunks, in milliseconds (default 300000; 0 = none). */
-  readonly bodyTimeout?: number | undefined
+export interface Options extends Agents.DispatcherOptions {
   /**
    * Bytes of response body buffered while nobody reads it, before the connection is
    * paused (default 65536). A `read` is never paused: `maxBytes` bounds it.
@@ -44,23 +32,6 @@ export interface Options {
    * are handed over as received.
    */
   readonly decompress?: boolean | undefined
-  /** Negotiate HTTP/2 over TLS (ALPN) when the server offers it (default `false`: HTTP/1.1). */
-  readonly allowH2?: boolean | undefined
-  /** TLS: extra trusted CAs (PEM), a client certificate and key (PEM), the SNI server name. */
-  readonly tls?: {
-    readonly ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined
-    readonly cert?: string | Buffer | undefined
-    readonly key?: string | Buffer | undefined
-    readonly servername?: string | undefined
-  } | undefined
-  /** Accept any server certificate (no verification at all): for tests only. */
-  readonly insecureSkipTlsVerify?: boolean | undefined
-  /** Connect to this unix socket instead of the URL's host and port. */
-  readonly socketPath?: string | undefined
-  /** Send every request through this HTTP(S) proxy (`http://user:pass@proxy:3128`; CONNECT tunnels). */
-  readonly proxy?: string | undefined
-  /** Take the proxy from `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` (lower-case too); off by default. */
-  readonly proxyFromEnv?: boolean | undefined
   /** Use this dispatcher instead of creating an `Agent` (the layer does not close it). */
   readonly dispatcher?: Dispatcher | undefined
 }

@@ -57,22 +57,7 @@ export type AcquireError = TooManyRequestsPending | TooMuchTimePending | ClientC
  * @since 0.1.0
  * @category models
  */
-export interface Limiter {
-  readonly limiter: "pool" | "rateLimit"
-  /**
-   * Takes a permit for the life of the scope (renewed meanwhile) and succeeds with the
-   * time blocked waiting for it, in milliseconds.
-   */
-  readonly acquire: (caller: Caller) => Effect.Effect<number, AcquireError, Scope.Scope>
-  /** Runs `effect` with a permit. */
-  readonly withPermit: (
-    caller: Caller
-  ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | AcquireError, Exclude<R, Scope.Scope>>
-  /** Calls of this process waiting for a permit. */
-  readonly pending: Effect.Effect<number>
-  /** Permits taken and tickets waiting, across all processes. */
-  readonly stats: Effect.Effect<{ readonly taken: number; readonly waiting: number }, StoreFailure>
-}
+export interface Limiter extends Impl.Limiter<StoreFailure> {}
 
 /**
  * @since 0.1.0

@@ -55,14 +55,21 @@ export interface CommonOptions {
   readonly pollInterval?: Duration.DurationInput | undefined
 }
 
-/** @internal */
+/** @internal A distributed limiter (`RedisLimiter.Limiter` is the one over the Redis store). */
 export interface Limiter<F extends Failure> {
   readonly limiter: "pool" | "rateLimit"
+  /**
+   * Takes a permit for the life of the scope (renewed meanwhile) and succeeds with the
+   * time blocked waiting for it, in milliseconds.
+   */
   readonly acquire: (caller: Caller) => Effect.Effect<number, AcquireError, Scope.Scope>
+  /** Runs `effect` with a permit. */
   readonly withPermit: (
     caller: Caller
   ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | AcquireError, Exclude<R, Scope.Scope>>
+  /** Calls of this process waiting for a permit. */
   readonly pending: Effect.Effect<number>
+  /** Permits taken and tickets waiting, across all processes. */
   readonly stats: Effect.Effect<{ readonly taken: number; readonly waiting: number }, F>
 }
 
