@@ -272,7 +272,8 @@ const attw = bin("@arethetypeswrong/cli", "attw")
   const results = await pool(2, tasks)
   packages.forEach((p, i) => {
     const [lint, types] = [results[2 * i], results[2 * i + 1]]
-    const remarks = lint.output.split("\n").filter((l) =>
+    // colours are stripped: CI may force them (FORCE_COLOR), and a coloured "All good" is still all good
+    const remarks = lint.output.replace(/\u001b\[[0-9;]*m/g, "").split("\n").filter((l) =>
       l.trim() !== "" && !/^(Running publint|Packing files|Linting|All good)/i.test(l.trim())
     )
     if (lint.status === 0 && remarks.length === 0) ok(`publint ${p.json.name}`)
