@@ -193,13 +193,18 @@ const semaphorePool = Effect.map(Effect.makeSemaphore(64), (sem) =>
     enterSend: () => Effect.as(sem.take(1), () => sem.release(1))
   }))
 
-const wholeCall = async (plugins: Effect.Effect<ReadonlyArray<Plugin.PluginLike>, never, Scope.Scope>, calls: number) => {
+const wholeCall = async (
+  plugins: Effect.Effect<ReadonlyArray<Plugin.PluginLike>, never, Scope.Scope>,
+  calls: number
+) => {
   const runtime = ManagedRuntime.make(transport)
   const scope = await runtime.runPromise(Scope.make())
   const client = await runtime.runPromise(
     Scope.extend(
-      Effect.flatMap(plugins, (plugins) =>
-        ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins })),
+      Effect.flatMap(
+        plugins,
+        (plugins) => ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins })
+      ),
       scope
     ) as Effect.Effect<ServiceClient.Client<typeof Api>>
   )
@@ -228,7 +233,9 @@ const stacks: ReadonlyArray<[string, Effect.Effect<ReadonlyArray<Plugin.PluginLi
 const measureOnce = async () => {
   const out: Record<string, number> = {}
   for (let pass = 0; pass < 2; pass++) { // pass 0 warms the JIT
-    for (const c of [...contenders, ...rateContenders]) out[`uncontended ${c.name}`] = await Effect.runPromise(uncontended(c, 100_000))
+    for (const c of [...contenders, ...rateContenders]) {
+      out[`uncontended ${c.name}`] = await Effect.runPromise(uncontended(c, 100_000))
+    }
     for (const c of contenders) {
       const r = await Effect.runPromise(contended(c, 200))
       out[`contended ${c.name}`] = r.ns
@@ -253,7 +260,13 @@ for (let round = 0; round < rounds; round++) {
   for (const [label, root] of order) {
     const out = execFileSync(
       process.execPath,
-      ["--import", "tsx/esm", "--conditions=@service-client/source", Path.join(root!, "bench", "limiter.ts"), "--child"],
+      [
+        "--import",
+        "tsx/esm",
+        "--conditions=@service-client/source",
+        Path.join(root!, "bench", "limiter.ts"),
+        "--child"
+      ],
       { cwd: root!, encoding: "utf8", maxBuffer: 1 << 20 }
     )
     runs.get(label!)!.push(JSON.parse(out.trim().split("\n").pop()!))
@@ -283,6 +296,9 @@ for (const c of contenders) {
 }
 console.log("whole call, CPU µs per call, 32 at a time (÷ bare)")
 for (const [name] of stacks) {
-  row(name, (l) => `${get(l, `call ${name}`).toFixed(2)} (${(get(l, `call ${name}`) / get(l, "call bare")).toFixed(3)})`)
+  row(
+    name,
+    (l) => `${get(l, `call ${name}`).toFixed(2)} (${(get(l, `call ${name}`) / get(l, "call bare")).toFixed(3)})`
+  )
 }
 process.exit(0)

@@ -37,7 +37,8 @@ export interface Options {
   /**
    * RateLimit: pause every start when a response asks to slow down (429, `Retry-After`,
    * `RateLimit-Remaining: 0`), for at most `maxPause` ms (`defaultPause` ms for a bare 429).
-   * Only the in-memory store follows it; a shared store ignores it.
+   * Only the in-memory store follows it; the Redis store refuses it (a `SpecError` defect
+   * when the client is built).
    */
   readonly adaptive?: { readonly maxPause: number; readonly defaultPause: number } | undefined
 }

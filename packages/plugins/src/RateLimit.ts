@@ -44,7 +44,8 @@ export interface Options {
   /**
    * Follow the server's own limit: on a 429, a 503 with `Retry-After`, or
    * `RateLimit-Remaining: 0` / `X-RateLimit-Remaining: 0`, no call starts until the
-   * server's reset (see {@link Adaptive}). Default: `false`.
+   * server's reset (see {@link Adaptive}). Default: `false`. In memory only:
+   * `RedisStore.layerLimiters` refuses it when the client is built (a `SpecError` defect).
    */
   readonly adaptive?: boolean | Adaptive | undefined
 }
