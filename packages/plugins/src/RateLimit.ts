@@ -8,6 +8,7 @@ import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
 import { Duration, Effect, type Scope } from "effect"
 import { durationOption, invalid, keyOption, wholeNumber } from "./internal/options.js"
+import * as Spare from "./internal/spare.js"
 import type { LimiterError } from "./LimiterError.js"
 import { LimiterStore } from "./LimiterStore.js"
 
@@ -129,6 +130,6 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin<Error>,
   return Effect.flatMap(LimiterStore, (store) =>
     Effect.map(
       store.make({ limiter: "rateLimit", key, limit, period, hardLimit, timeout, adaptive }),
-      (limiter) => Plugin.make("RateLimit", limiter, { honoursDeadline: limiter.honoursDeadline })
+      (limiter) => Plugin.make("RateLimit", Spare.offering(limiter), { honoursDeadline: limiter.honoursDeadline })
     ))
 }

@@ -194,6 +194,11 @@ export interface Limiter {
    * it was all done at once).
    */
   readonly enter: (session: Session, release: Release) => Plugin.Entered<TooManyRequestsPending | TooMuchTimePending>
+  /**
+   * Takes a permit only if one is free now, nobody waits and no pause holds (never waits,
+   * never queues): answers `release` then, else `undefined`. A hedged request asks here.
+   */
+  readonly tryEnter: (session: Session, release: Release) => Release | undefined
   /** Gives a permit back to the store and hands free permits to the waiters. */
   readonly give: Effect.Effect<void>
   /** `give` as a `Release`: synchronous when the store is and nobody waits. */
@@ -360,14 +365,16 @@ export const make = (options: Options): Limiter => {
       )
     })
 
+  const free = (session: Session) =>
+    !closed && pending === 0 && takeNow !== undefined &&
+    (pausedUntil === 0 || pausedUntil <= session.clock.unsafeCurrentTimeMillis()) && takeNow(session.clock)
+
   return {
+    tryEnter: (session, release) => free(session) ? release : undefined,
     enter: (session, release) => {
       // a free permit, nobody waiting, no pause: taken at once, no wait to measure (the clock
       // is read only during a pause, or by a store that needs the time)
-      if (
-        !closed && pending === 0 && takeNow !== undefined &&
-        (pausedUntil === 0 || pausedUntil <= session.clock.unsafeCurrentTimeMillis()) && takeNow(session.clock)
-      ) {
+      if (free(session)) {
         session.attributes[attribute] = 0
         return release
       }
