@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { ClientClosed } from "@service-client/core/Errors"
+import { ClientClosed, safeDisplay } from "@service-client/core/Errors"
 import * as LimiterStore from "@service-client/plugins/LimiterStore"
 import {
   Clock,
@@ -112,6 +112,7 @@ export type ScriptName = Scripts.ScriptName
 export class StoreFailure
   extends Data.TaggedError("StoreFailure")<{ readonly reason: string; readonly cause?: unknown }>
 {}
+safeDisplay(StoreFailure)
 
 /**
  * @since 0.1.0
