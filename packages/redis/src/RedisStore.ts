@@ -17,6 +17,7 @@ import {
   Duration,
   Effect,
   Either,
+  Exit,
   Layer,
   Option,
   Redacted,
@@ -435,9 +436,22 @@ export const limiters = (store: Service): LimiterStore.Service => ({
         )
       )
       return {
+        tryEnter: (session) =>
+          Effect.suspend(() => {
+            if (closed) return Effect.succeed(undefined)
+            const name = `${options.key ?? session.service}:${options.limiter}`
+            return Effect.uninterruptible(Effect.flatMap(limiterOf(name), (limiter) =>
+              Effect.flatMap(Scope.make(), (permit) =>
+                Effect.flatMap(Scope.extend(limiter.tryAcquire(session), permit), (taken) =>
+                  taken
+                    ? Effect.succeed(() => Scope.close(permit, Exit.void))
+                    : Effect.as(Scope.close(permit, Exit.void), undefined)))))
+          }),
         aroundSend: (session, send) =>
           Effect.suspend(() => {
-            if (closed) return Effect.fail(new ClientClosed({ service: session.service, endpoint: session.endpoint }))
+            if (closed) {
+              return Effect.fail(new ClientClosed({ service: session.service, endpoint: session.endpoint }))
+            }
             const name = `${options.key ?? session.service}:${options.limiter}`
             return Effect.flatMap(Clock.currentTimeMillis, (start) =>
               Effect.flatMap(limiterOf(name), (limiter) =>
