@@ -201,7 +201,7 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     // the endpoints' keys the core does not read belong to a plugin of this client: decoded by its Schema
     const settings = new Map<string, PluginSettings.Compiled>()
     for (const [name, endpoint] of Object.entries(spec.endpoints)) {
-      const checked = PluginSettings.compile(service, name, endpoint, plugins, spec.locate)
+      const checked = PluginSettings.compile(service, name, endpoint, plugins, spec.locate, redaction)
       if (Either.isLeft(checked)) return yield* checked.left
       settings.set(name, checked.right)
     }
