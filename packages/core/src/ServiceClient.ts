@@ -326,6 +326,56 @@ export const layer = <I, S extends Spec.Any, E, const P extends ReadonlyArray<Pl
   )
 
 /**
+ * The options of {@link layerConfig}: each plain option may be a `Config` of it (`baseUrl`
+ * already may), read when the layer is built; the plugins are given as they are.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConfigOptions<P extends ReadonlyArray<Plugin.PluginLike> = ReadonlyArray<Plugin.PluginLike>> =
+  & ConfigFields<Omit<Options<P>, "plugins" | "baseUrl">>
+  & { readonly baseUrl?: BaseUrl | undefined; readonly plugins?: P | undefined }
+
+type ConfigFields<O> = { readonly [K in keyof O]: O[K] | Config.Config<Exclude<O[K], undefined>> }
+
+/**
+ * {@link layer} with options read from effect's `Config` when the layer is built (a
+ * missing or invalid value fails it with a `ConfigError`).
+ *
+ * **Example**
+ *
+ * ```ts
+ * class UserService extends Effect.Tag("UserService")<UserService, ServiceClient.Client<typeof UserApi>>() {}
+ * const UserServiceLive = ServiceClient.layerConfig(UserService, UserApi, {
+ *   name: "users",
+ *   baseUrl: Config.string("USERS_URL"),
+ *   maxResponseBytes: Config.integer("USERS_MAX_RESPONSE_BYTES").pipe(Config.withDefault(1_048_576))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = <I, S extends Spec.Any, E, const P extends ReadonlyArray<Plugin.PluginLike> = []>(
+  tag: Context.Tag<I, Client<S, E>>,
+  spec: S,
+  options: ConfigOptions<P> & CheckErrors<Plugin.ErrorOf<P>, E>
+): Layer.Layer<I, MakeError<P>, Transport.Transport | MakeContext<P>> => {
+  const { baseUrl, plugins, ...fields } = options as ConfigOptions<P>
+  const configs: Record<string, Config.Config<unknown>> = {}
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined) configs[key] = Config.isConfig(value) ? value : Config.succeed(value)
+  }
+  return Layer.scoped(
+    tag,
+    Effect.flatMap(
+      Config.all(configs),
+      (resolved) => make(spec, { ...resolved as Omit<Options<P>, "plugins" | "baseUrl">, baseUrl, plugins })
+    ) as Effect.Effect<Client<S, E>, MakeError<P>, Transport.Transport | Scope.Scope | MakeContext<P>>
+  )
+}
+
+/**
  * Rejects plugins whose errors the Tag's client type does not name.
  *
  * @since 0.1.0
