@@ -201,7 +201,9 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     // the endpoints' keys the core does not read belong to a plugin of this client: decoded by its Schema
     const settings = new Map<string, PluginSettings.Compiled>()
     for (const [name, endpoint] of Object.entries(spec.endpoints)) {
-      const checked = PluginSettings.compile(service, name, endpoint, plugins, spec.locate)
+      // a spec with a file but no lines (Spec.fromRecord(data, { file })) still names the file
+      const locate = spec.locate ?? (spec.file === undefined ? undefined : () => ({ file: spec.file }))
+      const checked = PluginSettings.compile(service, name, endpoint, plugins, locate)
       if (Either.isLeft(checked)) return yield* checked.left
       settings.set(name, checked.right)
     }
