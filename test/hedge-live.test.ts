@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
-import { CircuitBreaker, Hedge, Timeout } from "@service-client/plugins"
+import { CircuitBreaker, Hedge, Pool, RateLimit, Timeout } from "@service-client/plugins"
 import { Effect, Fiber, Schema } from "effect"
 import type * as Http from "node:http"
 import * as Clock from "./support/clock.js"
@@ -19,6 +19,8 @@ const holding = Effect.gen(function*() {
   const release = (n: number) => Server.json(held[n - 1]!, 200, { n })
   return { server, release }
 })
+
+const hedgeOf = (response: { readonly attributes: Record<string, unknown> }) => response.attributes.hedge
 
 describe("Hedge against a real server", () => {
   it.scoped("a slow first attempt: the hedge answers first, the first request is aborted", () =>
@@ -124,6 +126,73 @@ describe("Hedge against a real server", () => {
       // 20 answers at once (TestClock: 0 ms each): the percentile is 0, the delay its floor, 5 s
       for (let i = 0; i < 20; i++) yield* client.getUser({ user_id: 1 })
       assert.strictEqual(server.received.length, 20)
+    }).pipe(Effect.provide(NodeTransport.layer)))
+
+  it.scoped("a hedge takes a Pool permit only when one is free at once, and holds it while it runs", () =>
+    Effect.gen(function*() {
+      const { release, server } = yield* holding
+      const client = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl: server.url,
+        plugins: [Pool.make({ limit: 2 }), Hedge.make({ delay: "100 millis" })]
+      })
+      // both permits taken by real calls: neither is hedged
+      const a = yield* Effect.fork(client.call("getUser", { user_id: 1 }))
+      const b = yield* Effect.fork(client.call("getUser", { user_id: 2 }))
+      yield* Clock.waitFor(() => server.received.length === 2)
+      yield* Clock.advance("100 millis")
+      release(1)
+      release(2)
+      assert.strictEqual(hedgeOf(yield* Fiber.join(a)), undefined)
+      assert.strictEqual(hedgeOf(yield* Fiber.join(b)), undefined)
+      assert.strictEqual(server.received.length, 2)
+      // one permit free: the hedge takes it, so the next real call waits for the hedge to end
+      const c = yield* Effect.fork(client.call("getUser", { user_id: 3 }))
+      yield* Clock.waitFor(() => server.received.length === 3)
+      yield* Clock.advance("100 millis")
+      yield* Clock.waitFor(() => server.received.length === 4)
+      const d = yield* Effect.fork(client.call("getUser", { user_id: 4 }))
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 30)))
+      assert.strictEqual(server.received.length, 4)
+      release(4)
+      assert.strictEqual(hedgeOf(yield* Fiber.join(c)), "won")
+      yield* Clock.waitFor(() => server.received.length === 5)
+      release(5)
+      assert.strictEqual(((yield* Fiber.join(d)).data as { n: number }).n, 5)
+    }).pipe(Effect.provide(NodeTransport.layer)))
+
+  it.scoped("no hedge while a RateLimit has no permit left, or with a Pool listed after Hedge", () =>
+    Effect.gen(function*() {
+      const { release, server } = yield* holding
+      const limited = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl: server.url,
+        plugins: [RateLimit.make({ limit: 1, period: "1 second" }), Hedge.make({ delay: "100 millis" })]
+      })
+      const inside = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl: server.url,
+        plugins: [Hedge.make({ delay: "100 millis" }), Pool.make({ limit: 5 })]
+      })
+      const roomy = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl: server.url,
+        plugins: [RateLimit.make({ limit: 2, period: "1 second" }), Hedge.make({ delay: "100 millis" })]
+      })
+      for (const [n, client] of [[1, limited], [2, inside]] as const) {
+        const call = yield* Effect.fork(client.call("getUser", { user_id: n }))
+        yield* Clock.waitFor(() => server.received.length === n)
+        yield* Clock.advance("100 millis")
+        release(n)
+        assert.strictEqual(hedgeOf(yield* Fiber.join(call)), undefined)
+        assert.strictEqual(server.received.length, n)
+      }
+      const call = yield* Effect.fork(roomy.call("getUser", { user_id: 3 }))
+      yield* Clock.waitFor(() => server.received.length === 3)
+      yield* Clock.advance("100 millis")
+      yield* Clock.waitFor(() => server.received.length === 4)
+      release(4)
+      assert.strictEqual(hedgeOf(yield* Fiber.join(call)), "won")
     }).pipe(Effect.provide(NodeTransport.layer)))
 
   it("bad options are a SpecError", () => {

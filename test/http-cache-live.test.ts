@@ -205,4 +205,26 @@ describe("HttpCache against a real server", () => {
       yield* client.getUser({ user_id: 2 })
       assert.strictEqual((yield* client.call("getUser", { user_id: 2 })).attributes.cache, "miss")
     }).pipe(Effect.provide(NodeTransport.layer)))
+
+  it.scoped("with Retry inside, the answer of the attempt that succeeded is the one stored", () =>
+    Effect.gen(function*() {
+      const { server, state } = yield* serve
+      let n = 0
+      state.reply = () => (++n === 1 ? { status: 503 } : { headers: { "cache-control": "max-age=60" }, v: n })
+      const cache = yield* HttpCache.make()
+      const client = yield* ServiceClient.make(Api, {
+        name: "users",
+        baseUrl: server.url,
+        plugins: [cache, Retry.make({ baseDelay: 0, jitter: false })]
+      })
+      const first = yield* client.call("getUser", { user_id: 1 })
+      assert.deepStrictEqual([first.attributes.cache, first.attributes.attempts, first.data], ["miss", 2, {
+        id: 1,
+        v: 2
+      }])
+      assert.deepStrictEqual(cache.stats().entries, 1)
+      const hit = yield* client.call("getUser", { user_id: 1 })
+      assert.deepStrictEqual([hit.attributes.cache, hit.data], ["hit", { id: 1, v: 2 }])
+      assert.strictEqual(server.received.length, 2)
+    }).pipe(Effect.provide(NodeTransport.layer)))
 })

@@ -16,7 +16,8 @@ import * as Plugin from "@service-client/core/Plugin"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
 import * as Setting from "@service-client/core/Setting"
 import { type Cause, Data, Duration, Effect, Schema } from "effect"
-import { Circuit, setGate, type State, type Thresholds, type Transition } from "./internal/circuit.js"
+import * as CircuitStore from "./CircuitStore.js"
+import { setGate, type State, type Thresholds, type Transition } from "./internal/circuit.js"
 import { durationOption, invalid, wholeNumber } from "./internal/options.js"
 
 export type {
@@ -124,6 +125,11 @@ export interface Options {
   readonly probes?: number | undefined
   /** What counts as a failure. Default `["transport", "timeout", "5xx"]`. */
   readonly failOn?: ReadonlyArray<FailureKind> | undefined
+  /**
+   * Where the circuits live: `CircuitStore.memory` (this process, the default), or a store
+   * shared by processes (`RedisCircuit.store` of @service-client/redis).
+   */
+  readonly store?: CircuitStore.Store | undefined
 }
 
 /**
@@ -262,6 +268,11 @@ export const make = (options: Options = {}): CircuitBreaker => {
   if (scope !== "service" && scope !== "endpoint" && scope !== "origin") {
     return invalid("CircuitBreaker", "scope", `expected "service", "endpoint" or "origin", got ${String(scope)}`)
   }
+  const store = options.store ?? CircuitStore.memory
+  if (typeof store !== "object" || store === null || typeof store.make !== "function") {
+    return invalid("CircuitBreaker", "store", "expected a CircuitStore.Store")
+  }
+  type Circuit = CircuitStore.Circuit
   const circuits = new Map<string, Circuit>()
   const byEndpoint = new Map<string, Map<string, Circuit>>()
 
@@ -272,7 +283,7 @@ export const make = (options: Options = {}): CircuitBreaker => {
       let circuit = endpoints.get(session.endpoint)
       if (circuit === undefined) {
         const key = `${session.service}.${session.endpoint}`
-        circuit = new Circuit(key, t)
+        circuit = store.make(key, t)
         endpoints.set(session.endpoint, circuit)
         circuits.set(key, circuit)
       }
@@ -280,13 +291,18 @@ export const make = (options: Options = {}): CircuitBreaker => {
     }
     const key = scope === "service" ? session.service : originOf(session.url)
     let circuit = circuits.get(key)
-    if (circuit === undefined) circuits.set(key, circuit = new Circuit(key, t))
+    if (circuit === undefined) circuits.set(key, circuit = store.make(key, t))
     return circuit
   }
 
   // a transition this call caused is on its attributes too (a ResponseError carries them)
-  const announce = (session: Session.Session, circuit: Circuit, change: Transition): Effect.Effect<void> => {
+  const announce = (
+    session: Session.Session,
+    circuit: Circuit,
+    change: Transition | Effect.Effect<Transition>
+  ): Effect.Effect<void> => {
     if (change === undefined) return Effect.void
+    if (Effect.isEffect(change)) return Effect.flatMap(change, (change) => announce(session, circuit, change))
     circuitAttribute.set(session, change.to)
     const annotations = { circuit: circuit.key, from: change.from, to: change.to }
     if (change.to === "open") {
@@ -336,30 +352,45 @@ export const make = (options: Options = {}): CircuitBreaker => {
     })
   }
 
+  const refused = (session: Session.Session, circuit: Circuit, retryIn: number): Effect.Effect<never, CircuitOpen> => {
+    circuitAttribute.set(session, circuit.state)
+    return Effect.fail(
+      new CircuitOpen({
+        service: session.service,
+        endpoint: session.endpoint,
+        circuit: circuit.key,
+        state: circuit.state === "open" ? "open" : "half-open",
+        retryIn: Duration.millis(retryIn)
+      })
+    )
+  }
+
+  const entered = (
+    session: Session.Session,
+    circuit: Circuit,
+    send: Plugin.Send,
+    entered: CircuitStore.Entered
+  ): Effect.Effect<ServiceResponse, CallError | CircuitOpen> => {
+    if (entered === "closed") {
+      circuitAttribute.set(session, "closed")
+      return closed(session, circuit, send)
+    }
+    if (entered === "half-open") {
+      circuitAttribute.set(session, "half-open")
+      return probe(session, circuit, send)
+    }
+    return refused(session, circuit, entered)
+  }
+
   const plugin = Plugin.make("CircuitBreaker", {
     aroundSend: (session, send) => {
       if (setting.fromEndpoint(session) === false) return send
       const circuit = circuitFor(session)
       setGate(session, circuit)
-      const entered = circuit.enter(session.clock.unsafeCurrentTimeMillis())
-      if (entered === "closed") {
-        circuitAttribute.set(session, "closed")
-        return closed(session, circuit, send)
-      }
-      if (entered === "half-open") {
-        circuitAttribute.set(session, "half-open")
-        return probe(session, circuit, send)
-      }
-      circuitAttribute.set(session, circuit.state)
-      return Effect.fail(
-        new CircuitOpen({
-          service: session.service,
-          endpoint: session.endpoint,
-          circuit: circuit.key,
-          state: circuit.state === "open" ? "open" : "half-open",
-          retryIn: Duration.millis(entered)
-        })
-      )
+      const entry = circuit.enter(session.clock.unsafeCurrentTimeMillis())
+      return Effect.isEffect(entry)
+        ? Effect.flatMap(entry, (entry) => entered(session, circuit, send, entry))
+        : entered(session, circuit, send, entry)
     }
   }, { honoursDeadline: true, settings: [setting] })
   return Object.assign(plugin, { state: (key: string): State => circuits.get(key)?.state ?? "closed" })

@@ -15,6 +15,7 @@ import { Duration, Effect, Exit, Fiber, Schema } from "effect"
 import * as Circuit from "./internal/circuit.js"
 import { durationOption, invalid } from "./internal/options.js"
 import * as Repeatable from "./internal/repeatable.js"
+import * as Spare from "./internal/spare.js"
 
 /**
  * @since 0.1.0
@@ -91,6 +92,29 @@ class Latencies {
 }
 
 /**
+ * A permit of every limiter the call entered, each taken only if free now (see
+ * `internal/spare.ts`): how to give them all back, or `undefined` (and none kept) when one
+ * has none free.
+ */
+const takeSpares = (
+  session: Session.Session,
+  offers: ReadonlyArray<Spare.Offer>
+): Effect.Effect<(() => Effect.Effect<void>) | undefined> =>
+  Effect.uninterruptible(Effect.gen(function*() {
+    const taken: Array<Plugin.LeaveSend> = []
+    const leave = () => Effect.forEach(taken, (l) => Effect.suspend(() => l(session) ?? Effect.void), { discard: true })
+    for (const offer of offers) {
+      const l = yield* offer(session)
+      if (l === undefined) {
+        yield* leave()
+        return undefined
+      }
+      taken.push(l)
+    }
+    return leave
+  }))
+
+/**
  * The attempts race: the first response wins and the other is interrupted (the live
  * transports abort its request); a failed attempt leaves the other one running.
  */
@@ -111,8 +135,12 @@ const race = (first: Fiber.Fiber<ServiceResponse, CallError>, second: Plugin.Sen
  * hedged call has `attributes.hedge = "sent"`, or `"won"` when the second attempt answered
  * first. A `streamResponse` endpoint is never hedged.
  *
- * List it after Retry (each attempt may be hedged) and after Pool (both requests share the
- * call's permit, so a hedge never waits for one); the breaker after it sees both.
+ * List it after Retry (each attempt may be hedged) and after Pool and RateLimit: the hedge
+ * takes a permit of each of them, and only one that is free at once (nobody waiting), so
+ * it never queues behind real calls; with none free, there is no hedge (the permits go
+ * back when the hedge's send ends). A Pool or RateLimit listed after Hedge would make the
+ * hedge wait in its queue: a call through one is never hedged. The breaker after it sees
+ * both requests.
  *
  * Throws a `SpecError` for bad options.
  *
@@ -154,31 +182,52 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     return Effect.tap(send, () => latency.record(session.clock.unsafeCurrentTimeMillis() - start))
   }
 
+  const eligible = (session: Session.Session) => {
+    const wanted = setting.get(session)
+    return !(wanted === false || session.definition.streamResponse === true ||
+      (wanted === undefined && ((!methods.has(session.method) && !Repeatable.isMarked(session)) ||
+        (endpoints !== undefined && !endpoints.has(session.endpoint)))))
+  }
+
   return Plugin.make("Hedge", {
+    // before the send: the Pool and RateLimit the call enters offer a permit for the hedge
+    beforeRequest: (session) => {
+      if (eligible(session)) Spare.mark(session)
+      return Effect.void
+    },
     aroundSend: (session, send) => {
-      const wanted = setting.get(session)
-      if (
-        wanted === false || session.definition.streamResponse === true ||
-        (wanted === undefined && ((!methods.has(session.method) && !Repeatable.isMarked(session)) ||
-          (endpoints !== undefined && !endpoints.has(session.endpoint))))
-      ) return send
+      const spares = Spare.get(session)
+      if (spares === undefined || !eligible(session)) return send
       const latency = latencyOf(session)
       const observed = latency?.value()
       const delay = observed === undefined ? fixed : Math.max(minDelay, observed)
       const attempt = timed(session, send, latency)
-      return Effect.raceWith(attempt, Effect.sleep(Duration.millis(delay)), {
-        // answered (or failed) before the delay: no hedge
-        onSelfDone: (exit, sleeper) => Effect.zipRight(Fiber.interrupt(sleeper), exit),
-        onOtherDone: (_, first) => {
-          const now = session.clock.unsafeCurrentTimeMillis()
-          const deadline = session.deadline
-          const gate = Circuit.gate(session)
-          if ((deadline !== undefined && deadline.at - now <= delay) || (gate !== undefined && gate.refuses(now))) {
-            return Fiber.join(first)
+      return Effect.suspend(() => {
+        spares.hedging = true
+        spares.inside = false
+        return Effect.raceWith(attempt, Effect.sleep(Duration.millis(delay)), {
+          // answered (or failed) before the delay: no hedge
+          onSelfDone: (exit, sleeper) => Effect.zipRight(Fiber.interrupt(sleeper), exit),
+          onOtherDone: (_, first) => {
+            const now = session.clock.unsafeCurrentTimeMillis()
+            const deadline = session.deadline
+            const gate = Circuit.gate(session)
+            if (
+              spares.inside || (deadline !== undefined && deadline.at - now <= delay) ||
+              (gate !== undefined && gate.refuses(now))
+            ) {
+              return Fiber.join(first)
+            }
+            return Effect.flatMap(takeSpares(session, spares.outside), (leave) => {
+              if (leave === undefined) return Fiber.join(first)
+              hedge.set(session, "sent")
+              return race(
+                first,
+                Effect.tap(send, () => hedge.set(session, "won")).pipe(Effect.ensuring(Effect.suspend(leave)))
+              )
+            })
           }
-          hedge.set(session, "sent")
-          return race(first, Effect.tap(send, () => hedge.set(session, "won")))
-        }
+        }).pipe(Effect.ensuring(Effect.sync(() => void (spares.hedging = false))))
       })
     }
   }, { honoursDeadline: true, settings: [setting] })

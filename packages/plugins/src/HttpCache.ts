@@ -87,6 +87,9 @@ const conditional: ReadonlyArray<string> = [
   "range"
 ]
 
+/** A miss this plugin stores when its body is read (a hidden attribute). */
+const storeOnRead: Attribute.Attribute<boolean> = Attribute.make<boolean>("cacheStoreOnRead", { hidden: true })
+
 /** Headers a 304 does not update (RFC 9111 §3.2). */
 const keptOn304: ReadonlySet<string> = new Set([
   "content-length",
@@ -149,38 +152,37 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
   return Effect.map(Effect.scope, (scope) => {
     const store = new Cache.Store(maxBytes, maxEntryBytes)
 
-    /** Stores a full response when its headers allow; answers it unchanged. */
+    /** Stores a full response when its headers allow. */
     const keep = (session: Session.Session, response: ServiceResponse, now: number): void => {
       const body = response.body
       if (body === undefined || response.status === 206 || response.status === 304 || response.status < 200) return
-      const cc = Cache.directives(response.headers["cache-control"])
-      // an answer that may not be stored replaces nothing: a stored one is forgotten
-      const forget = () => {
-        if (store.hasUrl(session.url)) store.delete(store.keyFor(session.url, session.headers, always))
+      const headers = response.headers
+      const cc = Cache.policy(headers["cache-control"])
+      const vary = cc.noStore ? undefined : Cache.varyNames(headers["vary"], always)
+      const lifetime = vary === undefined ? undefined : Cache.freshness(response.status, headers, cc, now)
+      const swr = cc.mustRevalidate ? 0 : (cc.staleWhileRevalidate ?? 0)
+      if (
+        lifetime === undefined ||
+        (lifetime === 0 && swr === 0 && headers["etag"] === undefined && headers["last-modified"] === undefined)
+      ) {
+        // an answer that may not be stored replaces nothing: a stored one is forgotten
+        return store.delete(session.url, session.headers)
       }
-      if (cc.has("no-store")) return forget()
-      const vary = Cache.varyNames(response.headers["vary"], always)
-      if (vary === undefined) return forget()
-      const lifetime = Cache.freshness(response.status, response.headers, cc, now)
-      if (lifetime === undefined) return forget()
-      const swr = cc.has("must-revalidate") ? 0 : (Cache.seconds(cc, "stale-while-revalidate") ?? 0)
-      const validators = response.headers["etag"] !== undefined || response.headers["last-modified"] !== undefined
-      if (lifetime === 0 && swr === 0 && !validators) return forget()
       store.put(
         {
           url: session.url,
           status: response.status,
-          headers: response.headers,
+          headers,
           body,
           storedAt: now,
-          age: Cache.initialAge(response.headers, now),
+          age: Cache.initialAge(headers, now),
           lifetime,
-          noCache: cc.has("no-cache"),
-          mustRevalidate: cc.has("must-revalidate") || cc.has("proxy-revalidate"),
+          noCache: cc.noCache,
+          mustRevalidate: cc.mustRevalidate,
           staleWhileRevalidate: swr,
           revalidating: false
         },
-        vary,
+        vary!,
         session.headers
       )
     }
@@ -189,14 +191,14 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
     const renew = (entry: Cache.Entry, response: ServiceResponse, now: number): void => {
       const headers: Record<string, string> = { ...entry.headers }
       for (const name in response.headers) if (!keptOn304.has(name)) headers[name] = response.headers[name]!
-      const cc = Cache.directives(headers["cache-control"])
+      const cc = Cache.policy(headers["cache-control"])
       entry.headers = headers
       entry.storedAt = now
       entry.age = Cache.initialAge(response.headers, now)
       entry.lifetime = Cache.freshness(entry.status, headers, cc, now) ?? 0
-      entry.noCache = cc.has("no-cache")
-      entry.mustRevalidate = cc.has("must-revalidate") || cc.has("proxy-revalidate")
-      entry.staleWhileRevalidate = entry.mustRevalidate ? 0 : (Cache.seconds(cc, "stale-while-revalidate") ?? 0)
+      entry.noCache = cc.noCache
+      entry.mustRevalidate = cc.mustRevalidate
+      entry.staleWhileRevalidate = entry.mustRevalidate ? 0 : (cc.staleWhileRevalidate ?? 0)
     }
 
     /** Sends the request with the stored response's validators; a 304 answers with the stored body. */
@@ -241,29 +243,29 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
 
     const plugin = Plugin.make("HttpCache", {
       aroundSend: (session, send) => {
+        if (storeOnRead.get(session) === true) storeOnRead.set(session, false)
         if (session.method !== "GET") {
           return unsafe.has(session.method) ? Effect.tap(send, (r) => invalidate(session, r)) : send
         }
         if (session.definition.streamResponse === true || setting.fromEndpoint(session) === false) return send
         const headers = session.headers
         for (const name of conditional) if (headers[name] != null) return send
-        const requested = Cache.directives(headers["cache-control"] ?? undefined)
-        if (requested.has("no-store")) {
+        const requested = Cache.policy(headers["cache-control"])
+        if (requested.noStore) {
           cache.set(session, "miss")
           return send
         }
-        const now = session.clock.unsafeCurrentTimeMillis()
-        const entry = store.get(store.keyFor(session.url, headers, always))
+        const entry = store.get(session.url, headers)
         if (entry === undefined) {
+          // stored by `onRead` once the body is read: no step of its own
           cache.set(session, "miss")
-          return Effect.map(send, (response) => {
-            keep(session, response, session.clock.unsafeCurrentTimeMillis())
-            return response
-          })
+          storeOnRead.set(session, true)
+          return send
         }
+        const now = session.clock.unsafeCurrentTimeMillis()
         const age = Cache.currentAge(entry, now)
-        const maxAge = Cache.seconds(requested, "max-age")
-        const revalidateAnyway = entry.noCache || requested.has("no-cache") || (maxAge !== undefined && age > maxAge)
+        const maxAge = requested.maxAge
+        const revalidateAnyway = entry.noCache || requested.noCache || (maxAge !== undefined && age > maxAge)
         if (!revalidateAnyway && age < entry.lifetime) {
           cache.set(session, "hit")
           return Effect.succeed(answer(entry, session, now))
@@ -283,6 +285,11 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
           return Effect.as(Effect.forkIn(background, scope), response)
         }
         return revalidate(session, entry, send, false)
+      },
+      // every attempt's answer (a Retry inside): the last one read is the one kept
+      onRead: (session, response) => {
+        if (storeOnRead.get(session) === true) keep(session, response, session.clock.unsafeCurrentTimeMillis())
+        return Effect.void
       }
     }, { honoursDeadline: true, settings: [setting] })
     return Object.assign(plugin, { stats: () => ({ entries: store.size, bytes: store.bytes }) })

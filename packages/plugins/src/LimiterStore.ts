@@ -10,6 +10,7 @@
  */
 import type * as Plugin from "@service-client/core/Plugin"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
+import type { Session } from "@service-client/core/Session"
 import { Clock, Context, Duration, Effect, Layer, type Scope } from "effect"
 import { askedPause } from "./internal/adaptive.js"
 import * as Memory from "./internal/limiter.js"
@@ -37,7 +38,8 @@ export interface Options {
   /**
    * RateLimit: pause every start when a response asks to slow down (429, `Retry-After`,
    * `RateLimit-Remaining: 0`), for at most `maxPause` ms (`defaultPause` ms for a bare 429).
-   * Only the in-memory store follows it; a shared store ignores it.
+   * Only the in-memory store follows it; the Redis store refuses it (a `SpecError` defect
+   * when the client is built).
    */
   readonly adaptive?: { readonly maxPause: number; readonly defaultPause: number } | undefined
 }
@@ -53,6 +55,13 @@ export interface Options {
 export interface Limiter extends Pick<Plugin.Hooks<LimiterError>, "aroundSend" | "enterSend" | "onResponse"> {
   /** Whether its waits end at the session's deadline (`Plugin.Options`); if not, the core bounds them. */
   readonly honoursDeadline?: boolean | undefined
+  /**
+   * Takes one more permit for the session only if one is free now and nobody waits (never
+   * waits, never queues; a store failure is `undefined`), and answers how to give it back
+   * once that send is over. Hedge asks it before a second request; without it, a call
+   * through this limiter is never hedged.
+   */
+  readonly tryEnter?: ((session: Session) => Effect.Effect<Plugin.LeaveSend | undefined>) | undefined
 }
 
 /**
@@ -91,7 +100,11 @@ export const memory: Service = {
           timeout: options.timeout
         })
         yield* Effect.addFinalizer(() => limiter.close)
-        return { enterSend: (session) => limiter.enter(session, limiter.release), honoursDeadline: true }
+        return {
+          enterSend: (session) => limiter.enter(session, limiter.release),
+          tryEnter: (session) => Effect.sync(() => limiter.tryEnter(session, limiter.release)),
+          honoursDeadline: true
+        }
       }
       const window = Memory.windowStore(options.limit, Duration.toMillis(period))
       const limiter = Memory.make({
@@ -131,9 +144,10 @@ export const memory: Service = {
         window.returnAt(session.clock.unsafeCurrentTimeMillis())
         return startTimer()
       }
+      const tryEnter = (session: Session) => Effect.sync(() => limiter.tryEnter(session, release))
       const adaptive = options.adaptive
       if (adaptive === undefined) {
-        return { enterSend: (session) => limiter.enter(session, release), honoursDeadline: true }
+        return { enterSend: (session) => limiter.enter(session, release), tryEnter, honoursDeadline: true }
       }
       // each response (its status and headers) of a send that held a permit
       const observe = (response: ServiceResponse) =>
@@ -154,6 +168,7 @@ export const memory: Service = {
       return {
         enterSend: (session) => limiter.enter(session, release),
         onResponse: (_, response) => observe(response),
+        tryEnter,
         honoursDeadline: true
       }
     })

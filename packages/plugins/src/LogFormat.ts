@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Render } from "@service-client/core"
-import { FiberId, HashMap, type Layer, Logger, Option } from "effect"
+import { FiberId, Hash, HashMap, type Layer, Logger, Option } from "effect"
 import * as Log from "./internal/logRecord.js"
 
 /**
@@ -121,9 +121,144 @@ const statusTexts: Readonly<Record<number, string>> = {
  */
 export const statusText = (status: number): string => statusTexts[status] ?? ""
 
-type Part = string | { readonly path: ReadonlyArray<string> }
+/** A placeholder's text for one entry (`undefined`: the record has no such value, printed `-`). */
+type Getter = (o: Logger.Logger.Options<unknown>) => string | undefined
 
-const parseTemplate = (template: string): ReadonlyArray<Part> => {
+const annotation = (o: Logger.Logger.Options<unknown>, key: string, hash: number): unknown => {
+  const value = HashMap.getHash(o.annotations, key, hash)
+  return value._tag === "Some" ? value.value : undefined
+}
+
+/** Milliseconds as `12.35ms` (two decimals at most): as `${Math.round(u * 100) / 100}ms`, without float printing. */
+const ms = (u: unknown): string | undefined => {
+  if (typeof u !== "number" || !Number.isFinite(u)) return undefined
+  const hundredths = Math.round(u * 100)
+  if (hundredths < 0 || hundredths > 0x3fffffff) return `${hundredths / 100}ms`
+  const whole = (hundredths / 100) | 0
+  const rest = hundredths - whole * 100
+  if (rest === 0) return `${whole}ms`
+  return rest % 10 === 0 ? `${whole}.${rest / 10}ms` : `${whole}.${rest < 10 ? "0" : ""}${rest}ms`
+}
+
+/** Objects of annotations that are not the loggers' own: bounded, never throws. */
+const json = (u: unknown): string => Render.value(u, { maxLength: 4096 })
+
+const plain = (u: unknown): string | undefined => {
+  if (u === undefined || u === null) return undefined
+  if (typeof u === "string") return u.length === 0 ? undefined : u
+  if (typeof u === "number" || typeof u === "boolean") return String(u)
+  return json(u)
+}
+
+const durationKeys: ReadonlySet<string> = new Set(["timeout", "blockedByPool", "blockedByRateLimit"])
+
+/** The ISO text of the last date rendered: the records of one call mostly share their millisecond. */
+let lastTime = NaN
+let lastIso = ""
+const iso = (date: Date): string => {
+  const time = date.getTime()
+  if (time !== lastTime) {
+    lastIso = date.toISOString()
+    lastTime = time
+  }
+  return lastIso
+}
+
+const statusOf = (o: Logger.Logger.Options<unknown>): unknown => annotation(o, "status", statusHash)
+const statusHash = Hash.string("status")
+
+const headersText = (headers: unknown, separator: string): string | undefined => {
+  if (typeof headers !== "object" || headers === null) return undefined
+  let out = ""
+  let first = true
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue
+    out += `${first ? "" : separator}${name}: ${plain((headers as Record<string, unknown>)[name]) ?? ""}`
+    first = false
+  }
+  return first ? undefined : out
+}
+
+const elapsedText = (elapsed: unknown): string | undefined => {
+  if (typeof elapsed !== "object" || elapsed === null) return ms(elapsed)
+  let out = ""
+  for (const key in elapsed) {
+    if (!Object.hasOwn(elapsed, key)) continue
+    const text = ms((elapsed as Record<string, unknown>)[key])
+    if (text !== undefined) out += `${out.length === 0 ? "" : " "}${key}=${text}`
+  }
+  return out.length === 0 ? undefined : out
+}
+
+/** The getter of a one-name placeholder, chosen once when the template is compiled. */
+const builtin = (name: string, separator: string): Getter => {
+  switch (name) {
+    case "timestamp":
+      return (o) => iso(o.date)
+    case "level":
+      return (o) => o.logLevel.label
+    case "fiber":
+      return (o) => FiberId.threadName(o.fiberId)
+    case "message":
+      return (o) => {
+        const m = o.message
+        return Array.isArray(m) ? m.map((x) => plain(x) ?? "").join(" ") : plain(m)
+      }
+    case "status":
+      return (o) => {
+        const status = statusOf(o)
+        if (typeof status !== "number") return undefined
+        const text = statusText(status)
+        return text.length === 0 ? String(status) : `${status} ${text}`
+      }
+    case "statusCode":
+      return (o) => plain(statusOf(o))
+    case "statusText":
+      return (o) => {
+        const status = statusOf(o)
+        return typeof status === "number" ? plain(statusText(status)) : undefined
+      }
+  }
+  const hash = Hash.string(name)
+  switch (name) {
+    case "headers":
+      return (o) => headersText(annotation(o, name, hash), separator)
+    case "query":
+      return (o) => {
+        const query = annotation(o, name, hash)
+        if (typeof query !== "object" || query === null) return undefined
+        return Object.keys(query).length === 0 ? undefined : json(query)
+      }
+    case "elapsed":
+      return (o) => elapsedText(annotation(o, name, hash))
+  }
+  if (durationKeys.has(name)) {
+    return (o) => {
+      const value = annotation(o, name, hash)
+      return ms(value) ?? plain(value)
+    }
+  }
+  return (o) => plain(annotation(o, name, hash))
+}
+
+/** The getter of a dotted placeholder (`elapsed.headers`): a key of an object value. */
+const nested = (path: ReadonlyArray<string>): Getter => {
+  const hash = Hash.string(path[0]!)
+  const asMs = path[0] === "elapsed" || durationKeys.has(path[0]!)
+  return (o) => {
+    let value: unknown = annotation(o, path[0]!, hash)
+    for (let i = 1; i < path.length; i++) {
+      if (typeof value !== "object" || value === null || !Object.hasOwn(value, path[i]!)) return undefined
+      value = (value as Record<string, unknown>)[path[i]!]
+    }
+    return (asMs ? ms(value) : undefined) ?? plain(value)
+  }
+}
+
+/** A template as literal text and getters, parsed once when the Logger is made. */
+type Part = string | Getter
+
+const compile = (template: string, separator: string): ReadonlyArray<Part> => {
   const parts: Array<Part> = []
   let literal = ""
   let i = 0
@@ -140,7 +275,8 @@ const parseTemplate = (template: string): ReadonlyArray<Part> => {
       if (/^[A-Za-z_$][\w$]*(\.[\w$]+)*$/.test(name)) {
         if (literal.length > 0) parts.push(literal)
         literal = ""
-        parts.push({ path: name.split(".") })
+        const path = name.split(".")
+        parts.push(path.length === 1 ? builtin(name, separator) : nested(path))
         i = end + 1
         continue
       }
@@ -152,101 +288,23 @@ const parseTemplate = (template: string): ReadonlyArray<Part> => {
   return parts
 }
 
-const ms = (u: unknown): string | undefined => {
-  if (typeof u !== "number" || !Number.isFinite(u)) return undefined
-  return `${Math.round(u * 100) / 100}ms`
-}
-
-/** Objects of annotations that are not the loggers' own: bounded, never throws. */
-const json = (u: unknown): string => Render.value(u, { maxLength: 4096 })
-
-const plain = (u: unknown): string | undefined => {
-  if (u === undefined || u === null) return undefined
-  if (typeof u === "string") return u.length === 0 ? undefined : u
-  if (typeof u === "number" || typeof u === "boolean") return String(u)
-  return json(u)
-}
-
-const durationKeys: ReadonlySet<string> = new Set(["timeout", "blockedByPool", "blockedByRateLimit"])
-
-interface Entry {
-  readonly options: Logger.Logger.Options<unknown>
-  readonly get: (key: string) => unknown
-}
-
-const builtin = (entry: Entry, name: string, separator: string): string | undefined => {
-  const o = entry.options
-  switch (name) {
-    case "timestamp":
-      return o.date.toISOString()
-    case "level":
-      return o.logLevel.label
-    case "fiber":
-      return FiberId.threadName(o.fiberId)
-    case "message": {
-      const m = o.message
-      return Array.isArray(m) ? m.map((x) => plain(x) ?? "").join(" ") : plain(m)
+const render = (parts: ReadonlyArray<Part>, o: Logger.Logger.Options<unknown>): string => {
+  let line = ""
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!
+    if (typeof part === "string") {
+      line += part
+      continue
     }
-    case "status": {
-      const status = entry.get("status")
-      if (typeof status !== "number") return undefined
-      const text = statusText(status)
-      return text.length === 0 ? String(status) : `${status} ${text}`
+    let text: string | undefined
+    try {
+      text = part(o)
+    } catch {
+      text = "[Threw]"
     }
-    case "statusCode":
-      return plain(entry.get("status"))
-    case "statusText": {
-      const status = entry.get("status")
-      return typeof status === "number" ? plain(statusText(status)) : undefined
-    }
-    case "headers": {
-      const headers = entry.get("headers")
-      if (typeof headers !== "object" || headers === null) return undefined
-      const lines: Array<string> = []
-      for (const name in headers) {
-        if (Object.hasOwn(headers, name)) {
-          lines.push(`${name}: ${plain((headers as Record<string, unknown>)[name]) ?? ""}`)
-        }
-      }
-      return lines.length === 0 ? undefined : lines.join(separator)
-    }
-    case "query": {
-      const query = entry.get("query")
-      if (typeof query !== "object" || query === null) return undefined
-      return Object.keys(query).length === 0 ? undefined : json(query)
-    }
-    case "elapsed": {
-      const elapsed = entry.get("elapsed")
-      if (typeof elapsed !== "object" || elapsed === null) return ms(elapsed)
-      const out: Array<string> = []
-      for (const key in elapsed) {
-        if (!Object.hasOwn(elapsed, key)) continue
-        const text = ms((elapsed as Record<string, unknown>)[key])
-        if (text !== undefined) out.push(`${key}=${text}`)
-      }
-      return out.length === 0 ? undefined : out.join(" ")
-    }
+    line += text ?? "-"
   }
-  const value = entry.get(name)
-  return durationKeys.has(name) ? ms(value) ?? plain(value) : plain(value)
-}
-
-const lookup = (entry: Entry, path: ReadonlyArray<string>, separator: string): string => {
-  if (path.length === 1) return builtin(entry, path[0]!, separator) ?? "-"
-  let value: unknown = entry.get(path[0]!)
-  for (let i = 1; i < path.length; i++) {
-    if (typeof value !== "object" || value === null || !Object.hasOwn(value, path[i]!)) return "-"
-    value = (value as Record<string, unknown>)[path[i]!]
-  }
-  return (path[0] === "elapsed" || durationKeys.has(path[0]!) ? ms(value) : undefined) ?? plain(value) ?? "-"
-}
-
-const safeLookup = (entry: Entry, path: ReadonlyArray<string>, separator: string): string => {
-  try {
-    return lookup(entry, path, separator)
-  } catch {
-    return "[Threw]"
-  }
+  return line
 }
 
 /** An entry that is not the loggers': as `Logger.stringLogger` writes it, or its message alone if that throws. */
@@ -260,6 +318,8 @@ const other = (o: Logger.Logger.Options<unknown>): string => {
 
 const kinds: ReadonlySet<string> = new Set<Log.RecordKind>(["request", "response", "exception", "parseException"])
 const loggers: ReadonlySet<string> = new Set(["InnerLogger", "OuterLogger"])
+const loggerHash = Hash.string(Log.keys.logger)
+const recordHash = Hash.string(Log.keys.record)
 
 /**
  * The record kind of a log entry written by InnerLogger or OuterLogger, if it is one.
@@ -270,8 +330,8 @@ const loggers: ReadonlySet<string> = new Set(["InnerLogger", "OuterLogger"])
 export const recordKind = (
   annotations: HashMap.HashMap<string, unknown>
 ): Log.RecordKind | undefined => {
-  const logger = HashMap.get(annotations, Log.keys.logger)
-  const kind = HashMap.get(annotations, Log.keys.record)
+  const logger = HashMap.getHash(annotations, Log.keys.logger, loggerHash)
+  const kind = HashMap.getHash(annotations, Log.keys.record, recordHash)
   if (Option.isNone(logger) || Option.isNone(kind)) return undefined
   if (typeof logger.value !== "string" || !loggers.has(logger.value)) return undefined
   return typeof kind.value === "string" && kinds.has(kind.value) ? kind.value as Log.RecordKind : undefined
@@ -292,23 +352,18 @@ export const recordKind = (
  * @category constructors
  */
 export const make = (options: Options = {}): Logger.Logger<unknown, string> => {
-  const templates = {
-    request: parseTemplate(options.request ?? defaults.request),
-    response: parseTemplate(options.response ?? defaults.response),
-    exception: parseTemplate(options.exception ?? defaults.exception),
-    parseException: parseTemplate(options.parseException ?? defaults.parseException)
-  }
   const separator = options.headerSeparator ?? defaults.headerSeparator
+  const templates = {
+    request: compile(options.request ?? defaults.request, separator),
+    response: compile(options.response ?? defaults.response, separator),
+    exception: compile(options.exception ?? defaults.exception, separator),
+    parseException: compile(options.parseException ?? defaults.parseException, separator)
+  }
   return Logger.make((o) => {
     const kind = recordKind(o.annotations)
     if (kind === undefined) return Render.escape(other(o))
-    const entry: Entry = { options: o, get: (key) => Option.getOrUndefined(HashMap.get(o.annotations, key)) }
-    let line = ""
-    for (const part of templates[kind]) {
-      line += typeof part === "string" ? part : safeLookup(entry, part.path, separator)
-    }
     // one record, one line: whatever a value holds (the loggers' records are escaped already)
-    return Render.escape(line)
+    return Render.escape(render(templates[kind], o))
   })
 }
 

@@ -163,28 +163,29 @@ export const make = (options: Options = {}): Plugin.Plugin => {
   const noTags: ReadonlyArray<never> = []
 
   return Plugin.make("Metrics", {
-    aroundSend: (session, send) =>
-      Effect.clockWith((clock) => {
-        const start = clock.unsafeCurrentTimeNanos()
-        const m = forEndpoint(session)
-        m.pending.unsafeUpdate(++m.inFlight, noTags)
-        // one synchronous step per call: the metric updates need no Effect of their own
-        return Effect.onExit(send, (exit) =>
-          Effect.sync(() => {
-            m.pending.unsafeUpdate(--m.inFlight, noTags)
-            const status = Exit.isSuccess(exit)
-              ? String(exit.value.status)
-              : Option.match(Cause.failureOption(exit.cause), {
-                onNone: () => (Exit.isInterrupted(exit) ? "Interrupted" : "Defect"),
-                onSome: (e) => e._tag
-              })
-            counter(m, session, status).unsafeUpdate(1, noTags)
-            m.duration.unsafeUpdate(Number(clock.unsafeCurrentTimeNanos() - start) / 1e6, noTags)
-            const pool = blockedByPool.get(session)
-            if (pool !== undefined) m.blockedByPool.unsafeUpdate(pool, noTags)
-            const rateLimit = blockedByRateLimit.get(session)
-            if (rateLimit !== undefined) m.blockedByRateLimit.unsafeUpdate(rateLimit, noTags)
-          }))
-      })
+    // called by the core when the send starts; the call's Clock is the session's (no Effect step)
+    aroundSend: (session, send) => {
+      const clock = session.clock
+      const start = clock.unsafeCurrentTimeNanos()
+      const m = forEndpoint(session)
+      m.pending.unsafeUpdate(++m.inFlight, noTags)
+      // one synchronous step per call: the metric updates need no Effect of their own
+      return Effect.onExit(send, (exit) =>
+        Effect.sync(() => {
+          m.pending.unsafeUpdate(--m.inFlight, noTags)
+          const status = Exit.isSuccess(exit)
+            ? String(exit.value.status)
+            : Option.match(Cause.failureOption(exit.cause), {
+              onNone: () => (Exit.isInterrupted(exit) ? "Interrupted" : "Defect"),
+              onSome: (e) => e._tag
+            })
+          counter(m, session, status).unsafeUpdate(1, noTags)
+          m.duration.unsafeUpdate(Number(clock.unsafeCurrentTimeNanos() - start) / 1e6, noTags)
+          const pool = blockedByPool.get(session)
+          if (pool !== undefined) m.blockedByPool.unsafeUpdate(pool, noTags)
+          const rateLimit = blockedByRateLimit.get(session)
+          if (rateLimit !== undefined) m.blockedByRateLimit.unsafeUpdate(rateLimit, noTags)
+        }))
+    }
   }, { honoursDeadline: true })
 }

@@ -7,6 +7,7 @@ import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
 import { type Duration, Effect, type Scope } from "effect"
 import { durationOption, keyOption, wholeNumber } from "./internal/options.js"
+import * as Spare from "./internal/spare.js"
 import type { LimiterError } from "./LimiterError.js"
 import { LimiterStore } from "./LimiterStore.js"
 
@@ -88,6 +89,6 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin<Error>,
   return Effect.flatMap(LimiterStore, (store) =>
     Effect.map(
       store.make({ limiter: "pool", key, limit, period: undefined, hardLimit, timeout }),
-      (limiter) => Plugin.make("Pool", limiter, { honoursDeadline: limiter.honoursDeadline })
+      (limiter) => Plugin.make("Pool", Spare.offering(limiter), { honoursDeadline: limiter.honoursDeadline })
     ))
 }

@@ -8,6 +8,7 @@ import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
 import { Duration, Effect, type Scope } from "effect"
 import { durationOption, invalid, keyOption, wholeNumber } from "./internal/options.js"
+import * as Spare from "./internal/spare.js"
 import type { LimiterError } from "./LimiterError.js"
 import { LimiterStore } from "./LimiterStore.js"
 
@@ -44,7 +45,8 @@ export interface Options {
   /**
    * Follow the server's own limit: on a 429, a 503 with `Retry-After`, or
    * `RateLimit-Remaining: 0` / `X-RateLimit-Remaining: 0`, no call starts until the
-   * server's reset (see {@link Adaptive}). Default: `false`.
+   * server's reset (see {@link Adaptive}). Default: `false`. In memory only:
+   * `RedisStore.layerLimiters` refuses it when the client is built (a `SpecError` defect).
    */
   readonly adaptive?: boolean | Adaptive | undefined
 }
@@ -128,6 +130,6 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin<Error>,
   return Effect.flatMap(LimiterStore, (store) =>
     Effect.map(
       store.make({ limiter: "rateLimit", key, limit, period, hardLimit, timeout, adaptive }),
-      (limiter) => Plugin.make("RateLimit", limiter, { honoursDeadline: limiter.honoursDeadline })
+      (limiter) => Plugin.make("RateLimit", Spare.offering(limiter), { honoursDeadline: limiter.honoursDeadline })
     ))
 }

@@ -342,71 +342,77 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     return r
   }
 
-  const retrying = (session: Session.Session, send: Plugin.Send, r: Resolved): Plugin.Send =>
-    Effect.clockWith((clock) => {
-      const attemptSend = withAttemptTimeout(session, send, r)
-      const start = clock.unsafeCurrentTimeMillis()
-      const loop = (attempt: number, state: unknown): Plugin.Send => {
-        attempts.set(session, attempt)
-        return Effect.flatMap(Effect.exit(Attempt.wrap(session, attempt, attemptSend)), (exit) => {
-          let failure: Failure | undefined
-          let response: ServiceResponse.ServiceResponse | undefined
-          if (Exit.isSuccess(exit)) {
-            if (r.statuses.has(exit.value.status)) failure = response = exit.value
-          } else {
-            const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
-            if (error !== undefined && isTransient(error)) failure = error
+  // the call's Clock is the session's: no Effect step to read it
+  const retrying = (session: Session.Session, send: Plugin.Send, r: Resolved): Plugin.Send => {
+    const clock = session.clock
+    const attemptSend = withAttemptTimeout(session, send, r)
+    const start = clock.unsafeCurrentTimeMillis()
+    const loop = (attempt: number, state: unknown): Plugin.Send => {
+      attempts.set(session, attempt)
+      // one continuation for both outcomes (`Effect.exit` then `flatMap` would be two steps)
+      const decide = (exit: Exit.Exit<ServiceResponse.ServiceResponse, CallError>): Plugin.Send => {
+        let failure: Failure | undefined
+        let response: ServiceResponse.ServiceResponse | undefined
+        if (Exit.isSuccess(exit)) {
+          if (r.statuses.has(exit.value.status)) failure = response = exit.value
+        } else {
+          const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
+          if (error !== undefined && isTransient(error)) failure = error
+        }
+        if (failure === undefined || attempt >= r.maxAttempts) return exit
+        const now = clock.unsafeCurrentTimeMillis()
+        // the call's own deadline (a Timeout around Retry) is over: no attempt would have time
+        if (session.deadline !== undefined && now >= session.deadline.at) return exit
+        return Effect.flatMap(r.schedule.step(now, failure, state), ([next, , decision]) => {
+          if (ScheduleDecision.isDone(decision)) return exit
+          let delay = Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
+          if (r.retryAfter && response !== undefined) {
+            const asked = RetryAfter.parse(response.headers["retry-after"], now)
+            if (asked !== undefined) delay = Math.max(delay, Math.min(asked, r.maxRetryAfter))
           }
-          if (failure === undefined || attempt >= r.maxAttempts) return exit
-          const now = clock.unsafeCurrentTimeMillis()
-          // the call's own deadline (a Timeout around Retry) is over: no attempt would have time
-          if (session.deadline !== undefined && now >= session.deadline.at) return exit
-          return Effect.flatMap(r.schedule.step(now, failure, state), ([next, , decision]) => {
-            if (ScheduleDecision.isDone(decision)) return exit
-            let delay = Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
-            if (r.retryAfter && response !== undefined) {
-              const asked = RetryAfter.parse(response.headers["retry-after"], now)
-              if (asked !== undefined) delay = Math.max(delay, Math.min(asked, r.maxRetryAfter))
-            }
-            if (r.maxElapsed !== undefined && now + delay - start >= r.maxElapsed) return exit
-            // a CircuitBreaker would refuse the next attempt: the last outcome is the call's
-            const circuit = Circuit.gate(session)
-            if (circuit !== undefined && circuit.refuses(now + delay)) return exit
-            return Effect.zipRight(
-              Deadline.sleep(session, Duration.millis(delay)),
-              Effect.suspend(() => loop(attempt + 1, next))
-            )
-          })
+          if (r.maxElapsed !== undefined && now + delay - start >= r.maxElapsed) return exit
+          // a CircuitBreaker would refuse the next attempt: the last outcome is the call's
+          const circuit = Circuit.gate(session)
+          if (circuit !== undefined && circuit.refuses(now + delay)) return exit
+          return Effect.zipRight(
+            Deadline.sleep(session, Duration.millis(delay)),
+            Effect.suspend(() => loop(attempt + 1, next))
+          )
         })
       }
-      return loop(1, r.schedule.initial)
-    })
+      return Effect.matchCauseEffect(Attempt.wrap(session, attempt, attemptSend), {
+        onFailure: (cause) => decide(Exit.failCause(cause)),
+        onSuccess: (response) => decide(Exit.succeed(response))
+      })
+    }
+    return loop(1, r.schedule.initial)
+  }
 
   return Plugin.make("Retry", {
-    aroundSend: (session, send) =>
-      Effect.suspend(() => {
-        const resolved = settingsFor(session)
-        if (Either.isLeft(resolved)) {
-          return Effect.fail(
-            new InputError({
-              service: session.service,
-              endpoint: session.endpoint,
-              key: resolved.left.key,
-              reason: resolved.left.reason
-            })
-          )
-        }
-        const r = resolved.right
-        if (!r.enabled) return send
-        // a streamed body cannot be sent twice
-        // (an IdempotencyKey makes a POST/PATCH safe to repeat)
-        const once = (!r.idempotent && !methods.has(session.method) && !Repeatable.isMarked(session)) ||
-          Session.isStreamBody(session.body)
-        if (once || r.maxAttempts === 1) {
-          attempts.set(session, 1)
-          return Attempt.wrap(session, 1, withAttemptTimeout(session, send, r))
-        }
-        return retrying(session, send, r)
-      })
+    // called by the core when the send starts (once per run): no Effect.suspend needed
+    aroundSend: (session, send) => {
+      const resolved = settingsFor(session)
+      if (Either.isLeft(resolved)) {
+        return Effect.fail(
+          new InputError({
+            service: session.service,
+            endpoint: session.endpoint,
+            key: resolved.left.key,
+            reason: resolved.left.reason
+          })
+        )
+      }
+      const r = resolved.right
+      if (!r.enabled) return send
+      // a streamed body cannot be sent twice
+      // (an IdempotencyKey makes a POST/PATCH safe to repeat)
+      const once = (!r.idempotent && !methods.has(session.method) && !Repeatable.isMarked(session)) ||
+        Session.isStreamBody(session.body)
+      if (once || r.maxAttempts === 1) {
+        attempts.set(session, 1)
+        return Attempt.wrap(session, 1, withAttemptTimeout(session, send, r))
+      }
+      return retrying(session, send, r)
+    }
   }, { honoursDeadline: true, settings: [setting] })
 }

@@ -8,6 +8,11 @@ export * as Auth from "./Auth.js"
  */
 export * as CircuitBreaker from "./CircuitBreaker.js"
 /**
+ * @since 0.3.0
+ * @category modules
+ */
+export * as CircuitStore from "./CircuitStore.js"
+/**
  * @since 0.2.0
  * @category modules
  */

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { ClientClosed } from "@service-client/core/Errors"
+import { ClientClosed, SpecError } from "@service-client/core/Errors"
 import * as LimiterStore from "@service-client/plugins/LimiterStore"
 import {
   Clock,
@@ -399,6 +399,10 @@ export const config: Config.Config<Options> = Config.all({
  * of the client that calls. Its blocked time goes to the same attributes as in memory, also
  * when the call fails.
  *
+ * A RateLimit with `adaptive` is refused when the client is built (a defect: a `SpecError`
+ * with key `RateLimit.adaptive`): the pause it takes from a 429 would hold in this process
+ * only, while the limit it pauses is shared by every process.
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -406,6 +410,14 @@ export const limiters = (store: Service): LimiterStore.Service => ({
   kind: "redis",
   make: (options) =>
     Effect.gen(function*() {
+      if (options.adaptive !== undefined) {
+        return yield* Effect.die(
+          new SpecError({
+            key: `${options.limiter === "pool" ? "Pool" : "RateLimit"}.adaptive`,
+            reason: "not supported on the Redis store (the pause would hold in one process of a limit shared by all)"
+          })
+        )
+      }
       const scope = yield* Effect.scope
       let closed = false
       yield* Effect.addFinalizer(() => Effect.sync(() => void (closed = true)))

@@ -4,6 +4,15 @@
  *
  * @since 0.1.0
  */
+/**
+ * @since 0.3.0
+ * @category modules
+ */
+export * as RedisCircuit from "./RedisCircuit.js"
+/**
+ * @since 0.1.0
+ * @category modules
+ */
 export * as RedisLimiter from "./RedisLimiter.js"
 /**
  * @since 0.2.0

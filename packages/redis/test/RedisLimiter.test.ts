@@ -4,7 +4,7 @@ import { Endpoint, Errors, Plugin, ServiceClient, Spec, Transport } from "@servi
 import type { LimiterError } from "@service-client/plugins"
 import { LimiterStore, Pool, RateLimit } from "@service-client/plugins"
 import { RedisLimiter, RedisStore } from "@service-client/redis"
-import { Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
+import { Cause, Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import * as Net from "node:net"
 
 const prefix = `test-${process.pid}-${Date.now().toString(36)}`
@@ -283,6 +283,21 @@ describe("Pool and RateLimit on RedisStore.layerLimiters", () => {
       )
       assert.strictEqual((yield* local.call("ping")).status, 200)
       yield* Fiber.interrupt(holder)
+    }).pipe(Effect.scoped, Effect.provide(Stub), Effect.provide(Limiters)))
+
+  it.live("refuses an adaptive RateLimit when the client is built (its pause would hold in one process only)", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(client(name(), [RateLimit.make({ limit: 5, adaptive: true })]))
+      assert.isTrue(Exit.isFailure(exit))
+      const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+      assert.instanceOf(defect, Errors.SpecError)
+      assert.strictEqual((defect as Errors.SpecError).key, "RateLimit.adaptive")
+      // the same RateLimit without adaptive is accepted, and in memory adaptive stays available
+      assert.strictEqual((yield* (yield* client(name(), [RateLimit.make({ limit: 5 })])).call("ping")).status, 200)
+      const local = yield* client(name(), [RateLimit.make({ limit: 5, adaptive: true })]).pipe(
+        Effect.provide(LimiterStore.layer(LimiterStore.memory))
+      )
+      assert.strictEqual((yield* local.call("ping")).status, 200)
     }).pipe(Effect.scoped, Effect.provide(Stub), Effect.provide(Limiters)))
 
   it.live("Redis unreachable: the call fails fast with the core's LimiterUnavailable; fail open lets it through", () =>

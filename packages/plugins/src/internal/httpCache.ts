@@ -6,18 +6,41 @@
  * @internal
  */
 
-/** Cache-Control directives by lower-cased name (`true` when given without a value). @internal */
-export type Directives = ReadonlyMap<string, string | true>
+/**
+ * What a `Cache-Control` value says, worked out once per distinct value (responses of one
+ * service repeat a few values): a call checks booleans and numbers, not a parse.
+ * Delta-seconds are in ms; a malformed one is 0 (stale).
+ *
+ * @internal
+ */
+export interface Policy {
+  readonly noStore: boolean
+  readonly noCache: boolean
+  /** `must-revalidate` or `proxy-revalidate`. */
+  readonly mustRevalidate: boolean
+  /** `public` or `private`: storable without explicit freshness. */
+  readonly marked: boolean
+  readonly maxAge: number | undefined
+  readonly staleWhileRevalidate: number | undefined
+}
 
-const none: Directives = new Map()
 const directive = /\s*([^\s=,]+)(?:\s*=\s*("(?:[^"\\]|\\.)*"|[^,]*))?\s*(?:,|$)/gy
 
-/** The directives of the last values parsed (responses of one service repeat a few values). */
-const parsed = new Map<string, Directives>()
+const none: Policy = {
+  noStore: false,
+  noCache: false,
+  mustRevalidate: false,
+  marked: false,
+  maxAge: undefined,
+  staleWhileRevalidate: undefined
+}
+
+/** The policies of the last values parsed. */
+const parsed = new Map<string, Policy>()
 
 /** @internal */
-export const directives = (value: string | undefined): Directives => {
-  if (value === undefined || value.length === 0) return none
+export const policy = (value: string | null | undefined): Policy => {
+  if (value == null || value.length === 0) return none
   let out = parsed.get(value)
   if (out === undefined) {
     out = parse(value)
@@ -27,26 +50,31 @@ export const directives = (value: string | undefined): Directives => {
   return out
 }
 
-const parse = (value: string): Directives => {
-  const out = new Map<string, string | true>()
+const parse = (value: string): Policy => {
+  const directives = new Map<string, string | true>()
   directive.lastIndex = 0
   let m: RegExpExecArray | null
   while (directive.lastIndex < value.length && (m = directive.exec(value)) !== null) {
     const raw = m[2]
     const name = m[1]!.toLowerCase()
-    if (!out.has(name)) {
-      out.set(
+    if (!directives.has(name)) {
+      directives.set(
         name,
         raw === undefined ? true : raw.startsWith("\"") ? raw.slice(1, -1).replace(/\\(.)/g, "$1") : raw.trim()
       )
     }
   }
-  return out
+  return {
+    noStore: directives.has("no-store"),
+    noCache: directives.has("no-cache"),
+    mustRevalidate: directives.has("must-revalidate") || directives.has("proxy-revalidate"),
+    marked: directives.has("public") || directives.has("private"),
+    maxAge: seconds(directives.get("max-age")),
+    staleWhileRevalidate: seconds(directives.get("stale-while-revalidate"))
+  }
 }
 
-/** A delta-seconds directive in ms; `undefined` when absent, 0 when malformed (treated as stale). @internal */
-export const seconds = (d: Directives, name: string): number | undefined => {
-  const v = d.get(name)
+const seconds = (v: string | true | undefined): number | undefined => {
   if (v === undefined) return undefined
   if (v === true || !/^\d+$/.test(v)) return 0
   return Math.min(Number(v), 2 ** 31) * 1000
@@ -73,11 +101,10 @@ const maxHeuristic = 24 * 3600 * 1000
 export const freshness = (
   status: number,
   headers: Readonly<Record<string, string>>,
-  cc: Directives,
+  cc: Policy,
   now: number
 ): number | undefined => {
-  const maxAge = seconds(cc, "max-age")
-  if (maxAge !== undefined) return maxAge
+  if (cc.maxAge !== undefined) return cc.maxAge
   const expires = headers["expires"]
   if (expires !== undefined) {
     const at = httpDate(expires)
@@ -86,7 +113,7 @@ export const freshness = (
   }
   if (!heuristic.has(status)) return undefined
   const lastModified = httpDate(headers["last-modified"])
-  if (lastModified === undefined) return cc.has("public") || cc.has("private") ? 0 : undefined
+  if (lastModified === undefined) return cc.marked ? 0 : undefined
   return Math.min(maxHeuristic, Math.max(0, ((httpDate(headers["date"]) ?? now) - lastModified) / 10))
 }
 
@@ -100,8 +127,9 @@ export const initialAge = (headers: Readonly<Record<string, string>>, now: numbe
 
 /** A stored response. @internal */
 export interface Entry {
-  readonly key: string
   readonly url: string
+  /** The values of the request headers it varies on (see `Store`). */
+  readonly variant: string
   status: number
   headers: Readonly<Record<string, string>>
   readonly body: Uint8Array
@@ -118,106 +146,142 @@ export interface Entry {
   readonly size: number
   /** A background revalidation is running. */
   revalidating: boolean
+  /** The store's list, from the least recently used. */
+  older?: Entry | undefined
+  newer?: Entry | undefined
 }
 
 /** The current age of an entry (ms). @internal */
 export const currentAge = (entry: Entry, now: number): number => entry.age + Math.max(0, now - entry.storedAt)
 
-/** The stored responses: least recently used first (a Map keeps insertion order). @internal */
+/** The stored variants of one URL and the request headers they vary on. */
+interface Variants {
+  vary: ReadonlyArray<string>
+  /** The only variant (most URLs), or each variant by the values of its `vary` headers. */
+  one: Entry | undefined
+  many: Map<string, Entry> | undefined
+}
+
+/**
+ * The stored responses by URL, then by the values of the headers they vary on, in a list
+ * from the least to the most recently used (links on the entries: moving or evicting one
+ * is O(1)). A request to a URL with nothing stored costs one map lookup and builds no key.
+ * (A `Map`'s insertion order served as the list before, but a `Map` keeps a deleted slot
+ * until it is rehashed, so taking the oldest entry of a store that evicts on every put
+ * walked over every slot deleted since.)
+ *
+ * @internal
+ */
 export class Store {
-  private readonly entries = new Map<string, Entry>()
-  /** Per URL: the request headers its last response varied on, and the key(s) of its variant(s). */
-  private readonly urls = new Map<string, { vary: ReadonlyArray<string>; keys: string | Set<string> }>()
+  private readonly urls = new Map<string, Variants>()
+  private oldest: Entry | undefined = undefined
+  private newest: Entry | undefined = undefined
+  size = 0
   bytes = 0
   constructor(readonly maxBytes: number, readonly maxEntryBytes: number) {}
 
-  get size(): number {
-    return this.entries.size
-  }
-
-  /** The key of a request to `url` with these headers, given what the URL's responses vary on. */
-  keyFor(url: string, headers: Readonly<Record<string, string | null>>, always: ReadonlyArray<string>): string {
-    const vary = this.urls.get(url)?.vary ?? always
-    return variantKey(url, vary, headers)
-  }
-
-  /** Whether any response of this URL is stored. */
-  hasUrl(url: string): boolean {
-    return this.urls.has(url)
-  }
-
-  get(key: string): Entry | undefined {
-    const entry = this.entries.get(key)
-    if (entry !== undefined) {
-      // most recently used: to the end
-      this.entries.delete(key)
-      this.entries.set(key, entry)
+  /** The stored response for a request to `url` with these headers (now the most recently used). */
+  get(url: string, headers: Readonly<Record<string, string | null>>): Entry | undefined {
+    const entry = this.find(url, headers)
+    if (entry !== undefined && entry !== this.newest) {
+      this.unlink(entry)
+      this.append(entry)
     }
     return entry
   }
 
-  /** Stores an entry under the variant key its `vary` names; answers whether it was stored. */
+  /** Forgets the stored response a request to `url` with these headers would get. */
+  delete(url: string, headers: Readonly<Record<string, string | null>>): void {
+    const entry = this.find(url, headers)
+    if (entry !== undefined) this.remove(entry)
+  }
+
+  /** Stores an entry under the variant its `vary` names; answers whether it was stored. */
   put(
-    entry: Omit<Entry, "key" | "size">,
+    entry: Omit<Entry, "variant" | "size" | "older" | "newer">,
     vary: ReadonlyArray<string>,
     headers: Readonly<Record<string, string | null>>
   ): boolean {
-    const key = variantKey(entry.url, vary, headers)
-    const size = entry.body.length + key.length + headerBytes(entry.headers)
+    const variant = variantKey(vary, headers)
+    const size = entry.body.length + entry.url.length + variant.length + headerBytes(entry.headers)
     const known = this.urls.get(entry.url)
-    if (known !== undefined && !sameNames(known.vary, vary)) this.deleteUrl(entry.url)
-    this.delete(key)
+    if (known !== undefined) {
+      if (!sameNames(known.vary, vary)) this.deleteUrl(entry.url)
+      else {
+        const old = known.one ?? known.many?.get(variant)
+        if (old !== undefined && old.variant === variant) this.remove(old)
+      }
+    }
     if (size > this.maxEntryBytes || size > this.maxBytes) return false
-    while (this.bytes + size > this.maxBytes) {
-      const oldest = this.entries.keys().next()
-      if (oldest.done === true) break
-      this.delete(oldest.value)
-    }
+    while (this.bytes + size > this.maxBytes && this.oldest !== undefined) this.remove(this.oldest)
     const stored = entry as Entry
-    ;(stored as { key: string }).key = key
+    ;(stored as { variant: string }).variant = variant
     ;(stored as { size: number }).size = size
-    this.entries.set(key, stored)
-    this.bytes += size
-    const url = this.urls.get(entry.url)
-    if (url === undefined) this.urls.set(entry.url, { vary, keys: key })
-    else if (typeof url.keys === "string") url.keys = new Set([url.keys, key])
-    else url.keys.add(key)
-    return true
-  }
-
-  delete(key: string): void {
-    const entry = this.entries.get(key)
-    if (entry === undefined) return
-    this.entries.delete(key)
-    this.bytes -= entry.size
-    const url = this.urls.get(entry.url)
-    if (url === undefined) return
-    if (typeof url.keys === "string") {
-      if (url.keys === key) this.urls.delete(entry.url)
-    } else {
-      url.keys.delete(key)
-      if (url.keys.size === 0) this.urls.delete(entry.url)
+    const variants = this.urls.get(entry.url)
+    if (variants === undefined) this.urls.set(entry.url, { vary, one: stored, many: undefined })
+    else if (variants.many !== undefined) variants.many.set(variant, stored)
+    else {
+      variants.many = new Map([[variants.one!.variant, variants.one!], [variant, stored]])
+      variants.one = undefined
     }
+    this.append(stored)
+    this.size++
+    this.bytes += size
+    return true
   }
 
   /** Forgets every variant of a URL (an unsafe method changed it). */
   deleteUrl(url: string): void {
-    const known = this.urls.get(url)
-    if (known === undefined) return
-    for (const key of typeof known.keys === "string" ? [known.keys] : [...known.keys]) this.delete(key)
-    this.urls.delete(url)
+    const variants = this.urls.get(url)
+    if (variants === undefined) return
+    if (variants.one !== undefined) this.remove(variants.one)
+    else if (variants.many !== undefined) { for (const entry of [...variants.many.values()]) this.remove(entry) }
+  }
+
+  private find(url: string, headers: Readonly<Record<string, string | null>>): Entry | undefined {
+    const variants = this.urls.get(url)
+    if (variants === undefined) return undefined
+    const variant = variantKey(variants.vary, headers)
+    const entry = variants.one ?? variants.many?.get(variant)
+    return entry !== undefined && entry.variant === variant ? entry : undefined
+  }
+
+  private remove(entry: Entry): void {
+    const variants = this.urls.get(entry.url)
+    if (variants === undefined) return
+    if (variants.one === entry) this.urls.delete(entry.url)
+    else if (variants.many !== undefined && variants.many.get(entry.variant) === entry) {
+      variants.many.delete(entry.variant)
+      if (variants.many.size === 0) this.urls.delete(entry.url)
+    } else return
+    this.unlink(entry)
+    this.size--
+    this.bytes -= entry.size
+  }
+
+  private append(entry: Entry): void {
+    entry.older = this.newest
+    entry.newer = undefined
+    if (this.newest === undefined) this.oldest = entry
+    else this.newest.newer = entry
+    this.newest = entry
+  }
+
+  private unlink(entry: Entry): void {
+    if (entry.older === undefined) this.oldest = entry.newer
+    else entry.older.newer = entry.newer
+    if (entry.newer === undefined) this.newest = entry.older
+    else entry.newer.older = entry.older
+    entry.older = entry.newer = undefined
   }
 }
 
-const variantKey = (
-  url: string,
-  vary: ReadonlyArray<string>,
-  headers: Readonly<Record<string, string | null>>
-): string => {
-  let key = url
+/** The values of the `vary` headers as one string (JSON keeps a value from imitating another). */
+const variantKey = (vary: ReadonlyArray<string>, headers: Readonly<Record<string, string | null>>): string => {
+  let key = ""
   for (let i = 0; i < vary.length; i++) {
     const value = headers[vary[i]!]
-    // JSON keeps a value from imitating another header; an absent header is an empty slot
+    // an absent header is an empty slot
     key += value == null ? "\n" : `\n${JSON.stringify(value)}`
   }
   return key

@@ -21,7 +21,7 @@ import * as Deadline from "@service-client/core/Deadline"
 import { ClientClosed, type TimeoutError } from "@service-client/core/Errors"
 import type * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
-import { Clock, Deferred, Duration, Effect, Exit, FiberId, Option } from "effect"
+import { Clock, Duration, Effect, Exit, Option } from "effect"
 import { TooManyRequestsPending, TooMuchTimePending } from "../LimiterError.js"
 
 /**
@@ -156,7 +156,9 @@ export interface Options {
 }
 
 interface Waiter {
-  readonly deferred: Deferred.Deferred<void, Failure>
+  /** Resumes the waiting fiber; `undefined` until it waits (then `outcome` keeps what came first). */
+  resume: ((exit: Exit.Exit<void, Failure>) => void) | undefined
+  outcome: Exit.Exit<void, Failure> | undefined
   /** Clock ms by which the call gives up (limiter timeout or call deadline), if any. */
   readonly deadline: number | undefined
   state: "waiting" | "granted" | "cancelled"
@@ -164,6 +166,21 @@ interface Waiter {
 
 /** Why a waiter was woken without a permit. */
 type Failure = "closed" | { readonly expected: number }
+
+const closedExit: Exit.Exit<void, Failure> = Exit.fail("closed")
+
+// a plain resume callback, not a Deferred: effect 3's Deferred copies an Effect prototype
+// into every instance, which made a contended acquisition cost about twice as much
+const settle = (w: Waiter, exit: Exit.Exit<void, Failure>) => {
+  if (w.resume === undefined) w.outcome = exit
+  else w.resume(exit)
+}
+
+const awaitWaiter = (w: Waiter) =>
+  Effect.async<void, Failure>((resume) => {
+    if (w.outcome !== undefined) return resume(w.outcome)
+    w.resume = resume
+  })
 
 /** @internal */
 export type Release = (session: Session) => Effect.Effect<void>
@@ -177,6 +194,11 @@ export interface Limiter {
    * it was all done at once).
    */
   readonly enter: (session: Session, release: Release) => Plugin.Entered<TooManyRequestsPending | TooMuchTimePending>
+  /**
+   * Takes a permit only if one is free now, nobody waits and no pause holds (never waits,
+   * never queues): answers `release` then, else `undefined`. A hedged request asks here.
+   */
+  readonly tryEnter: (session: Session, release: Release) => Release | undefined
   /** Gives a permit back to the store and hands free permits to the waiters. */
   readonly give: Effect.Effect<void>
   /** `give` as a `Release`: synchronous when the store is and nobody waits. */
@@ -230,7 +252,7 @@ export const make = (options: Options): Limiter => {
       if (w === undefined) return store.give
       w.state = "granted"
       pending--
-      Deferred.unsafeDone(w.deferred, Exit.void)
+      settle(w, Exit.void)
       return pumpNow
     })
   })
@@ -283,11 +305,11 @@ export const make = (options: Options): Limiter => {
           new TooManyRequestsPending({ service: session.service, endpoint: session.endpoint, limiter, pending })
         )
       }
-      const waiter: Waiter = { deferred: Deferred.unsafeMake<void, Failure>(FiberId.none), deadline, state: "waiting" }
+      const waiter: Waiter = { resume: undefined, outcome: undefined, deadline, state: "waiting" }
       queue.push(waiter)
       pending++
       const awaited = Effect.catchAll(
-        Deferred.await(waiter.deferred),
+        awaitWaiter(waiter),
         (failure): Effect.Effect<never, LimiterError> =>
           failure === "closed"
             ? Effect.fail(closedError(session))
@@ -343,14 +365,16 @@ export const make = (options: Options): Limiter => {
       )
     })
 
+  const free = (session: Session) =>
+    !closed && pending === 0 && takeNow !== undefined &&
+    (pausedUntil === 0 || pausedUntil <= session.clock.unsafeCurrentTimeMillis()) && takeNow(session.clock)
+
   return {
+    tryEnter: (session, release) => free(session) ? release : undefined,
     enter: (session, release) => {
       // a free permit, nobody waiting, no pause: taken at once, no wait to measure (the clock
       // is read only during a pause, or by a store that needs the time)
-      if (
-        !closed && pending === 0 && takeNow !== undefined &&
-        (pausedUntil === 0 || pausedUntil <= session.clock.unsafeCurrentTimeMillis()) && takeNow(session.clock)
-      ) {
+      if (free(session)) {
         session.attributes[attribute] = 0
         return release
       }
@@ -376,7 +400,7 @@ export const make = (options: Options): Limiter => {
         if (w.state === "waiting") {
           w.state = "cancelled"
           pending--
-          Deferred.unsafeDone(w.deferred, Exit.fail("closed"))
+          settle(w, closedExit)
         }
       }
       return Effect.void
@@ -392,7 +416,7 @@ export const make = (options: Options): Limiter => {
           if (w.state === "waiting" && w.deadline !== undefined && w.deadline < until) {
             w.state = "cancelled"
             pending--
-            Deferred.unsafeDone(w.deferred, Exit.fail({ expected: until - now }))
+            settle(w, Exit.fail({ expected: until - now }))
           }
         }
         return true

@@ -6,16 +6,18 @@
  * @since 0.1.0
  */
 import type { Errors, Session } from "@service-client/core"
-import { Redact, Render, Setting, SpecError } from "@service-client/core"
+import { Attribute, Redact, Render, Setting, SpecError } from "@service-client/core"
 import {
   Cause,
   Effect,
   FiberRef,
+  Hash,
   HashMap,
   HashSet,
   Inspectable,
   type Logger,
   LogLevel,
+  Option,
   Predicate,
   Schema,
   Stream
@@ -121,8 +123,11 @@ export interface Config {
   readonly redaction: Redact.Redaction
   /** The logger's redaction with a client's extra names, by the client's redaction. */
   readonly merged: WeakMap<Redact.Redaction, Redact.Redaction>
-  /** The last session's URL as shown (a record's URL and message share it). */
-  readonly shownUrl: WeakMap<Session.Session, { readonly url: string; readonly shown: string }>
+  /**
+   * The session's URL as shown (a record's URL and message share it), on the session under
+   * a hidden attribute of this logger: a WeakMap entry per call costs the GC more.
+   */
+  readonly shownUrl: Attribute.Attribute<{ readonly url: string; readonly shown: string }>
 }
 
 const optionError = (name: string, key: string, reason: string) => new SpecError({ key: `${name}.${key}`, reason })
@@ -179,7 +184,7 @@ export const config = (name: Config["name"], options: LoggerOptions = {}): Confi
     redacted,
     redaction,
     merged: new WeakMap(),
-    shownUrl: new WeakMap()
+    shownUrl: Attribute.make(`${name}.shownUrl`, { hidden: true })
   }
 }
 
@@ -233,6 +238,23 @@ export const emitEach = <A>(
   a: A
 ): Effect.Effect<void> => isOff(session, level) ? Effect.void : emit(session, level, () => build(session, a))
 
+/** The hashes of the annotation keys (the loggers' own and the attributes' names: a few, from code). */
+const hashes = new Map<string, number>()
+const hashOf = (key: string): number => {
+  let hash = hashes.get(key)
+  if (hash === undefined) {
+    hash = Hash.string(key)
+    if (hashes.size < 1024) hashes.set(key, hash)
+  }
+  return hash
+}
+
+/** `HashMap.set` on a map being mutated, the key's hash looked up instead of computed. */
+const set = (map: HashMap.HashMap<string, unknown>, key: string, value: unknown): void => {
+  const some = Option.some(value)
+  HashMap.modifyHash(map, key, hashOf(key), () => some)
+}
+
 /**
  * Runs `build` and logs its record only when `level` passes the fiber's minimum log
  * level: a switched-off record costs one FiberRef read and builds nothing.
@@ -257,9 +279,9 @@ export const emit = (
     const loggers = fiber.getFiberRef(FiberRef.currentLoggers)
     if (HashSet.size(loggers) === 0) return Effect.void
     const record = build()
-    const annotations = HashMap.mutate(fiber.getFiberRef(FiberRef.currentLogAnnotations), (map) => {
-      for (const key in record.annotations) HashMap.set(map, key, record.annotations[key])
-    })
+    const annotations = HashMap.beginMutation(fiber.getFiberRef(FiberRef.currentLogAnnotations))
+    for (const key in record.annotations) set(annotations, key, record.annotations[key])
+    HashMap.endMutation(annotations)
     const context = fiber.getFiberRefs()
     const entry: Logger.Logger.Options<unknown> = {
       fiberId: fiber.id(),
