@@ -482,7 +482,7 @@ const reserved: ReadonlySet<string> = new Set<string>([...reservedInputKeys, ...
  */
 export const make = <const P extends string, const O extends Options = {}>(
   options: O & { readonly method: Method; readonly path: P & CheckPath<P> }
-): Endpoint<P, InputOf<P, O>, SuccessOf<O>, ErrorOf<O>> => {
+): Of<P, O> => {
   if (!methods.includes(options.method)) {
     throw new SpecError({ key: "method", reason: `unknown method "${String(options.method)}"` })
   }
@@ -541,7 +541,25 @@ const withMethod = (method: Method) =>
 <const P extends string, const O extends Options = {}>(
   path: P & CheckPath<P>,
   options?: O
-): Endpoint<P, InputOf<P, O>, SuccessOf<O>, ErrorOf<O>> => make<P, O>({ ...(options as O), method, path })
+): Of<P, O> => make<P, O>({ ...(options as O), method, path })
+
+/**
+ * The endpoint `make`, `post`, `put`, `patch`, `del` and `options` build from a path `P`
+ * and options of type `O`: a module can declare an endpoint's type with it instead of
+ * having it inferred (modules written by `service-client generate` do).
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type Of<P extends string, O> = Endpoint<P, InputOf<P, O>, SuccessOf<O>, ErrorOf<O>>
+
+/**
+ * The endpoint `get` and `head` build from a path `P` and options of type `O`.
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type BodilessOf<P extends string, O> = Endpoint<P, BodilessInputOf<P, O>, SuccessOf<O>, ErrorOf<O>>
 
 /**
  * The input of a GET or HEAD endpoint: no payload (giving one is a compile error, and an
@@ -566,13 +584,7 @@ const withoutBody = (method: Method) =>
 >(
   path: P & CheckPath<P>,
   options?: O
-): Endpoint<P, BodilessInputOf<P, O>, SuccessOf<O>, ErrorOf<O>> =>
-  make<P, O>({ ...(options as O), method, path }) as unknown as Endpoint<
-    P,
-    BodilessInputOf<P, O>,
-    SuccessOf<O>,
-    ErrorOf<O>
-  >
+): BodilessOf<P, O> => make<P, O>({ ...(options as O), method, path }) as unknown as BodilessOf<P, O>
 
 /**
  * @since 0.1.0

@@ -203,7 +203,7 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     for (const [name, endpoint] of Object.entries(spec.endpoints)) {
       // a spec with a file but no lines (Spec.fromRecord(data, { file })) still names the file
       const locate = spec.locate ?? (spec.file === undefined ? undefined : () => ({ file: spec.file }))
-      const checked = PluginSettings.compile(service, name, endpoint, plugins, locate)
+      const checked = PluginSettings.compile(service, name, endpoint, plugins, locate, redaction)
       if (Either.isLeft(checked)) return yield* checked.left
       settings.set(name, checked.right)
     }

@@ -11,7 +11,7 @@
  */
 import type { CallError, Session } from "@service-client/core"
 import * as Attribute from "@service-client/core/Attribute"
-import { RequestError, TimeoutError } from "@service-client/core/Errors"
+import { RequestError, safeDisplay, TimeoutError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
 import * as Setting from "@service-client/core/Setting"
@@ -53,6 +53,7 @@ export class CircuitOpen extends Data.TaggedError("CircuitOpen")<{
     return `${this.service}.${this.endpoint}: the circuit "${this.circuit}" ${why}`
   }
 }
+safeDisplay(CircuitOpen)
 
 /**
  * `attributes.circuit`: the state the call found its circuit in, or the state its outcome

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { ClientClosed, SpecError } from "@service-client/core/Errors"
+import { ClientClosed, safeDisplay, SpecError } from "@service-client/core/Errors"
 import * as LimiterStore from "@service-client/plugins/LimiterStore"
 import {
   Clock,
@@ -17,6 +17,7 @@ import {
   Duration,
   Effect,
   Either,
+  Exit,
   Layer,
   Option,
   Redacted,
@@ -112,6 +113,7 @@ export type ScriptName = Scripts.ScriptName
 export class StoreFailure
   extends Data.TaggedError("StoreFailure")<{ readonly reason: string; readonly cause?: unknown }>
 {}
+safeDisplay(StoreFailure)
 
 /**
  * @since 0.1.0
@@ -435,9 +437,22 @@ export const limiters = (store: Service): LimiterStore.Service => ({
         )
       )
       return {
+        tryEnter: (session) =>
+          Effect.suspend(() => {
+            if (closed) return Effect.succeed(undefined)
+            const name = `${options.key ?? session.service}:${options.limiter}`
+            return Effect.uninterruptible(Effect.flatMap(limiterOf(name), (limiter) =>
+              Effect.flatMap(Scope.make(), (permit) =>
+                Effect.flatMap(Scope.extend(limiter.tryAcquire(session), permit), (taken) =>
+                  taken
+                    ? Effect.succeed(() => Scope.close(permit, Exit.void))
+                    : Effect.as(Scope.close(permit, Exit.void), undefined)))))
+          }),
         aroundSend: (session, send) =>
           Effect.suspend(() => {
-            if (closed) return Effect.fail(new ClientClosed({ service: session.service, endpoint: session.endpoint }))
+            if (closed) {
+              return Effect.fail(new ClientClosed({ service: session.service, endpoint: session.endpoint }))
+            }
             const name = `${options.key ?? session.service}:${options.limiter}`
             return Effect.flatMap(Clock.currentTimeMillis, (start) =>
               Effect.flatMap(limiterOf(name), (limiter) =>

@@ -2,7 +2,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Errors, Plugin, ServiceClient, Spec, Transport } from "@service-client/core"
 import type { LimiterError } from "@service-client/plugins"
-import { LimiterStore, Pool, RateLimit } from "@service-client/plugins"
+import { Hedge, LimiterStore, Pool, RateLimit } from "@service-client/plugins"
 import { RedisLimiter, RedisStore } from "@service-client/redis"
 import { Cause, Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import * as Net from "node:net"
@@ -284,6 +284,44 @@ describe("Pool and RateLimit on RedisStore.layerLimiters", () => {
       assert.strictEqual((yield* local.call("ping")).status, 200)
       yield* Fiber.interrupt(holder)
     }).pipe(Effect.scoped, Effect.provide(Stub), Effect.provide(Limiters)))
+
+  it.live("a hedge takes a Redis permit only when one is free at once", () =>
+    Effect.gen(function*() {
+      // the first request of a call answers after 300 ms, a hedge at once
+      let sends = 0
+      const Slow = Layer.succeed(Transport.Transport, {
+        send: () =>
+          Effect.suspend(() =>
+            Effect.delay(
+              Effect.succeed({
+                status: 200,
+                headers: {},
+                read: () => Effect.succeed(new Uint8Array()),
+                stream: Stream.empty
+              }),
+              ++sends % 2 === 1 ? "300 millis" : "0 millis"
+            )
+          )
+      })
+      const hedged = (limit: number) =>
+        Effect.gen(function*() {
+          const service = name()
+          const users = yield* ServiceClient.make(Api, {
+            name: service,
+            baseUrl: "http://127.0.0.1:1",
+            plugins: [Pool.make({ limit }), Hedge.make({ delay: "30 millis" })]
+          }).pipe(Effect.provide(Slow))
+          sends = 0
+          const response = yield* users.call("ping")
+          const outside = yield* RedisLimiter.semaphore({ name: `${service}:pool`, limit })
+          yield* waitFor(Effect.map(outside.stats, (s) => s.taken === 0))
+          return [response.attributes.hedge, sends] as const
+        })
+      // the call holds the only permit: no hedge
+      assert.deepStrictEqual(yield* hedged(1), [undefined, 1])
+      // a second permit is free: the hedge takes it (and gives it back)
+      assert.deepStrictEqual(yield* hedged(2), ["won", 2])
+    }).pipe(Effect.scoped, Effect.provide(Limiters)))
 
   it.live("refuses an adaptive RateLimit when the client is built (its pause would hold in one process only)", () =>
     Effect.gen(function*() {

@@ -41,6 +41,7 @@ import type { ServiceResponse } from "../ServiceResponse.js"
 import type { RequestBody, Session } from "../Session.js"
 import type * as Transport from "../Transport.js"
 import { checkHeader, lowerCaseNames } from "./headers.js"
+import * as Issue from "./issue.js"
 import { hint } from "./knownSettings.js"
 import { fill, join } from "./path.js"
 import { encodeQuery, type QueryValue } from "./query.js"
@@ -127,38 +128,6 @@ export const userAgent = `effect-service-client/${version}`
 const showCoding = (coding: string): string => JSON.stringify(coding.length > 40 ? `${coding.slice(0, 40)}…` : coding)
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e))
-const formatIssue = (e: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(e)
-
-/**
- * The message and cause of a Schema failure on a record whose secret values (headers,
- * query) must not show: the Schema runs again on a copy with those values replaced by
- * `<REDACTED>`, and that run's issue is the one kept. When the copy passes, only the
- * paths of the failure are told.
- */
-const redactedIssue = (
-  encode: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>,
-  given: unknown,
-  issue: ParseResult.ParseError,
-  isSecret: (key: string) => boolean
-): { readonly message: string; readonly cause: unknown } => {
-  if (!isRecord(given)) return { message: formatIssue(issue), cause: issue }
-  let secret = false
-  const copy: Record<string, unknown> = {}
-  for (const key in given) {
-    if (!Object.hasOwn(given, key)) continue
-    const hidden = isSecret(key) && given[key] !== undefined && given[key] !== null
-    if (hidden) secret = true
-    Object.defineProperty(copy, key, { value: hidden ? Redact.REDACTED : given[key], enumerable: true, writable: true })
-  }
-  if (!secret) return { message: formatIssue(issue), cause: issue }
-  const again = encode(copy)
-  if (Either.isLeft(again)) return { message: formatIssue(again.left), cause: again.left }
-  const paths = ParseResult.ArrayFormatter.formatErrorSync(issue).map((i) => i.path.map(String).join(".") || "(root)")
-  return {
-    message: `a value failed the schema at ${[...new Set(paths)].join(", ")} (value redacted)`,
-    cause: undefined
-  }
-}
 
 /**
  * Runs the hooks one after another. A hook that answers `Effect.void` (its work was done
@@ -380,7 +349,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       const r = toInput(raw)
       if (Either.isLeft(r)) {
         const key = ParseResult.ArrayFormatter.formatErrorSync(r.left)[0]?.path[0]
-        return Either.left(inputError(formatIssue(r.left), key === undefined ? undefined : String(key), r.left))
+        const shown = Issue.redacted(toInput, raw, r.left, ctx.redaction)
+        return Either.left(inputError(shown.message, key === undefined ? undefined : String(key), shown.issue))
       }
       raw = r.right
     }
@@ -403,7 +373,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     }
     let fromCall: Readonly<Record<string, unknown>> | undefined
     if (callSettings !== undefined) {
-      const r = Settings.decodeCall(callSettings, input, service, name)
+      const r = Settings.decodeCall(callSettings, input, service, name, ctx.redaction)
       if (Either.isLeft(r)) return Either.left(r.left)
       fromCall = r.right
     }
@@ -423,8 +393,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     if (encodeQuerySchema !== undefined) {
       const r = encodeQuerySchema(query ?? {})
       if (Either.isLeft(r)) {
-        const shown = redactedIssue(encodeQuerySchema, query, r.left, (k) => Redact.isSecretQuery(ctx.redaction, k))
-        return Either.left(inputError(shown.message, "query", shown.cause))
+        const shown = Issue.redacted(encodeQuerySchema, query ?? {}, r.left, ctx.redaction)
+        return Either.left(inputError(shown.message, "query", shown.issue))
       }
       query = r.right
     }
@@ -433,8 +403,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     if (encodeHeaders !== undefined) {
       const r = encodeHeaders(headers ?? {})
       if (Either.isLeft(r)) {
-        const shown = redactedIssue(encodeHeaders, headers, r.left, (k) => Redact.isSecretHeader(ctx.redaction, k))
-        return Either.left(inputError(shown.message, "headers", shown.cause))
+        const shown = Issue.redacted(encodeHeaders, headers ?? {}, r.left, ctx.redaction)
+        return Either.left(inputError(shown.message, "headers", shown.issue))
       }
       headers = r.right
     }
@@ -444,7 +414,10 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     let payload = input.payload
     if (encodePayload !== undefined) {
       const r = encodePayload(payload)
-      if (Either.isLeft(r)) return Either.left(inputError(formatIssue(r.left), "payload", r.left))
+      if (Either.isLeft(r)) {
+        const shown = Issue.redacted(encodePayload, payload, r.left, ctx.redaction)
+        return Either.left(inputError(shown.message, "payload", shown.issue))
+      }
       payload = r.right
     }
     if (payload !== undefined && bodyless) {
@@ -612,7 +585,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       url: Redact.url(response.url, ctx.redaction),
       status: response.status,
       reason,
-      excerpt: excerpt(response.body),
+      excerpt: Redact.text(excerpt(response.body), ctx.redaction),
       cause
     })
     return hooks.onParseException.length === 0
@@ -631,6 +604,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       format: events!,
       schema: endpoint.success,
       maxEventBytes: endpoint.maxEventBytes ?? EventStream.defaultMaxEventBytes,
+      redaction: ctx.redaction,
       reconnect: (lastEventId) => {
         const given = session.input
         const headers = isRecord(given.headers) ? given.headers : {}
@@ -674,7 +648,9 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
             const note = encoded === undefined
               ? ""
               : ` (the body is still encoded with ${encoded.codings.map(showCoding).join(", ")}: decoding is off)`
-            return parseFailure(session, response, `the body is not valid ${parser.name}${note}: ${errorMessage(e)}`, e)
+            // a parser's message may quote the body (V8's JSON.parse does)
+            const message = Redact.text(errorMessage(e), ctx.redaction)
+            return parseFailure(session, response, `the body is not valid ${parser.name}${note}: ${message}`, undefined)
           }
         }
       }
@@ -683,13 +659,20 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       const decode = decoderFor(response.status)
       const decoded = decode === undefined || data === undefined ? undefined : decode(data)
       if (strictErrors && decode !== undefined && (decoded === undefined || Either.isLeft(decoded))) {
+        if (decoded === undefined) {
+          return parseFailure(
+            session,
+            response,
+            `the ${response.status} body is not valid ${parser.name}, and the endpoint declares its error schema`,
+            undefined
+          )
+        }
+        const shown = Issue.redacted(decode, data, decoded.left, ctx.redaction)
         return parseFailure(
           session,
           response,
-          decoded === undefined
-            ? `the ${response.status} body is not valid ${parser.name}, and the endpoint declares its error schema`
-            : `the ${response.status} body does not match its error schema: ${formatIssue(decoded.left)}`,
-          decoded?.left
+          `the ${response.status} body does not match its error schema: ${shown.message}`,
+          shown.issue
         )
       }
       response.data = data
@@ -712,11 +695,12 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     if (decodeSuccess !== undefined) {
       const decoded = decodeSuccess(data)
       if (Either.isLeft(decoded)) {
+        const shown = Issue.redacted(decodeSuccess, data, decoded.left, ctx.redaction)
         return parseFailure(
           session,
           response,
-          `the body does not match the success schema: ${formatIssue(decoded.left)}`,
-          decoded.left
+          `the body does not match the success schema: ${shown.message}`,
+          shown.issue
         )
       }
       data = decoded.right

@@ -10,6 +10,7 @@ import { Attribute, Redact, Render, Setting, SpecError } from "@service-client/c
 import {
   Cause,
   Effect,
+  Fiber,
   FiberRef,
   Hash,
   HashMap,
@@ -272,32 +273,51 @@ export const emit = (
   session: Session.Session,
   level: LogLevel.LogLevel,
   build: () => { readonly message: string; readonly annotations: Record<string, unknown> }
-): Effect.Effect<void> =>
+): Effect.Effect<void> => {
   // below the caller's minimum level: nothing to do, not even an Effect step
-  LogLevel.greaterThan(session.minimumLogLevel, level) ? Effect.void : Effect.withFiberRuntime((fiber) => {
-    if (LogLevel.greaterThan(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), level)) return Effect.void
-    const loggers = fiber.getFiberRef(FiberRef.currentLoggers)
-    if (HashSet.size(loggers) === 0) return Effect.void
-    const record = build()
-    const annotations = HashMap.beginMutation(fiber.getFiberRef(FiberRef.currentLogAnnotations))
-    for (const key in record.annotations) set(annotations, key, record.annotations[key])
-    HashMap.endMutation(annotations)
-    const context = fiber.getFiberRefs()
-    const entry: Logger.Logger.Options<unknown> = {
-      fiberId: fiber.id(),
-      logLevel: level,
-      message: record.message,
-      cause: Cause.empty,
-      context,
-      spans: fiber.getFiberRef(FiberRef.currentLogSpan),
-      annotations,
-      date: new Date(session.clock.unsafeCurrentTimeMillis())
-    }
-    Inspectable.withRedactableContext(context, () => {
-      for (const logger of loggers) logger.log(entry)
-    })
+  if (LogLevel.greaterThan(session.minimumLogLevel, level)) return Effect.void
+  // the core calls a hook inside the step of the call's fiber: the record is written at
+  // once and the hook answers `Effect.void`, which the core passes over (no runtime step;
+  // inside a span an OpenTelemetry tracer wraps every step in its context)
+  const current = Fiber.getCurrentFiber()
+  if (Option.isSome(current)) {
+    write(current.value, session, level, build)
+    return Effect.void
+  }
+  return Effect.withFiberRuntime((fiber) => {
+    write(fiber, session, level, build)
     return Effect.void
   })
+}
+
+const write = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  session: Session.Session,
+  level: LogLevel.LogLevel,
+  build: () => { readonly message: string; readonly annotations: Record<string, unknown> }
+): void => {
+  if (LogLevel.greaterThan(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), level)) return
+  const loggers = fiber.getFiberRef(FiberRef.currentLoggers)
+  if (HashSet.size(loggers) === 0) return
+  const record = build()
+  const annotations = HashMap.beginMutation(fiber.getFiberRef(FiberRef.currentLogAnnotations))
+  for (const key in record.annotations) set(annotations, key, record.annotations[key])
+  HashMap.endMutation(annotations)
+  const context = fiber.getFiberRefs()
+  const entry: Logger.Logger.Options<unknown> = {
+    fiberId: fiber.id(),
+    logLevel: level,
+    message: record.message,
+    cause: Cause.empty,
+    context,
+    spans: fiber.getFiberRef(FiberRef.currentLogSpan),
+    annotations,
+    date: new Date(session.clock.unsafeCurrentTimeMillis())
+  }
+  Inspectable.withRedactableContext(context, () => {
+    for (const logger of loggers) logger.log(entry)
+  })
+}
 
 /**
  * Text for display, at most `max` characters plus the cut's mark, escaped.

@@ -63,6 +63,11 @@ export interface Limiter<F extends Failure> {
    * time blocked waiting for it, in milliseconds.
    */
   readonly acquire: (caller: Caller) => Effect.Effect<number, AcquireError, Scope.Scope>
+  /**
+   * Takes a permit for the life of the scope only if one is free now and nobody waits
+   * (never queues); `false` when none is, or when Redis does not answer.
+   */
+  readonly tryAcquire: (caller: Caller) => Effect.Effect<boolean, never, Scope.Scope>
   /** Runs `effect` with a permit. */
   readonly withPermit: (
     caller: Caller
@@ -350,9 +355,25 @@ export const make = <F extends Failure>(store: Store<F>, p: Plan): Effect.Effect
         )
         : Effect.fail(e._tag === "StoreFailure" ? unavailable(caller, e) : e)
 
+    const tryAcquire = (_caller: Caller): Effect.Effect<boolean, never, Scope.Scope> =>
+      Effect.suspend(() => {
+        if (closed) return Effect.succeed(false)
+        const id = `${processId}:${++sequence}`
+        return Effect.flatMap(Effect.scope, (scope) =>
+          Effect.uninterruptible(
+            store.run("scAcquire", keys, args(id, 0)).pipe(
+              Effect.flatMap((reply) =>
+                (reply as [number, number])[0] === 1 ? Effect.as(hold(id, scope), true) : Effect.succeed(false)
+              ),
+              Effect.orElseSucceed(() => false)
+            )
+          ))
+      })
+
     return {
       limiter: p.limiter,
       acquire,
+      tryAcquire,
       withPermit: (caller) => (effect) => Effect.scoped(Effect.zipRight(acquire(caller), effect)),
       pending: Effect.sync(() => pending),
       stats: Effect.map(store.run("scCount", keys, []), (reply) => {
