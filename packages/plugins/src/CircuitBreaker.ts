@@ -13,6 +13,7 @@ import type { CallError, Session } from "@service-client/core"
 import * as Attribute from "@service-client/core/Attribute"
 import { RequestError, safeDisplay, TimeoutError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
+import * as Render from "@service-client/core/Render"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
 import * as Setting from "@service-client/core/Setting"
 import { type Cause, Data, Duration, Effect, Schema } from "effect"
@@ -305,17 +306,19 @@ export const make = (options: Options = {}): CircuitBreaker => {
     if (change === undefined) return Effect.void
     if (Effect.isEffect(change)) return Effect.flatMap(change, (change) => announce(session, circuit, change))
     circuitAttribute.set(session, change.to)
-    const annotations = { circuit: circuit.key, from: change.from, to: change.to }
+    // the key holds the service's and endpoint's names: one escaped, bounded line
+    const key = Render.text(circuit.key, 200)
+    const annotations = { circuit: key, from: change.from, to: change.to }
     if (change.to === "open") {
       const why = change.calls === undefined
         ? "a probe failed"
         : `${change.failures} of the last ${change.calls} calls failed`
       return Effect.annotateLogs(
-        Effect.logWarning(`circuit "${circuit.key}" opened: ${why}; next probe in ${Duration.format(t.openFor)}`),
+        Effect.logWarning(`circuit "${key}" opened: ${why}; next probe in ${Duration.format(t.openFor)}`),
         annotations
       )
     }
-    return Effect.annotateLogs(Effect.logInfo(`circuit "${circuit.key}" closed`), annotations)
+    return Effect.annotateLogs(Effect.logInfo(`circuit "${key}" closed`), annotations)
   }
 
   const failedResponse = (response: ServiceResponse) => classify.status(response.status)
