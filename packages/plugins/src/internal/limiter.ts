@@ -413,7 +413,10 @@ export const make = (options: Options): Limiter => {
     enter: (session, release) => {
       // a free permit, nobody waiting, no pause: taken at once, no wait to measure (the clock
       // is read only during a pause, or by a store that needs the time)
-      if (free(session)) {
+      if (
+        !closed && pending === 0 && takeNow !== undefined &&
+        (pausedUntil === 0 || pausedUntil <= session.clock.unsafeCurrentTimeMillis()) && takeNow(session.clock)
+      ) {
         session.attributes[attribute] = 0
         return release
       }
