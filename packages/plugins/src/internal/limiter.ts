@@ -1,7 +1,8 @@
 /**
  * The waiting queue shared by Pool and RateLimit: permits come from a {@link PermitStore};
  * calls that find none wait in FIFO order, at most `hardLimit` of them, each at most
- * `timeout`. An interrupted or timed-out waiter leaves the queue, and gives back a permit
+ * `timeout` (one timer per limiter ends those waits: the queue is in expiry order). An
+ * interrupted or timed-out waiter leaves the queue, and gives back a permit
  * handed to it meanwhile. Closing fails every waiter and every later acquisition with
  * `ClientClosed`.
  *
