@@ -110,8 +110,8 @@ if (!quick) {
   const errors = diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error)
   emit(
     `- generate: ${generateMs.toFixed(0)} ms, ${(size / 2 ** 20).toFixed(1)} MB of TypeScript (${
-      (Fs.readFileSync(output, "utf8").match(/extends Schema\.Class</g) ?? []).length
-    } Schema classes)`
+      (Fs.readFileSync(output, "utf8").match(/^export interface /gm) ?? []).length
+    } interfaces)`
   )
   emit(
     `- type-check of the generated module (TypeScript ${ts.version}, against ${

@@ -9,12 +9,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Redact, ServiceClient, Spec, Transport } from "@service-client/core"
 import { InnerLogger, LogFormat, OuterLogger, Timeout, Tracing } from "@service-client/plugins"
+import type { Exit } from "effect"
 import {
   Cause,
   Config,
   ConfigProvider,
   Effect,
-  Exit,
   HashMap,
   Layer,
   Logger,
@@ -24,36 +24,9 @@ import {
   Schema
 } from "effect"
 import * as fc from "fast-check"
-import * as Util from "node:util"
 import * as MemoryTracer from "../support/memoryTracer.js"
 import * as Fault from "./faultServer.js"
-import { assertNoDefect, liveTransports } from "./support.js"
-
-const secretChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-const secret = fc.string({ unit: fc.constantFrom(...secretChars), minLength: 6, maxLength: 20 }).map((s) => `S3CR${s}`)
-
-/** Every way an error is printed. */
-const renderings = (exit: Exit.Exit<unknown, unknown>): Array<string> => {
-  if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
-  assertNoDefect(exit.cause)
-  const error = Option.getOrThrow(Cause.failureOption(exit.cause)) as Error
-  return [
-    error.message,
-    String(error),
-    JSON.stringify(error),
-    JSON.stringify(exit),
-    Util.inspect(error, { depth: 20 }),
-    Util.inspect(exit, { depth: 20 }),
-    Cause.pretty(exit.cause),
-    Cause.pretty(exit.cause, { renderErrorCause: true })
-  ]
-}
-
-const assertHidden = (texts: ReadonlyArray<string>, secrets: ReadonlyArray<string>) => {
-  for (const text of texts) {
-    for (const s of secrets) assert.notInclude(text, s, `a secret shows in: ${text.slice(0, 500)}`)
-  }
-}
+import { assertHidden, liveTransports, renderings, secret } from "./support.js"
 
 const Api = Spec.make({
   get: Endpoint.get("/items/{id}"),
@@ -89,7 +62,7 @@ describe("no secret in an error or a log record", () => {
               ServiceClient.make(Api, { name: "creds", baseUrl }).pipe(
                 Effect.scoped,
                 Effect.withConfigProvider(provider),
-                Effect.provide(Layer.succeed(Transport.Transport, { send: () => Effect.die("no send") }))
+                Effect.provide(Layer.succeed(Transport.Transport, Transport.make(() => Effect.die("no send"))))
               )
             )
             const texts = renderings(exit)

@@ -8,6 +8,8 @@ import { assert } from "@effect/vitest"
 import { Transport } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
 import { Cause, Exit, Layer, Option } from "effect"
+import * as fc from "fast-check"
+import * as Util from "node:util"
 
 /** The live transport: core's `Transport.layer` over undici. */
 export const Live = Transport.layer.pipe(Layer.provide(NodeHttpClient.layerUndici))
@@ -58,5 +60,35 @@ export const expectInterrupted = <A, E>(exit: Exit.Exit<A, E>) => {
   if (Exit.isFailure(exit)) {
     assertNoDefect(exit.cause)
     assert.isTrue(Cause.isInterruptedOnly(exit.cause), Cause.pretty(exit.cause))
+  }
+}
+
+const secretChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+/** A secret: a marker (`S3CR`) and 6-20 letters or digits, easy to look for in any text. */
+export const secret = fc.string({ unit: fc.constantFrom(...secretChars), minLength: 6, maxLength: 20 }).map((s) =>
+  `S3CR${s}`
+)
+
+/** Every way an error is printed: message, String, JSON and inspect of it and its Exit, Cause.pretty. */
+export const renderings = (exit: Exit.Exit<unknown, unknown>): Array<string> => {
+  if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
+  assertNoDefect(exit.cause)
+  const error = Option.getOrThrow(Cause.failureOption(exit.cause)) as Error
+  return [
+    error.message,
+    String(error),
+    JSON.stringify(error),
+    JSON.stringify(exit),
+    Util.inspect(error, { depth: 20 }),
+    Util.inspect(exit, { depth: 20 }),
+    Cause.pretty(exit.cause),
+    Cause.pretty(exit.cause, { renderErrorCause: true })
+  ]
+}
+
+/** Asserts no secret shows in any of the texts. */
+export const assertHidden = (texts: ReadonlyArray<string>, secrets: ReadonlyArray<string>) => {
+  for (const text of texts) {
+    for (const s of secrets) assert.notInclude(text, s, `a secret shows in: ${text.slice(0, 500)}`)
   }
 }

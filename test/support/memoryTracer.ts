@@ -4,6 +4,8 @@
 import { Context, type Exit, Option, Tracer } from "effect"
 
 export interface Recorded extends Tracer.Span {
+  /** The span's events in order: name and attributes. */
+  readonly events: Array<{ readonly name: string; readonly attributes: Record<string, unknown> | undefined }>
   readonly attributes: Map<string, unknown>
   exit: Exit.Exit<unknown, unknown> | undefined
 }
@@ -19,6 +21,7 @@ export const make = () => {
   const tracer = Tracer.make({
     span(name, parent, _context, links, startTime, kind) {
       const attributes = new Map<string, unknown>()
+      const events: Recorded["events"] = []
       const span: Recorded = {
         _tag: "Span",
         name,
@@ -39,7 +42,10 @@ export const make = () => {
         attribute(key, value) {
           attributes.set(key, value)
         },
-        event() {},
+        events,
+        event(name, _startTime, attributes) {
+          events.push({ name, attributes })
+        },
         addLinks() {}
       }
       spans.push(span)

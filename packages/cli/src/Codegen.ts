@@ -1,9 +1,12 @@
 /**
- * Prints an imported OpenAPI document (`OpenApiSpec.Api`) as a TypeScript module: one
- * Schema class per object definition (other definitions as Schema constants), each in
- * dependency order, then `Spec.make` with one endpoint per operation, doc comments from
- * the document's descriptions. The output depends only on the document, so regenerating
- * an unchanged document gives the same bytes (`generate --check` relies on it).
+ * Prints an imported OpenAPI document (`OpenApiSpec.Api`) as a TypeScript module: each
+ * definition as an interface (or a type) and a Schema constant of that type, in
+ * dependency order; the endpoints' types (`Endpoint.Of`/`BodilessOf` over the Schemas'
+ * types) in one type, then `Spec.make` with one endpoint per operation, given that type.
+ * Doc comments come from the document's descriptions. The compiler reads the printed
+ * types instead of inferring them from the Schemas, which is what keeps a module of a
+ * thousand operations quick to check. The output depends only on the document, so
+ * regenerating an unchanged document gives the same bytes (`generate --check` relies on it).
  *
  * @since 0.1.0
  */
@@ -43,6 +46,8 @@ const doc = (indent: string, ...parts: ReadonlyArray<string | undefined>): strin
 const deprecated = (
   node: { readonly deprecated?: boolean | undefined }
 ) => (node.deprecated ? "@deprecated" : undefined)
+
+const optional = (value: string, required: boolean) => (required ? value : `Schema.optional(${value})`)
 
 const pipe = (base: string, filters: ReadonlyArray<string>) =>
   filters.length === 0 ? base : `${base}.pipe(${filters.join(", ")})`
@@ -91,8 +96,66 @@ const refsOf = (node: Node, out: Set<string> = new Set()): Set<string> => {
   return out
 }
 
-const isClass = (node: Node | undefined): node is JsonSchema.Node.Object =>
+const isInterface = (node: Node | undefined): node is JsonSchema.Node.Object =>
   node !== undefined && node._tag === "Object" && node.properties.length > 0 && node.additional === undefined
+
+/**
+ * The TypeScript type a node's Schema decodes to (and encodes from: the printed Schemas
+ * have no transformations, so both sides are the same), as `Schema.Struct` and friends
+ * spell it: readonly properties and arrays, `?: T | undefined` for an optional property.
+ */
+const typeCode = (node: Node, indent: string): string => {
+  switch (node._tag) {
+    case "Unknown":
+      return "unknown"
+    case "Never":
+      return "never"
+    case "String":
+      return "string"
+    case "Number":
+      return "number"
+    case "Boolean":
+      return "boolean"
+    case "Null":
+      return "null"
+    case "Literal":
+      return node.values.map((v) => JSON.stringify(v)).join(" | ")
+    case "Array":
+      return `ReadonlyArray<${typeCode(node.items, indent)}>`
+    case "Tuple": {
+      const elements = node.elements.map((e) => typeCode(e, indent))
+      if (node.rest !== undefined) elements.push(`...Array<${typeCode(node.rest, indent)}>`)
+      return `readonly [${elements.join(", ")}]`
+    }
+    case "Object": {
+      const rest = node.additional === undefined
+        ? undefined
+        : `{ readonly [key: string]: ${typeCode(node.additional, indent)} }`
+      if (node.properties.length === 0) return rest ?? "{}"
+      const fields = typeFields(node, indent)
+      return rest === undefined ? fields : `${fields} & ${rest}`
+    }
+    case "Union":
+      return node.members.map((m) => typeCode(m, indent)).join(" | ")
+    case "Ref":
+      return node.name
+  }
+}
+
+/** An object type's body: one readonly property a line, with its doc comment. */
+const typeFields = (node: JsonSchema.Node.Object, indent: string): string => {
+  const inner = indent + "  "
+  const lines = node.properties.map((p) =>
+    `${doc(inner, p.description ?? p.node.description, deprecated(p))}${inner}readonly ${key(p.name)}${
+      p.required ? `: ${typeCode(p.node, inner)}` : `?: ${typeCode(p.node, inner)} | undefined`
+    }`
+  )
+  return `{\n${lines.join("\n")}\n${indent}}`
+}
+
+/** The type of a query or headers Schema: the parameters as properties. */
+const paramsType = (list: ReadonlyArray<OpenApiSpec.Parameter>, indent: string): string =>
+  typeFields({ _tag: "Object", properties: list }, indent)
 
 /**
  * Prints the module.
@@ -149,35 +212,21 @@ export const module = (api: OpenApiSpec.Api, options: Options): string => {
           ? undefined
           : `Schema.Record({ key: Schema.String, value: ${code(node.additional, indent)} })`
         if (node.properties.length === 0) return rest ?? "Schema.Struct({})"
-        const fields = structFields(node, indent)
-        return rest === undefined ? `Schema.Struct(${fields})` : `Schema.Struct(${fields}, ${rest})`
+        const inner = indent + "  "
+        const fields = node.properties.map((p) =>
+          `${inner}${key(p.name)}: ${optional(code(p.node, inner), p.required)}`
+        )
+        return `OpenApi.struct({\n${fields.join(",\n")}\n${indent}}${rest === undefined ? "" : `, ${rest}`})`
       }
       case "Union": {
         const members = node.members.filter((m) => m._tag !== "Null")
         if (members.length === 1 && node.members.length === 2) return `Schema.NullOr(${code(members[0]!, indent)})`
         return `Schema.Union(${node.members.map((m) => code(m, indent)).join(", ")})`
       }
-      case "Ref": {
-        if (printed.has(node.name)) return node.name
-        const target = defs.get(node.name)
-        return isClass(target)
-          ? `Schema.suspend((): Schema.Schema<${node.name}, any> => ${node.name})`
-          : `Schema.suspend((): Schema.Schema<any> => ${node.name})`
-      }
+      case "Ref":
+        return printed.has(node.name) ? node.name : `Schema.suspend((): Schema.Schema<${node.name}> => ${node.name})`
     }
   }
-
-  const structFields = (node: JsonSchema.Node.Object, indent: string): string => {
-    const inner = indent + "  "
-    const lines = node.properties.map((p) => {
-      const value = code(p.node, inner)
-      return `${doc(inner, p.description ?? p.node.description, deprecated(p))}${inner}${key(p.name)}: ${
-        p.required ? value : `Schema.optional(${value})`
-      }`
-    })
-    return `{\n${lines.join(",\n")}\n${indent}}`
-  }
-
   let out = ""
   out += `/**\n * ${api.title ?? "API"}${
     api.version === undefined ? "" : ` ${api.version}`
@@ -189,32 +238,56 @@ export const module = (api: OpenApiSpec.Api, options: Options): string => {
   for (const name of order) {
     const node = defs.get(name)!
     out += "\n" + doc("", node.title, node.description, deprecated(node))
-    if (isClass(node)) {
-      out += `export class ${name} extends Schema.Class<${name}>(${str(name)})(${structFields(node, "")}) {}\n`
-    } else {
-      out += `export const ${name} = ${code(node, "")}\n`
-      out += `export type ${name} = typeof ${name}.Type\n`
-    }
+    out += isInterface(node)
+      ? `export interface ${name} ${typeFields(node, "")}\n`
+      : `export type ${name} = ${typeCode(node, "")}\n`
+    out += `export const ${name}: Schema.Schema<${name}> = ${code(node, "")}.annotations({ identifier: ${
+      str(name)
+    } })\n`
     printed.add(name)
   }
 
-  const methods: Record<string, string> = {
-    GET: "get",
-    POST: "post",
-    PUT: "put",
-    PATCH: "patch",
-    DELETE: "del",
-    HEAD: "head",
-    OPTIONS: "options"
+  const exportName = options.exportName ?? "Api"
+  let typeName = `${exportName}Endpoints`
+  while (defs.has(typeName)) typeName += "_"
+
+  // the endpoints' types: what Endpoint.get/post/... would infer from these options
+  out += "\n" + doc("", `The endpoints of {@link ${exportName}}, each typed from its Schemas.`)
+  out += `export type ${typeName} = {\n`
+  for (const op of api.operations) {
+    const ind = "    "
+    const opts: Array<string> = []
+    const body = op.body
+    if (body !== undefined && (body.kind === "json" || body.kind === "form")) {
+      const payload = typeCode(body.node, ind)
+      opts.push(`readonly payload: Schema.Schema<${body.required ? payload : `${payload} | undefined`}>`)
+    } else if (body?.kind === "binary") {
+      opts.push("readonly streamRequest: true")
+    }
+    if (op.success !== undefined) opts.push(`readonly success: Schema.Schema<${typeCode(op.success, ind)}>`)
+    if (op.errors.length > 0) {
+      const bodies = [...new Set(op.errors.map((e) => typeCode(e.node, ind)))]
+      opts.push(`readonly error: { readonly [status: number]: Schema.Schema<${bodies.join(" | ")}> }`)
+    }
+    if (op.query.length > 0) opts.push(`readonly querySchema: Schema.Schema<${paramsType(op.query, ind)}, any>`)
+    if (op.headers.length > 0) opts.push(`readonly headersSchema: Schema.Schema<${paramsType(op.headers, ind)}, any>`)
+    const of = op.method === "GET" || op.method === "HEAD" ? "BodilessOf" : "Of"
+    out += doc(
+      "  ",
+      op.summary,
+      op.description === op.summary ? undefined : op.description,
+      `\`${op.method} ${op.path}\`${op.operationId === undefined ? "" : ` (operationId \`${op.operationId}\`)`}`,
+      deprecated(op)
+    )
+    out += `  readonly ${key(op.name)}: Endpoint.${of}<${str(op.path)}, ${
+      opts.length === 0 ? "{}" : `{\n${opts.map((o) => `${ind}${o}`).join("\n")}\n  }`
+    }>\n`
   }
+  out += "}\n"
+
   const params = (helper: string, list: ReadonlyArray<OpenApiSpec.Parameter>, indent: string) => {
     const inner = indent + "  "
-    const fields = list.map((p) => {
-      const value = code(p.node, inner)
-      return `${doc(inner, p.description, deprecated(p))}${inner}${key(p.name)}: ${
-        p.required ? value : `Schema.optional(${value})`
-      }`
-    })
+    const fields = list.map((p) => `${inner}${key(p.name)}: ${optional(code(p.node, inner), p.required)}`)
     const styled = list.filter((p) => p.style !== undefined || p.explode !== undefined)
     const styles = styled.length === 0 ?
       "" :
@@ -229,10 +302,11 @@ export const module = (api: OpenApiSpec.Api, options: Options): string => {
           } }`
         ).join(",\n")
       }\n${indent}}`
-    return `OpenApi.${helper}({\n${fields.join(",\n")}\n${indent}}${styles})`
+    // the explicit type argument spares the compiler the struct type of the fields (the interface declares it)
+    return `OpenApi.${helper}<Schema.Struct.Fields>({\n${fields.join(",\n")}\n${indent}}${styles})`
   }
 
-  const exportName = options.exportName ?? "Api"
+  // the values: built without inference (Endpoint.Any), given the interface's types
   out += "\n" + doc("", api.title, api.description)
   out += `export const ${exportName} = Spec.make({\n`
   const endpoints = api.operations.map((op) => {
@@ -254,19 +328,12 @@ export const module = (api: OpenApiSpec.Api, options: Options): string => {
     if (op.headers.length > 0) opts.push(`headersSchema: ${params("headers", op.headers, ind)}`)
     const description = op.summary ?? op.description
     if (description !== undefined) opts.push(`description: ${str(description)}`)
-    const call = `Endpoint.${methods[op.method]}(${str(op.path)}${
+    return `  ${key(op.name)}: OpenApi.endpoint(${str(op.method)}, ${str(op.path)}${
       opts.length === 0 ? "" : `, {\n${opts.map((o) => `${ind}${o}`).join(",\n")}\n  }`
     })`
-    const comment = doc(
-      "  ",
-      op.summary,
-      op.description === op.summary ? undefined : op.description,
-      `\`${op.method} ${op.path}\`${op.operationId === undefined ? "" : ` (operationId \`${op.operationId}\`)`}`,
-      deprecated(op)
-    )
-    return `${comment}  ${key(op.name)}: ${call}`
   })
   out += endpoints.join(",\n") + "\n})"
-  out += api.baseUrl === undefined ? "\n" : `.pipe(Spec.withBaseUrl(${str(api.baseUrl)}))\n`
+  out += api.baseUrl === undefined ? "" : `.pipe(Spec.withBaseUrl(${str(api.baseUrl)}))`
+  out += ` as unknown as Spec.Spec<${typeName}>\n`
   return out
 }

@@ -9,6 +9,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
 import { type SpecError, SpecLoader } from "@service-client/core"
+import { safeDisplay } from "@service-client/core/Errors"
 import { Console, Data, Effect } from "effect"
 import * as Codegen from "./Codegen.js"
 
@@ -29,6 +30,7 @@ export class StaleFile extends Data.TaggedError("StaleFile")<{
     }: run service-client generate ${this.document} -o ${this.file}`
   }
 }
+safeDisplay(StaleFile)
 
 /**
  * @since 0.1.0

@@ -2,12 +2,14 @@
  * Type tests on generated modules (checked by `tsc -b`): the endpoints' inputs, results
  * and error bodies come from the document.
  */
-import type { Endpoint, ServiceClient } from "@service-client/core"
-import type { Effect } from "effect"
-import type * as Features from "./generated/features.js"
+import { Endpoint, OpenApi, type ServiceClient } from "@service-client/core"
+import { Effect, Schema } from "effect"
+import * as Features from "./generated/features.js"
 import type * as Petstore from "./generated/petstore.js"
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
+// each assignable to the other (for types spelt differently: an interface and an object type)
+type Same<A, B> = [A] extends [B] ? [B] extends [A] ? true : false : false
 const ok = <T extends true>(_?: T) => {}
 
 declare const pets: ServiceClient.Client<typeof Petstore.Api>
@@ -44,3 +46,53 @@ features.postPets({ payload: { name: "tom", kind: "dog", barks: true } })
 features.postPets({ payload: { name: "tom", kind: "bird" } })
 // @ts-expect-error: the query's ids are integers
 features.usersGetOne({ user_id: 1, query: { ids: ["x"] } })
+
+// in a generator: the success is the document's type, a ResponseError's body its error bodies
+const program = Effect.gen(function*() {
+  const user = yield* features.usersGetOne(1)
+  ok<Equals<typeof user, Features.User>>()
+  return user.manager?.name
+})
+type UserResponseError = Extract<Effect.Effect.Error<typeof program>, { readonly _tag: "ResponseError" }>
+// (undefined: a status the document gives no body for)
+ok<Same<UserResponseError["error"], Features.NotFound | { readonly code: "client" } | Features.Problem | undefined>>()
+
+// the module declares each endpoint's type: the one Endpoint.get/post infer from the same Schemas (the
+// same results; inputs spelt differently, each assignable to the other)
+type SameEndpoint<A, B> = [
+  Same<Endpoint.Input<A>, Endpoint.Input<B>>,
+  Equals<Endpoint.Success<A>, Endpoint.Success<B>>,
+  Equals<Endpoint.ErrorBodies<A>, Endpoint.ErrorBodies<B>>
+] extends [true, true, true] ? true : false
+const usersGetOne = Endpoint.get("/users/{user_id}", {
+  success: OpenApi.body(Features.User),
+  error: OpenApi.errors({
+    "404": OpenApi.body(Features.NotFound),
+    "4XX": OpenApi.body(Schema.Struct({ code: Schema.Literal("client") })),
+    "default": OpenApi.body(Features.Problem)
+  }),
+  querySchema: OpenApi.query({
+    fields: Schema.optional(Schema.Array(Schema.String)),
+    tags: Schema.optional(Schema.Array(Schema.String)),
+    ids: Schema.optional(Schema.Array(Schema.Int)),
+    filter: Schema.optional(Schema.Struct({ gt: Schema.optional(Schema.Int) }))
+  }),
+  headersSchema: OpenApi.headers({ "X-Trace": Schema.optional(Schema.Array(Schema.String)) })
+})
+ok<SameEndpoint<typeof usersGetOne, typeof Features.Api.endpoints.usersGetOne>>()
+const postPets = Endpoint.post("/pets", { payload: OpenApi.body(Features.Pet), success: OpenApi.body(Features.Pet) })
+ok<SameEndpoint<typeof postPets, typeof Features.Api.endpoints.postPets>>()
+
+// and each definition's type is the one Schema.Struct infers from its fields
+const Cat = Schema.Struct({
+  name: Schema.String,
+  kind: Schema.optional(Schema.String),
+  lives: Schema.optional(Schema.Int)
+})
+ok<Equals<typeof Cat.Type, Features.Cat>>()
+ok<Same<typeof Cat.Encoded, Schema.Schema.Encoded<typeof Features.Cat>>>()
+const Pet = Schema.Union(
+  Schema.Struct({ name: Schema.String, kind: Schema.Literal("cat"), lives: Schema.optional(Schema.Int) }),
+  Schema.Struct({ name: Schema.String, kind: Schema.Literal("dog"), barks: Schema.optional(Schema.Boolean) })
+)
+ok<Same<typeof Pet.Type, Features.Pet>>()

@@ -159,7 +159,7 @@ const locate = (
 const validate = (config: unknown, source: Source | undefined) => {
   const decoded = decode(source === undefined ? config : Object.fromEntries(Object.entries(config as object)))
   if (Either.isLeft(decoded)) {
-    const error = PluginRegistry.specError(decoded.left)
+    const error = PluginRegistry.redactedSpecError(decode, config, decoded.left)
     return Either.left(locate(error, config, source, keyPath(error.key)))
   }
   const value = decoded.right

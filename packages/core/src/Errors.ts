@@ -4,16 +4,27 @@
  *
  * @since 0.1.0
  */
-import { Data, Duration, Predicate } from "effect"
+import { Cause, Data, Duration, Predicate } from "effect"
 import type { YieldableError } from "effect/Cause"
 import { NodeInspectSymbol } from "effect/Inspectable"
 import * as Redact from "./Redact.js"
 import * as Render from "./Render.js"
 
+/** Where a `ResponseError` keeps the client's redaction (not an enumerable field). */
+const redactionKey: unique symbol = Symbol.for("@service-client/core/Errors/redaction")
+
 const where = (e: { readonly service: string; readonly endpoint: string }) => `${e.service}.${e.endpoint}`
 
+/**
+ * The longest message an error shows (a longer one is cut, and the cut marked).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const maxMessageLength = 4096
+
 /** A message is one line of bounded text, whatever the values it quotes. */
-const line = (s: string): string => Render.text(s, 4096)
+const line = (s: string): string => Render.text(s, maxMessageLength)
 
 /** The message of a cause, without throwing. */
 const causeMessage = (cause: unknown): string => {
@@ -45,7 +56,7 @@ export class SpecError extends Data.TaggedError("SpecError")<{
       this.endpoint === undefined ? undefined : `endpoint "${this.endpoint}"`,
       this.key === undefined ? undefined : `key "${this.key}"`
     ].filter((s) => s !== undefined)
-    return line(at.length === 0 ? this.reason : `${at.join(", ")}: ${this.reason}`)
+    return at.length === 0 ? this.reason : `${at.join(", ")}: ${this.reason}`
   }
 }
 
@@ -65,7 +76,7 @@ export class InputError extends Data.TaggedError("InputError")<{
 }> {
   override get message() {
     const key = this.key === undefined ? "" : ` "${Render.text(this.key, 200)}"`
-    return line(`${where(this)}: invalid input${key}: ${this.reason}`)
+    return `${where(this)}: invalid input${key}: ${this.reason}`
   }
 }
 
@@ -93,7 +104,7 @@ export class RequestError extends Data.TaggedError("RequestError")<{
 }> {
   override get message() {
     const detail = this.description ?? causeMessage(this.cause)
-    return line(`${where(this)}: ${this.method} ${this.url} failed (${this.reason}): ${detail}`)
+    return `${where(this)}: ${this.method} ${this.url} failed (${this.reason}): ${detail}`
   }
 }
 
@@ -111,7 +122,7 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
   readonly timeout: Duration.Duration
 }> {
   override get message() {
-    return line(`${where(this)}: ${this.method} ${this.url}: no response after ${Duration.format(this.timeout)}`)
+    return `${where(this)}: ${this.method} ${this.url}: no response after ${Duration.format(this.timeout)}`
   }
 }
 
@@ -143,8 +154,15 @@ export class ResponseError<E = unknown> extends Data.TaggedError("ResponseError"
   get text(): string {
     return new TextDecoder().decode(this.body)
   }
+  /**
+   * Quotes at most 200 characters of the body, with the values of secret-looking fields
+   * (`"access_token": …`, `password=…`: `Redact.text` with the client's redaction)
+   * replaced by `<REDACTED>`; the whole body stays in `body` and `text`.
+   */
   override get message() {
-    return line(`${where(this)}: ${this.method} ${this.url} answered ${this.status}: ${excerpt(this.body, 200)}`)
+    const redaction = (this as { [redactionKey]?: Redact.Redaction })[redactionKey] ?? Redact.defaults
+    const shown = Render.escape(excerpt(Redact.text(excerpt(this.body, 2048), redaction), 200))
+    return `${where(this)}: ${this.method} ${this.url} answered ${this.status}${shown === "" ? "" : `: ${shown}`}`
   }
 }
 
@@ -166,11 +184,9 @@ export class ParseError extends Data.TaggedError("ParseError")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    return line(
-      `${where(this)}: ${this.method} ${this.url} (${this.status}): ${this.reason}; body: ${
-        JSON.stringify(this.excerpt)
-      }`
-    )
+    return `${where(this)}: ${this.method} ${this.url} (${this.status}): ${this.reason}; body: ${
+      JSON.stringify(this.excerpt)
+    }`
   }
 }
 
@@ -185,7 +201,7 @@ export class ClientClosed extends Data.TaggedError("ClientClosed")<{
   readonly endpoint: string
 }> {
   override get message() {
-    return line(`${where(this)}: the client is closed`)
+    return `${where(this)}: the client is closed`
   }
 }
 
@@ -201,7 +217,7 @@ export class NoMock extends Data.TaggedError("NoMock")<{
   readonly reason?: string | undefined
 }> {
   override get message() {
-    return line(`${where(this)}: no mock answers this call${this.reason === undefined ? "" : ` (${this.reason})`}`)
+    return `${where(this)}: no mock answers this call${this.reason === undefined ? "" : ` (${this.reason})`}`
   }
 }
 
@@ -221,7 +237,7 @@ export class PluginError extends Data.TaggedError("PluginError")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    return line(`${where(this)}: plugin ${this.plugin}: ${this.reason}`)
+    return `${where(this)}: plugin ${this.plugin}: ${this.reason}`
   }
 }
 
@@ -363,9 +379,6 @@ export const excerpt = (body: Uint8Array | string | undefined, max: number = exc
   return text.length > max ? `${text.slice(0, max)}…` : text
 }
 
-/** Where a `ResponseError` keeps the client's redaction (not an enumerable field). */
-const redactionKey: unique symbol = Symbol.for("@service-client/core/Errors/redaction")
-
 /**
  * Marks a `ResponseError` with the redaction of its client, which its `toJSON` and
  * `util.inspect` apply to its headers (the defaults otherwise).
@@ -377,6 +390,37 @@ export const withRedaction = <E extends ResponseError<unknown>>(error: E, redact
   return error
 }
 
+/** The message of an error, shown safely: a message that is an own field is made safe here. */
+const messageOf = (error: Error): string => {
+  try {
+    const message = error.message
+    return Object.hasOwn(error, "message") ? line(String(message)) : String(message)
+  } catch {
+    return "[Threw]"
+  }
+}
+
+/** A field's value as `toJSON` and `util.inspect` show it. */
+const showField = (key: string, value: unknown, redaction: Redact.Redaction): unknown => {
+  if (key === "cause" || Cause.isCause(value)) {
+    if (Cause.isCause(value)) return line(Cause.pretty(value).split("\n")[0] ?? "")
+    return value instanceof Error ? Render.text(`${value.name}: ${messageOf(value)}`, 1024) : Render.value(value)
+  }
+  if (key === "headers" && typeof value === "object" && value !== null) {
+    const shown: Record<string, string> = {}
+    for (const [name, v] of Object.entries(Redact.headers(value as Record<string, string>, redaction))) {
+      Object.defineProperty(shown, Render.text(name, 200), { value: line(String(v)), enumerable: true, writable: true })
+    }
+    return shown
+  }
+  if (value instanceof Uint8Array) return `<${value.length} bytes>`
+  if (typeof value === "string") return line(value)
+  if (Duration.isDuration(value)) return Duration.format(value)
+  if (typeof value === "object" && value !== null) return Render.value(value)
+  if (typeof value === "bigint" || typeof value === "symbol" || typeof value === "function") return Render.value(value)
+  return value
+}
+
 /**
  * What an error shows of itself to `JSON.stringify` and `util.inspect`: its tag, its
  * (escaped, bounded) message and its fields, with the secret headers of a response
@@ -384,25 +428,15 @@ export const withRedaction = <E extends ResponseError<unknown>>(error: E, redact
  * bounded (never the raw values a cause or a response may hold).
  */
 function safeJson(this: Error & { readonly _tag: string }): Record<string, unknown> {
-  const out: Record<string, unknown> = { _tag: this._tag, message: this.message }
+  const out: Record<string, unknown> = { _tag: Render.text(String(this._tag), 200), message: messageOf(this) }
   const redaction = (this as unknown as { [redactionKey]?: Redact.Redaction })[redactionKey] ?? Redact.defaults
   for (const key of Object.keys(this)) {
     if (key === "_tag" || key === "message" || key === "stack") continue
     const value = (this as unknown as Record<string, unknown>)[key]
     if (value === undefined) continue
-    if (key === "cause") {
-      out.cause = value instanceof Error ? Render.text(`${value.name}: ${value.message}`, 1024) : Render.value(value)
-    } else if (key === "headers" && typeof value === "object" && value !== null) {
-      out.headers = Redact.headers(value as Record<string, string>, redaction)
-    } else if (value instanceof Uint8Array) {
-      out[key] = `<${value.length} bytes>`
-    } else if (typeof value === "string") {
-      out[key] = Render.text(value, 4096)
-    } else if (typeof value === "object" && value !== null && !Duration.isDuration(value)) {
-      out[key] = Render.value(value)
-    } else {
-      out[key] = Duration.isDuration(value) ? Duration.format(value) : value
-    }
+    const shown = showField(key, value, redaction)
+    if (key === "__proto__") Object.defineProperty(out, key, { value: shown, enumerable: true, writable: true })
+    else out[key] = shown
   }
   return out
 }
@@ -411,29 +445,84 @@ function safeInspect(this: Error & { readonly _tag: string }): unknown {
   const frames = typeof this.stack === "string" ? this.stack.split("\n").slice(1).join("\n") : ""
   const fields = safeJson.call(this)
   return Object.assign(
-    Object.create({ [Symbol.toStringTag]: this._tag }),
+    Object.create({ [Symbol.toStringTag]: fields._tag }),
     fields,
     frames === "" ? {} : { stack: frames }
   )
 }
 
-for (
-  const ErrorClass of [
-    SpecError,
-    InputError,
-    RequestError,
-    TimeoutError,
-    ResponseError,
-    ParseError,
-    ClientClosed,
-    NoMock,
-    PluginError
-  ]
-) {
-  Object.defineProperty(ErrorClass.prototype, "toJSON", { value: safeJson, writable: true, configurable: true })
-  Object.defineProperty(ErrorClass.prototype, NodeInspectSymbol, {
-    value: safeInspect,
-    writable: true,
-    configurable: true
-  })
+/**
+ * An error class {@link safeDisplay} accepts: any class of tagged errors.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ErrorClass = abstract new(...args: any) => Error & { readonly _tag: string }
+
+const safeKey: unique symbol = Symbol.for("@service-client/core/Errors/safeDisplay")
+
+/**
+ * Gives error classes the display rules of the core's own errors, whatever their fields
+ * hold: the `message` getter of the class is wrapped so that the message (and so
+ * `String(e)` and `Cause.pretty`) is one escaped line of at most {@link maxMessageLength}
+ * characters; `toJSON` and `util.inspect` show the tag, that message and the fields —
+ * strings escaped and bounded, bytes as their size, a cause (an error or a `Cause`) as
+ * its message, `headers` with their secret values redacted, any other object rendered
+ * bounded (`Render.value`). Call it once, after the class is defined (the plugins', the
+ * mock's, redis' and the command line's errors use it). A class given twice is left as it is.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Errors } from "@service-client/core"
+ * import { Data } from "effect"
+ *
+ * export class QuotaExceeded extends Data.TaggedError("QuotaExceeded")<{ readonly service: string }> {
+ *   override get message() {
+ *     return `${this.service}: quota exceeded`
+ *   }
+ * }
+ * Errors.safeDisplay(QuotaExceeded)
+ * ```
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const safeDisplay = (...classes: ReadonlyArray<ErrorClass>): void => {
+  for (const ErrorClass of classes) {
+    const proto = ErrorClass.prototype as Record<PropertyKey, unknown>
+    if (Object.hasOwn(proto, safeKey)) continue
+    Object.defineProperty(proto, safeKey, { value: true })
+    const own = Object.getOwnPropertyDescriptor(proto, "message")
+    if (own?.get !== undefined) {
+      const get = own.get
+      Object.defineProperty(proto, "message", {
+        get(this: Error) {
+          let message: string
+          try {
+            message = String(get.call(this))
+          } catch {
+            message = "[Threw]"
+          }
+          return line(message)
+        },
+        configurable: true,
+        enumerable: false
+      })
+    }
+    Object.defineProperty(proto, "toJSON", { value: safeJson, writable: true, configurable: true })
+    Object.defineProperty(proto, NodeInspectSymbol, { value: safeInspect, writable: true, configurable: true })
+  }
 }
+
+safeDisplay(
+  SpecError,
+  InputError,
+  RequestError,
+  TimeoutError,
+  ResponseError,
+  ParseError,
+  ClientClosed,
+  NoMock,
+  PluginError
+)

@@ -8,8 +8,10 @@
  *
  * @since 0.1.0
  */
-import { Chunk, Data, Duration, Effect, Either, ParseResult, Schema, Stream } from "effect"
-import { type CallError, excerpt, RequestError } from "./Errors.js"
+import { Chunk, Data, Duration, Effect, Either, Schema, Stream } from "effect"
+import { type CallError, excerpt, RequestError, safeDisplay } from "./Errors.js"
+import * as Issue from "./internal/issue.js"
+import * as Redact from "./Redact.js"
 
 // `Stream.mapEffect` one chunk at a time: the same sequential mapping, without the
 // concurrent machinery `Stream.mapEffect` carries into every bundle (~4 KB minified)
@@ -60,6 +62,7 @@ export class EventStreamError extends Data.TaggedError("EventStreamError")<{
     }`
   }
 }
+safeDisplay(EventStreamError)
 
 /**
  * The default bound of one line and of one event's data (bytes, counted as UTF-16 units).
@@ -84,6 +87,8 @@ export interface Options {
   readonly format: Format
   readonly schema: Schema.Schema<any, any> | undefined
   readonly maxEventBytes: number
+  /** What an error never shows of the data (the client's redaction; the defaults otherwise). */
+  readonly redaction?: Redact.Redaction | undefined
   /** Calls the endpoint again with `Last-Event-ID`; `undefined` when the server says stop (204). */
   readonly reconnect: (
     lastEventId: string | undefined
@@ -125,8 +130,15 @@ export const decode = (
   options: Options
 ): Stream.Stream<unknown, EventStreamError | CallError> => {
   const { endpoint, maxEventBytes, schema, service } = options
+  const redaction = options.redaction ?? Redact.defaults
   const fail = (reason: EventStreamError["reason"], description: string, data: string) =>
-    new EventStreamError({ service, endpoint, reason, description, excerpt: excerpt(data, 200) })
+    new EventStreamError({
+      service,
+      endpoint,
+      reason,
+      description: Redact.text(description, redaction),
+      excerpt: Redact.text(excerpt(data, 200), redaction)
+    })
   const decodeData = schema === undefined ? undefined : Schema.decodeUnknownEither(schema)
   const value = (text: string, json: boolean): Either.Either<unknown, EventStreamError> => {
     if (!json && decodeData === undefined) return Either.right(text)
@@ -139,7 +151,7 @@ export const decode = (
     if (decodeData === undefined) return Either.right(parsed)
     const r = decodeData(parsed)
     return Either.isLeft(r)
-      ? Either.left(fail("Decode", ParseResult.TreeFormatter.formatErrorSync(r.left), text))
+      ? Either.left(fail("Decode", Issue.redacted(decodeData, parsed, r.left, redaction).message, text))
       : Either.right(r.right)
   }
 

@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import * as Endpoint from "./Endpoint.js"
 import type { QueryValue } from "./internal/query.js"
 
 /**
@@ -172,3 +173,32 @@ export const errors = <const R extends Readonly<Record<string, Schema.Schema<any
  */
 export const body = <A, I>(schema: Schema.Schema<A, I, never>): Schema.Schema<A, I, never> =>
   schema.annotations({ parseOptions: { onExcessProperty: "preserve" } })
+
+/**
+ * `Schema.Struct(fields)` (with the index signature `rest`) whose static type is left to
+ * the caller: `Schema.Schema<any>`. A module written by `service-client generate` gives
+ * each definition its type as a printed interface (`const User: Schema.Schema<User> =
+ * OpenApi.struct({ ... })`); the type `Schema.Struct` infers is exact but costs the
+ * compiler a mapped type per object each time it is compared, which made a large
+ * document's module take minutes to check.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const struct = (
+  fields: Schema.Struct.Fields,
+  rest?: Schema.Record$<Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext>
+): Schema.Schema<any> =>
+  (rest === undefined ? Schema.Struct(fields) : Schema.Struct(fields, rest)) as Schema.Schema<any, any, unknown> as any
+
+/**
+ * An endpoint as `Endpoint.make` builds it, typed `Endpoint.Any`: a module written by
+ * `service-client generate` declares each endpoint's type (`Endpoint.Of`,
+ * `Endpoint.BodilessOf`) in an interface beside it instead of having the compiler infer
+ * it from the options.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const endpoint = (method: Endpoint.Method, path: string, options: Endpoint.Options = {}): Endpoint.Any =>
+  Endpoint.make({ ...options, method, path })

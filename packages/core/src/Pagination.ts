@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Data, Effect, Option, Stream } from "effect"
+import { safeDisplay } from "./Errors.js"
 import type { ServiceResponse } from "./ServiceResponse.js"
 
 /**
@@ -28,6 +29,7 @@ export class PaginationError extends Data.TaggedError("PaginationError")<{
     return `${this.service}.${this.endpoint}: pagination stopped at page ${this.page}: ${this.reason}`
   }
 }
+safeDisplay(PaginationError)
 
 type Input = Readonly<Record<string, unknown>>
 

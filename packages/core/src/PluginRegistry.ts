@@ -9,7 +9,9 @@
  */
 import { Context, Duration, Effect, Either, Layer, ParseResult, Schema, type Scope } from "effect"
 import { SpecError } from "./Errors.js"
+import * as Issue from "./internal/issue.js"
 import * as Plugin from "./Plugin.js"
+import * as Redact from "./Redact.js"
 
 /**
  * Builds a plugin from the options of a config entry (the entry without its `type`).
@@ -101,6 +103,24 @@ export const specError = (error: ParseResult.ParseError, prefix?: string): SpecE
   return new SpecError({ key: key.length === 0 ? undefined : key, reason: issue?.message ?? error.message })
 }
 
+/**
+ * The `SpecError` of a Schema failure on `given` (plugin options, a config) quoting no
+ * secret: the first issue of a run on a copy with the secret fields redacted.
+ *
+ * @internal
+ */
+export const redactedSpecError = (
+  decode: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>,
+  given: unknown,
+  error: ParseResult.ParseError,
+  prefix?: string
+): SpecError => {
+  const shown = Issue.rerun(decode, given, error, Redact.defaults)
+  if (shown !== undefined) return specError(shown, prefix)
+  const { key } = specError(error, prefix)
+  return new SpecError({ key, reason: "the value failed its schema (value redacted)" })
+}
+
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 /**
@@ -125,7 +145,7 @@ export const fromSchema = <A, I>(
   return (options) =>
     Effect.suspend(() => {
       const decoded = decode(options ?? {})
-      if (Either.isLeft(decoded)) return Effect.fail(specError(decoded.left))
+      if (Either.isLeft(decoded)) return Effect.fail(redactedSpecError(decode, options ?? {}, decoded.left))
       try {
         const plugin = build(decoded.right)
         return Plugin.isPlugin(plugin) ? Effect.succeed(plugin) : plugin

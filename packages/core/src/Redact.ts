@@ -79,7 +79,7 @@ export const defaultQuery: ReadonlyArray<string> = [
 export interface Options {
   /** More header names (any case) whose values never show in errors and log records. */
   readonly headers?: Iterable<string> | undefined
-  /** More query parameter names (matched without case, `-` or `_`). */
+  /** More query parameter names (matched without case, `-` or `_`), also the names of secret fields in bodies. */
   readonly query?: Iterable<string> | undefined
   /** `false`: only the names given here, not {@link defaultHeaders} and {@link defaultQuery}. Default `true`. */
   readonly defaults?: boolean | undefined
@@ -259,4 +259,135 @@ export const query = <A>(
     else out[name] = shown
   }
   return out
+}
+
+/**
+ * Whether a field of a body (a payload, a response, an event's data) or of a path is a
+ * secret: its name is a secret query parameter (matched like one: `accessToken`,
+ * `ACCESS-TOKEN`) or a secret header name.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isSecretField = (redaction: Redaction, name: string): boolean =>
+  redaction.query.has(queryKey(name)) || redaction.headers.has(name.toLowerCase())
+
+const maxDepth = 32
+
+/**
+ * A copy of a value (a payload, a decoded body, a query or headers record) with the value
+ * of every field whose name is secret ({@link isSecretField}) replaced by
+ * {@link REDACTED}, at any depth (an object nested deeper than 32 levels is replaced
+ * whole). Only the objects on the way to a secret are copied (a class instance keeps its
+ * prototype); a value without a secret field comes back as it is.
+ *
+ * @since 0.2.0
+ */
+export const fields = (value: unknown, redaction: Redaction = defaults): unknown => {
+  const seen = new Set<object>()
+  const walk = (u: unknown, depth: number): unknown => {
+    if (typeof u !== "object" || u === null || seen.has(u)) return u
+    // deeper than any walk goes: nothing there can be told
+    if (depth > maxDepth) return REDACTED
+    if (ArrayBuffer.isView(u) || u instanceof Date || u instanceof Map || u instanceof Set) return u
+    seen.add(u)
+    try {
+      if (Array.isArray(u)) {
+        let copy: Array<unknown> | undefined
+        for (let i = 0; i < u.length; i++) {
+          const item = walk(u[i], depth + 1)
+          if (item !== u[i]) (copy ??= u.slice())[i] = item
+        }
+        return copy ?? u
+      }
+      let copy: Record<string, unknown> | undefined
+      const record = u as Record<string, unknown>
+      for (const key of Object.keys(record)) {
+        const item = record[key]
+        const shown = isSecretField(redaction, key) && item !== undefined && item !== null
+          ? REDACTED
+          : walk(item, depth + 1)
+        if (shown !== item) {
+          copy ??= Object.assign(Object.create(Object.getPrototypeOf(record)), record)
+          Object.defineProperty(copy, key, { value: shown, enumerable: true, writable: true, configurable: true })
+        }
+      }
+      return copy ?? u
+    } catch {
+      return u
+    } finally {
+      seen.delete(u)
+    }
+  }
+  return walk(value, 0)
+}
+
+// a name (quoted or not), then `:` or `=`: `"token": `, `'pwd'=`, `access_token=`, `Authorization: `
+const fieldName = /(?:"((?:[^"\\\n]|\\.){1,128})"|'([^'\\\n]{1,128})'|([A-Za-z_$][\w$.\-[\]]{0,127}))\s*[:=]\s*/g
+
+/** Where the value starting at `from` ends: a quoted string, a bracketed structure, or a run up to a delimiter. */
+const valueEnd = (s: string, from: number): number => {
+  const first = s[from]
+  if (first === "\"" || first === "'") {
+    for (let i = from + 1; i < s.length; i++) {
+      if (s[i] === "\\") i++
+      else if (s[i] === first) return i + 1
+    }
+    return s.length
+  }
+  if (first === "{" || first === "[") {
+    let depth = 0
+    for (let i = from; i < s.length; i++) {
+      const c = s[i]
+      if (c === "\"") {
+        for (i++; i < s.length && s[i] !== "\""; i++) if (s[i] === "\\") i++
+      } else if (c === "{" || c === "[") depth++
+      else if ((c === "}" || c === "]") && --depth === 0) return i + 1
+    }
+    return s.length
+  }
+  let i = from
+  while (i < s.length && !"&,;}]\"\r\n".includes(s[i]!)) i++
+  return i
+}
+
+const unquote = (raw: string): string => {
+  if (!raw.includes("\\")) return raw
+  try {
+    return JSON.parse(`"${raw}"`) as string
+  } catch {
+    return raw
+  }
+}
+
+/**
+ * Text (a body, an excerpt of one, a message) with the value of every secret-looking
+ * field replaced by {@link REDACTED}: a JSON member (`"access_token": "…"`, also an object
+ * or an array, also cut short), a form or query pair (`password=…`), a YAML or header-like
+ * line (`token: …`, `Authorization: Bearer …`) whose name is a secret field
+ * ({@link isSecretField}). Text without such a field comes back as it is; a value cut
+ * short is redacted to the end.
+ *
+ * @since 0.2.0
+ */
+export const text = (value: string, redaction: Redaction = defaults): string => {
+  let out = ""
+  let from = 0
+  fieldName.lastIndex = 0
+  for (let m = fieldName.exec(value); m !== null; m = fieldName.exec(value)) {
+    const name = m[1] !== undefined ? unquote(m[1]) : (m[2] ?? m[3]!)
+    if (!isSecretField(redaction, name)) {
+      // a value may hold `name=value` pairs of its own (`"note": "token=…"`): look inside it
+      fieldName.lastIndex = m.index + m[0].length
+      continue
+    }
+    const start = m.index + m[0].length
+    const end = valueEnd(value, start)
+    if (end === start) continue
+    const quote = value[start] === "\"" || value[start] === "'" ? value[start] : ""
+    out += value.slice(from, start) + quote + REDACTED + quote
+    from = end
+    fieldName.lastIndex = end
+  }
+  return from === 0 ? value : out + value.slice(from)
 }

@@ -201,7 +201,9 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     // the endpoints' keys the core does not read belong to a plugin of this client: decoded by its Schema
     const settings = new Map<string, PluginSettings.Compiled>()
     for (const [name, endpoint] of Object.entries(spec.endpoints)) {
-      const checked = PluginSettings.compile(service, name, endpoint, plugins, spec.locate)
+      // a spec with a file but no lines (Spec.fromRecord(data, { file })) still names the file
+      const locate = spec.locate ?? (spec.file === undefined ? undefined : () => ({ file: spec.file }))
+      const checked = PluginSettings.compile(service, name, endpoint, plugins, locate, redaction)
       if (Either.isLeft(checked)) return yield* checked.left
       settings.set(name, checked.right)
     }
@@ -324,6 +326,56 @@ export const layer = <I, S extends Spec.Any, E, const P extends ReadonlyArray<Pl
     tag,
     make(spec, options) as Effect.Effect<Client<S, E>, MakeError<P>, Transport.Transport | Scope.Scope | MakeContext<P>>
   )
+
+/**
+ * The options of {@link layerConfig}: each plain option may be a `Config` of it (`baseUrl`
+ * already may), read when the layer is built; the plugins are given as they are.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConfigOptions<P extends ReadonlyArray<Plugin.PluginLike> = ReadonlyArray<Plugin.PluginLike>> =
+  & ConfigFields<Omit<Options<P>, "plugins" | "baseUrl">>
+  & { readonly baseUrl?: BaseUrl | undefined; readonly plugins?: P | undefined }
+
+type ConfigFields<O> = { readonly [K in keyof O]: O[K] | Config.Config<Exclude<O[K], undefined>> }
+
+/**
+ * {@link layer} with options read from effect's `Config` when the layer is built (a
+ * missing or invalid value fails it with a `ConfigError`).
+ *
+ * **Example**
+ *
+ * ```ts
+ * class UserService extends Effect.Tag("UserService")<UserService, ServiceClient.Client<typeof UserApi>>() {}
+ * const UserServiceLive = ServiceClient.layerConfig(UserService, UserApi, {
+ *   name: "users",
+ *   baseUrl: Config.string("USERS_URL"),
+ *   maxResponseBytes: Config.integer("USERS_MAX_RESPONSE_BYTES").pipe(Config.withDefault(1_048_576))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = <I, S extends Spec.Any, E, const P extends ReadonlyArray<Plugin.PluginLike> = []>(
+  tag: Context.Tag<I, Client<S, E>>,
+  spec: S,
+  options: ConfigOptions<P> & CheckErrors<Plugin.ErrorOf<P>, E>
+): Layer.Layer<I, MakeError<P>, Transport.Transport | MakeContext<P>> => {
+  const { baseUrl, plugins, ...fields } = options as ConfigOptions<P>
+  const configs: Record<string, Config.Config<unknown>> = {}
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined) configs[key] = Config.isConfig(value) ? value : Config.succeed(value)
+  }
+  return Layer.scoped(
+    tag,
+    Effect.flatMap(
+      Config.all(configs),
+      (resolved) => make(spec, { ...resolved as Omit<Options<P>, "plugins" | "baseUrl">, baseUrl, plugins })
+    ) as Effect.Effect<Client<S, E>, MakeError<P>, Transport.Transport | Scope.Scope | MakeContext<P>>
+  )
+}
 
 /**
  * Rejects plugins whose errors the Tag's client type does not name.

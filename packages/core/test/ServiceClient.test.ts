@@ -110,6 +110,12 @@ describe("ServiceClient: input validation (before any I/O)", () => {
   it.effect("an unknown input key", () =>
     // @ts-expect-error not an input key
     failsWith((c) => c.getUser({ user_id: 1, userid: 2 }), "userid", /unknown input key/))
+  it.effect("a built-in plugin's call key on a client without that plugin names the plugin to add", () =>
+    failsWith(
+      (c) => c.getUser({ user_id: 1, retry: false } as never),
+      "retry",
+      /no plugin of this client reads it: `retry` is read by the Retry plugin; add Retry.make\(\) to plugins/
+    ))
   it.effect("a non-object input", () =>
     // @ts-expect-error not an object (the token's value alone is for an endpoint with one token)
     failsWith((c) => c.getPost("12"), undefined, /must be an object/))

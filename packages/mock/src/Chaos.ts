@@ -17,6 +17,7 @@
  */
 import {
   Deadline,
+  Errors,
   Plugin,
   PluginRegistry,
   type ServiceResponse,
@@ -84,6 +85,7 @@ export class ChaosFailure extends Data.TaggedError("ChaosFailure")<{
     return `${this.service}.${this.endpoint}: failure injected by Chaos`
   }
 }
+Errors.safeDisplay(ChaosFailure)
 
 /**
  * One call's faults.

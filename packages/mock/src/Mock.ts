@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import type { Endpoint, Session } from "@service-client/core"
-import type { CallError } from "@service-client/core/Errors"
+import { type CallError, safeDisplay } from "@service-client/core/Errors"
 import { Context, Data, type Duration, Effect, Either, Layer, type Scope } from "effect"
 import * as Chaos from "./Chaos.js"
 
@@ -139,7 +139,12 @@ export interface Match {
 export class Failure extends Data.TaggedError("MockFailure")<{
   readonly cause: unknown
   readonly description?: string | undefined
-}> {}
+}> {
+  override get message() {
+    return this.description ?? "a simulated transport failure"
+  }
+}
+safeDisplay(Failure)
 
 /**
  * An override was given bad options (a negative `limit`, a fractional `offset`...).
@@ -155,6 +160,7 @@ export class MockOptionsError extends Data.TaggedError("MockOptionsError")<{
     return `Mock option "${this.key}": ${this.reason}`
   }
 }
+safeDisplay(MockOptionsError)
 
 /**
  * A source of answers consulted after the overrides and before the endpoint's own mock

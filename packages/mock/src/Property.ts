@@ -12,6 +12,7 @@
  * @since 0.1.0
  */
 import type { Endpoint, Spec } from "@service-client/core"
+import { safeDisplay } from "@service-client/core/Errors"
 import { Cause, Data, Effect, Either, Exit, FastCheck, Runtime } from "effect"
 import { arbitraryOf, encode, overTheWire } from "./internal/schemaCheck.js"
 import * as Mock from "./Mock.js"
@@ -54,6 +55,7 @@ export class PropertyFailure extends Data.TaggedError("PropertyFailure")<{
     }: ${Cause.pretty(this.cause).split("\n")[0]}`
   }
 }
+safeDisplay(PropertyFailure)
 
 /**
  * An endpoint without a success Schema has nothing to generate from.
@@ -69,6 +71,7 @@ export class PropertyOptionsError extends Data.TaggedError("PropertyOptionsError
     return `${this.endpoint}: ${this.reason}`
   }
 }
+safeDisplay(PropertyOptionsError)
 
 type EndpointsOf<S> = S extends Spec.Spec<infer E> ? E : never
 

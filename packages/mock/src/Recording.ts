@@ -17,6 +17,7 @@
  */
 import { FileSystem } from "@effect/platform"
 import type { Endpoint } from "@service-client/core"
+import { safeDisplay } from "@service-client/core/Errors"
 import { Data, Effect, Either, ParseResult, Schema } from "effect"
 import * as YAML from "yaml"
 
@@ -77,6 +78,7 @@ export class RecordingError extends Data.TaggedError("RecordingError")<{
     return `recording ${this.file}: ${this.reason}`
   }
 }
+safeDisplay(RecordingError)
 
 const QueryScalar = Schema.Union(Schema.String, Schema.Number, Schema.Boolean)
 const RequestSchema = Schema.Struct({

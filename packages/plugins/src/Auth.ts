@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Deadline, Header, Plugin, PluginError, Session } from "@service-client/core"
+import { safeDisplay } from "@service-client/core/Errors"
 import { Data, Deferred, Effect, Exit, FiberId, Redacted, type Scope } from "effect"
 
 /**
@@ -27,6 +28,7 @@ export interface Options<E, R> {
 
 /** A token the source returned that cannot be sent in the header (CR, LF, a control character...). */
 class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly reason: string }> {}
+safeDisplay(InvalidToken)
 
 interface Current {
   readonly token: Redacted.Redacted<string>
@@ -118,7 +120,7 @@ export const make = <E, R>(options: Options<E, R>): Effect.Effect<Plugin.Plugin<
       })
       // waiting for a refresh ends at the call's deadline
       const fresh = current !== undefined && (stale === undefined || current.generation > stale)
-      return fresh ? token : Deadline.bound(session, token)
+      return fresh ? token : Deadline.bound(token, session)
     }
 
     const callSetsHeader = (session: Session.Session): boolean => {

@@ -11,13 +11,14 @@
  */
 import type { CallError, Session } from "@service-client/core"
 import * as Attribute from "@service-client/core/Attribute"
-import { RequestError, TimeoutError } from "@service-client/core/Errors"
+import { RequestError, safeDisplay, TimeoutError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
 import * as Setting from "@service-client/core/Setting"
 import { type Cause, Data, Duration, Effect, Schema } from "effect"
 import * as CircuitStore from "./CircuitStore.js"
 import { setGate, type State, type Thresholds, type Transition } from "./internal/circuit.js"
+import * as Observe from "./internal/observe.js"
 import { durationOption, invalid, wholeNumber } from "./internal/options.js"
 
 export type {
@@ -53,6 +54,7 @@ export class CircuitOpen extends Data.TaggedError("CircuitOpen")<{
     return `${this.service}.${this.endpoint}: the circuit "${this.circuit}" ${why}`
   }
 }
+safeDisplay(CircuitOpen)
 
 /**
  * `attributes.circuit`: the state the call found its circuit in, or the state its outcome
@@ -79,6 +81,29 @@ declare module "@service-client/core/Endpoint" {
     readonly circuitBreaker?: boolean | undefined
   }
 }
+
+const transitions = Observe.counter(
+  "service_client.circuit.transitions",
+  "Circuit breaker state changes seen by this process's calls",
+  ["circuit", "from", "to"]
+)
+const rejections = Observe.counter(
+  "service_client.circuit.rejections",
+  "Calls refused by an open (or busy half-open) circuit",
+  ["service", "endpoint", "circuit", "state"]
+)
+
+/**
+ * The breaker's metrics (Effect `Metric` counters, shared by every breaker of the
+ * program): `service_client.circuit.transitions` (tags `circuit`, `from`, `to`: each
+ * transition a call of this process caused) and `service_client.circuit.rejections`
+ * (tags `service`, `endpoint`, `circuit`, `state`: calls refused without I/O). Read them
+ * with `Metric.snapshot` or export them like the Metrics plugin's.
+ *
+ * @since 0.3.0
+ * @category metrics
+ */
+export const metrics = { transitions: transitions.metric, rejections: rejections.metric }
 
 /**
  * @since 0.1.0
@@ -304,6 +329,12 @@ export const make = (options: Options = {}): CircuitBreaker => {
     if (change === undefined) return Effect.void
     if (Effect.isEffect(change)) return Effect.flatMap(change, (change) => announce(session, circuit, change))
     circuitAttribute.set(session, change.to)
+    transitions.increment(circuit.key, change.from, change.to)
+    Observe.spanEvent(session, "circuit_breaker.transition", {
+      "service_client.circuit": circuit.key,
+      "service_client.circuit.from": change.from,
+      "service_client.circuit.to": change.to
+    })
     const annotations = { circuit: circuit.key, from: change.from, to: change.to }
     if (change.to === "open") {
       const why = change.calls === undefined
@@ -353,7 +384,14 @@ export const make = (options: Options = {}): CircuitBreaker => {
   }
 
   const refused = (session: Session.Session, circuit: Circuit, retryIn: number): Effect.Effect<never, CircuitOpen> => {
-    circuitAttribute.set(session, circuit.state)
+    const state = circuit.state
+    circuitAttribute.set(session, state)
+    rejections.increment(session.service, session.endpoint, circuit.key, state)
+    Observe.spanAttribute(session, "service_client.circuit.state", state)
+    Observe.spanEvent(session, "circuit_breaker.rejected", {
+      "service_client.circuit": circuit.key,
+      "service_client.circuit.retry_in_ms": retryIn
+    })
     return Effect.fail(
       new CircuitOpen({
         service: session.service,
@@ -377,6 +415,8 @@ export const make = (options: Options = {}): CircuitBreaker => {
     }
     if (entered === "half-open") {
       circuitAttribute.set(session, "half-open")
+      Observe.spanAttribute(session, "service_client.circuit.state", "half-open")
+      Observe.spanEvent(session, "circuit_breaker.probe", { "service_client.circuit": circuit.key })
       return probe(session, circuit, send)
     }
     return refused(session, circuit, entered)

@@ -15,6 +15,7 @@ import * as Plugin from "@service-client/core/Plugin"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
 import * as Setting from "@service-client/core/Setting"
 import { Deferred, Effect, Fiber, FiberId, Schema, type Scope } from "effect"
+import * as Observe from "./internal/observe.js"
 import { invalid } from "./internal/options.js"
 
 /**
@@ -76,6 +77,22 @@ declare module "@service-client/core/Endpoint" {
  * @category attributes
  */
 export const coalesced: Attribute.Attribute<boolean> = Attribute.make<boolean>("coalesced")
+
+const joins = Observe.counter(
+  "service_client.coalesce.joins",
+  "Calls that shared another call's request instead of sending their own",
+  ["service", "endpoint"]
+)
+
+/**
+ * The plugin's metric (an Effect `Metric` counter, shared by every Coalesce of the
+ * program): `service_client.coalesce.joins` (tags `service`, `endpoint`): calls that
+ * shared another call's request.
+ *
+ * @since 0.3.0
+ * @category metrics
+ */
+export const metrics = { joins: joins.metric }
 
 interface InFlight {
   readonly result: Deferred.Deferred<ServiceResponse, CallError>
@@ -164,7 +181,7 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
 
       const wait = (session: Session.Session, key: string, entry: InFlight, shared: boolean): Plugin.Send => {
         const awaited = Effect.onInterrupt(Deferred.await(entry.result), () => leave(key, entry))
-        const bounded = session.deadline === undefined ? awaited : Deadline.bound(session, awaited)
+        const bounded = session.deadline === undefined ? awaited : Deadline.bound(awaited, session)
         return shared ? Effect.map(bounded, (response) => asOwn(response, session)) : bounded
       }
 
@@ -183,6 +200,8 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
             if (found !== undefined) {
               found.waiting++
               coalesced.set(session, true)
+              joins.increment(session.service, session.endpoint)
+              Observe.spanAttribute(session, "service_client.coalesced", true)
               return restore(wait(session, key, found, true))
             }
             const entry: InFlight = { result: Deferred.unsafeMake(FiberId.none), fiber: undefined, waiting: 1 }

@@ -17,6 +17,7 @@ import type { ServiceResponse } from "@service-client/core/ServiceResponse"
 import * as Setting from "@service-client/core/Setting"
 import { Effect, Schema, type Scope } from "effect"
 import * as Cache from "./internal/httpCache.js"
+import * as Observe from "./internal/observe.js"
 import { wholeNumber } from "./internal/options.js"
 
 /**
@@ -47,6 +48,31 @@ export type Outcome = "hit" | "miss" | "revalidated" | "stale"
  * @category attributes
  */
 export const cache: Attribute.Attribute<Outcome> = Attribute.make<Outcome>("cache")
+
+const lookups = Observe.counter(
+  "service_client.cache.lookups",
+  "HttpCache answers by outcome (hit, miss, revalidated, stale)",
+  ["service", "endpoint", "outcome"]
+)
+const stores = Observe.counter("service_client.cache.stores", "Responses the HttpCache stored", ["service", "endpoint"])
+
+/**
+ * The cache's metrics (Effect `Metric` counters, shared by every cache of the program):
+ * `service_client.cache.lookups` (tags `service`, `endpoint`, `outcome`: `hit`, `miss`,
+ * `revalidated`, `stale`) and `service_client.cache.stores` (tags `service`, `endpoint`:
+ * responses stored). The store's size is `cache.stats()`.
+ *
+ * @since 0.3.0
+ * @category metrics
+ */
+export const metrics = { lookups: lookups.metric, stores: stores.metric }
+
+/** The call's outcome: its attribute, its metric, its span attribute. */
+const outcome = (session: Session.Session, value: Outcome): void => {
+  cache.set(session, value)
+  lookups.increment(session.service, session.endpoint, value)
+  Observe.spanAttribute(session, "service_client.cache", value)
+}
 
 /**
  * The plugin, with its store's occupancy (tests, metrics).
@@ -168,7 +194,7 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         // an answer that may not be stored replaces nothing: a stored one is forgotten
         return store.delete(session.url, session.headers)
       }
-      store.put(
+      const stored = store.put(
         {
           url: session.url,
           status: response.status,
@@ -185,6 +211,10 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         vary!,
         session.headers
       )
+      if (stored) {
+        stores.increment(session.service, session.endpoint)
+        Observe.spanEvent(session, "http_cache.stored")
+      }
     }
 
     /** A 304 confirmed the stored response: its headers and freshness are renewed. */
@@ -216,10 +246,10 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         const now = session.clock.unsafeCurrentTimeMillis()
         if (response.status === 304) {
           renew(entry, response, now)
-          if (!background) cache.set(session, "revalidated")
+          if (!background) outcome(session, "revalidated")
           return answer(entry, session, now)
         }
-        if (!background) cache.set(session, "miss")
+        if (!background) outcome(session, "miss")
         keep(session, response, now)
         return response
       })
@@ -252,13 +282,13 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         for (const name of conditional) if (headers[name] != null) return send
         const requested = Cache.policy(headers["cache-control"])
         if (requested.noStore) {
-          cache.set(session, "miss")
+          outcome(session, "miss")
           return send
         }
         const entry = store.get(session.url, headers)
         if (entry === undefined) {
           // stored by `onRead` once the body is read: no step of its own
-          cache.set(session, "miss")
+          outcome(session, "miss")
           storeOnRead.set(session, true)
           return send
         }
@@ -267,12 +297,12 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         const maxAge = requested.maxAge
         const revalidateAnyway = entry.noCache || requested.noCache || (maxAge !== undefined && age > maxAge)
         if (!revalidateAnyway && age < entry.lifetime) {
-          cache.set(session, "hit")
+          outcome(session, "hit")
           return Effect.succeed(answer(entry, session, now))
         }
         const staleFor = age - entry.lifetime
         if (!revalidateAnyway && !entry.mustRevalidate && staleFor < entry.staleWhileRevalidate) {
-          cache.set(session, "stale")
+          outcome(session, "stale")
           const response = answer(entry, session, now)
           if (entry.revalidating) return Effect.succeed(response)
           entry.revalidating = true

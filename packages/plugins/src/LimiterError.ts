@@ -4,12 +4,10 @@
  *
  * @since 0.1.0
  */
-import * as Render from "@service-client/core/Render"
+import { safeDisplay } from "@service-client/core/Errors"
 import { Data, Duration } from "effect"
 
 const where = (e: { readonly service: string; readonly endpoint: string }) => `${e.service}.${e.endpoint}`
-// one line, bounded: the service and endpoint names and a store's reason are hostile
-const line = (s: string): string => Render.text(s, 4096)
 
 /**
  * Which limiter raised the error.
@@ -32,7 +30,7 @@ export class TooManyRequestsPending extends Data.TaggedError("TooManyRequestsPen
   readonly pending: number
 }> {
   override get message() {
-    return line(`${where(this)}: ${this.pending} calls already wait for the ${this.limiter}`)
+    return `${where(this)}: ${this.pending} calls already wait for the ${this.limiter}`
   }
 }
 
@@ -55,11 +53,9 @@ export class TooMuchTimePending extends Data.TaggedError("TooMuchTimePending")<{
 }> {
   override get message() {
     const waited = `waited ${Duration.format(this.waited)} for the ${this.limiter} (${this.pending} pending)`
-    return line(
-      this.expected === undefined
-        ? `${where(this)}: ${waited}`
-        : `${where(this)}: ${waited}, and ${Duration.format(this.expected)} more expected exceeds the time left`
-    )
+    return this.expected === undefined
+      ? `${where(this)}: ${waited}`
+      : `${where(this)}: ${waited}, and ${Duration.format(this.expected)} more expected exceeds the time left`
   }
 }
 
@@ -79,9 +75,12 @@ export class LimiterUnavailable extends Data.TaggedError("LimiterUnavailable")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    return line(`${where(this)}: the ${this.limiter}'s store is unavailable: ${this.reason}`)
+    return `${where(this)}: the ${this.limiter}'s store is unavailable: ${this.reason}`
   }
 }
+
+// one line, bounded, no raw cause: the service and endpoint names and a store's reason are hostile
+safeDisplay(TooManyRequestsPending, TooMuchTimePending, LimiterUnavailable)
 
 /**
  * Every error a Pool or a RateLimit adds to a client's error type.

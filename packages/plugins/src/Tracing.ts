@@ -3,7 +3,12 @@
  * attributes (`http.request.method`, `url.full`, `server.address`, `server.port`,
  * `http.response.status_code`, `error.type`), the tracking token when there is one, a
  * child span per attempt when the Retry plugin is listed after it, and the W3C
- * `traceparent` header propagated to the server. Spans go to Effect's current `Tracer`:
+ * `traceparent` header propagated to the server. The resilience plugins listed after it
+ * add their own to the call's span: `service_client.circuit.state` and the events
+ * `circuit_breaker.rejected` / `.probe` / `.transition` (CircuitBreaker),
+ * `service_client.cache` and `http_cache.stored` (HttpCache), `service_client.coalesced`
+ * (Coalesce), `service_client.idempotency_key` (IdempotencyKey), `service_client.hedge`
+ * (Hedge: `sent` or `won`). Spans go to Effect's current `Tracer`:
  * plug in OpenTelemetry with `@effect/opentelemetry`, or any `Tracer` layer.
  *
  * @since 0.1.0
@@ -11,7 +16,10 @@
 import { HttpTraceContext } from "@effect/platform"
 import { type CallError, Plugin, Redact, type ServiceResponse, type Session } from "@service-client/core"
 import { Cause, Context, Effect, Exit, FiberRef, Option, Tracer } from "effect"
+import { hedge } from "./Hedge.js"
+import { idempotencyKey } from "./IdempotencyKey.js"
 import * as Attempt from "./internal/attempt.js"
+import { callSpan } from "./internal/observe.js"
 import { attempts as attemptsAttribute } from "./Retry.js"
 import { trackingToken } from "./TrackingToken.js"
 
@@ -170,6 +178,8 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       urlAttributes(Redact.url(session.url, session.redaction), attributes)
       const token = trackingToken.get(session)
       if (token !== undefined) attributes[trackingTokenAttribute] = token
+      const key = idempotencyKey.get(session)
+      if (key !== undefined) attributes["service_client.idempotency_key"] = key
       let owned = ownedBySession.get(session)
       if (owned === undefined) {
         owned = { value: undefined }
@@ -179,6 +189,8 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       const attempt = attemptsAttribute.get(session)
       if (attempt !== undefined) attributes["service_client.attempt"] = attempt
       return inSpan(session, name, { kind: "client", attributes, captureStackTrace: false }, (span) => {
+        // the resilience plugins' attributes and events go on this span
+        callSpan.set(session, span)
         if (attemptSpans && attempt === undefined) {
           Attempt.register(session, (attempt, attemptSend) =>
             inSpan(session, `${name} attempt`, {
@@ -198,6 +210,8 @@ export const make = (options: Options = {}): Plugin.Plugin => {
         annotate(span, exit)
         const attempts = attemptsAttribute.get(session)
         if (attempts !== undefined) span.attribute("service_client.attempts", attempts)
+        const hedged = hedge.get(session)
+        if (hedged !== undefined) span.attribute("service_client.hedge", hedged)
       })
     }
   }, { honoursDeadline: true })

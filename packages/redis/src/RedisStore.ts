@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { ClientClosed, SpecError } from "@service-client/core/Errors"
+import { ClientClosed, safeDisplay, SpecError } from "@service-client/core/Errors"
 import * as LimiterStore from "@service-client/plugins/LimiterStore"
 import {
   Clock,
@@ -113,6 +113,7 @@ export type ScriptName = Scripts.ScriptName
 export class StoreFailure
   extends Data.TaggedError("StoreFailure")<{ readonly reason: string; readonly cause?: unknown }>
 {}
+safeDisplay(StoreFailure)
 
 /**
  * @since 0.1.0

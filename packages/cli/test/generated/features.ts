@@ -5,65 +5,124 @@
 import { Endpoint, OpenApi, Spec } from "@service-client/core"
 import { Schema } from "effect"
 
-export class User extends Schema.Class<User>("User")({
+export interface User {
+  readonly id: number
+  readonly name: string | null
+  readonly role?: "admin" | "member" | undefined
+  readonly manager?: User | undefined
+}
+export const User: Schema.Schema<User> = OpenApi.struct({
   id: Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)),
   name: Schema.NullOr(Schema.String),
   role: Schema.optional(Schema.Literal("admin", "member")),
-  manager: Schema.optional(Schema.suspend((): Schema.Schema<User, any> => User))
-}) {}
+  manager: Schema.optional(Schema.suspend((): Schema.Schema<User> => User))
+}).annotations({ identifier: "User" })
 
-export class NotFound extends Schema.Class<NotFound>("NotFound")({
+export interface NotFound {
+  readonly message?: string | undefined
+}
+export const NotFound: Schema.Schema<NotFound> = OpenApi.struct({
   message: Schema.optional(Schema.String)
-}) {}
+}).annotations({ identifier: "NotFound" })
 
-export class Base extends Schema.Class<Base>("Base")({
+export interface Base {
+  readonly name: string
+}
+export const Base: Schema.Schema<Base> = OpenApi.struct({
   name: Schema.String.pipe(Schema.maxLength(5))
-}) {}
+}).annotations({ identifier: "Base" })
 
-export class Cat extends Schema.Class<Cat>("Cat")({
+export interface Cat {
+  readonly name: string
+  readonly kind?: string | undefined
+  readonly lives?: number | undefined
+}
+export const Cat: Schema.Schema<Cat> = OpenApi.struct({
   name: Schema.String.pipe(Schema.maxLength(5)),
   kind: Schema.optional(Schema.String),
   lives: Schema.optional(Schema.Int)
-}) {}
+}).annotations({ identifier: "Cat" })
 
-export class Dog extends Schema.Class<Dog>("Dog")({
+export interface Dog {
+  readonly name: string
+  readonly kind?: string | undefined
+  readonly barks?: boolean | undefined
+}
+export const Dog: Schema.Schema<Dog> = OpenApi.struct({
   name: Schema.String.pipe(Schema.maxLength(5)),
   kind: Schema.optional(Schema.String),
   barks: Schema.optional(Schema.Boolean)
-}) {}
+}).annotations({ identifier: "Dog" })
 
-export const Pet = Schema.Union(Schema.Struct({
+export type Pet = {
+  readonly name: string
+  readonly kind: "cat"
+  readonly lives?: number | undefined
+} | {
+  readonly name: string
+  readonly kind: "dog"
+  readonly barks?: boolean | undefined
+}
+export const Pet: Schema.Schema<Pet> = Schema.Union(OpenApi.struct({
   name: Schema.String.pipe(Schema.maxLength(5)),
   kind: Schema.Literal("cat"),
   lives: Schema.optional(Schema.Int)
-}), Schema.Struct({
+}), OpenApi.struct({
   name: Schema.String.pipe(Schema.maxLength(5)),
   kind: Schema.Literal("dog"),
   barks: Schema.optional(Schema.Boolean)
-}))
-export type Pet = typeof Pet.Type
+})).annotations({ identifier: "Pet" })
 
-export class Problem extends Schema.Class<Problem>("Problem")({
+export interface Problem {
+  readonly title: string
+}
+export const Problem: Schema.Schema<Problem> = OpenApi.struct({
   title: Schema.String
-}) {}
+}).annotations({ identifier: "Problem" })
+
+/** The endpoints of {@link Api}, each typed from its Schemas. */
+export type ApiEndpoints = {
+  /** `GET /users/{user_id}` (operationId `users/get-one`) */
+  readonly usersGetOne: Endpoint.BodilessOf<"/users/{user_id}", {
+    readonly success: Schema.Schema<User>
+    readonly error: { readonly [status: number]: Schema.Schema<NotFound | {
+      readonly code: "client"
+    } | Problem> }
+    readonly querySchema: Schema.Schema<{
+      readonly fields?: ReadonlyArray<string> | undefined
+      readonly tags?: ReadonlyArray<string> | undefined
+      readonly ids?: ReadonlyArray<number> | undefined
+      readonly filter?: {
+        readonly gt?: number | undefined
+      } | undefined
+    }, any>
+    readonly headersSchema: Schema.Schema<{
+      readonly "X-Trace"?: ReadonlyArray<string> | undefined
+    }, any>
+  }>
+  /** `POST /pets` */
+  readonly postPets: Endpoint.Of<"/pets", {
+    readonly payload: Schema.Schema<Pet>
+    readonly success: Schema.Schema<Pet>
+  }>
+}
 
 /** Features */
 export const Api = Spec.make({
-  /** `GET /users/{user_id}` (operationId `users/get-one`) */
-  usersGetOne: Endpoint.get("/users/{user_id}", {
+  usersGetOne: OpenApi.endpoint("GET", "/users/{user_id}", {
     success: OpenApi.body(User),
     error: OpenApi.errors({
       "404": OpenApi.body(NotFound),
-      "4XX": OpenApi.body(Schema.Struct({
+      "4XX": OpenApi.body(OpenApi.struct({
         code: Schema.Literal("client")
       })),
       "default": OpenApi.body(Problem)
     }),
-    querySchema: OpenApi.query({
+    querySchema: OpenApi.query<Schema.Struct.Fields>({
       fields: Schema.optional(Schema.Array(Schema.String)),
       tags: Schema.optional(Schema.Array(Schema.String)),
       ids: Schema.optional(Schema.Array(Schema.Int)),
-      filter: Schema.optional(Schema.Struct({
+      filter: Schema.optional(OpenApi.struct({
         gt: Schema.optional(Schema.Int)
       }))
     }, {
@@ -71,13 +130,12 @@ export const Api = Spec.make({
       ids: { style: "pipeDelimited" },
       filter: { style: "deepObject" }
     }),
-    headersSchema: OpenApi.headers({
+    headersSchema: OpenApi.headers<Schema.Struct.Fields>({
       "X-Trace": Schema.optional(Schema.Array(Schema.String))
     })
   }),
-  /** `POST /pets` */
-  postPets: Endpoint.post("/pets", {
+  postPets: OpenApi.endpoint("POST", "/pets", {
     payload: OpenApi.body(Pet),
     success: OpenApi.body(Pet)
   })
-}).pipe(Spec.withBaseUrl("https://eu.example.test/v1"))
+}).pipe(Spec.withBaseUrl("https://eu.example.test/v1")) as unknown as Spec.Spec<ApiEndpoints>

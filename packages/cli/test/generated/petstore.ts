@@ -5,22 +5,45 @@
 import { Endpoint, OpenApi, Spec } from "@service-client/core"
 import { Schema } from "effect"
 
-export class Order extends Schema.Class<Order>("Order")({
+export interface Order {
+  readonly id?: number | undefined
+  readonly petId?: number | undefined
+  readonly quantity?: number | undefined
+  readonly shipDate?: string | undefined
+  /** Order Status */
+  readonly status?: "placed" | "approved" | "delivered" | undefined
+  readonly complete?: boolean | undefined
+}
+export const Order: Schema.Schema<Order> = OpenApi.struct({
   id: Schema.optional(Schema.Int),
   petId: Schema.optional(Schema.Int),
   quantity: Schema.optional(Schema.Int),
   shipDate: Schema.optional(Schema.String),
-  /** Order Status */
   status: Schema.optional(Schema.Literal("placed", "approved", "delivered")),
   complete: Schema.optional(Schema.Boolean)
-}) {}
+}).annotations({ identifier: "Order" })
 
-export class Category extends Schema.Class<Category>("Category")({
+export interface Category {
+  readonly id?: number | undefined
+  readonly name?: string | undefined
+}
+export const Category: Schema.Schema<Category> = OpenApi.struct({
   id: Schema.optional(Schema.Int),
   name: Schema.optional(Schema.String)
-}) {}
+}).annotations({ identifier: "Category" })
 
-export class User extends Schema.Class<User>("User")({
+export interface User {
+  readonly id?: number | undefined
+  readonly username?: string | undefined
+  readonly firstName?: string | undefined
+  readonly lastName?: string | undefined
+  readonly email?: string | undefined
+  readonly password?: string | undefined
+  readonly phone?: string | undefined
+  /** User Status */
+  readonly userStatus?: number | undefined
+}
+export const User: Schema.Schema<User> = OpenApi.struct({
   id: Schema.optional(Schema.Int),
   username: Schema.optional(Schema.String),
   firstName: Schema.optional(Schema.String),
@@ -28,55 +51,65 @@ export class User extends Schema.Class<User>("User")({
   email: Schema.optional(Schema.String),
   password: Schema.optional(Schema.String),
   phone: Schema.optional(Schema.String),
-  /** User Status */
   userStatus: Schema.optional(Schema.Int)
-}) {}
+}).annotations({ identifier: "User" })
 
-export class Tag extends Schema.Class<Tag>("Tag")({
+export interface Tag {
+  readonly id?: number | undefined
+  readonly name?: string | undefined
+}
+export const Tag: Schema.Schema<Tag> = OpenApi.struct({
   id: Schema.optional(Schema.Int),
   name: Schema.optional(Schema.String)
-}) {}
+}).annotations({ identifier: "Tag" })
 
-export class Pet extends Schema.Class<Pet>("Pet")({
+export interface Pet {
+  readonly id?: number | undefined
+  readonly category?: Category | undefined
+  readonly name: string
+  readonly photoUrls: ReadonlyArray<string>
+  readonly tags?: ReadonlyArray<Tag> | undefined
+  /** pet status in the store */
+  readonly status?: "available" | "pending" | "sold" | undefined
+}
+export const Pet: Schema.Schema<Pet> = OpenApi.struct({
   id: Schema.optional(Schema.Int),
   category: Schema.optional(Category),
   name: Schema.String,
   photoUrls: Schema.Array(Schema.String),
   tags: Schema.optional(Schema.Array(Tag)),
-  /** pet status in the store */
   status: Schema.optional(Schema.Literal("available", "pending", "sold"))
-}) {}
+}).annotations({ identifier: "Pet" })
 
-export class ApiResponse extends Schema.Class<ApiResponse>("ApiResponse")({
+export interface ApiResponse {
+  readonly code?: number | undefined
+  readonly type?: string | undefined
+  readonly message?: string | undefined
+}
+export const ApiResponse: Schema.Schema<ApiResponse> = OpenApi.struct({
   code: Schema.optional(Schema.Int),
   type: Schema.optional(Schema.String),
   message: Schema.optional(Schema.String)
-}) {}
+}).annotations({ identifier: "ApiResponse" })
 
-/**
- * Swagger Petstore
- *
- * This is a sample server Petstore server.  You can find out more about Swagger at [http://swagger.io](http://swagger.io) or on [irc.freenode.net, #swagger](http://swagger.io/irc/).  For this sample, you can use the api key `special-key` to test the authorization filters.
- */
-export const Api = Spec.make({
+/** The endpoints of {@link Api}, each typed from its Schemas. */
+export type ApiEndpoints = {
   /**
    * Update an existing pet
    *
    * `PUT /pet` (operationId `updatePet`)
    */
-  updatePet: Endpoint.put("/pet", {
-    payload: OpenApi.body(Pet),
-    description: "Update an existing pet"
-  }),
+  readonly updatePet: Endpoint.Of<"/pet", {
+    readonly payload: Schema.Schema<Pet>
+  }>
   /**
    * Add a new pet to the store
    *
    * `POST /pet` (operationId `addPet`)
    */
-  addPet: Endpoint.post("/pet", {
-    payload: OpenApi.body(Pet),
-    description: "Add a new pet to the store"
-  }),
+  readonly addPet: Endpoint.Of<"/pet", {
+    readonly payload: Schema.Schema<Pet>
+  }>
   /**
    * Finds Pets by status
    *
@@ -84,16 +117,13 @@ export const Api = Spec.make({
    *
    * `GET /pet/findByStatus` (operationId `findPetsByStatus`)
    */
-  findPetsByStatus: Endpoint.get("/pet/findByStatus", {
-    success: OpenApi.body(Schema.Array(Pet)),
-    querySchema: OpenApi.query({
+  readonly findPetsByStatus: Endpoint.BodilessOf<"/pet/findByStatus", {
+    readonly success: Schema.Schema<ReadonlyArray<Pet>>
+    readonly querySchema: Schema.Schema<{
       /** Status values that need to be considered for filter */
-      status: Schema.Array(Schema.Literal("available", "pending", "sold"))
-    }, {
-      status: { explode: true }
-    }),
-    description: "Finds Pets by status"
-  }),
+      readonly status: ReadonlyArray<"available" | "pending" | "sold">
+    }, any>
+  }>
   /**
    * Finds Pets by tags
    *
@@ -103,16 +133,13 @@ export const Api = Spec.make({
    *
    * @deprecated
    */
-  findPetsByTags: Endpoint.get("/pet/findByTags", {
-    success: OpenApi.body(Schema.Array(Pet)),
-    querySchema: OpenApi.query({
+  readonly findPetsByTags: Endpoint.BodilessOf<"/pet/findByTags", {
+    readonly success: Schema.Schema<ReadonlyArray<Pet>>
+    readonly querySchema: Schema.Schema<{
       /** Tags to filter by */
-      tags: Schema.Array(Schema.String)
-    }, {
-      tags: { explode: true }
-    }),
-    description: "Finds Pets by tags"
-  }),
+      readonly tags: ReadonlyArray<string>
+    }, any>
+  }>
   /**
    * Find pet by ID
    *
@@ -120,44 +147,40 @@ export const Api = Spec.make({
    *
    * `GET /pet/{petId}` (operationId `getPetById`)
    */
-  getPetById: Endpoint.get("/pet/{petId}", {
-    success: OpenApi.body(Pet),
-    description: "Find pet by ID"
-  }),
+  readonly getPetById: Endpoint.BodilessOf<"/pet/{petId}", {
+    readonly success: Schema.Schema<Pet>
+  }>
   /**
    * Updates a pet in the store with form data
    *
    * `POST /pet/{petId}` (operationId `updatePetWithForm`)
    */
-  updatePetWithForm: Endpoint.post("/pet/{petId}", {
-    payload: Schema.UndefinedOr(OpenApi.body(Schema.Struct({
+  readonly updatePetWithForm: Endpoint.Of<"/pet/{petId}", {
+    readonly payload: Schema.Schema<{
       /** Updated name of the pet */
-      name: Schema.optional(Schema.String),
+      readonly name?: string | undefined
       /** Updated status of the pet */
-      status: Schema.optional(Schema.String)
-    }))),
-    description: "Updates a pet in the store with form data"
-  }),
+      readonly status?: string | undefined
+    } | undefined>
+  }>
   /**
    * Deletes a pet
    *
    * `DELETE /pet/{petId}` (operationId `deletePet`)
    */
-  deletePet: Endpoint.del("/pet/{petId}", {
-    headersSchema: OpenApi.headers({
-      api_key: Schema.optional(Schema.String)
-    }),
-    description: "Deletes a pet"
-  }),
+  readonly deletePet: Endpoint.Of<"/pet/{petId}", {
+    readonly headersSchema: Schema.Schema<{
+      readonly api_key?: string | undefined
+    }, any>
+  }>
   /**
    * Uploads an image
    *
    * `POST /pet/{petId}/uploadImage` (operationId `uploadFile`)
    */
-  uploadFile: Endpoint.post("/pet/{petId}/uploadImage", {
-    success: OpenApi.body(ApiResponse),
-    description: "Uploads an image"
-  }),
+  readonly uploadFile: Endpoint.Of<"/pet/{petId}/uploadImage", {
+    readonly success: Schema.Schema<ApiResponse>
+  }>
   /**
    * Returns pet inventories by status
    *
@@ -165,20 +188,18 @@ export const Api = Spec.make({
    *
    * `GET /store/inventory` (operationId `getInventory`)
    */
-  getInventory: Endpoint.get("/store/inventory", {
-    success: OpenApi.body(Schema.Record({ key: Schema.String, value: Schema.Int })),
-    description: "Returns pet inventories by status"
-  }),
+  readonly getInventory: Endpoint.BodilessOf<"/store/inventory", {
+    readonly success: Schema.Schema<{ readonly [key: string]: number }>
+  }>
   /**
    * Place an order for a pet
    *
    * `POST /store/order` (operationId `placeOrder`)
    */
-  placeOrder: Endpoint.post("/store/order", {
-    payload: OpenApi.body(Order),
-    success: OpenApi.body(Order),
-    description: "Place an order for a pet"
-  }),
+  readonly placeOrder: Endpoint.Of<"/store/order", {
+    readonly payload: Schema.Schema<Order>
+    readonly success: Schema.Schema<Order>
+  }>
   /**
    * Find purchase order by ID
    *
@@ -186,10 +207,9 @@ export const Api = Spec.make({
    *
    * `GET /store/order/{orderId}` (operationId `getOrderById`)
    */
-  getOrderById: Endpoint.get("/store/order/{orderId}", {
-    success: OpenApi.body(Order),
-    description: "Find purchase order by ID"
-  }),
+  readonly getOrderById: Endpoint.BodilessOf<"/store/order/{orderId}", {
+    readonly success: Schema.Schema<Order>
+  }>
   /**
    * Delete purchase order by ID
    *
@@ -197,9 +217,7 @@ export const Api = Spec.make({
    *
    * `DELETE /store/order/{orderId}` (operationId `deleteOrder`)
    */
-  deleteOrder: Endpoint.del("/store/order/{orderId}", {
-    description: "Delete purchase order by ID"
-  }),
+  readonly deleteOrder: Endpoint.Of<"/store/order/{orderId}", {}>
   /**
    * Create user
    *
@@ -207,60 +225,53 @@ export const Api = Spec.make({
    *
    * `POST /user` (operationId `createUser`)
    */
-  createUser: Endpoint.post("/user", {
-    payload: OpenApi.body(User),
-    description: "Create user"
-  }),
+  readonly createUser: Endpoint.Of<"/user", {
+    readonly payload: Schema.Schema<User>
+  }>
   /**
    * Creates list of users with given input array
    *
    * `POST /user/createWithArray` (operationId `createUsersWithArrayInput`)
    */
-  createUsersWithArrayInput: Endpoint.post("/user/createWithArray", {
-    payload: OpenApi.body(Schema.Array(User)),
-    description: "Creates list of users with given input array"
-  }),
+  readonly createUsersWithArrayInput: Endpoint.Of<"/user/createWithArray", {
+    readonly payload: Schema.Schema<ReadonlyArray<User>>
+  }>
   /**
    * Creates list of users with given input array
    *
    * `POST /user/createWithList` (operationId `createUsersWithListInput`)
    */
-  createUsersWithListInput: Endpoint.post("/user/createWithList", {
-    payload: OpenApi.body(Schema.Array(User)),
-    description: "Creates list of users with given input array"
-  }),
+  readonly createUsersWithListInput: Endpoint.Of<"/user/createWithList", {
+    readonly payload: Schema.Schema<ReadonlyArray<User>>
+  }>
   /**
    * Logs user into the system
    *
    * `GET /user/login` (operationId `loginUser`)
    */
-  loginUser: Endpoint.get("/user/login", {
-    success: OpenApi.body(Schema.String),
-    querySchema: OpenApi.query({
+  readonly loginUser: Endpoint.BodilessOf<"/user/login", {
+    readonly success: Schema.Schema<string>
+    readonly querySchema: Schema.Schema<{
       /** The user name for login */
-      username: Schema.String,
+      readonly username: string
       /** The password for login in clear text */
-      password: Schema.String
-    }),
-    description: "Logs user into the system"
-  }),
+      readonly password: string
+    }, any>
+  }>
   /**
    * Logs out current logged in user session
    *
    * `GET /user/logout` (operationId `logoutUser`)
    */
-  logoutUser: Endpoint.get("/user/logout", {
-    description: "Logs out current logged in user session"
-  }),
+  readonly logoutUser: Endpoint.BodilessOf<"/user/logout", {}>
   /**
    * Get user by user name
    *
    * `GET /user/{username}` (operationId `getUserByName`)
    */
-  getUserByName: Endpoint.get("/user/{username}", {
-    success: OpenApi.body(User),
-    description: "Get user by user name"
-  }),
+  readonly getUserByName: Endpoint.BodilessOf<"/user/{username}", {
+    readonly success: Schema.Schema<User>
+  }>
   /**
    * Updated user
    *
@@ -268,10 +279,9 @@ export const Api = Spec.make({
    *
    * `PUT /user/{username}` (operationId `updateUser`)
    */
-  updateUser: Endpoint.put("/user/{username}", {
-    payload: OpenApi.body(User),
-    description: "Updated user"
-  }),
+  readonly updateUser: Endpoint.Of<"/user/{username}", {
+    readonly payload: Schema.Schema<User>
+  }>
   /**
    * Delete user
    *
@@ -279,7 +289,110 @@ export const Api = Spec.make({
    *
    * `DELETE /user/{username}` (operationId `deleteUser`)
    */
-  deleteUser: Endpoint.del("/user/{username}", {
+  readonly deleteUser: Endpoint.Of<"/user/{username}", {}>
+}
+
+/**
+ * Swagger Petstore
+ *
+ * This is a sample server Petstore server.  You can find out more about Swagger at [http://swagger.io](http://swagger.io) or on [irc.freenode.net, #swagger](http://swagger.io/irc/).  For this sample, you can use the api key `special-key` to test the authorization filters.
+ */
+export const Api = Spec.make({
+  updatePet: OpenApi.endpoint("PUT", "/pet", {
+    payload: OpenApi.body(Pet),
+    description: "Update an existing pet"
+  }),
+  addPet: OpenApi.endpoint("POST", "/pet", {
+    payload: OpenApi.body(Pet),
+    description: "Add a new pet to the store"
+  }),
+  findPetsByStatus: OpenApi.endpoint("GET", "/pet/findByStatus", {
+    success: OpenApi.body(Schema.Array(Pet)),
+    querySchema: OpenApi.query<Schema.Struct.Fields>({
+      status: Schema.Array(Schema.Literal("available", "pending", "sold"))
+    }, {
+      status: { explode: true }
+    }),
+    description: "Finds Pets by status"
+  }),
+  findPetsByTags: OpenApi.endpoint("GET", "/pet/findByTags", {
+    success: OpenApi.body(Schema.Array(Pet)),
+    querySchema: OpenApi.query<Schema.Struct.Fields>({
+      tags: Schema.Array(Schema.String)
+    }, {
+      tags: { explode: true }
+    }),
+    description: "Finds Pets by tags"
+  }),
+  getPetById: OpenApi.endpoint("GET", "/pet/{petId}", {
+    success: OpenApi.body(Pet),
+    description: "Find pet by ID"
+  }),
+  updatePetWithForm: OpenApi.endpoint("POST", "/pet/{petId}", {
+    payload: Schema.UndefinedOr(OpenApi.body(OpenApi.struct({
+      name: Schema.optional(Schema.String),
+      status: Schema.optional(Schema.String)
+    }))),
+    description: "Updates a pet in the store with form data"
+  }),
+  deletePet: OpenApi.endpoint("DELETE", "/pet/{petId}", {
+    headersSchema: OpenApi.headers<Schema.Struct.Fields>({
+      api_key: Schema.optional(Schema.String)
+    }),
+    description: "Deletes a pet"
+  }),
+  uploadFile: OpenApi.endpoint("POST", "/pet/{petId}/uploadImage", {
+    success: OpenApi.body(ApiResponse),
+    description: "Uploads an image"
+  }),
+  getInventory: OpenApi.endpoint("GET", "/store/inventory", {
+    success: OpenApi.body(Schema.Record({ key: Schema.String, value: Schema.Int })),
+    description: "Returns pet inventories by status"
+  }),
+  placeOrder: OpenApi.endpoint("POST", "/store/order", {
+    payload: OpenApi.body(Order),
+    success: OpenApi.body(Order),
+    description: "Place an order for a pet"
+  }),
+  getOrderById: OpenApi.endpoint("GET", "/store/order/{orderId}", {
+    success: OpenApi.body(Order),
+    description: "Find purchase order by ID"
+  }),
+  deleteOrder: OpenApi.endpoint("DELETE", "/store/order/{orderId}", {
+    description: "Delete purchase order by ID"
+  }),
+  createUser: OpenApi.endpoint("POST", "/user", {
+    payload: OpenApi.body(User),
+    description: "Create user"
+  }),
+  createUsersWithArrayInput: OpenApi.endpoint("POST", "/user/createWithArray", {
+    payload: OpenApi.body(Schema.Array(User)),
+    description: "Creates list of users with given input array"
+  }),
+  createUsersWithListInput: OpenApi.endpoint("POST", "/user/createWithList", {
+    payload: OpenApi.body(Schema.Array(User)),
+    description: "Creates list of users with given input array"
+  }),
+  loginUser: OpenApi.endpoint("GET", "/user/login", {
+    success: OpenApi.body(Schema.String),
+    querySchema: OpenApi.query<Schema.Struct.Fields>({
+      username: Schema.String,
+      password: Schema.String
+    }),
+    description: "Logs user into the system"
+  }),
+  logoutUser: OpenApi.endpoint("GET", "/user/logout", {
+    description: "Logs out current logged in user session"
+  }),
+  getUserByName: OpenApi.endpoint("GET", "/user/{username}", {
+    success: OpenApi.body(User),
+    description: "Get user by user name"
+  }),
+  updateUser: OpenApi.endpoint("PUT", "/user/{username}", {
+    payload: OpenApi.body(User),
+    description: "Updated user"
+  }),
+  deleteUser: OpenApi.endpoint("DELETE", "/user/{username}", {
     description: "Delete user"
   })
-}).pipe(Spec.withBaseUrl("http://petstore.swagger.io/v2"))
+}).pipe(Spec.withBaseUrl("http://petstore.swagger.io/v2")) as unknown as Spec.Spec<ApiEndpoints>

@@ -41,6 +41,8 @@ import type { ServiceResponse } from "../ServiceResponse.js"
 import type { RequestBody, Session } from "../Session.js"
 import type * as Transport from "../Transport.js"
 import { checkHeader, lowerCaseNames } from "./headers.js"
+import * as Issue from "./issue.js"
+import { hint } from "./knownSettings.js"
 import { fill, join } from "./path.js"
 import { encodeQuery, type QueryValue } from "./query.js"
 import * as Redirect from "./redirect.js"
@@ -126,38 +128,6 @@ export const userAgent = `effect-service-client/${version}`
 const showCoding = (coding: string): string => JSON.stringify(coding.length > 40 ? `${coding.slice(0, 40)}…` : coding)
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e))
-const formatIssue = (e: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(e)
-
-/**
- * The message and cause of a Schema failure on a record whose secret values (headers,
- * query) must not show: the Schema runs again on a copy with those values replaced by
- * `<REDACTED>`, and that run's issue is the one kept. When the copy passes, only the
- * paths of the failure are told.
- */
-const redactedIssue = (
-  encode: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>,
-  given: unknown,
-  issue: ParseResult.ParseError,
-  isSecret: (key: string) => boolean
-): { readonly message: string; readonly cause: unknown } => {
-  if (!isRecord(given)) return { message: formatIssue(issue), cause: issue }
-  let secret = false
-  const copy: Record<string, unknown> = {}
-  for (const key in given) {
-    if (!Object.hasOwn(given, key)) continue
-    const hidden = isSecret(key) && given[key] !== undefined && given[key] !== null
-    if (hidden) secret = true
-    Object.defineProperty(copy, key, { value: hidden ? Redact.REDACTED : given[key], enumerable: true, writable: true })
-  }
-  if (!secret) return { message: formatIssue(issue), cause: issue }
-  const again = encode(copy)
-  if (Either.isLeft(again)) return { message: formatIssue(again.left), cause: again.left }
-  const paths = ParseResult.ArrayFormatter.formatErrorSync(issue).map((i) => i.path.map(String).join(".") || "(root)")
-  return {
-    message: `a value failed the schema at ${[...new Set(paths)].join(", ")} (value redacted)`,
-    cause: undefined
-  }
-}
 
 /**
  * Runs the hooks one after another. A hook that answers `Effect.void` (its work was done
@@ -215,22 +185,22 @@ const collectHooks = <K extends keyof Plugin.Hooks<CallError>>(
 // The hooks that run inside the send, of a plugin that does not say its waits end at the
 // session's deadline: bounded by it (a fiber per call, only while a deadline is set).
 const boundSessionHook = (hook: Plugin.SessionHook<CallError>): Plugin.SessionHook<CallError> => (session) =>
-  session.deadline === undefined ? hook(session) : Deadline.bound(session, hook(session))
+  session.deadline === undefined ? hook(session) : Deadline.bound(hook(session), session)
 
 const boundResponseHook =
   (hook: Plugin.ResponseHook<CallError>): Plugin.ResponseHook<CallError> => (session, response) =>
-    session.deadline === undefined ? hook(session, response) : Deadline.bound(session, hook(session, response))
+    session.deadline === undefined ? hook(session, response) : Deadline.bound(hook(session, response), session)
 
 type AroundSend = NonNullable<Plugin.Hooks<CallError>["aroundSend"]>
 type EnterSend = NonNullable<Plugin.Hooks<CallError>["enterSend"]>
 
 // called when the send runs (inside the outer wrappers): the deadline is known by then
 const boundAroundSend = (hook: AroundSend): AroundSend => (session, send) =>
-  session.deadline === undefined ? hook(session, send) : Deadline.bound(session, hook(session, send))
+  session.deadline === undefined ? hook(session, send) : Deadline.bound(hook(session, send), session)
 
 const boundEnterSend = (hook: EnterSend): EnterSend => (session) => {
   const entered = hook(session)
-  return session.deadline !== undefined && Effect.isEffect(entered) ? Deadline.bound(session, entered) : entered
+  return session.deadline !== undefined && Effect.isEffect(entered) ? Deadline.bound(entered, session) : entered
 }
 
 /**
@@ -379,7 +349,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       const r = toInput(raw)
       if (Either.isLeft(r)) {
         const key = ParseResult.ArrayFormatter.formatErrorSync(r.left)[0]?.path[0]
-        return Either.left(inputError(formatIssue(r.left), key === undefined ? undefined : String(key), r.left))
+        const shown = Issue.redacted(toInput, raw, r.left, ctx.redaction)
+        return Either.left(inputError(shown.message, key === undefined ? undefined : String(key), shown.issue))
       }
       raw = r.right
     }
@@ -389,12 +360,20 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     if (!isRecord(input)) return Either.left(inputError(`the input must be an object, got ${typeof raw}`))
     for (const key in input) {
       if (!allowedKeys.has(key)) {
-        return Either.left(inputError(`unknown input key (expected one of ${expectedKeys})`, key))
+        const plugin = hint(key)
+        return Either.left(
+          inputError(
+            plugin === undefined
+              ? `unknown input key (expected one of ${expectedKeys})`
+              : `no plugin of this client reads it: ${plugin}`,
+            key
+          )
+        )
       }
     }
     let fromCall: Readonly<Record<string, unknown>> | undefined
     if (callSettings !== undefined) {
-      const r = Settings.decodeCall(callSettings, input, service, name)
+      const r = Settings.decodeCall(callSettings, input, service, name, ctx.redaction)
       if (Either.isLeft(r)) return Either.left(r.left)
       fromCall = r.right
     }
@@ -414,8 +393,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     if (encodeQuerySchema !== undefined) {
       const r = encodeQuerySchema(query ?? {})
       if (Either.isLeft(r)) {
-        const shown = redactedIssue(encodeQuerySchema, query, r.left, (k) => Redact.isSecretQuery(ctx.redaction, k))
-        return Either.left(inputError(shown.message, "query", shown.cause))
+        const shown = Issue.redacted(encodeQuerySchema, query ?? {}, r.left, ctx.redaction)
+        return Either.left(inputError(shown.message, "query", shown.issue))
       }
       query = r.right
     }
@@ -424,8 +403,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     if (encodeHeaders !== undefined) {
       const r = encodeHeaders(headers ?? {})
       if (Either.isLeft(r)) {
-        const shown = redactedIssue(encodeHeaders, headers, r.left, (k) => Redact.isSecretHeader(ctx.redaction, k))
-        return Either.left(inputError(shown.message, "headers", shown.cause))
+        const shown = Issue.redacted(encodeHeaders, headers ?? {}, r.left, ctx.redaction)
+        return Either.left(inputError(shown.message, "headers", shown.issue))
       }
       headers = r.right
     }
@@ -435,7 +414,10 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     let payload = input.payload
     if (encodePayload !== undefined) {
       const r = encodePayload(payload)
-      if (Either.isLeft(r)) return Either.left(inputError(formatIssue(r.left), "payload", r.left))
+      if (Either.isLeft(r)) {
+        const shown = Issue.redacted(encodePayload, payload, r.left, ctx.redaction)
+        return Either.left(inputError(shown.message, "payload", shown.issue))
+      }
       payload = r.right
     }
     if (payload !== undefined && bodyless) {
@@ -583,7 +565,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   // a transport that does not end its own waits at the deadline is bounded by the core
   const exchange: Next = transport.honoursDeadline === true ?
     exchangeRaw :
-    (session) => session.deadline === undefined ? exchangeRaw(session) : Deadline.bound(session, exchangeRaw(session))
+    (session) => session.deadline === undefined ? exchangeRaw(session) : Deadline.bound(exchangeRaw(session), session)
 
   // built when the send starts: every stage before it is over
   const { inner: send, outer: outerRegion } = wrapSend(ctx.plugins, exchange)
@@ -603,7 +585,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       url: Redact.url(response.url, ctx.redaction),
       status: response.status,
       reason,
-      excerpt: excerpt(response.body),
+      excerpt: Redact.text(excerpt(response.body), ctx.redaction),
       cause
     })
     return hooks.onParseException.length === 0
@@ -622,6 +604,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       format: events!,
       schema: endpoint.success,
       maxEventBytes: endpoint.maxEventBytes ?? EventStream.defaultMaxEventBytes,
+      redaction: ctx.redaction,
       reconnect: (lastEventId) => {
         const given = session.input
         const headers = isRecord(given.headers) ? given.headers : {}
@@ -665,7 +648,9 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
             const note = encoded === undefined
               ? ""
               : ` (the body is still encoded with ${encoded.codings.map(showCoding).join(", ")}: decoding is off)`
-            return parseFailure(session, response, `the body is not valid ${parser.name}${note}: ${errorMessage(e)}`, e)
+            // a parser's message may quote the body (V8's JSON.parse does)
+            const message = Redact.text(errorMessage(e), ctx.redaction)
+            return parseFailure(session, response, `the body is not valid ${parser.name}${note}: ${message}`, undefined)
           }
         }
       }
@@ -674,13 +659,20 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       const decode = decoderFor(response.status)
       const decoded = decode === undefined || data === undefined ? undefined : decode(data)
       if (strictErrors && decode !== undefined && (decoded === undefined || Either.isLeft(decoded))) {
+        if (decoded === undefined) {
+          return parseFailure(
+            session,
+            response,
+            `the ${response.status} body is not valid ${parser.name}, and the endpoint declares its error schema`,
+            undefined
+          )
+        }
+        const shown = Issue.redacted(decode, data, decoded.left, ctx.redaction)
         return parseFailure(
           session,
           response,
-          decoded === undefined
-            ? `the ${response.status} body is not valid ${parser.name}, and the endpoint declares its error schema`
-            : `the ${response.status} body does not match its error schema: ${formatIssue(decoded.left)}`,
-          decoded?.left
+          `the ${response.status} body does not match its error schema: ${shown.message}`,
+          shown.issue
         )
       }
       response.data = data
@@ -703,11 +695,12 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     if (decodeSuccess !== undefined) {
       const decoded = decodeSuccess(data)
       if (Either.isLeft(decoded)) {
+        const shown = Issue.redacted(decodeSuccess, data, decoded.left, ctx.redaction)
         return parseFailure(
           session,
           response,
-          `the body does not match the success schema: ${formatIssue(decoded.left)}`,
-          decoded.left
+          `the body does not match the success schema: ${shown.message}`,
+          shown.issue
         )
       }
       data = decoded.right

@@ -8,7 +8,10 @@ import { Either, ParseResult } from "effect"
 import * as Endpoint from "../Endpoint.js"
 import { InputError, SpecError } from "../Errors.js"
 import type * as Plugin from "../Plugin.js"
+import * as Redact from "../Redact.js"
 import type * as Setting from "../Setting.js"
+import * as Issue from "./issue.js"
+import { hint } from "./knownSettings.js"
 
 /** The keys of an endpoint the core itself reads. */
 const coreKeys: ReadonlySet<string> = new Set([
@@ -31,9 +34,21 @@ export type Locate = (endpoint: string, path: ReadonlyArray<string | number>) =>
   readonly line?: number | undefined
 }
 
-const firstIssue = (error: ParseResult.ParseError) => {
-  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
-  return { path: (issue?.path ?? []) as ReadonlyArray<string | number>, message: issue?.message ?? error.message }
+/**
+ * The first issue of a setting's Schema failure, quoting no secret: the value is decoded
+ * again with its secret fields redacted (all of it for a setting named like a secret).
+ */
+const firstIssue = (
+  decode: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>,
+  key: string,
+  value: unknown,
+  error: ParseResult.ParseError,
+  redaction: Redact.Redaction
+) => {
+  const path = (ParseResult.ArrayFormatter.formatErrorSync(error)[0]?.path ?? []) as ReadonlyArray<string | number>
+  const shown = Issue.rerun(decode, value, error, redaction, Redact.isSecretField(redaction, key))
+  if (shown === undefined) return { path, message: Issue.paths(error), cause: undefined }
+  return { path, message: ParseResult.ArrayFormatter.formatErrorSync(shown)[0]?.message ?? "invalid", cause: shown }
 }
 
 const keyOf = (key: string, path: ReadonlyArray<string | number>) =>
@@ -61,7 +76,8 @@ export const compile = (
   name: string,
   endpoint: Endpoint.Any,
   plugins: ReadonlyArray<Plugin.Plugin<any>>,
-  locate: Locate | undefined
+  locate: Locate | undefined,
+  redaction: Redact.Redaction = Redact.defaults
 ): Either.Either<Compiled, SpecError> => {
   const byKey = new Map<string, Array<Setting.Setting<any>>>()
   const call = new Map<string, (u: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
@@ -90,13 +106,20 @@ export const compile = (
     const owners = byKey.get(key)
     if (owners === undefined) {
       const known = [...Endpoint.settingKeys, ...byKey.keys()].join(", ")
-      return fail(key, [], `unknown key: no plugin of this client owns it (expected one of path, method, ${known})`)
+      const plugin = hint(key)
+      return fail(
+        key,
+        [],
+        plugin === undefined
+          ? `unknown key: no plugin of this client owns it (expected one of path, method, ${known})`
+          : `no plugin of this client reads it: ${plugin}`
+      )
     }
     const value = (endpoint as unknown as Record<string, unknown>)[key]
     for (const owner of owners) {
       const decoded = decoderOf(owner)(value)
       if (Either.isLeft(decoded)) {
-        const issue = firstIssue(decoded.left)
+        const issue = firstIssue(decoderOf(owner), key, value, decoded.left, redaction)
         return fail(key, issue.path, issue.message)
       }
       if (!(key in settings)) settings[key] = decoded.right
@@ -114,7 +137,8 @@ export const decodeCall = (
   compiled: Compiled,
   input: Readonly<Record<string, unknown>>,
   service: string,
-  endpoint: string
+  endpoint: string,
+  redaction: Redact.Redaction = Redact.defaults
 ): Either.Either<Readonly<Record<string, unknown>> | undefined, InputError> => {
   let out: Record<string, unknown> | undefined
   for (const [key, decode] of compiled.call) {
@@ -122,9 +146,9 @@ export const decodeCall = (
     if (value === undefined) continue
     const decoded = decode(value)
     if (Either.isLeft(decoded)) {
-      const issue = firstIssue(decoded.left)
+      const issue = firstIssue(decode, key, value, decoded.left, redaction)
       return Either.left(
-        new InputError({ service, endpoint, key: keyOf(key, issue.path), reason: issue.message, cause: decoded.left })
+        new InputError({ service, endpoint, key: keyOf(key, issue.path), reason: issue.message, cause: issue.cause })
       )
     }
     ;(out ??= {})[key] = decoded.right
