@@ -345,6 +345,35 @@ export type WithShortForm<T extends string, I> = IsSingle<T> extends true ? {} e
   : I
 
 /**
+ * What an empty path token is checked against: a string literal `""` is not assignable
+ * to it, so `getUser({ user_id: "" })` and `getUser("")` are compile errors (a value only
+ * known at run time is still checked then: `InputError`).
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export interface EmptyPathToken {
+  readonly "a path token may not be empty": never
+}
+
+type KeysOf<I> = I extends unknown ? keyof I : never
+
+/**
+ * The check a call's input `X` (inferred as written) must pass for an endpoint of input
+ * `I` and path tokens `T`: no token is the literal `""` (also in the short form), and no
+ * key is one the input does not have.
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type CheckInput<X, I, T extends string> = X extends string ? (X extends "" ? EmptyPathToken : unknown)
+  : X extends object ?
+      & { readonly [K in keyof X & T]: X[K] extends "" ? EmptyPathToken : unknown }
+      // a record typed only by its index (`Record<string, unknown>`) has no keys to check
+      & (string extends keyof X ? unknown : { readonly [K in Exclude<keyof X, KeysOf<I>>]: never })
+  : unknown
+
+/**
  * The success value of an endpoint built with options `O`.
  *
  * @since 0.1.0

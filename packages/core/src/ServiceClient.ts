@@ -77,6 +77,18 @@ type EndpointsOf<S> = S extends Spec.Spec<infer E> ? E : never
 
 type ArgsOf<I> = {} extends I ? [input?: I] : [input: I]
 
+/** The arguments of a call whose input is inferred as written (`X`), checked (`Endpoint.CheckInput`). */
+type CheckedArgs<X, I, T extends string> = {} extends I ? [input?: X & NoInfer<Endpoint.CheckInput<X, I, T>>]
+  : [input: X & NoInfer<Endpoint.CheckInput<X, I, T>>]
+
+/**
+ * A call of an endpoint of path `P` and input `I` answering `R`: an endpoint with path
+ * tokens takes its input as written (a `const` type parameter), so that an empty token
+ * literal is a compile error.
+ */
+type Method<P extends string, I, R> = [Endpoint.TokensOf<P>] extends [never] ? (...args: ArgsOf<I>) => R
+  : <const X extends I = I>(...args: CheckedArgs<X, I, Endpoint.TokensOf<P>>) => R
+
 /**
  * The method of an endpoint: input in, decoded success value out. It fails with the core's
  * errors (`B` the endpoint's decoded error body) or the plugins' own `PE`.
@@ -84,9 +96,34 @@ type ArgsOf<I> = {} extends I ? [input?: I] : [input: I]
  * @since 0.1.0
  * @category models
  */
-export type MethodOf<T, PE = never> = T extends Endpoint.Endpoint<any, infer I, infer A, infer B>
-  ? (...args: ArgsOf<I>) => Effect.Effect<A, CoreError<B> | PE>
+export type MethodOf<T, PE = never> = T extends Endpoint.Endpoint<infer P, infer I, infer A, infer B>
+  ? Method<P, I, Effect.Effect<A, CoreError<B> | PE>>
   : never
+
+type OptionalInputNames<E> = { [K in keyof E & string]: {} extends Endpoint.Input<E[K]> ? K : never }[keyof E & string]
+
+type Checked<X, T> = X & NoInfer<Endpoint.CheckInput<X, Endpoint.Input<T>, Endpoint.TokensOf<PathOf<T>>>>
+type PathOf<T> = T extends Endpoint.Endpoint<infer P, any, any, any> ? P : never
+
+/**
+ * `call(name, input)` of a client of endpoints `E` whose plugins raise `PE`, needing
+ * `R`: one signature for the endpoints whose input may be left out, one for the others
+ * (a rest parameter whose shape depends on the name would lose the input's literal types,
+ * which `Endpoint.CheckInput` reads).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Call<E, PE, R> {
+  <K extends Exclude<keyof E & string, OptionalInputNames<E>>, const X extends Endpoint.Input<E[K]>>(
+    name: K,
+    input: Checked<X, E[K]>
+  ): Effect.Effect<ServiceResponse<Endpoint.Success<E[K]>>, ErrorOf<E[K], PE>, R>
+  <K extends OptionalInputNames<E>, const X extends Endpoint.Input<E[K]> = Endpoint.Input<E[K]>>(
+    name: K,
+    input?: Checked<X, E[K]>
+  ): Effect.Effect<ServiceResponse<Endpoint.Success<E[K]>>, ErrorOf<E[K], PE>, R>
+}
 
 /**
  * The errors a call to endpoint `T` of a client whose plugins raise `PE` can fail with.
@@ -110,10 +147,7 @@ export type Client<S extends Spec.Any, E = never> =
     readonly service: string
     readonly spec: S
     /** Calls an endpoint by name and returns the whole response. */
-    readonly call: <K extends keyof EndpointsOf<S> & string>(
-      name: K,
-      ...args: ArgsOf<Endpoint.Input<EndpointsOf<S>[K]>>
-    ) => Effect.Effect<ServiceResponse<Endpoint.Success<EndpointsOf<S>[K]>>, ErrorOf<EndpointsOf<S>[K], E>>
+    readonly call: Call<EndpointsOf<S>, E, never>
     /**
      * The items of every page of a paged endpoint, as a Stream: each page is a call (through
      * the plugins) with the input the strategy works out (`Pagination.link`, `cursor`,
@@ -254,15 +288,12 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
  */
 export type TagMethods<Self, S extends Spec.Any, E> =
   & {
-    readonly [K in keyof EndpointsOf<S>]: EndpointsOf<S>[K] extends Endpoint.Endpoint<any, infer I, infer A, infer B>
-      ? (...args: ArgsOf<I>) => Effect.Effect<A, CoreError<B> | E, Self>
+    readonly [K in keyof EndpointsOf<S>]: EndpointsOf<S>[K] extends
+      Endpoint.Endpoint<infer P, infer I, infer A, infer B> ? Method<P, I, Effect.Effect<A, CoreError<B> | E, Self>>
       : never
   }
   & {
-    readonly call: <K extends keyof EndpointsOf<S> & string>(
-      name: K,
-      ...args: ArgsOf<Endpoint.Input<EndpointsOf<S>[K]>>
-    ) => Effect.Effect<ServiceResponse<Endpoint.Success<EndpointsOf<S>[K]>>, ErrorOf<EndpointsOf<S>[K], E>, Self>
+    readonly call: Call<EndpointsOf<S>, E, Self>
   }
 
 /**
