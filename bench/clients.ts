@@ -168,7 +168,7 @@ const nodeTransport = async (setup: Setup): Promise<Layer.Layer<Transport.Transp
   const { NodeTransport } = await import("@service-client/node")
   if (setup.ca === undefined) return NodeTransport.layer
   const agent = await undiciAgent(setup)
-  return NodeTransport.layerWith({ dispatcher: agent as any })
+  return NodeTransport.layer({ dispatcher: agent as any })
 }
 
 const serviceClient = async (

@@ -16,9 +16,11 @@ import * as Server from "./support/server.js"
 
 const Api = Spec.make({
   item: Endpoint.get("/{version}/items/{id}"),
-  slow: Endpoint.get("/slow"),
-  hang: Endpoint.get("/hang", { timeout: "200 millis" })
+  slow: Endpoint.get("/slow")
 })
+
+// an endpoint `timeout` is the Timeout plugin's setting: only a client with Timeout takes this spec
+const HangApi = Spec.make({ hang: Endpoint.get("/hang", { timeout: "200 millis" }) })
 
 const Live = Transport.layer.pipe(Layer.provide(NodeHttpClient.layerUndici))
 
@@ -83,7 +85,7 @@ describe("plugins over the live transport", () => {
   it.live("Timeout aborts the request: the server sees the connection close", () =>
     Effect.gen(function*() {
       const { server } = yield* startServer()
-      const client = yield* ServiceClient.make(Api, {
+      const client = yield* ServiceClient.make(HangApi, {
         name: "items",
         baseUrl: server.url,
         plugins: [Timeout.make({ timeout: "5 seconds" })]

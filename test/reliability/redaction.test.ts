@@ -62,7 +62,7 @@ describe("no secret in an error or a log record", () => {
               ServiceClient.make(Api, { name: "creds", baseUrl }).pipe(
                 Effect.scoped,
                 Effect.withConfigProvider(provider),
-                Effect.provide(Layer.succeed(Transport.Transport, { send: () => Effect.die("no send") }))
+                Effect.provide(Layer.succeed(Transport.Transport, Transport.make(() => Effect.die("no send"))))
               )
             )
             const texts = renderings(exit)

@@ -122,5 +122,5 @@ describe("wire parity: compression", () => {
       assert.include(error.reason, "gzip")
       assert.include(error.reason, "decoding is off")
       assert.notProperty(s.requests[0]!.headers, "accept-encoding")
-    }).pipe(Effect.provide(NodeTransport.layerWith({ decompress: false }))))
+    }).pipe(Effect.provide(NodeTransport.layer({ decompress: false }))))
 })

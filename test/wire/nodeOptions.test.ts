@@ -90,13 +90,13 @@ describe("NodeTransport options", () => {
             Effect.provide(layer)
           )
         )
-      const trusted = yield* call(NodeTransport.layerWith({ tls: { ca: cert } }))
+      const trusted = yield* call(NodeTransport.layer({ tls: { ca: cert } }))
       assert.strictEqual(trusted._tag, "Success")
       expectFailure(yield* call(NodeTransport.layer), "RequestError", { service: "wire", endpoint: "get" })
-      assert.strictEqual((yield* call(NodeTransport.layerWith({ insecureSkipTlsVerify: true })))._tag, "Success")
+      assert.strictEqual((yield* call(NodeTransport.layer({ insecureSkipTlsVerify: true })))._tag, "Success")
       // servername: the certificate names wire.test too
       assert.strictEqual(
-        (yield* call(NodeTransport.layerWith({ tls: { ca: cert, servername: "wire.test" } })))._tag,
+        (yield* call(NodeTransport.layer({ tls: { ca: cert, servername: "wire.test" } })))._tag,
         "Success"
       )
     }))
@@ -109,7 +109,7 @@ describe("NodeTransport options", () => {
       const data = yield* client.get() as Effect.Effect<any, any>
       assert.strictEqual(data.version, "2.0")
       assert.strictEqual(data.url, "/info")
-    }).pipe(Effect.provide(NodeTransport.layerWith({ allowH2: true, tls: { ca: certificate().cert } }))))
+    }).pipe(Effect.provide(NodeTransport.layer({ allowH2: true, tls: { ca: certificate().cert } }))))
 
   it.scopedLive("a unix socket", () =>
     Effect.gen(function*() {
@@ -119,7 +119,7 @@ describe("NodeTransport options", () => {
       yield* listen(Http.createServer(info), socketPath)
       const data = yield* Effect.scoped(
         Effect.flatMap(ServiceClient.make(Api, { name: "wire", baseUrl: "http://wire.test" }), (c) => c.get())
-      ).pipe(Effect.provide(NodeTransport.layerWith({ socketPath }))) as Effect.Effect<any, any>
+      ).pipe(Effect.provide(NodeTransport.layer({ socketPath }))) as Effect.Effect<any, any>
       assert.deepStrictEqual(data, { version: "1.1", url: "/info", host: "wire.test" })
     }))
 
@@ -150,7 +150,7 @@ describe("NodeTransport options", () => {
         Effect.scoped(Effect.flatMap(ServiceClient.make(Api, { name: "wire", baseUrl }), (c) => c.get())).pipe(
           Effect.provide(layer)
         ) as Effect.Effect<any, any>
-      assert.strictEqual((yield* get(NodeTransport.layerWith({ proxy: proxyUrl }))).url, "/info")
+      assert.strictEqual((yield* get(NodeTransport.layer({ proxy: proxyUrl }))).url, "/info")
       assert.deepStrictEqual(tunnels, [`127.0.0.1:${port(target)}`])
       const saved = {
         HTTP_PROXY: process.env.HTTP_PROXY,
@@ -168,14 +168,14 @@ describe("NodeTransport options", () => {
       // not asked: the environment is ignored
       yield* get(NodeTransport.layer)
       assert.strictEqual(tunnels.length, 1)
-      yield* get(NodeTransport.layerWith({ proxyFromEnv: true }))
+      yield* get(NodeTransport.layer({ proxyFromEnv: true }))
       assert.strictEqual(tunnels.length, 2)
       const fromConfig = NodeTransport.layerConfig({ proxyFromEnv: Config.boolean("USE_PROXY") })
       yield* get(fromConfig).pipe(Effect.withConfigProvider(ConfigProvider.fromJson({ USE_PROXY: true })))
       assert.strictEqual(tunnels.length, 3)
       // NO_PROXY wins
       process.env.NO_PROXY = "127.0.0.1"
-      yield* get(NodeTransport.layerWith({ proxyFromEnv: true }))
+      yield* get(NodeTransport.layer({ proxyFromEnv: true }))
       assert.strictEqual(tunnels.length, 3)
     }))
 })

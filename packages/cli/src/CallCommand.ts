@@ -66,11 +66,20 @@ export const parseInput = (
     return input
   })
 
-const pretty = (data: unknown, body: Uint8Array | undefined): string => {
+const text = (data: unknown, body: Uint8Array | undefined): string => {
   if (data === undefined) return body === undefined ? "" : decoder.decode(body)
   if (typeof data === "string") return data
   if (data instanceof Uint8Array) return decoder.decode(data)
   return JSON.stringify(data, null, 2) ?? String(data)
+}
+
+/**
+ * The data as printed: as it is for a pipe or a file, but on a terminal each line escaped
+ * (`Render.escape`), so that a server's body cannot send escape sequences to the terminal.
+ */
+const pretty = (data: unknown, body: Uint8Array | undefined): string => {
+  const out = text(data, body)
+  return process.stdout.isTTY === true ? out.split(/\r?\n/).map(Render.escape).join("\n") : out
 }
 
 const failureOutput = (failure: unknown) => {

@@ -1,7 +1,7 @@
 import type { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { ServiceClient, type Session, SpecLoader, Transport } from "@service-client/core"
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Layer } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -24,20 +24,15 @@ const recording = (answer: (url: string) => { status?: number; body: string }) =
   const sent: Array<
     { method: string; url: string; headers: Record<string, string | null>; body: Session.RequestBody }
   > = []
-  const layer = Layer.succeed(Transport.Transport, {
-    send: (session) =>
+  const layer = Layer.succeed(
+    Transport.Transport,
+    Transport.make((session) =>
       Effect.sync(() => {
         sent.push({ method: session.method, url: session.url, headers: { ...session.headers }, body: session.body })
-        const a = answer(session.url)
-        const bytes = new TextEncoder().encode(a.body)
-        return {
-          status: a.status ?? 200,
-          headers: { "content-type": "application/json" },
-          read: () => Effect.succeed(bytes),
-          stream: Stream.make(bytes)
-        }
+        return { ...answer(session.url), headers: { "content-type": "application/json" } }
       })
-  })
+    )
+  )
   return { sent, layer }
 }
 

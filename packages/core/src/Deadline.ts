@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import { Clock, Duration, Effect } from "effect"
+import { dual } from "effect/Function"
 import type { TimeoutError } from "./Errors.js"
 import type { Session } from "./Session.js"
 import { timeoutError } from "./Transport.js"
@@ -42,24 +43,16 @@ export const enter = (session: Session, timeout: Duration.Duration): (() => void
   }
 }
 
-/**
- * Runs `effect` with the session's deadline `timeout` from now, unless an outer deadline
- * comes first, and puts the previous deadline back after: a per-attempt Timeout inside a
- * call's Timeout sets a fresh deadline for each attempt.
- *
- * @since 0.1.0
- * @category combinators
- */
-export const within = <A, E, R>(
+const withinImpl = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
   session: Session,
-  timeout: Duration.Duration,
-  effect: Effect.Effect<A, E, R>
+  timeout: Duration.DurationInput
 ): Effect.Effect<A, E, R> =>
   Effect.suspend(() => {
-    const leave = enter(session, timeout)
-    if (leave === undefined) return effect
+    const leave = enter(session, Duration.decode(timeout))
+    if (leave === undefined) return self
     // put back on success and failure; an interrupted call has no "after" that could read it
-    return Effect.matchCauseEffect(effect, {
+    return Effect.matchCauseEffect(self, {
       onFailure: (cause) => {
         leave()
         return Effect.failCause(cause)
@@ -72,6 +65,29 @@ export const within = <A, E, R>(
   })
 
 /**
+ * Runs an effect with the session's deadline `timeout` from now, unless an outer deadline
+ * comes first, and puts the previous deadline back after: a per-attempt Timeout inside a
+ * call's Timeout sets a fresh deadline for each attempt.
+ *
+ * **Example**
+ *
+ * ```ts
+ * const plugin = Plugin.make("AttemptDeadline", {
+ *   aroundSend: (session, send) => send.pipe(Deadline.within(session, "2 seconds"))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const within: {
+  (session: Session, timeout: Duration.DurationInput): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, session: Session, timeout: Duration.DurationInput): Effect.Effect<A, E, R>
+  /** @deprecated pass the effect first: `Deadline.within(effect, session, timeout)` or `effect.pipe(Deadline.within(session, timeout))` */
+  <A, E, R>(session: Session, timeout: Duration.DurationInput, self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
+} = dual(3, (a: any, b: any, c: any) => Effect.isEffect(a) ? withinImpl(a, b, c) : withinImpl(c, a, b))
+
+/**
  * The `TimeoutError` of the session's deadline.
  *
  * @since 0.1.0
@@ -80,31 +96,43 @@ export const within = <A, E, R>(
 export const error = (session: Session): TimeoutError =>
   timeoutError(session, session.deadline?.timeout ?? Duration.zero)
 
-/**
- * Bounds any effect by the session's deadline, when it has one: fails with the
- * `TimeoutError` and interrupts the effect at the deadline. Costs a fiber and a Clock
- * sleep: for waits that cannot end themselves (the core applies it to transports and
- * plugins that do not honour deadlines).
- *
- * @since 0.1.0
- * @category combinators
- */
-export const bound = <A, E, R>(
-  session: Session,
-  effect: Effect.Effect<A, E, R>
-): Effect.Effect<A, E | TimeoutError, R> =>
+const boundImpl = <A, E, R>(self: Effect.Effect<A, E, R>, session: Session): Effect.Effect<A, E | TimeoutError, R> =>
   Effect.suspend(() => {
     const deadline = session.deadline
-    if (deadline === undefined) return effect
+    if (deadline === undefined) return self
     return Effect.clockWith((clock) => {
       const left = deadline.at - clock.unsafeCurrentTimeMillis()
       if (left <= 0) return Effect.fail(timeoutError(session, deadline.timeout))
-      return Effect.timeoutFail(effect, {
+      return Effect.timeoutFail(self, {
         duration: Duration.millis(left),
         onTimeout: () => timeoutError(session, deadline.timeout)
       })
     })
   })
+
+/**
+ * Bounds an effect by the session's deadline, when it has one: fails with the
+ * `TimeoutError` and interrupts the effect at the deadline. Costs a fiber and a Clock
+ * sleep: for waits that cannot end themselves (the core applies it to transports and
+ * plugins that do not honour deadlines).
+ *
+ * **Example**
+ *
+ * ```ts
+ * const plugin = Plugin.make("Token", {
+ *   prepareRequest: (session) => fetchToken.pipe(Deadline.bound(session), Effect.asVoid)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const bound: {
+  (session: Session): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | TimeoutError, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, session: Session): Effect.Effect<A, E | TimeoutError, R>
+  /** @deprecated pass the effect first: `Deadline.bound(effect, session)` or `effect.pipe(Deadline.bound(session))` */
+  <A, E, R>(session: Session, self: Effect.Effect<A, E, R>): Effect.Effect<A, E | TimeoutError, R>
+} = dual(2, (a: any, b: any) => Effect.isEffect(a) ? boundImpl(a, b) : boundImpl(b, a))
 
 /**
  * Sleeps `duration`, or until the session's deadline and then fails with its

@@ -11,6 +11,7 @@ import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import type { ByStatus, CallError, RequestError } from "./Errors.js"
 import { SpecError } from "./Errors.js"
 import type * as EventStream from "./EventStream.js"
+import { knownCallKeys } from "./internal/knownSettings.js"
 import { parseTemplate, type Template } from "./internal/path.js"
 import type { QueryValue } from "./internal/query.js"
 
@@ -39,7 +40,9 @@ export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPT
 export const methods: ReadonlyArray<Method> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 /**
- * The input keys a call reserves for itself: a path token may not use one of these names.
+ * The input keys a call reserves for itself: a path token may not use one of these names
+ * (nor the call-input keys of the plugins this project ships: `timeout`, `elapsed`,
+ * `retry`, `idempotencyKey`, `hedge`, `chaos`).
  *
  * @since 0.1.0
  * @category models
@@ -48,11 +51,8 @@ export const reservedInputKeys = [
   "payload",
   "query",
   "headers",
-  "timeout",
   "trackingToken",
   "trackingTokenPrefix",
-  "elapsed",
-  "retry",
   "redirect"
 ] as const
 
@@ -74,55 +74,6 @@ export type {
    * @category models
    */
   QueryValue
-}
-
-/**
- * Which durations the Elapsed plugin records.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ElapsedSwitches {
-  readonly headers?: boolean | undefined
-  readonly read?: boolean | undefined
-  readonly parse?: boolean | undefined
-}
-
-/**
- * What the Retry plugin reads at the endpoint and call levels (plain data, so a spec file
- * can set it): `false` disables retries, `true` enables them with the settings below it,
- * a mapping enables them and overrides some settings.
- *
- * @since 0.1.0
- * @category models
- */
-export type RetrySetting = boolean | RetrySettings
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface RetrySettings {
-  /** Attempts in all, the first included. */
-  readonly maxAttempts?: number | undefined
-  /** No new attempt starts past this time since the first one (`null`: no limit). */
-  readonly maxElapsed?: Duration.DurationInput | null | undefined
-  /** Fails one attempt with `TimeoutError` (`null`: no per-attempt timeout). */
-  readonly attemptTimeout?: Duration.DurationInput | null | undefined
-  /** The first delay of the exponential backoff. */
-  readonly baseDelay?: Duration.DurationInput | undefined
-  /** The longest backoff delay. */
-  readonly maxDelay?: Duration.DurationInput | undefined
-  /** Spread each delay randomly (0.8× to 1.2×). */
-  readonly jitter?: boolean | undefined
-  /** The response statuses retried. */
-  readonly statuses?: ReadonlyArray<number> | undefined
-  /** Retry even a non-idempotent method (POST, PATCH): the endpoint is safe to repeat. */
-  readonly idempotent?: boolean | undefined
-  /** Wait as long as the response's `Retry-After` asks. */
-  readonly retryAfter?: boolean | undefined
-  /** The longest `Retry-After` wait honoured (longer ones are cut to this). */
-  readonly maxRetryAfter?: Duration.DurationInput | undefined
 }
 
 /**
@@ -190,13 +141,6 @@ export interface Settings {
   readonly headers?: Readonly<Record<string, string>> | undefined
   readonly query?: Readonly<Record<string, QueryValue>> | undefined
   readonly pathTokens?: Readonly<Record<string, string | number>> | undefined
-  /** `null`: no timeout for this endpoint, whatever the plugin's default. */
-  readonly timeout?: Duration.DurationInput | null | undefined
-  readonly elapsed?: ElapsedSwitches | undefined
-  readonly logger?: {
-    readonly hiddenRequestBody?: boolean | undefined
-    readonly hiddenResponseBody?: boolean | undefined
-  } | undefined
   /** The payload is sent as it is (a `Stream` of bytes, bytes or a string), never serialized. */
   readonly streamRequest?: boolean | undefined
   /** The call returns the body as a `Stream` of bytes instead of reading and parsing it. */
@@ -212,8 +156,6 @@ export interface Settings {
   readonly mock?: MockDescription | undefined
   /** Fail a call whose response body is larger than this (bytes). */
   readonly maxResponseBytes?: number | undefined
-  /** Retry plugin settings; `false` disables retries for this endpoint. */
-  readonly retry?: RetrySetting | undefined
   /**
    * Compress the request body with this coding (`Content-Encoding`) before sending it: an
    * opt-in, for servers known to accept it (`CompressionStream`: gzip or deflate).
@@ -246,16 +188,12 @@ export type CoreSettingKey =
   | "headers"
   | "query"
   | "pathTokens"
-  | "timeout"
-  | "elapsed"
-  | "logger"
   | "streamRequest"
   | "streamResponse"
   | "events"
   | "maxEventBytes"
   | "mock"
   | "maxResponseBytes"
-  | "retry"
   | "redirect"
   | "compressRequest"
   | "description"
@@ -270,16 +208,12 @@ export const settingKeys: ReadonlyArray<CoreSettingKey & keyof Settings> = [
   "headers",
   "query",
   "pathTokens",
-  "timeout",
-  "elapsed",
-  "logger",
   "streamRequest",
   "streamResponse",
   "events",
   "maxEventBytes",
   "mock",
   "maxResponseBytes",
-  "retry",
   "redirect",
   "compressRequest",
   "description"
@@ -350,13 +284,8 @@ export type TokensOf<P extends string> = P extends `${string}{${infer T}}${infer
  */
 export interface CommonInput {
   readonly headers?: Readonly<Record<string, string | null | undefined>> | undefined
-  /** `null`: no timeout for this call. */
-  readonly timeout?: Duration.DurationInput | null | undefined
   readonly trackingToken?: string | undefined
   readonly trackingTokenPrefix?: string | undefined
-  readonly elapsed?: ElapsedSwitches | undefined
-  /** Retry plugin settings for this call; `false` disables retries. */
-  readonly retry?: RetrySetting | undefined
   /** The redirect policy of this call (over the endpoint's and the client's). */
   readonly redirect?: RedirectPolicy | undefined
 }
@@ -414,6 +343,35 @@ type IsSingle<T> = [T] extends [never] ? false : [T] extends [UnionToIntersectio
  */
 export type WithShortForm<T extends string, I> = IsSingle<T> extends true ? {} extends Omit<I, T> ? I | TokenValue : I
   : I
+
+/**
+ * What an empty path token is checked against: a string literal `""` is not assignable
+ * to it, so `getUser({ user_id: "" })` and `getUser("")` are compile errors (a value only
+ * known at run time is still checked then: `InputError`).
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export interface EmptyPathToken {
+  readonly "a path token may not be empty": never
+}
+
+type KeysOf<I> = I extends unknown ? keyof I : never
+
+/**
+ * The check a call's input `X` (inferred as written) must pass for an endpoint of input
+ * `I` and path tokens `T`: no token is the literal `""` (also in the short form), and no
+ * key is one the input does not have.
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type CheckInput<X, I, T extends string> = X extends string ? (X extends "" ? EmptyPathToken : unknown)
+  : X extends object ?
+      & { readonly [K in keyof X & T]: X[K] extends "" ? EmptyPathToken : unknown }
+      // a record typed only by its index (`Record<string, unknown>`) has no keys to check
+      & (string extends keyof X ? unknown : { readonly [K in Exclude<keyof X, KeysOf<I>>]: never })
+  : unknown
 
 /**
  * The success value of an endpoint built with options `O`.
@@ -541,7 +499,7 @@ const Proto = {
   }
 }
 
-const reserved: ReadonlySet<string> = new Set(reservedInputKeys)
+const reserved: ReadonlySet<string> = new Set<string>([...reservedInputKeys, ...knownCallKeys])
 
 /**
  * Builds an endpoint. Throws a `SpecError` for a malformed template (`/a/{b`), a
@@ -595,9 +553,7 @@ const checkModel = (options: Options, tokens: ReadonlyArray<string>) => {
     if (!tokens.includes(field) && !reserved.has(field)) {
       throw new SpecError({
         key: "input",
-        reason: `the field "${field}" of ${model.name} is neither a path token nor one of ${
-          reservedInputKeys.join(", ")
-        }`
+        reason: `the field "${field}" of ${model.name} is neither a path token nor one of ${[...reserved].join(", ")}`
       })
     }
   }

@@ -77,6 +77,18 @@ type EndpointsOf<S> = S extends Spec.Spec<infer E> ? E : never
 
 type ArgsOf<I> = {} extends I ? [input?: I] : [input: I]
 
+/** The arguments of a call whose input is inferred as written (`X`), checked (`Endpoint.CheckInput`). */
+type CheckedArgs<X, I, T extends string> = {} extends I ? [input?: X & NoInfer<Endpoint.CheckInput<X, I, T>>]
+  : [input: X & NoInfer<Endpoint.CheckInput<X, I, T>>]
+
+/**
+ * A call of an endpoint of path `P` and input `I` answering `R`: an endpoint with path
+ * tokens takes its input as written (a `const` type parameter), so that an empty token
+ * literal is a compile error.
+ */
+type Method<P extends string, I, R> = [Endpoint.TokensOf<P>] extends [never] ? (...args: ArgsOf<I>) => R
+  : <const X extends I = I>(...args: CheckedArgs<X, I, Endpoint.TokensOf<P>>) => R
+
 /**
  * The method of an endpoint: input in, decoded success value out. It fails with the core's
  * errors (`B` the endpoint's decoded error body) or the plugins' own `PE`.
@@ -84,9 +96,34 @@ type ArgsOf<I> = {} extends I ? [input?: I] : [input: I]
  * @since 0.1.0
  * @category models
  */
-export type MethodOf<T, PE = never> = T extends Endpoint.Endpoint<any, infer I, infer A, infer B>
-  ? (...args: ArgsOf<I>) => Effect.Effect<A, CoreError<B> | PE>
+export type MethodOf<T, PE = never> = T extends Endpoint.Endpoint<infer P, infer I, infer A, infer B>
+  ? Method<P, I, Effect.Effect<A, CoreError<B> | PE>>
   : never
+
+type OptionalInputNames<E> = { [K in keyof E & string]: {} extends Endpoint.Input<E[K]> ? K : never }[keyof E & string]
+
+type Checked<X, T> = X & NoInfer<Endpoint.CheckInput<X, Endpoint.Input<T>, Endpoint.TokensOf<PathOf<T>>>>
+type PathOf<T> = T extends Endpoint.Endpoint<infer P, any, any, any> ? P : never
+
+/**
+ * `call(name, input)` of a client of endpoints `E` whose plugins raise `PE`, needing
+ * `R`: one signature for the endpoints whose input may be left out, one for the others
+ * (a rest parameter whose shape depends on the name would lose the input's literal types,
+ * which `Endpoint.CheckInput` reads).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Call<E, PE, R> {
+  <K extends Exclude<keyof E & string, OptionalInputNames<E>>, const X extends Endpoint.Input<E[K]>>(
+    name: K,
+    input: Checked<X, E[K]>
+  ): Effect.Effect<ServiceResponse<Endpoint.Success<E[K]>>, ErrorOf<E[K], PE>, R>
+  <K extends OptionalInputNames<E>, const X extends Endpoint.Input<E[K]> = Endpoint.Input<E[K]>>(
+    name: K,
+    input?: Checked<X, E[K]>
+  ): Effect.Effect<ServiceResponse<Endpoint.Success<E[K]>>, ErrorOf<E[K], PE>, R>
+}
 
 /**
  * The errors a call to endpoint `T` of a client whose plugins raise `PE` can fail with.
@@ -110,10 +147,7 @@ export type Client<S extends Spec.Any, E = never> =
     readonly service: string
     readonly spec: S
     /** Calls an endpoint by name and returns the whole response. */
-    readonly call: <K extends keyof EndpointsOf<S> & string>(
-      name: K,
-      ...args: ArgsOf<Endpoint.Input<EndpointsOf<S>[K]>>
-    ) => Effect.Effect<ServiceResponse<Endpoint.Success<EndpointsOf<S>[K]>>, ErrorOf<EndpointsOf<S>[K], E>>
+    readonly call: Call<EndpointsOf<S>, E, never>
     /**
      * The items of every page of a paged endpoint, as a Stream: each page is a call (through
      * the plugins) with the input the strategy works out (`Pagination.link`, `cursor`,
@@ -201,7 +235,9 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     // the endpoints' keys the core does not read belong to a plugin of this client: decoded by its Schema
     const settings = new Map<string, PluginSettings.Compiled>()
     for (const [name, endpoint] of Object.entries(spec.endpoints)) {
-      const checked = PluginSettings.compile(service, name, endpoint, plugins, spec.locate, redaction)
+      // a spec with a file but no lines (Spec.fromRecord(data, { file })) still names the file
+      const locate = spec.locate ?? (spec.file === undefined ? undefined : () => ({ file: spec.file }))
+      const checked = PluginSettings.compile(service, name, endpoint, plugins, locate, redaction)
       if (Either.isLeft(checked)) return yield* checked.left
       settings.set(name, checked.right)
     }
@@ -252,15 +288,12 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
  */
 export type TagMethods<Self, S extends Spec.Any, E> =
   & {
-    readonly [K in keyof EndpointsOf<S>]: EndpointsOf<S>[K] extends Endpoint.Endpoint<any, infer I, infer A, infer B>
-      ? (...args: ArgsOf<I>) => Effect.Effect<A, CoreError<B> | E, Self>
+    readonly [K in keyof EndpointsOf<S>]: EndpointsOf<S>[K] extends
+      Endpoint.Endpoint<infer P, infer I, infer A, infer B> ? Method<P, I, Effect.Effect<A, CoreError<B> | E, Self>>
       : never
   }
   & {
-    readonly call: <K extends keyof EndpointsOf<S> & string>(
-      name: K,
-      ...args: ArgsOf<Endpoint.Input<EndpointsOf<S>[K]>>
-    ) => Effect.Effect<ServiceResponse<Endpoint.Success<EndpointsOf<S>[K]>>, ErrorOf<EndpointsOf<S>[K], E>, Self>
+    readonly call: Call<EndpointsOf<S>, E, Self>
   }
 
 /**
@@ -324,6 +357,56 @@ export const layer = <I, S extends Spec.Any, E, const P extends ReadonlyArray<Pl
     tag,
     make(spec, options) as Effect.Effect<Client<S, E>, MakeError<P>, Transport.Transport | Scope.Scope | MakeContext<P>>
   )
+
+/**
+ * The options of {@link layerConfig}: each plain option may be a `Config` of it (`baseUrl`
+ * already may), read when the layer is built; the plugins are given as they are.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConfigOptions<P extends ReadonlyArray<Plugin.PluginLike> = ReadonlyArray<Plugin.PluginLike>> =
+  & ConfigFields<Omit<Options<P>, "plugins" | "baseUrl">>
+  & { readonly baseUrl?: BaseUrl | undefined; readonly plugins?: P | undefined }
+
+type ConfigFields<O> = { readonly [K in keyof O]: O[K] | Config.Config<Exclude<O[K], undefined>> }
+
+/**
+ * {@link layer} with options read from effect's `Config` when the layer is built (a
+ * missing or invalid value fails it with a `ConfigError`).
+ *
+ * **Example**
+ *
+ * ```ts
+ * class UserService extends Effect.Tag("UserService")<UserService, ServiceClient.Client<typeof UserApi>>() {}
+ * const UserServiceLive = ServiceClient.layerConfig(UserService, UserApi, {
+ *   name: "users",
+ *   baseUrl: Config.string("USERS_URL"),
+ *   maxResponseBytes: Config.integer("USERS_MAX_RESPONSE_BYTES").pipe(Config.withDefault(1_048_576))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = <I, S extends Spec.Any, E, const P extends ReadonlyArray<Plugin.PluginLike> = []>(
+  tag: Context.Tag<I, Client<S, E>>,
+  spec: S,
+  options: ConfigOptions<P> & CheckErrors<Plugin.ErrorOf<P>, E>
+): Layer.Layer<I, MakeError<P>, Transport.Transport | MakeContext<P>> => {
+  const { baseUrl, plugins, ...fields } = options as ConfigOptions<P>
+  const configs: Record<string, Config.Config<unknown>> = {}
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined) configs[key] = Config.isConfig(value) ? value : Config.succeed(value)
+  }
+  return Layer.scoped(
+    tag,
+    Effect.flatMap(
+      Config.all(configs),
+      (resolved) => make(spec, { ...resolved as Omit<Options<P>, "plugins" | "baseUrl">, baseUrl, plugins })
+    ) as Effect.Effect<Client<S, E>, MakeError<P>, Transport.Transport | Scope.Scope | MakeContext<P>>
+  )
+}
 
 /**
  * Rejects plugins whose errors the Tag's client type does not name.

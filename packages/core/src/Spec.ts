@@ -183,14 +183,6 @@ const record = <A>(key: string, u: unknown, item: (key: string, v: unknown) => C
 const boolean = (key: string, u: unknown): Check<boolean> =>
   typeof u === "boolean" ? Either.right(u) : bad(key, `expected true or false, got ${describe(u)}`)
 
-const switches = <K extends string>(key: string, u: unknown, keys: ReadonlyArray<K>): Check<Record<K, boolean>> => {
-  if (!isRecord(u)) return bad(key, `expected a mapping, got ${describe(u)}`)
-  for (const k of Object.keys(u)) {
-    if (!keys.includes(k as K)) return bad(`${key}.${k}`, `unknown key (expected one of ${keys.join(", ")})`)
-  }
-  return record(key, u, boolean) as Check<Record<K, boolean>>
-}
-
 const duration = (key: string, u: unknown): Check<Duration.DurationInput | null> => {
   if (u === null) return Either.right(null)
   if (typeof u === "number" && u >= 0 && Number.isFinite(u)) return Either.right(u)
@@ -266,56 +258,6 @@ const mock = (key: string, u: unknown): Check<Endpoint.MockDescription> => {
   return Either.right(u as unknown as Endpoint.MockDescription)
 }
 
-const retryKeys = [
-  "maxAttempts",
-  "maxElapsed",
-  "attemptTimeout",
-  "baseDelay",
-  "maxDelay",
-  "jitter",
-  "statuses",
-  "idempotent",
-  "retryAfter",
-  "maxRetryAfter"
-]
-
-const retry = (key: string, u: unknown): Check<Endpoint.RetrySetting> => {
-  if (typeof u === "boolean") return Either.right(u)
-  if (!isRecord(u)) return bad(key, `expected true, false or a mapping, got ${describe(u)}`)
-  for (const [k, v] of Object.entries(u)) {
-    const at = `${key}.${k}`
-    let r: Check<unknown>
-    switch (k) {
-      case "maxAttempts":
-        r = Number.isInteger(v) && (v as number) >= 1 ? Either.right(v) : bad(at, "expected a whole number, at least 1")
-        break
-      case "maxElapsed":
-      case "attemptTimeout":
-        r = duration(at, v)
-        break
-      case "baseDelay":
-      case "maxDelay":
-      case "maxRetryAfter":
-        r = v === null ? bad(at, "expected milliseconds or a duration like \"5 seconds\"") : duration(at, v)
-        break
-      case "jitter":
-      case "idempotent":
-      case "retryAfter":
-        r = boolean(at, v)
-        break
-      case "statuses":
-        r = Array.isArray(v) && v.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)
-          ? Either.right(v)
-          : bad(at, "expected a list of HTTP statuses (100-599)")
-        break
-      default:
-        r = bad(at, `unknown key (expected one of ${retryKeys.join(", ")})`)
-    }
-    if (Either.isLeft(r)) return Either.left(r.left)
-  }
-  return Either.right(u as Endpoint.RetrySettings)
-}
-
 const string = (key: string, u: unknown): Check<string> =>
   typeof u === "string" ? Either.right(u) : bad(key, `expected a string, got ${describe(u)}`)
 
@@ -332,9 +274,6 @@ const settings: { readonly [K in Endpoint.CoreSettingKey]-?: (key: string, u: un
       (typeof v === "string" && v.length > 0) || (typeof v === "number" && Number.isFinite(v))
         ? Either.right(v)
         : bad(k, `expected a non-empty string or a number, got ${describe(v)}`)),
-  timeout: duration,
-  elapsed: (key, u) => switches(key, u, ["headers", "read", "parse"]),
-  logger: (key, u) => switches(key, u, ["hiddenRequestBody", "hiddenResponseBody"]),
   streamRequest: boolean,
   streamResponse: boolean,
   events: (key, u) =>
@@ -344,7 +283,6 @@ const settings: { readonly [K in Endpoint.CoreSettingKey]-?: (key: string, u: un
   mock,
   maxResponseBytes: (key, u) =>
     Number.isInteger(u) && (u as number) > 0 ? Either.right(u) : bad(key, "expected a positive whole number of bytes"),
-  retry,
   compressRequest: (key, u) =>
     u === "gzip" || u === "deflate" ? Either.right(u) : bad(key, `expected "gzip" or "deflate", got ${describe(u)}`),
   redirect: (key, u) =>
@@ -422,12 +360,14 @@ export const endpointFromRecord = (
 
 /**
  * Decodes a plain-data spec: a mapping of endpoint names to descriptions with the keys
- * `path`, `method` (any case, GET by default) and the endpoint settings (`headers`,
- * `query`, `pathTokens`, `timeout`, `elapsed`, `logger`, `streamRequest`,
- * `streamResponse`, `mock`, `maxResponseBytes`, `retry`, `redirect`, `description`). Fails with a
- * `SpecError` naming the endpoint and the key at fault. Any other key is a plugin's
- * setting (`Setting`): kept as it is, and decoded by the plugin that owns it when a client
- * is built (a `SpecError` there when none of the client's plugins owns it).
+ * `path`, `method` (any case, GET by default) and the endpoint settings the core reads
+ * (`headers`, `query`, `pathTokens`, `streamRequest`, `streamResponse`, `events`,
+ * `maxEventBytes`, `mock`, `maxResponseBytes`, `redirect`, `compressRequest`,
+ * `description`). Fails with a `SpecError` naming the endpoint and the key at fault. Any
+ * other key is a plugin's setting (`Setting`: `timeout`, `retry`, `elapsed`, `logger`...):
+ * kept as it is, and decoded by the plugin that owns it when a client is built (a
+ * `SpecError` there when none of the client's plugins owns it, naming the plugin to add
+ * for the built-in ones).
  *
  * @since 0.1.0
  * @category constructors
@@ -470,8 +410,14 @@ export const fromRecord = (
  * @since 0.1.0
  * @category combinators
  */
-export const withFile = <E extends Record<string, Endpoint.Any>>(self: Spec<E>, file: string): Spec<E> =>
-  unsafeMake(self.endpoints, file, self.baseUrl, self.locate)
+export const withFile: {
+  (file: string): <E extends Record<string, Endpoint.Any>>(self: Spec<E>) => Spec<E>
+  <E extends Record<string, Endpoint.Any>>(self: Spec<E>, file: string): Spec<E>
+} = dual(
+  2,
+  <E extends Record<string, Endpoint.Any>>(self: Spec<E>, file: string): Spec<E> =>
+    unsafeMake(self.endpoints, file, self.baseUrl, self.locate)
+)
 
 /**
  * A spec of the same endpoints that reports where their keys were written (`SpecLoader`
@@ -480,8 +426,14 @@ export const withFile = <E extends Record<string, Endpoint.Any>>(self: Spec<E>, 
  * @since 0.1.0
  * @category combinators
  */
-export const withLocate = <E extends Record<string, Endpoint.Any>>(self: Spec<E>, locate: Locate): Spec<E> =>
-  unsafeMake(self.endpoints, self.file, self.baseUrl, locate)
+export const withLocate: {
+  (locate: Locate): <E extends Record<string, Endpoint.Any>>(self: Spec<E>) => Spec<E>
+  <E extends Record<string, Endpoint.Any>>(self: Spec<E>, locate: Locate): Spec<E>
+} = dual(
+  2,
+  <E extends Record<string, Endpoint.Any>>(self: Spec<E>, locate: Locate): Spec<E> =>
+    unsafeMake(self.endpoints, self.file, self.baseUrl, locate)
+)
 
 /**
  * A spec of the same endpoints with a default base URL: a client built without `baseUrl`

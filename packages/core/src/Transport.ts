@@ -84,6 +84,88 @@ export interface Service {
 export class Transport extends Context.Tag("@service-client/core/Transport")<Transport, Service>() {}
 
 /**
+ * What a {@link make} handler answers: a status (200 by default), headers (names are
+ * lower-cased) and a body — `json` (sent as JSON with `content-type: application/json`
+ * unless the headers set one) or `body` as it is: text, bytes, or a `Stream` of bytes
+ * (read when the core reads the body, e.g. a slow or failing one).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Reply {
+  readonly status?: number | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly body?: string | Uint8Array | Stream.Stream<Uint8Array, RequestError> | undefined
+  readonly json?: unknown
+}
+
+const encoder = new TextEncoder()
+const noBytes = new Uint8Array(0)
+
+const bytesOf = (reply: Reply): Uint8Array | Stream.Stream<Uint8Array, RequestError> =>
+  reply.json !== undefined
+    ? encoder.encode(JSON.stringify(reply.json))
+    : typeof reply.body === "string"
+    ? encoder.encode(reply.body)
+    : reply.body ?? noBytes
+
+const headersOf = (reply: Reply): Record<string, string> => {
+  const headers: Record<string, string> = {}
+  if (reply.json !== undefined) headers["content-type"] = "application/json"
+  for (const name in reply.headers) headers[name.toLowerCase()] = reply.headers[name]!
+  return headers
+}
+
+/**
+ * A transport from a function of the request (the session: method, URL, headers, body)
+ * to its reply, for tests and for programs that answer some services in process. The
+ * body read honours the call's `maxResponseBytes` like a live transport; the handler may
+ * fail with a `CallError` (e.g. {@link requestError}) or never answer (the call's
+ * deadline then ends it).
+ *
+ * **Example**
+ *
+ * ```ts
+ * const TestTransport = Layer.succeed(
+ *   Transport.Transport,
+ *   Transport.make((request) => Effect.succeed({ json: { id: 1, url: request.url } }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  handler: (request: Session) => Effect.Effect<Reply, CallError>,
+  options?: { readonly acceptEncoding?: string | undefined }
+): Service => ({
+  send: (session) =>
+    Effect.map(Effect.suspend(() => handler(session)), (reply): Response => {
+      const body = bytesOf(reply)
+      const status = reply.status ?? 200
+      const headers = headersOf(reply)
+      if (!(body instanceof Uint8Array)) {
+        return {
+          status,
+          headers,
+          read: (maxBytes) => collect(body, maxBytes, () => tooLarge(session, maxBytes!)),
+          stream: body
+        }
+      }
+      return {
+        status,
+        headers,
+        read: (maxBytes) =>
+          maxBytes !== undefined && body.length > maxBytes
+            ? Effect.fail(tooLarge(session, maxBytes))
+            : Effect.succeed(body),
+        stream: body.length === 0 ? Stream.empty : Stream.make(body)
+      }
+    }),
+  acceptEncoding: options?.acceptEncoding
+})
+
+/**
  * A `RequestError` for the session's request.
  *
  * @since 0.1.0

@@ -1,6 +1,6 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Layer, Schema, Scope, Stream } from "effect"
+import { Duration, Effect, Exit, Layer, Schema, Scope } from "effect"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as ClientConfig from "../src/ClientConfig.js"
@@ -24,9 +24,9 @@ interface Sent {
 /** A transport that records each request and answers 200 with `body`. */
 const recording = (body: string, contentType = "application/json") => {
   const sent: Array<Sent> = []
-  const bytes = new TextEncoder().encode(body)
-  const layer = Layer.succeed(Transport.Transport, {
-    send: (session: Session) =>
+  const layer = Layer.succeed(
+    Transport.Transport,
+    Transport.make((session: Session) =>
       Effect.sync(() => {
         sent.push({
           method: session.method,
@@ -35,14 +35,10 @@ const recording = (body: string, contentType = "application/json") => {
           body: session.body,
           attributes: session.attributes
         })
-        return {
-          status: 200,
-          headers: { "content-type": contentType },
-          read: () => Effect.succeed(bytes),
-          stream: Stream.make(bytes)
-        }
+        return { headers: { "content-type": contentType }, body }
       })
-  })
+    )
+  )
   return { sent, layer }
 }
 

@@ -18,10 +18,16 @@ describe("Endpoint", () => {
 
   it("keeps Schemas and settings", () => {
     const User = Schema.Struct({ id: Schema.Number })
-    const e = Endpoint.make({ method: "GET", path: "/u/{id}", success: User, headers: { a: "b" }, timeout: null })
+    const e = Endpoint.make({
+      method: "GET",
+      path: "/u/{id}",
+      success: User,
+      headers: { a: "b" },
+      maxResponseBytes: 10
+    })
     assert.strictEqual(e.success, User)
     assert.deepStrictEqual(e.headers, { a: "b" })
-    assert.isNull(e.timeout)
+    assert.strictEqual(e.maxResponseBytes, 10)
   })
 
   const rejects = (path: string, pattern: RegExp) => {

@@ -1,29 +1,22 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Plugin, ServiceClient, Spec, Transport } from "@service-client/core"
-import { Deferred, Effect, Exit, Fiber, Layer, Stream, TestClock } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, TestClock } from "effect"
 
 const Api = Spec.make({ get: Endpoint.get("/x") })
 
-const body = new TextEncoder().encode("{}")
-
 /** A transport that records the log when it is called, then answers, fails, or waits for `gate`. */
 const transport = (log: Array<string>, mode: { fail?: boolean; gate?: Deferred.Deferred<void> } = {}) =>
-  Layer.succeed(Transport.Transport, {
-    send: (session) =>
-      Effect.suspend(() => {
-        log.push("send")
-        const answer = Effect.succeed<Transport.Response>({
-          status: 200,
-          headers: { "content-type": "application/json" },
-          read: () => Effect.succeed(body),
-          stream: Stream.make(body)
-        })
-        if (mode.fail === true) {
-          return Effect.fail(Transport.requestError(session, new Error("down"), "Transport", "down"))
-        }
-        return mode.gate === undefined ? answer : Effect.zipRight(Deferred.await(mode.gate), answer)
-      })
-  })
+  Layer.succeed(
+    Transport.Transport,
+    Transport.make((session) => {
+      log.push("send")
+      const answer = Effect.succeed({ json: {} })
+      if (mode.fail === true) {
+        return Effect.fail(Transport.requestError(session, new Error("down"), "Transport", "down"))
+      }
+      return mode.gate === undefined ? answer : Effect.zipRight(Deferred.await(mode.gate), answer)
+    })
+  )
 
 /** A plugin that takes at once and logs its enter and leave. */
 const taking = (name: string, log: Array<string>) =>

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Schema, Stream } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import * as Endpoint from "../src/Endpoint.js"
 import type { SpecError } from "../src/Errors.js"
 import * as ServiceClient from "../src/ServiceClient.js"
@@ -26,19 +26,15 @@ const Api = Spec.make({
 
 const recording = () => {
   const sent: Array<{ url: string; body: unknown; headers: Record<string, string | null> }> = []
-  const bytes = new TextEncoder().encode(`{"id":12,"username":"foo"}`)
-  const layer = Layer.succeed(Transport.Transport, {
-    send: (session: Session) =>
+  const layer = Layer.succeed(
+    Transport.Transport,
+    Transport.make((session: Session) =>
       Effect.sync(() => {
         sent.push({ url: session.url, body: session.body, headers: { ...session.headers } })
-        return {
-          status: 200,
-          headers: { "content-type": "application/json" },
-          read: () => Effect.succeed(bytes),
-          stream: Stream.make(bytes)
-        }
+        return { json: { id: 12, username: "foo" } }
       })
-  })
+    )
+  )
   return { sent, layer }
 }
 

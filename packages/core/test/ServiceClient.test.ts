@@ -102,7 +102,17 @@ describe("ServiceClient: input validation (before any I/O)", () => {
     failsWith((c) => c.getUser({}), "user_id", /missing/))
   it.effect("a '..' path token (no URL can carry it as a segment)", () =>
     failsWith((c) => c.getUser({ user_id: ".." }), "user_id", /"\.\." segment/))
-  it.effect("an empty path token", () => failsWith((c) => c.getUser({ user_id: "" }), "user_id", /empty/))
+  it.effect("an empty path token (a literal is a compile error; a value known only at run time fails here)", () =>
+    failsWith((c) => c.getUser({ user_id: String("") }), "user_id", /empty/))
+  it.effect("an empty path token literal: a compile error, and an InputError for an untyped call", () =>
+    Effect.all([
+      // @ts-expect-error an empty path token literal
+      failsWith((c) => c.getUser({ user_id: "" }), "user_id", /empty/),
+      // @ts-expect-error in the short form too
+      failsWith((c) => c.getUser(""), "user_id", /empty/),
+      // @ts-expect-error through call
+      failsWith((c) => c.call("getUser", ""), "user_id", /empty/)
+    ], { discard: true }))
   it.effect("a token of the wrong type", () =>
     // @ts-expect-error not a token value
     failsWith((c) => c.getUser({ user_id: { a: 1 } }), "user_id", /string or a number/))
@@ -110,6 +120,12 @@ describe("ServiceClient: input validation (before any I/O)", () => {
   it.effect("an unknown input key", () =>
     // @ts-expect-error not an input key
     failsWith((c) => c.getUser({ user_id: 1, userid: 2 }), "userid", /unknown input key/))
+  it.effect("a built-in plugin's call key on a client without that plugin names the plugin to add", () =>
+    failsWith(
+      (c) => c.getUser({ user_id: 1, retry: false } as never),
+      "retry",
+      /no plugin of this client reads it: `retry` is read by the Retry plugin; add Retry.make\(\) to plugins/
+    ))
   it.effect("a non-object input", () =>
     // @ts-expect-error not an object (the token's value alone is for an endpoint with one token)
     failsWith((c) => c.getPost("12"), undefined, /must be an object/))

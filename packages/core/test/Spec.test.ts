@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
-import { Duration, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 
 describe("Spec", () => {
   it("make keeps typed endpoints", () => {
@@ -39,7 +39,7 @@ describe("Spec", () => {
       const create = spec.endpoints.createUser!
       assert.strictEqual(create.method, "POST")
       assert.deepStrictEqual(create.headers, { "X-Fake": "a" })
-      assert.strictEqual(Duration.toMillis(create.timeout as Duration.Duration), 5000)
+      assert.strictEqual((create as unknown as Record<string, unknown>).timeout, "5 seconds")
       assert.deepStrictEqual(create.mock, { type: "json", data: { id: 1 }, status: 201 })
       assert.strictEqual(spec.endpoints.ping!.path, "/ping")
     }))
@@ -66,8 +66,13 @@ describe("Spec", () => {
       yield* fails({ a: { path: "/a/{b" } }, "a", "path", /unclosed/)
       yield* fails({ a: { path: "//evil/x" } }, "a", "path", /another host/)
       yield* fails({ a: { path: "/x", headers: { "X-A": "a\r\nb" } } }, "a", "headers.X-A", /CR, LF/)
-      yield* fails({ a: { path: "/x", timeout: "soon" } }, "a", "timeout", /duration/)
-      yield* fails({ a: { path: "/x", elapsed: { total: true } } }, "a", "elapsed.total", /unknown key/)
+      yield* fails({ a: { path: "/x", redirect: "soon" } }, "a", "redirect", /"follow", "manual" or "error"/)
+      yield* fails(
+        { a: { path: "/x", mock: { type: "json", data: 1, total: true } } },
+        "a",
+        "mock.total",
+        /unknown key/
+      )
       yield* fails({ a: { path: "/x", mock: { type: "xml" } } }, "a", "mock.type", /unknown mock type/)
       yield* fails({ a: { path: "/x", mock: { type: "raw", data: 3 } } }, "a", "mock.data", /raw mock/)
       yield* fails({ a: { path: "/x", query: { q: { a: 1 } } } }, "a", "query.q", /string, number or boolean/)
@@ -83,7 +88,7 @@ describe("Spec", () => {
       const error = yield* Effect.flip(
         ServiceClient.make(spec, { name: "users", baseUrl: "http://127.0.0.1:1" }).pipe(
           Effect.scoped,
-          Effect.provide(Layer.succeed(Transport.Transport, { send: () => Effect.die("no call is made") }))
+          Effect.provide(Layer.succeed(Transport.Transport, Transport.make(() => Effect.die("no call is made"))))
         )
       )
       assert.strictEqual(error._tag, "SpecError")

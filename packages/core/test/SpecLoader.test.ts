@@ -1,6 +1,6 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import type * as Endpoint from "../src/Endpoint.js"
@@ -18,7 +18,7 @@ const load = (file: string) =>
   )
 
 // a client over a transport never reached: its building is what is tested
-const unreachable = Layer.succeed(Transport.Transport, { send: () => Effect.die("no call is made") })
+const unreachable = Layer.succeed(Transport.Transport, Transport.make(() => Effect.die("no call is made")))
 
 /** A key no core setting has is a plugin's: checked when a client is built. */
 const failMake = (file: string) =>
@@ -60,7 +60,7 @@ describe("SpecLoader", () => {
       const spec = yield* load("users.yaml")
       const getUser = spec.endpoints.getUser!
       assert.strictEqual(getUser.method, "GET")
-      assert.strictEqual(Duration.toMillis(getUser.timeout!), 5000)
+      assert.strictEqual((getUser as unknown as Record<string, unknown>).timeout, "5 seconds")
       assert.deepStrictEqual(getUser.query, { verbose: true })
       assert.strictEqual(spec.file, at("users.yaml"))
     }))
@@ -93,7 +93,7 @@ describe("SpecLoader", () => {
       const spec = yield* load("merge.yaml")
       assert.strictEqual(spec.endpoints.listUsers!.path, "/users")
       assert.deepStrictEqual(spec.endpoints.listUsers!.headers, { accept: "application/json" })
-      assert.strictEqual(spec.endpoints.listUsers!.timeout, 1000)
+      assert.strictEqual((spec.endpoints.listUsers as unknown as Record<string, unknown>).timeout, 1000)
     }))
 
   it.effect("SpecLoader.fromFile picks the format by extension", () =>
@@ -191,8 +191,20 @@ describe("SpecLoader", () => {
   it.effect("JSON errors name the line of the key too", () =>
     Effect.gen(function*() {
       const error = yield* fail("bad/unknown-key.json")
-      assert.deepStrictEqual([error.endpoint, error.key, error.line], ["listUsers", "timeout", 5])
+      assert.deepStrictEqual([error.endpoint, error.key, error.line], ["listUsers", "mock.type", 5])
       assert.include(error.message, `"soon"`)
+    }))
+
+  it.effect("a built-in plugin's setting on a client without that plugin names the plugin to add", () =>
+    Effect.gen(function*() {
+      const error = yield* failMake("users.yaml")
+      assert.deepStrictEqual([error.file, error.line, error.endpoint, error.key], [
+        at("users.yaml"),
+        5,
+        "getUser",
+        "timeout"
+      ])
+      assert.include(error.message, "`timeout` is read by the Timeout plugin; add Timeout.make() to plugins")
     }))
 
   it.effect("a file that is a list, not a mapping", () =>

@@ -92,4 +92,21 @@ export const tagTypeErrors = () => {
   Users.createUser("a")
   // @ts-expect-error an unknown endpoint
   Users.getUsers()
+  // @ts-expect-error an empty path token is a compile error
+  Users.getUser({ user_id: "" })
+  // @ts-expect-error an empty path token in the short form too
+  Users.getUser("")
+  // @ts-expect-error an empty path token through call
+  Users.call("getUser", { user_id: "" })
+  // @ts-expect-error an empty path token through call's short form
+  Users.call("getUser", "")
+  // @ts-expect-error an unknown input key through call
+  Users.call("getUser", { user_id: 1, userid: 2 })
+  // a value only known at run time compiles (and an empty one fails with InputError)
+  const id: string = String(Date.now())
+  Users.getUser({ user_id: id })
+  Users.getUser(id)
+  Users.getUser({ user_id: "12" })
+  Users.getUser("12")
+  Users.call("getUser", { user_id: "a", headers: { "x-a": "1" } })
 }

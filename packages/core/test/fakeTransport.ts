@@ -1,9 +1,9 @@
 /**
  * A recording transport for core unit tests (no network): answers every call with the
- * given response and keeps the sessions it saw.
+ * given response (`Transport.make`) and keeps the sessions it saw.
  */
 import { type Session, Transport } from "@service-client/core"
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Layer } from "effect"
 
 export interface Sent {
   readonly method: string
@@ -18,19 +18,15 @@ export const make = (
   })
 ) => {
   const sent: Array<Sent> = []
-  const layer = Layer.succeed(Transport.Transport, {
-    send: (session) =>
+  const layer = Layer.succeed(
+    Transport.Transport,
+    Transport.make((session) =>
       Effect.sync(() => {
         sent.push({ method: session.method, url: session.url, headers: { ...session.headers }, body: session.body })
         const a = answer(session)
-        const bytes = new TextEncoder().encode(a.body ?? "")
-        return {
-          status: a.status ?? 200,
-          headers: a.headers ?? { "content-type": "application/json" },
-          read: () => Effect.succeed(bytes),
-          stream: Stream.make(bytes)
-        }
+        return { ...a, headers: a.headers ?? { "content-type": "application/json" } }
       })
-  })
+    )
+  )
   return { sent, layer }
 }

@@ -234,7 +234,7 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
         const desc = { ...mock, ...override.patch }
         return Effect.succeed({ desc, source: "the endpoint's mock patched by Mock.patch" })
       }
-      return Deadline.bound(session, override.handler(request)).pipe(
+      return Deadline.bound(override.handler(request), session).pipe(
         Effect.mapBoth({
           onFailure: (e) =>
             e instanceof Mock.Failure
@@ -270,7 +270,7 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
         }
         // the waits below end at the call's deadline (a Timeout): no generic bound around the whole send
         const body = yield* (Session.isStreamBody(session.body)
-          ? Deadline.bound(session, bodyOf(session))
+          ? Deadline.bound(bodyOf(session), session)
           : bodyOf(session))
         const request = new RecordedRequest(session, body, body !== session.body)
         registry.record(request)
@@ -296,7 +296,7 @@ export const make: Effect.Effect<Transport.Service, never, Mock.Registry | FileS
         if (target instanceof Uint8Array) bytes = target
         else if ("file" in target) {
           bytes = yield* Effect.mapError(
-            Deadline.bound(session, fs.readFile(target.file)),
+            Deadline.bound(fs.readFile(target.file), session),
             (e) => noMock(session, `cannot read the file "${target.file}" of ${source}: ${e.message}`)
           )
         } else {

@@ -219,7 +219,7 @@ describe("MockTransport", () => {
     Effect.gen(function*() {
       // what the Timeout plugin does, with the core alone
       const deadline = Plugin.make("deadline", {
-        aroundSend: (session, send) => Deadline.within(session, Duration.seconds(1), send)
+        aroundSend: (session, send) => send.pipe(Deadline.within(session, Duration.seconds(1)))
       }, { honoursDeadline: true })
       const client = yield* ServiceClient.make(Api, {
         name: "users",

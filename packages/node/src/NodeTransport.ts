@@ -356,7 +356,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 const interrupted = () => new Error("the call was interrupted")
 
 const readBody = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uint8Array, RequestError | TimeoutError> =>
-  ex.clockBound ? Deadline.bound(ex.session, Effect.suspend(() => readNow(ex, maxBytes))) : readNow(ex, maxBytes)
+  ex.clockBound ? Deadline.bound(Effect.suspend(() => readNow(ex, maxBytes)), ex.session) : readNow(ex, maxBytes)
 
 // starts reading when called (the core calls `read` when it wants the body, and runs it at once)
 const readNow = (
@@ -514,7 +514,7 @@ export const fromDispatcher = (
     const deadline = session.deadline
     if (deadline === undefined) return dispatch(session, body, undefined)
     const clock = session.clock
-    if (!Deadline.isLiveClock(clock)) return Deadline.bound(session, dispatchBounded(session, body))
+    if (!Deadline.isLiveClock(clock)) return Deadline.bound(dispatchBounded(session, body), session)
     const left = deadline.at - clock.unsafeCurrentTimeMillis()
     return left <= 0 ? Effect.fail(Deadline.error(session)) : dispatch(session, body, left)
   }
@@ -553,28 +553,42 @@ export const make = (options: Options = {}): Effect.Effect<Transport.Service, ne
   )
 }
 
-/**
- * The transport with options.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerWith = (options: Options): Layer.Layer<Transport.Transport> =>
-  Layer.scoped(Transport.Transport, make(options))
+const layerOf = (options: Options): Layer.Layer<Transport.Transport> => Layer.scoped(Transport.Transport, make(options))
+
+const defaultLayer = layerOf({})
 
 /**
- * The fast Node transport with undici's defaults.
+ * The fast Node transport: `layer(options)` with options, or `layer` itself (also a
+ * `Layer`) with undici's defaults.
  *
  * **Example**
  *
  * ```ts
  * program.pipe(Effect.provide(UserServiceLive), Effect.provide(NodeTransport.layer))
+ * program.pipe(Effect.provide(UserServiceLive), Effect.provide(NodeTransport.layer({ allowH2: true })))
  * ```
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Transport.Transport> = layerWith({})
+export const layer: ((options?: Options) => Layer.Layer<Transport.Transport>) & Layer.Layer<Transport.Transport> =
+  // a function that is the default Layer too (its prototype and fields), so both forms provide
+  Object.assign(
+    Object.setPrototypeOf(
+      (options?: Options) => options === undefined ? defaultLayer : layerOf(options),
+      Object.getPrototypeOf(defaultLayer)
+    ),
+    defaultLayer
+  )
+
+/**
+ * The transport with options.
+ *
+ * @deprecated use `NodeTransport.layer(options)`
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWith = (options: Options): Layer.Layer<Transport.Transport> => layerOf(options)
 
 /**
  * The transport with options read from a `Config` (e.g. `Config.all({ proxyFromEnv:
@@ -587,4 +601,4 @@ export const layer: Layer.Layer<Transport.Transport> = layerWith({})
 export const layerConfig = (
   config: Config.Config.Wrap<Options>
 ): Layer.Layer<Transport.Transport, ConfigError.ConfigError> =>
-  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layerWith))
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layerOf))

@@ -263,7 +263,7 @@ describe("NodeTransport", () => {
   describe("the session's deadline", () => {
     // what the Timeout plugin does, with the core alone: a deadline on every call's send
     const deadline = (ms: number) =>
-      Plugin.make("deadline", { aroundSend: (s, send) => Deadline.within(s, Duration.millis(ms), send) }, {
+      Plugin.make("deadline", { aroundSend: (s, send) => Deadline.within(send, s, Duration.millis(ms)) }, {
         honoursDeadline: true
       })
     const bounded = (url: string, ms: number) =>

@@ -120,7 +120,7 @@ export const make = <E, R>(options: Options<E, R>): Effect.Effect<Plugin.Plugin<
       })
       // waiting for a refresh ends at the call's deadline
       const fresh = current !== undefined && (stale === undefined || current.generation > stale)
-      return fresh ? token : Deadline.bound(session, token)
+      return fresh ? token : Deadline.bound(token, session)
     }
 
     const callSetsHeader = (session: Session.Session): boolean => {

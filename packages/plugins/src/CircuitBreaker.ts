@@ -13,6 +13,7 @@ import type { CallError, Session } from "@service-client/core"
 import * as Attribute from "@service-client/core/Attribute"
 import { RequestError, safeDisplay, TimeoutError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
+import * as Render from "@service-client/core/Render"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
 import * as Setting from "@service-client/core/Setting"
 import { type Cause, Data, Duration, Effect, Schema } from "effect"
@@ -335,17 +336,19 @@ export const make = (options: Options = {}): CircuitBreaker => {
       "service_client.circuit.from": change.from,
       "service_client.circuit.to": change.to
     })
-    const annotations = { circuit: circuit.key, from: change.from, to: change.to }
+    // the key holds the service's and endpoint's names: one escaped, bounded line
+    const key = Render.text(circuit.key, 200)
+    const annotations = { circuit: key, from: change.from, to: change.to }
     if (change.to === "open") {
       const why = change.calls === undefined
         ? "a probe failed"
         : `${change.failures} of the last ${change.calls} calls failed`
       return Effect.annotateLogs(
-        Effect.logWarning(`circuit "${circuit.key}" opened: ${why}; next probe in ${Duration.format(t.openFor)}`),
+        Effect.logWarning(`circuit "${key}" opened: ${why}; next probe in ${Duration.format(t.openFor)}`),
         annotations
       )
     }
-    return Effect.annotateLogs(Effect.logInfo(`circuit "${circuit.key}" closed`), annotations)
+    return Effect.annotateLogs(Effect.logInfo(`circuit "${key}" closed`), annotations)
   }
 
   const failedResponse = (response: ServiceResponse) => classify.status(response.status)

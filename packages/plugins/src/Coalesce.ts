@@ -181,7 +181,7 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin, never,
 
       const wait = (session: Session.Session, key: string, entry: InFlight, shared: boolean): Plugin.Send => {
         const awaited = Effect.onInterrupt(Deferred.await(entry.result), () => leave(key, entry))
-        const bounded = session.deadline === undefined ? awaited : Deadline.bound(session, awaited)
+        const bounded = session.deadline === undefined ? awaited : Deadline.bound(awaited, session)
         return shared ? Effect.map(bounded, (response) => asOwn(response, session)) : bounded
       }
 

@@ -8,13 +8,25 @@
  */
 import * as Attribute from "@service-client/core/Attribute"
 import * as Deadline from "@service-client/core/Deadline"
-import type { ElapsedSwitches } from "@service-client/core/Endpoint"
 import * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
-import { Effect } from "effect"
+import * as Setting from "@service-client/core/Setting"
+import { Effect, Schema } from "effect"
 import { invalid } from "./internal/options.js"
 import { blockedByPool } from "./Pool.js"
 import { blockedByRateLimit } from "./RateLimit.js"
+
+/**
+ * Which durations the plugin records (at the plugin, an endpoint or a call).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Switches {
+  readonly headers?: boolean | undefined
+  readonly read?: boolean | undefined
+  readonly parse?: boolean | undefined
+}
 
 /**
  * Each switch defaults to `true`.
@@ -22,7 +34,34 @@ import { blockedByRateLimit } from "./RateLimit.js"
  * @since 0.1.0
  * @category models
  */
-export interface Options extends ElapsedSwitches {}
+export interface Options extends Switches {}
+
+/**
+ * The endpoint's and the call's `elapsed` switches.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting: Setting.Setting<Switches> = Setting.make(
+  "elapsed",
+  Schema.Struct({
+    headers: Schema.optional(Schema.Boolean),
+    read: Schema.optional(Schema.Boolean),
+    parse: Schema.optional(Schema.Boolean)
+  }),
+  { call: true }
+)
+
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    /** Elapsed: which durations this endpoint's calls record. */
+    readonly elapsed?: Switches | undefined
+  }
+  interface CommonInput {
+    /** Elapsed: which durations this call records. */
+    readonly elapsed?: Switches | undefined
+  }
+}
 
 /**
  * The durations on `attributes.elapsed`, in ms.
@@ -57,12 +96,12 @@ class State {
 }
 
 const pick = (
-  input: ElapsedSwitches | undefined,
-  endpoint: ElapsedSwitches | undefined,
+  input: Switches | undefined,
+  endpoint: Switches | undefined,
   fallback: boolean,
-  key: keyof ElapsedSwitches
+  key: keyof Switches
 ): boolean => {
-  const i = typeof input === "object" && input !== null ? input[key] : undefined
+  const i = input?.[key]
   if (typeof i === "boolean") return i
   const e = endpoint?.[key]
   return typeof e === "boolean" ? e : fallback
@@ -150,8 +189,8 @@ export const make = (options: Options = {}): Plugin.Plugin => {
   }
   return Plugin.make("Elapsed", {
     prepareSession: (session) => {
-      const endpoint = session.definition.elapsed
-      const input = session.input.elapsed as ElapsedSwitches | undefined
+      const endpoint = setting.fromEndpoint(session)
+      const input = setting.fromCall(session)
       const headers = pick(input, endpoint, defaults.headers, "headers")
       const read = pick(input, endpoint, defaults.read, "read")
       const parse = pick(input, endpoint, defaults.parse, "parse")
@@ -212,5 +251,5 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       if (state !== undefined) state.sent = undefined
       return finish(session, state)
     }
-  }, { honoursDeadline: true })
+  }, { honoursDeadline: true, settings: [setting] })
 }

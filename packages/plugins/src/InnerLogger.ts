@@ -7,9 +7,25 @@
  * @since 0.1.0
  */
 import { Plugin } from "@service-client/core"
-import type { ServiceResponse, Session } from "@service-client/core"
+import type { ServiceResponse, Session, Setting } from "@service-client/core"
 import { Effect } from "effect"
 import * as Log from "./internal/logRecord.js"
+
+/**
+ * The endpoint's `logger` setting (`hiddenRequestBody`, `hiddenResponseBody`), shared by
+ * OuterLogger and InnerLogger.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting: Setting.Setting<Log.LoggerSettings> = Log.setting
+
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    /** OuterLogger/InnerLogger: bodies this endpoint's log records leave out. */
+    readonly logger?: Log.LoggerSettings | undefined
+  }
+}
 
 /**
  * @since 0.1.0
@@ -79,7 +95,7 @@ export const make = (options?: Options): Plugin.Plugin => {
     onParseException: parseException === undefined
       ? undefined
       : (session, error) => Log.parseException(cfg, session, error)
-  }, { honoursDeadline: true })
+  }, { honoursDeadline: true, settings: [Log.setting] })
 }
 
 /**

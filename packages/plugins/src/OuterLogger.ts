@@ -6,8 +6,24 @@
  *
  * @since 0.1.0
  */
-import { Plugin, type ServiceResponse, type Session } from "@service-client/core"
+import { Plugin, type ServiceResponse, type Session, type Setting } from "@service-client/core"
 import * as Log from "./internal/logRecord.js"
+
+/**
+ * The endpoint's `logger` setting (`hiddenRequestBody`, `hiddenResponseBody`), shared by
+ * OuterLogger and InnerLogger.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting: Setting.Setting<Log.LoggerSettings> = Log.setting
+
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    /** OuterLogger/InnerLogger: bodies this endpoint's log records leave out. */
+    readonly logger?: Log.LoggerSettings | undefined
+  }
+}
 
 /**
  * @since 0.1.0
@@ -70,7 +86,7 @@ export const make = (options?: Options): Plugin.Plugin => {
     onParseException: parseException === undefined
       ? undefined
       : (session, error) => Log.parseException(cfg, session, error)
-  })
+  }, { settings: [Log.setting] })
 }
 
 /**

@@ -18,13 +18,26 @@ import {
   RequestError,
   type ServiceResponse,
   Session,
+  Setting,
   TimeoutError
 } from "@service-client/core"
-import { Cause, Duration, Effect, Either, Exit, Option, Schedule, ScheduleDecision, ScheduleIntervals } from "effect"
+import {
+  Cause,
+  Duration,
+  Effect,
+  Either,
+  Exit,
+  Option,
+  Schedule,
+  ScheduleDecision,
+  ScheduleIntervals,
+  Schema
+} from "effect"
 import * as Attempt from "./internal/attempt.js"
 import * as Circuit from "./internal/circuit.js"
 import * as Repeatable from "./internal/repeatable.js"
 import * as RetryAfter from "./internal/retryAfter.js"
+import { booleanOr, duration as durationSchema, durationOrNull } from "./internal/settingSchemas.js"
 
 /**
  * What an attempt ended with when it is worth another: an error, or a response whose
@@ -36,10 +49,93 @@ import * as RetryAfter from "./internal/retryAfter.js"
 export type Failure = CallError | ServiceResponse.ServiceResponse
 
 /**
+ * What the plugin, an endpoint's `retry` or a call's `retry` sets (plain data, so a spec
+ * file can set it). At the endpoint and call levels `false` disables retries, `true`
+ * enables them with the settings below it, a mapping enables them and overrides some.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Options extends Endpoint.RetrySettings {
+export interface Settings {
+  /** Attempts in all, the first included. */
+  readonly maxAttempts?: number | undefined
+  /** No new attempt starts past this time since the first one (`null`: no limit). */
+  readonly maxElapsed?: Duration.DurationInput | null | undefined
+  /** Fails one attempt with `TimeoutError` (`null`: no per-attempt timeout). */
+  readonly attemptTimeout?: Duration.DurationInput | null | undefined
+  /** The first delay of the exponential backoff. */
+  readonly baseDelay?: Duration.DurationInput | undefined
+  /** The longest backoff delay. */
+  readonly maxDelay?: Duration.DurationInput | undefined
+  /** Spread each delay randomly (0.8× to 1.2×). */
+  readonly jitter?: boolean | undefined
+  /** The response statuses retried. */
+  readonly statuses?: ReadonlyArray<number> | undefined
+  /** Retry even a non-idempotent method (POST, PATCH): the endpoint is safe to repeat. */
+  readonly idempotent?: boolean | undefined
+  /** Wait as long as the response's `Retry-After` asks. */
+  readonly retryAfter?: boolean | undefined
+  /** The longest `Retry-After` wait honoured (longer ones are cut to this). */
+  readonly maxRetryAfter?: Duration.DurationInput | undefined
+}
+
+/**
+ * What an endpoint's or a call's `retry` may be: `false`, `true` or {@link Settings}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SettingValue = boolean | Settings
+
+const status = Schema.Int.pipe(
+  Schema.between(100, 599),
+  Schema.annotations({ message: () => "expected an HTTP status (100-599)" })
+)
+
+/**
+ * The endpoint's and the call's `retry`: `true`, `false` or a mapping of {@link Settings}.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting: Setting.Setting<SettingValue> = Setting.make(
+  "retry",
+  booleanOr(Schema.Struct({
+    maxAttempts: Schema.optional(
+      Schema.Int.pipe(
+        Schema.greaterThanOrEqualTo(1),
+        Schema.annotations({ message: () => "expected a whole number, at least 1" })
+      )
+    ),
+    maxElapsed: Schema.optional(durationOrNull),
+    attemptTimeout: Schema.optional(durationOrNull),
+    baseDelay: Schema.optional(durationSchema),
+    maxDelay: Schema.optional(durationSchema),
+    jitter: Schema.optional(Schema.Boolean),
+    statuses: Schema.optional(Schema.Array(status)),
+    idempotent: Schema.optional(Schema.Boolean),
+    retryAfter: Schema.optional(Schema.Boolean),
+    maxRetryAfter: Schema.optional(durationSchema)
+  })),
+  { call: true }
+)
+
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    /** Retry: this endpoint's retry settings; `false` disables retries for it. */
+    readonly retry?: SettingValue | undefined
+  }
+  interface CommonInput {
+    /** Retry: this call's retry settings; `false` disables retries. */
+    readonly retry?: SettingValue | undefined
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends Settings {
   /** `false`: retry only the endpoints and calls that set `retry`. Default `true`. */
   readonly enabled?: boolean | undefined
   /**
@@ -207,7 +303,7 @@ export const backoff = (options: {
 
 // a deadline of its own for each attempt (an earlier call deadline still wins)
 const withAttemptTimeout = (session: Session.Session, send: Plugin.Send, r: Resolved): Plugin.Send =>
-  r.attemptTimeout === undefined ? send : Deadline.within(session, r.attemptTimeout, send)
+  r.attemptTimeout === undefined ? send : Deadline.within(send, session, r.attemptTimeout)
 
 /**
  * The Retry plugin (an `aroundSend` hook). List it after Timeout (so the call's timeout
@@ -235,8 +331,8 @@ export const make = (options: Options = {}): Plugin.Plugin => {
   const byEndpoint = new WeakMap<Endpoint.Any, Either.Either<Resolved, Bad>>()
 
   const settingsFor = (session: Session.Session): Either.Either<Resolved, Bad> => {
-    const endpointLevel = session.definition.retry
-    const callLevel = session.input.retry
+    const endpointLevel = setting.fromEndpoint(session)
+    const callLevel = setting.fromCall(session)
     if (callLevel !== undefined) return resolve(options, [...pluginLevel, endpointLevel, callLevel])
     let r = byEndpoint.get(session.definition)
     if (r === undefined) {
@@ -318,5 +414,5 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       }
       return retrying(session, send, r)
     }
-  }, { honoursDeadline: true })
+  }, { honoursDeadline: true, settings: [setting] })
 }

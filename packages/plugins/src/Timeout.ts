@@ -12,11 +12,11 @@
  */
 import * as Attribute from "@service-client/core/Attribute"
 import * as Deadline from "@service-client/core/Deadline"
-import type * as Endpoint from "@service-client/core/Endpoint"
-import { InputError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
-import { Duration, Effect } from "effect"
+import * as Setting from "@service-client/core/Setting"
+import { Duration, Effect, Schema } from "effect"
 import { decodeDuration, durationOption } from "./internal/options.js"
+import { durationOrNull } from "./internal/settingSchemas.js"
 
 /**
  * The call's timeout in ms (`null`: none), as Timeout resolved it (plugin < endpoint < call).
@@ -35,19 +35,43 @@ export interface Options {
   readonly timeout?: Duration.DurationInput | null | undefined
 }
 
-/** A timeout as the plugin keeps it: in ms (`attributes.timeout`), or why it is invalid. */
-type Resolved = { readonly ms: number } | undefined | { readonly reason: string }
+const millis = (d: Duration.DurationInput | null): number | null => {
+  const decoded = decodeDuration(d)
+  return decoded === undefined || !Duration.isDuration(decoded) ? null : Duration.toMillis(decoded)
+}
 
-const resolved = (decoded: Duration.Duration | undefined | { readonly reason: string }): Resolved =>
-  decoded === undefined || !Duration.isDuration(decoded) ? decoded : { ms: Duration.toMillis(decoded) }
+/**
+ * The endpoint's and the call's `timeout` (ms, or a duration like `"5 seconds"`; `null`: no
+ * timeout there, whatever the level below says), decoded to ms (`null`: none).
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting: Setting.Setting<number | null> = Setting.make(
+  "timeout",
+  Schema.transform(durationOrNull, Schema.NullOr(Schema.Number), { strict: true, decode: millis, encode: (ms) => ms }),
+  { call: true }
+)
+
+declare module "@service-client/core/Endpoint" {
+  interface Settings {
+    /** Timeout: this endpoint's timeout; `null`: none, whatever the plugin's default. */
+    readonly timeout?: Duration.DurationInput | null | undefined
+  }
+  interface CommonInput {
+    /** Timeout: this call's timeout; `null`: none. */
+    readonly timeout?: Duration.DurationInput | null | undefined
+  }
+}
 
 /**
  * Precedence: the call's `timeout` < the endpoint's `timeout` < this default (the call
  * wins). At each level `null` means "no timeout" and stops the search; `undefined`
  * falls through to the next level. The timeout in use is put on the session as
- * `attributes.timeout` (ms, or `null`). An invalid call timeout (not a duration, or
- * negative) fails the call with `InputError` (key "timeout") before any I/O. Throws a
- * `SpecError` for an invalid default.
+ * `attributes.timeout` (ms, or `null`). The plugin owns the `timeout` setting
+ * ({@link setting}): an invalid endpoint timeout is a `SpecError` when the client is
+ * built, an invalid call timeout (not a duration, or negative) fails the call with
+ * `InputError` (key "timeout") before any I/O. Throws a `SpecError` for an invalid default.
  *
  * Where it sits in `plugins` matters: listed after Pool and RateLimit it times the
  * exchange only; listed before them it also counts the time spent waiting for them.
@@ -63,39 +87,14 @@ const resolved = (decoded: Duration.Duration | undefined | { readonly reason: st
  * @category constructors
  */
 export const make = (options: Options = {}): Plugin.Plugin => {
-  const fallback = resolved(durationOption("Timeout", "timeout", options?.timeout))
-  const endpoints = new WeakMap<Endpoint.Any, Resolved>()
-  // most calls go to the endpoint of the call before: one comparison instead of a WeakMap lookup
-  let lastEndpoint: Endpoint.Any | undefined = undefined
-  let lastResolved: Resolved = undefined
-  const endpointTimeout = (endpoint: Endpoint.Any): Resolved => {
-    if (endpoint === lastEndpoint) return lastResolved
-    let found = endpoints.get(endpoint)
-    if (found === undefined && !endpoints.has(endpoint)) {
-      found = endpoint.timeout === undefined ? fallback : resolved(decodeDuration(endpoint.timeout))
-      endpoints.set(endpoint, found)
-    }
-    lastEndpoint = endpoint
-    lastResolved = found
-    return found
-  }
+  const fallback = millis(durationOption("Timeout", "timeout", options?.timeout) ?? null)
   let lastMs = 0
   let last = Duration.zero
   return Plugin.make("Timeout", {
     prepareSession: (session) => {
-      const input = session.input.timeout
-      const timeout = input === undefined ? endpointTimeout(session.definition) : resolved(decodeDuration(input))
-      if (timeout !== undefined && "reason" in timeout) {
-        return Effect.fail(
-          new InputError({
-            service: session.service,
-            endpoint: session.endpoint,
-            key: "timeout",
-            reason: input === undefined ? `the endpoint's timeout is invalid: ${timeout.reason}` : timeout.reason
-          })
-        )
-      }
-      timeoutAttribute.set(session, timeout === undefined ? null : timeout.ms)
+      let ms = setting.fromCall(session)
+      if (ms === undefined) ms = setting.fromEndpoint(session)
+      timeoutAttribute.set(session, ms === undefined ? fallback : ms)
       return Effect.void
     },
     enterSend: (session) => {
@@ -108,5 +107,5 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       }
       return Deadline.enter(session, last)
     }
-  }, { honoursDeadline: true })
+  }, { honoursDeadline: true, settings: [setting] })
 }

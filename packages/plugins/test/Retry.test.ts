@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, ServiceClient, Spec } from "@service-client/core"
+import { Endpoint, ServiceClient, Spec, type SpecError } from "@service-client/core"
 import { Retry } from "@service-client/plugins"
 import { type Duration, Effect, Either, Fiber, Schedule, Stream, TestClock } from "effect"
 import { type Answer, scripted } from "./support/scriptedTransport.js"
@@ -313,17 +313,48 @@ describe("Retry", () => {
       assert.strictEqual(seen.length, 0)
     }))
 
-  it("spec files may set `retry`; bad values name the key", () => {
-    const good = Spec.fromRecordEither({
-      a: { path: "/a", retry: { maxAttempts: 5, baseDelay: "1 second", statuses: [503] } },
-      b: { path: "/b", retry: false }
-    })
-    assert.isTrue(Either.isRight(good))
-    if (Either.isRight(good)) assert.deepStrictEqual(good.right.endpoints.b.retry, false)
-    const bad = Spec.fromRecordEither({ a: { path: "/a", retry: { maxAttempts: 0 } } })
-    assert.isTrue(Either.isLeft(bad))
-    if (Either.isLeft(bad)) assert.strictEqual(bad.left.key, "retry.maxAttempts")
-    const unknown = Spec.fromRecordEither({ a: { path: "/a", retry: { tries: 2 } } })
-    assert.isTrue(Either.isLeft(unknown) && unknown.left.key === "retry.tries")
-  })
+  it.effect("spec files may set `retry`: the plugin decodes it; bad values name the key", () =>
+    Effect.gen(function*() {
+      const build = (data: unknown, plugins: ReadonlyArray<ReturnType<typeof Retry.make>>) =>
+        Effect.flatMap(
+          Spec.fromRecord(data, { file: "users.yaml" }),
+          (spec) => ServiceClient.make(spec, { name: "users", baseUrl: "http://127.0.0.1:1", plugins })
+        ).pipe(Effect.scoped, Effect.provide(scripted([]).layer), Effect.flip, Effect.map((e) => e as SpecError))
+      const good = yield* Effect.either(
+        Effect.flatMap(
+          Spec.fromRecord({
+            a: { path: "/a", retry: { maxAttempts: 5, baseDelay: "1 second", statuses: [503] } },
+            b: { path: "/b", retry: false }
+          }),
+          (spec) => ServiceClient.make(spec, { name: "users", baseUrl: "http://127.0.0.1:1", plugins: [Retry.make()] })
+        ).pipe(Effect.scoped, Effect.provide(scripted([]).layer))
+      )
+      assert.isTrue(Either.isRight(good))
+      const bad = yield* build({ a: { path: "/a", retry: { maxAttempts: 0 } } }, [Retry.make()])
+      assert.deepStrictEqual([bad._tag, bad.key, bad.endpoint], ["SpecError", "retry.maxAttempts", "a"])
+      assert.include(bad.message, "at least 1")
+      const unknown = yield* build({ a: { path: "/a", retry: { tries: 2 } } }, [Retry.make()])
+      assert.strictEqual(unknown.key, "retry.tries")
+      const notBoolean = yield* build({ a: { path: "/a", retry: "often" } }, [Retry.make()])
+      assert.strictEqual(notBoolean.key, "retry")
+      assert.include(notBoolean.message, "expected true, false or a mapping, got \"often\"")
+      const badStatus = yield* build({ a: { path: "/a", retry: { statuses: [99] } } }, [Retry.make()])
+      assert.deepStrictEqual([badStatus.key, badStatus.reason], [
+        "retry.statuses[0]",
+        "expected an HTTP status (100-599)"
+      ])
+      // without the plugin, the key is refused with the plugin to add
+      const without = yield* build({ a: { path: "/a", retry: false } }, [])
+      assert.strictEqual(without.key, "retry")
+      assert.include(without.message, "`retry` is read by the Retry plugin; add Retry.make() to plugins")
+    }))
+
+  it.effect("a call's `retry` is decoded before any I/O: an InputError naming the key", () =>
+    Effect.gen(function*() {
+      const { client, seen } = setup([ok])
+      const users = yield* client
+      const error = yield* Effect.flip(users.getUser({ id: 1, retry: { maxAttempts: 0 } }))
+      assert.deepStrictEqual([error._tag, (error as { key?: string }).key], ["InputError", "retry.maxAttempts"])
+      assert.strictEqual(seen.length, 0)
+    }).pipe(Effect.scoped))
 })

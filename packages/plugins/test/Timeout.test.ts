@@ -32,6 +32,28 @@ describe("Timeout", () => {
       assert.strictEqual((yield* none.call("plain")).attributes.timeout, null)
     }).pipe(Effect.provide(Support.layer())))
 
+  it.scoped("owns the `timeout` of a spec file: decoded when the client is built, a bad value names file and key", () =>
+    Effect.gen(function*() {
+      const build = (timeout: unknown) =>
+        Effect.flatMap(
+          Spec.fromRecord({ a: { path: "/a", timeout } }, { file: "users.yaml" }),
+          (spec) => ServiceClient.make(spec, { name: "svc", baseUrl: "http://127.0.0.1:1", plugins: [Timeout.make()] })
+        )
+      const c = yield* build("2 seconds")
+      assert.strictEqual((yield* c.call("a")).attributes.timeout, 2000)
+      assert.strictEqual((yield* c.call("a", { timeout: 10 })).attributes.timeout, 10)
+      const error = yield* Effect.flip(build("soon"))
+      assert.strictEqual(error._tag, "SpecError")
+      if (error._tag === "SpecError") {
+        assert.deepStrictEqual([error.file, error.endpoint, error.key], ["users.yaml", "a", "timeout"])
+        assert.include(error.message, "expected milliseconds, a duration like \"5 seconds\", or null; got \"soon\"")
+      }
+      const negative = yield* Effect.flip(build(-5))
+      assert.strictEqual(negative._tag, "SpecError")
+      const call = yield* Effect.flip(c.call("a", { timeout: "soon" as never }))
+      assert.deepStrictEqual([call._tag, (call as { key?: string }).key], ["InputError", "timeout"])
+    }).pipe(Effect.provide(Support.layer())))
+
   it.scoped("fails with TimeoutError after the default and interrupts the send", () =>
     Effect.gen(function*() {
       const interrupted = yield* Ref.make(false)

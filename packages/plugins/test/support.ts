@@ -6,6 +6,8 @@ import type { Session } from "@service-client/core/Session"
 import * as Transport from "@service-client/core/Transport"
 import { Clock, Context, Effect, Layer, Stream } from "effect"
 
+const encoder = new TextEncoder()
+
 export interface Answer {
   readonly status?: number
   readonly headers?: Record<string, string>
@@ -25,21 +27,21 @@ export const layer = (
 ): Layer.Layer<Transport.Transport | RecorderTag> => {
   const sessions: Array<Session> = []
   return Layer.mergeAll(
-    Layer.succeed(Transport.Transport, {
-      send: (session) =>
-        Effect.suspend(() => {
-          sessions.push(session)
-          return Effect.map(handler(session), (answer) => {
-            const bytes = new TextEncoder().encode(answer.body === undefined ? "" : JSON.stringify(answer.body))
-            return {
-              status: answer.status ?? 200,
-              headers: { "content-type": "application/json", ...answer.headers },
-              read: () => Effect.as(answer.read ?? Effect.void, bytes),
-              stream: Stream.make(bytes)
-            }
-          })
+    Layer.succeed(
+      Transport.Transport,
+      Transport.make((session) => {
+        sessions.push(session)
+        return Effect.map(handler(session), (answer) => {
+          const body = answer.body === undefined ? "" : JSON.stringify(answer.body)
+          return {
+            status: answer.status,
+            headers: { "content-type": "application/json", ...answer.headers },
+            // a slow read: the body comes after `answer.read`
+            body: answer.read === undefined ? body : Stream.fromEffect(Effect.as(answer.read, encoder.encode(body)))
+          }
         })
-    }),
+      })
+    ),
     Layer.succeed(RecorderTag, { sessions })
   )
 }

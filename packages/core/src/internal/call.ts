@@ -42,6 +42,7 @@ import type { RequestBody, Session } from "../Session.js"
 import type * as Transport from "../Transport.js"
 import { checkHeader, lowerCaseNames } from "./headers.js"
 import * as Issue from "./issue.js"
+import { hint } from "./knownSettings.js"
 import { fill, join } from "./path.js"
 import { encodeQuery, type QueryValue } from "./query.js"
 import * as Redirect from "./redirect.js"
@@ -184,22 +185,22 @@ const collectHooks = <K extends keyof Plugin.Hooks<CallError>>(
 // The hooks that run inside the send, of a plugin that does not say its waits end at the
 // session's deadline: bounded by it (a fiber per call, only while a deadline is set).
 const boundSessionHook = (hook: Plugin.SessionHook<CallError>): Plugin.SessionHook<CallError> => (session) =>
-  session.deadline === undefined ? hook(session) : Deadline.bound(session, hook(session))
+  session.deadline === undefined ? hook(session) : Deadline.bound(hook(session), session)
 
 const boundResponseHook =
   (hook: Plugin.ResponseHook<CallError>): Plugin.ResponseHook<CallError> => (session, response) =>
-    session.deadline === undefined ? hook(session, response) : Deadline.bound(session, hook(session, response))
+    session.deadline === undefined ? hook(session, response) : Deadline.bound(hook(session, response), session)
 
 type AroundSend = NonNullable<Plugin.Hooks<CallError>["aroundSend"]>
 type EnterSend = NonNullable<Plugin.Hooks<CallError>["enterSend"]>
 
 // called when the send runs (inside the outer wrappers): the deadline is known by then
 const boundAroundSend = (hook: AroundSend): AroundSend => (session, send) =>
-  session.deadline === undefined ? hook(session, send) : Deadline.bound(session, hook(session, send))
+  session.deadline === undefined ? hook(session, send) : Deadline.bound(hook(session, send), session)
 
 const boundEnterSend = (hook: EnterSend): EnterSend => (session) => {
   const entered = hook(session)
-  return session.deadline !== undefined && Effect.isEffect(entered) ? Deadline.bound(session, entered) : entered
+  return session.deadline !== undefined && Effect.isEffect(entered) ? Deadline.bound(entered, session) : entered
 }
 
 /**
@@ -359,7 +360,15 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     if (!isRecord(input)) return Either.left(inputError(`the input must be an object, got ${typeof raw}`))
     for (const key in input) {
       if (!allowedKeys.has(key)) {
-        return Either.left(inputError(`unknown input key (expected one of ${expectedKeys})`, key))
+        const plugin = hint(key)
+        return Either.left(
+          inputError(
+            plugin === undefined
+              ? `unknown input key (expected one of ${expectedKeys})`
+              : `no plugin of this client reads it: ${plugin}`,
+            key
+          )
+        )
       }
     }
     let fromCall: Readonly<Record<string, unknown>> | undefined
@@ -556,7 +565,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   // a transport that does not end its own waits at the deadline is bounded by the core
   const exchange: Next = transport.honoursDeadline === true ?
     exchangeRaw :
-    (session) => session.deadline === undefined ? exchangeRaw(session) : Deadline.bound(session, exchangeRaw(session))
+    (session) => session.deadline === undefined ? exchangeRaw(session) : Deadline.bound(exchangeRaw(session), session)
 
   // built when the send starts: every stage before it is over
   const { inner: send, outer: outerRegion } = wrapSend(ctx.plugins, exchange)

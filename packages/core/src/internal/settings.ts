@@ -11,6 +11,7 @@ import type * as Plugin from "../Plugin.js"
 import * as Redact from "../Redact.js"
 import type * as Setting from "../Setting.js"
 import * as Issue from "./issue.js"
+import { hint } from "./knownSettings.js"
 
 /** The keys of an endpoint the core itself reads. */
 const coreKeys: ReadonlySet<string> = new Set([
@@ -105,7 +106,14 @@ export const compile = (
     const owners = byKey.get(key)
     if (owners === undefined) {
       const known = [...Endpoint.settingKeys, ...byKey.keys()].join(", ")
-      return fail(key, [], `unknown key: no plugin of this client owns it (expected one of path, method, ${known})`)
+      const plugin = hint(key)
+      return fail(
+        key,
+        [],
+        plugin === undefined
+          ? `unknown key: no plugin of this client owns it (expected one of path, method, ${known})`
+          : `no plugin of this client reads it: ${plugin}`
+      )
     }
     const value = (endpoint as unknown as Record<string, unknown>)[key]
     for (const owner of owners) {

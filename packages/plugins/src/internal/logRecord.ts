@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import type { Errors, Session } from "@service-client/core"
-import { Attribute, Redact, Render, SpecError } from "@service-client/core"
+import { Attribute, Redact, Render, Setting, SpecError } from "@service-client/core"
 import {
   Cause,
   Effect,
@@ -20,6 +20,7 @@ import {
   LogLevel,
   Option,
   Predicate,
+  Schema,
   Stream
 } from "effect"
 
@@ -435,10 +436,36 @@ const cleanQuery = (
   return out
 }
 
+/**
+ * What an endpoint's `logger` setting says (read by OuterLogger and InnerLogger).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoggerSettings {
+  readonly hiddenRequestBody?: boolean | undefined
+  readonly hiddenResponseBody?: boolean | undefined
+}
+
+/**
+ * The endpoint's `logger` setting, owned by both loggers (one Schema, one decoded value).
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const setting: Setting.Setting<LoggerSettings> = Setting.make(
+  "logger",
+  Schema.Struct({
+    hiddenRequestBody: Schema.optional(Schema.Boolean),
+    hiddenResponseBody: Schema.optional(Schema.Boolean)
+  })
+)
+
 /** @internal */
-export const hiddenRequestBody = (session: Session.Session) => session.definition.logger?.hiddenRequestBody === true
+export const hiddenRequestBody = (session: Session.Session) => setting.fromEndpoint(session)?.hiddenRequestBody === true
 /** @internal */
-export const hiddenResponseBody = (session: Session.Session) => session.definition.logger?.hiddenResponseBody === true
+export const hiddenResponseBody = (session: Session.Session) =>
+  setting.fromEndpoint(session)?.hiddenResponseBody === true
 
 /**
  * The annotations every record of a session starts with: the session's attributes

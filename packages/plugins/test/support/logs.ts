@@ -4,7 +4,7 @@
  */
 import { Transport } from "@service-client/core"
 import type { Session } from "@service-client/core"
-import { Effect, HashMap, Layer, Logger, Stream } from "effect"
+import { Effect, HashMap, Layer, Logger } from "effect"
 
 export interface Captured {
   readonly level: string
@@ -35,27 +35,20 @@ export interface Answer {
   readonly body?: string | Uint8Array
 }
 
-const encoder = new TextEncoder()
-
 /** A transport answering from `answer`; it logs `transport.send` when it is called. */
 export const transport = (answer: (session: Session.Session) => Answer | Effect.Effect<never, any>) =>
-  Layer.succeed(Transport.Transport, {
-    send: (session) =>
+  Layer.succeed(
+    Transport.Transport,
+    Transport.make((session) =>
       Effect.zipRight(
         Effect.log("transport.send"),
         Effect.suspend(() => {
           const a = answer(session)
-          if (Effect.isEffect(a)) return a
-          const bytes = typeof a.body === "string" ? encoder.encode(a.body) : a.body ?? new Uint8Array(0)
-          return Effect.succeed({
-            status: a.status ?? 200,
-            headers: a.headers ?? {},
-            read: () => Effect.succeed(bytes),
-            stream: Stream.make(bytes)
-          })
+          return Effect.isEffect(a) ? a : Effect.succeed(a)
         })
       )
-  })
+    )
+  )
 
 export const json = (data: unknown, status = 200, headers: Record<string, string> = {}): Answer => ({
   status,

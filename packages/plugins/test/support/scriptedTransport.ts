@@ -2,9 +2,9 @@
  * A Transport for plugin tests that answers from a script, one answer per request (the
  * last answer repeats), and records each request with the (Test)Clock time it arrived.
  */
-import type { Session } from "@service-client/core"
+import type { CallError, Session } from "@service-client/core"
 import { Transport } from "@service-client/core"
-import { Clock, Effect, Layer, Stream } from "effect"
+import { Clock, Effect, Layer } from "effect"
 
 export type Answer =
   | { readonly status: number; readonly headers?: Record<string, string>; readonly body?: string }
@@ -22,7 +22,7 @@ export interface Seen {
 export const scripted = (answers: ReadonlyArray<Answer | ((session: Session.Session, index: number) => Answer)>) => {
   const seen: Array<Seen> = []
   const send = (session: Session.Session) =>
-    Effect.flatMap(Clock.currentTimeMillis, (at) => {
+    Effect.flatMap(Clock.currentTimeMillis, (at): Effect.Effect<Transport.Reply, CallError> => {
       const index = seen.length
       seen.push({
         at,
@@ -35,13 +35,7 @@ export const scripted = (answers: ReadonlyArray<Answer | ((session: Session.Sess
       const answer = typeof next === "function" ? next(session, index) : next
       if ("hang" in answer) return Effect.never
       if ("error" in answer) return Effect.fail(Transport.requestError(session, new Error("ECONNRESET")))
-      const bytes = new TextEncoder().encode(answer.body ?? "")
-      return Effect.succeed<Transport.Response>({
-        status: answer.status,
-        headers: { "content-type": "application/json", ...answer.headers },
-        read: () => Effect.succeed(bytes),
-        stream: Stream.make(bytes)
-      })
+      return Effect.succeed({ ...answer, headers: { "content-type": "application/json", ...answer.headers } })
     })
-  return { seen, layer: Layer.succeed(Transport.Transport, { send }) }
+  return { seen, layer: Layer.succeed(Transport.Transport, Transport.make(send)) }
 }

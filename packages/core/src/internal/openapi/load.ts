@@ -146,8 +146,11 @@ export const applyOverlay = (
       if (Either.isLeft(checked)) {
         return Either.left(new SpecError({ ...at, endpoint: name, key: checked.left.key, reason: checked.left.reason }))
       }
+      // the overlay's settings as decoded: the core's and the plugins' (checked when a client is built)
       const settings: Record<string, unknown> = {}
-      for (const key of Endpoint.settingKeys) if (desc[key] !== undefined) settings[key] = (checked.right as any)[key]
+      for (const key of Object.keys(desc)) {
+        if (key !== "method" && desc[key] !== undefined) settings[key] = (checked.right as any)[key]
+      }
       endpoints[name] = Endpoint.make({ ...optionsOf(own), ...settings } as any)
     } else {
       const checked = Spec.fromRecordEither({ [name]: desc }, { file: at.file })

@@ -7,12 +7,13 @@ import * as Endpoint from "../../Endpoint.js"
 import type * as JsonSchema from "../../JsonSchema.js"
 import type * as OpenApi from "../../OpenApi.js"
 import * as Spec from "../../Spec.js"
+import { knownCallKeys } from "../knownSettings.js"
 import { child, type Documents, isRecord, type Location, resolve, Unsupported } from "./documents.js"
 import type * as OpenApiSpec from "./model.js"
 import type { SchemaParser } from "./schemas.js"
 
 const httpMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const
-const reservedTokens: ReadonlySet<string> = new Set(Endpoint.reservedInputKeys)
+const reservedTokens: ReadonlySet<string> = new Set([...Endpoint.reservedInputKeys, ...knownCallKeys])
 const reservedNames: ReadonlySet<string> = new Set(Spec.reservedNames)
 
 /**
