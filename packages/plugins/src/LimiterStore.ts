@@ -97,7 +97,8 @@ export const memory: Service = {
           attribute: options.limiter === "pool" ? "blockedByPool" : "blockedByRateLimit",
           store: Memory.memoryStore(options.limit),
           hardLimit: options.hardLimit,
-          timeout: options.timeout
+          timeout: options.timeout,
+          scope
         })
         yield* Effect.addFinalizer(() => limiter.close)
         return {
@@ -112,7 +113,8 @@ export const memory: Service = {
         attribute: "blockedByRateLimit",
         store: window.store,
         hardLimit: options.hardLimit,
-        timeout: options.timeout
+        timeout: options.timeout,
+        scope
       })
       yield* Effect.addFinalizer(() => limiter.close)
       // ONE timer per limiter, and only while calls wait for a permit that is yet to come back: it sleeps

@@ -92,6 +92,27 @@ describe("Pool", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.scoped("each waiter times out `timeout` after it arrived, not before; a granted one never", () => {
+    const { layer } = setup()
+    return Effect.gen(function*() {
+      // calls hold the slot 1 s; waiters give up after 1.5 s
+      const c = yield* make({ limit: 1, timeout: "1500 millis" })
+      const call = (n: number) => Effect.fork(flipTag(c.call("plain", { n })))
+      const first = yield* call(1)
+      const second = yield* call(2) // waits from 0, granted at 1 s
+      yield* TestClock.adjust("400 millis")
+      const third = yield* call(3) // waits from 400 ms: expires at 1.9 s
+      yield* TestClock.adjust("400 millis")
+      const fourth = yield* call(4) // waits from 800 ms: expires at 2.3 s
+      yield* TestClock.adjust("1099 millis") // 1.899 s: nobody has reached its timeout yet
+      assert.isNull(third.unsafePoll())
+      yield* TestClock.adjust("1 millis") // 1.9 s: the third gives up; the fourth takes the slot at 2 s
+      assert.strictEqual(yield* Fiber.join(third), "TooMuchTimePending")
+      yield* TestClock.adjust("2 seconds")
+      assert.deepStrictEqual(yield* Fiber.join(Fiber.zip(Fiber.zip(first, second), fourth)), [["ok", "ok"], "ok"])
+    }).pipe(Effect.provide(layer))
+  })
+
   it.scoped("blockedByPool is set when the limiter fails the call", () => {
     const { layer } = setup()
     return Effect.gen(function*() {

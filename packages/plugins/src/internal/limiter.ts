@@ -1,7 +1,8 @@
 /**
  * The waiting queue shared by Pool and RateLimit: permits come from a {@link PermitStore};
  * calls that find none wait in FIFO order, at most `hardLimit` of them, each at most
- * `timeout`. An interrupted or timed-out waiter leaves the queue, and gives back a permit
+ * `timeout` (one timer per limiter ends those waits: the queue is in expiry order). An
+ * interrupted or timed-out waiter leaves the queue, and gives back a permit
  * handed to it meanwhile. Closing fails every waiter and every later acquisition with
  * `ClientClosed`.
  *
@@ -21,7 +22,7 @@ import * as Deadline from "@service-client/core/Deadline"
 import { ClientClosed, type TimeoutError } from "@service-client/core/Errors"
 import type * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
-import { Clock, Duration, Effect, Exit, Option } from "effect"
+import { Clock, Duration, Effect, Exit, type Scope } from "effect"
 import { TooManyRequestsPending, TooMuchTimePending } from "../LimiterError.js"
 
 /**
@@ -153,6 +154,8 @@ export interface Options {
   readonly store: PermitStore
   readonly hardLimit: number | undefined
   readonly timeout: Duration.Duration | undefined
+  /** Where the limiter's timer runs (the timer that ends the waits that reach `timeout`). */
+  readonly scope: Scope.Scope
 }
 
 interface Waiter {
@@ -161,11 +164,15 @@ interface Waiter {
   outcome: Exit.Exit<void, Failure> | undefined
   /** Clock ms by which the call gives up (limiter timeout or call deadline), if any. */
   readonly deadline: number | undefined
+  /** Clock ms at which its wait reaches the limiter's `timeout`, if any. */
+  readonly expires: number | undefined
   state: "waiting" | "granted" | "cancelled"
 }
 
 /** Why a waiter was woken without a permit. */
-type Failure = "closed" | { readonly expected: number }
+type Failure = "closed" | "timeout" | { readonly expected: number }
+
+const timeoutExit: Exit.Exit<void, Failure> = Exit.fail("timeout")
 
 const closedExit: Exit.Exit<void, Failure> = Exit.fail("closed")
 
@@ -219,7 +226,7 @@ export interface Limiter {
 
 /** @internal */
 export const make = (options: Options): Limiter => {
-  const { attribute, hardLimit, limiter, store, timeout } = options
+  const { attribute, hardLimit, limiter, scope, store, timeout } = options
   const takeNow = store.takeNow
   const queue: Array<Waiter> = []
   let head = 0
@@ -305,7 +312,8 @@ export const make = (options: Options): Limiter => {
           new TooManyRequestsPending({ service: session.service, endpoint: session.endpoint, limiter, pending })
         )
       }
-      const waiter: Waiter = { resume: undefined, outcome: undefined, deadline, state: "waiting" }
+      const expires = timeoutMs === undefined ? undefined : start + timeoutMs
+      const waiter: Waiter = { resume: undefined, outcome: undefined, deadline, expires, state: "waiting" }
       queue.push(waiter)
       pending++
       const awaited = Effect.catchAll(
@@ -313,29 +321,26 @@ export const make = (options: Options): Limiter => {
         (failure): Effect.Effect<never, LimiterError> =>
           failure === "closed"
             ? Effect.fail(closedError(session))
-            : Effect.flatMap(
-              Clock.currentTimeMillis,
-              (now) => Effect.fail(tooLong(session, now - start, failure.expected))
-            )
-      )
-      const timed = timeout === undefined ? awaited : Effect.flatMap(
-        Effect.timeoutOption(awaited, timeout),
-        Option.match({
-          onSome: () => Effect.void,
-          onNone: () =>
-            Effect.fail(
+            : failure === "timeout"
+            ? Effect.fail(
               new TooMuchTimePending({
                 service: session.service,
                 endpoint: session.endpoint,
                 limiter,
                 pending,
-                waited: timeout
+                waited: timeout!
               })
             )
-        })
+            : Effect.flatMap(
+              Clock.currentTimeMillis,
+              (now) => Effect.fail(tooLong(session, now - start, failure.expected))
+            )
       )
       // a wait is the slow path: the call's deadline bounds it the generic way
-      return Effect.zipRight(pump, Deadline.bound(session, timed)).pipe(
+      return Effect.zipRight(
+        expires === undefined ? pump : Effect.zipRight(pump, startTimer()),
+        Deadline.bound(session, awaited)
+      ).pipe(
         Effect.onExit((exit) => {
           if (Exit.isSuccess(exit)) return Effect.void
           if (waiter.state === "granted") return give
@@ -347,6 +352,41 @@ export const make = (options: Options): Limiter => {
         })
       )
     })
+
+  // ONE timer per limiter ends the waits that reach `timeout` (not a timeout fiber per
+  // waiter): the timeout is the same for all, so the queue is in the order they expire
+  let timer = false
+  const firstExpiry = (): number | undefined => {
+    for (let i = head; i < queue.length; i++) {
+      const w = queue[i]!
+      if (w.state === "waiting") return w.expires
+    }
+    return undefined
+  }
+  const expire: Effect.Effect<void> = Effect.suspend(() => {
+    const first = firstExpiry()
+    if (first === undefined || closed) {
+      timer = false
+      return Effect.void
+    }
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      if (first > now) return Effect.zipRight(Effect.sleep(Duration.millis(first - now)), expire)
+      for (let i = head; i < queue.length; i++) {
+        const w = queue[i]!
+        if (w.state !== "waiting") continue
+        if (w.expires === undefined || w.expires > now) break
+        w.state = "cancelled"
+        pending--
+        settle(w, timeoutExit)
+      }
+      return expire
+    })
+  })
+  const startTimer = (): Effect.Effect<void> => {
+    if (timer) return Effect.void
+    timer = true
+    return Effect.asVoid(Effect.forkIn(Effect.interruptible(expire), scope))
+  }
 
   const acquire = (session: Session, start: number) =>
     Effect.suspend((): Effect.Effect<void, LimiterError> => {
@@ -374,7 +414,10 @@ export const make = (options: Options): Limiter => {
     enter: (session, release) => {
       // a free permit, nobody waiting, no pause: taken at once, no wait to measure (the clock
       // is read only during a pause, or by a store that needs the time)
-      if (free(session)) {
+      if (
+        !closed && pending === 0 && takeNow !== undefined &&
+        (pausedUntil === 0 || pausedUntil <= session.clock.unsafeCurrentTimeMillis()) && takeNow(session.clock)
+      ) {
         session.attributes[attribute] = 0
         return release
       }

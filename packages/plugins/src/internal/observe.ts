@@ -51,18 +51,33 @@ export interface Counter {
 /** @internal */
 export const counter = (name: string, description: string, tags: ReadonlyArray<string>): Counter => {
   const key = MetricKey.counter(name, { description })
-  const byValues = new Map<string, Updatable>()
+  // the tagged metrics by the tag values, one map level per tag: no key string built per update
+  const root = new Map<string, any>()
+  let made = 0
+  const make = (values: ArrayLike<string>): Updatable => {
+    let k = key
+    for (let i = 0; i < tags.length; i++) k = MetricKey.tagged(k, tags[i]!, values[i] ?? "")
+    return Metric.fromMetricKey(k)
+  }
   return {
     metric: Metric.fromMetricKey(key),
-    increment: (...values) => {
-      const id = values.join("\u0000")
-      let tagged = byValues.get(id)
+    increment() {
+      const values = arguments as unknown as ArrayLike<string>
+      let level = root
+      for (let i = 0; i < tags.length - 1; i++) {
+        let next = level.get(values[i] ?? "")
+        if (next === undefined) {
+          next = new Map()
+          // bounded: tag values are service, endpoint, circuit names and a few states
+          if (made < 10_000) level.set(values[i] ?? "", next)
+        }
+        level = next
+      }
+      const last = values[tags.length - 1] ?? ""
+      let tagged: Updatable | undefined = level.get(last)
       if (tagged === undefined) {
-        let k = key
-        for (let i = 0; i < tags.length; i++) k = MetricKey.tagged(k, tags[i]!, values[i] ?? "")
-        tagged = Metric.fromMetricKey(k)
-        // bounded: a metric's tag values are service, endpoint, circuit names and a few states
-        if (byValues.size < 10_000) byValues.set(id, tagged)
+        tagged = make(values)
+        if (made++ < 10_000) level.set(last, tagged)
       }
       tagged.unsafeUpdate(1, noTags)
     }
