@@ -60,6 +60,9 @@ export interface Compiled {
   readonly endpoint: Readonly<Record<string, unknown>>
   /** Decoders of the call-input keys the plugins own, by key. */
   readonly call: ReadonlyMap<string, (u: unknown) => Either.Either<unknown, ParseResult.ParseError>>
+  /** The same keys and decoders as arrays: each call walks them by index (no iterator, no entry per key). */
+  readonly callKeys: ReadonlyArray<string>
+  readonly callDecoders: ReadonlyArray<(u: unknown) => Either.Either<unknown, ParseResult.ParseError>>
 }
 
 const decoderOf = (setting: Setting.Setting<any>) => setting.decode
@@ -125,7 +128,12 @@ export const compile = (
       if (!(key in settings)) settings[key] = decoded.right
     }
   }
-  return Either.right({ endpoint: Object.freeze(settings), call })
+  return Either.right({
+    endpoint: Object.freeze(settings),
+    call,
+    callKeys: [...call.keys()],
+    callDecoders: [...call.values()]
+  })
 }
 
 /**
@@ -141,9 +149,12 @@ export const decodeCall = (
   redaction: Redact.Redaction = Redact.defaults
 ): Either.Either<Readonly<Record<string, unknown>> | undefined, InputError> => {
   let out: Record<string, unknown> | undefined
-  for (const [key, decode] of compiled.call) {
+  const keys = compiled.callKeys
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
     const value = input[key]
     if (value === undefined) continue
+    const decode = compiled.callDecoders[i]!
     const decoded = decode(value)
     if (Either.isLeft(decoded)) {
       const issue = firstIssue(decode, key, value, decoded.left, redaction)
