@@ -185,7 +185,7 @@ const schemaIssue = (
     if (known !== undefined && known.definition === definition) return known.issue
   }
   const data = parseBody(bytes, headers["content-type"])
-  const issue = data === NotJson ? undefined : issueOf(definition, status, data)
+  const issue = data === NotJson ? undefined : issueOf(definition, status, data, session.redaction)
   if (cacheable) verdicts.set(desc, { definition, issue })
   return issue
 }

@@ -178,7 +178,7 @@ export const exchangeOf = (
   const response: Endpoint.MockDescription = json
     ? { type: "json", data: Redaction.body(rules, parsed), ...base }
     : { type: "raw", data: decoder.decode(body), ...base }
-  const issue = parsed === NotJson ? undefined : issueOf(session.definition, status, parsed)
+  const issue = parsed === NotJson ? undefined : issueOf(session.definition, status, parsed, session.redaction)
   return {
     entry: { service: session.service, endpoint: session.endpoint, request: requestOf(session, rules), response },
     data: json ? parsed : undefined,

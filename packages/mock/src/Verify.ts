@@ -13,10 +13,11 @@
  * @since 0.1.0
  */
 import { type Endpoint, type Plugin, Render, ServiceClient, type Spec, Transport } from "@service-client/core"
-import { Cause, Effect, Either, ParseResult, Schema, type Scope } from "effect"
+import { Cause, Effect, Either, Schema, type Scope } from "effect"
 import * as Recorder from "./Recorder.js"
 import type * as Recording from "./Recording.js"
 import * as Redaction from "./Redaction.js"
+import { told } from "./internal/schemaCheck.js"
 
 /**
  * What happened to one recorded request.
@@ -113,10 +114,8 @@ export const diffFields = (recorded: unknown, live: unknown) => {
 
 const decodeWith = (schema: Schema.Schema.Any | undefined, value: unknown, what: string) => {
   if (schema === undefined || value === undefined) return Either.right(value)
-  return Either.mapLeft(
-    Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown, never>)(value),
-    (e) => `cannot rebuild the ${what}: ${ParseResult.TreeFormatter.formatErrorSync(e).replace(/\s*\n\s*/g, " ")}`
-  )
+  const decode = Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown, never>)
+  return Either.mapLeft(decode(value), (e) => `cannot rebuild the ${what}: ${told(decode, value, e)}`)
 }
 
 const withoutRedacted = <A>(record: Readonly<Record<string, A>> | undefined) =>

@@ -24,7 +24,15 @@ const Api = Spec.make({
     mock: { type: "raw", data: "plain", headers: { "content-type": "text/plain" } }
   }),
   generated: Endpoint.get("/generated", { success: Schema.Array(User), mock: { type: "arbitrary", seed: 7 } }),
-  noSchema: Endpoint.get("/none", { mock: { type: "arbitrary" } })
+  noSchema: Endpoint.get("/none", { mock: { type: "arbitrary" } }),
+  secretWrong: Endpoint.get("/secret-wrong", {
+    success: Schema.Struct({ id: Schema.Number, access_token: Schema.Number }),
+    mock: { type: "json", data: { id: 1, access_token: "tok-SECRET-123" } }
+  }),
+  secretBeside: Endpoint.get("/secret-beside", {
+    success: Schema.Struct({ id: Schema.Number, password: Schema.String }),
+    mock: { type: "json", data: { id: "x", password: "pw-SECRET-456" } }
+  })
 })
 
 const client = ServiceClient.make(Api, { name: "api", baseUrl: "http://api.test" })
@@ -50,6 +58,21 @@ describe("Schema-checked mocks", () => {
       // opted out: the data reaches the core, whose decoder fails as with a real server
       const unchecked = yield* Effect.flip(api.unchecked())
       assert.strictEqual(unchecked._tag, "ParseError")
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.scoped("the Schema issue of a mock answer quotes no secret field", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      // the secret itself fails: only its path is told
+      const onSecret = yield* Effect.flip(api.secretWrong())
+      assert.strictEqual(onSecret._tag, "NoMock")
+      assert.include(onSecret.message, "access_token")
+      assert.notInclude(onSecret.message, "SECRET")
+      // another field fails: the issue is told from a copy with the secret redacted
+      const beside = yield* Effect.flip(api.secretBeside())
+      assert.include(beside.message, "id")
+      assert.notInclude(beside.message, "SECRET")
+      assert.notInclude(JSON.stringify(beside), "SECRET")
     }).pipe(Effect.provide(TestLayer)))
 
   it.scoped("error answers are checked against the error Schema of their status", () =>

@@ -6,6 +6,7 @@
  * @internal
  */
 import type { Endpoint } from "@service-client/core"
+import * as Redact from "@service-client/core/Redact"
 import { Arbitrary, Either, FastCheck, ParseResult, Schema } from "effect"
 
 type Decode = (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
@@ -37,16 +38,39 @@ export const schemaFor = (definition: Endpoint.Any, status: number): Schema.Sche
  * answer with this status, or `undefined` when the service could send it. A non-2xx
  * answer without a body is not checked (the core decodes no error body then).
  */
-export const issueOf = (definition: Endpoint.Any, status: number, data: unknown): string | undefined => {
+export const issueOf = (
+  definition: Endpoint.Any,
+  status: number,
+  data: unknown,
+  redaction: Redact.Redaction = Redact.defaults
+): string | undefined => {
   const schema = schemaFor(definition, status)
   if (schema === undefined) return undefined
   if (data === undefined && !(status >= 200 && status < 300)) return undefined
   const decoded = decoderOf(schema)(data)
   if (Either.isRight(decoded)) return undefined
   const kind = status >= 200 && status < 300 ? "success" : `error (${status})`
-  return `the body does not match the ${kind} Schema: ${
-    oneLine(ParseResult.TreeFormatter.formatErrorSync(decoded.left))
-  }`
+  return `the body does not match the ${kind} Schema: ${told(decoderOf(schema), data, decoded.left, redaction)}`
+}
+
+/**
+ * A Schema failure on `data` told without the secrets it may quote (these messages reach
+ * log lines, drift reports and `NoMock` reasons): when `data` has secret fields
+ * (`Redact.fields`), the issue told is the one of a copy with them redacted, or only the
+ * failing paths when that copy passes.
+ */
+export const told = (
+  decode: Decode,
+  data: unknown,
+  issue: ParseResult.ParseError,
+  redaction: Redact.Redaction = Redact.defaults
+): string => {
+  const copy = Redact.fields(data, redaction)
+  if (copy === data) return oneLine(ParseResult.TreeFormatter.formatErrorSync(issue))
+  const again = decode(copy)
+  if (Either.isLeft(again)) return oneLine(ParseResult.TreeFormatter.formatErrorSync(again.left))
+  const paths = ParseResult.ArrayFormatter.formatErrorSync(issue).map((i) => i.path.map(String).join(".") || "(root)")
+  return oneLine(`a value failed the schema at ${[...new Set(paths)].join(", ")} (value redacted)`)
 }
 
 const oneLine = (text: string) => {
