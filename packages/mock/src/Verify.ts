@@ -14,10 +14,10 @@
  */
 import { type Endpoint, type Plugin, Render, ServiceClient, type Spec, Transport } from "@service-client/core"
 import { Cause, Effect, Either, Schema, type Scope } from "effect"
+import { told } from "./internal/schemaCheck.js"
 import * as Recorder from "./Recorder.js"
 import type * as Recording from "./Recording.js"
 import * as Redaction from "./Redaction.js"
-import { told } from "./internal/schemaCheck.js"
 
 /**
  * What happened to one recorded request.
