@@ -4,9 +4,10 @@
  *
  * @since 0.1.0
  */
-import { Cause, Data, Duration, Predicate } from "effect"
+import { Cause, Data, Duration, type Either, type ParseResult, Predicate } from "effect"
 import type { YieldableError } from "effect/Cause"
 import { NodeInspectSymbol } from "effect/Inspectable"
+import * as Issue from "./internal/issue.js"
 import * as Redact from "./Redact.js"
 import * as Render from "./Render.js"
 
@@ -526,3 +527,19 @@ safeDisplay(
   NoMock,
   PluginError
 )
+
+/**
+ * The message of a Schema failure on `given` that quotes no secret field: when `given`
+ * has secret fields (`Redact.fields`), the issue told is the one of `decode` run again on
+ * a copy with them redacted, or only the failing paths when that copy passes. For
+ * packages and plugins that check values with their own Schemas and print the issue.
+ *
+ * @since 0.2.0
+ * @category redaction
+ */
+export const schemaIssue = (
+  decode: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>,
+  given: unknown,
+  issue: ParseResult.ParseError,
+  redaction: Redact.Redaction = Redact.defaults
+): string => Issue.redacted(decode, given, issue, redaction).message

@@ -6,6 +6,7 @@
  * @internal
  */
 import type { Endpoint } from "@service-client/core"
+import * as Errors from "@service-client/core/Errors"
 import * as Redact from "@service-client/core/Redact"
 import { Arbitrary, Either, FastCheck, ParseResult, Schema } from "effect"
 
@@ -53,25 +54,13 @@ export const issueOf = (
   return `the body does not match the ${kind} Schema: ${told(decoderOf(schema), data, decoded.left, redaction)}`
 }
 
-/**
- * A Schema failure on `data` told without the secrets it may quote (these messages reach
- * log lines, drift reports and `NoMock` reasons): when `data` has secret fields
- * (`Redact.fields`), the issue told is the one of a copy with them redacted, or only the
- * failing paths when that copy passes.
- */
+/** A Schema failure on `data` in one line, told without the secret fields it may quote (`Errors.schemaIssue`). */
 export const told = (
   decode: Decode,
   data: unknown,
   issue: ParseResult.ParseError,
   redaction: Redact.Redaction = Redact.defaults
-): string => {
-  const copy = Redact.fields(data, redaction)
-  if (copy === data) return oneLine(ParseResult.TreeFormatter.formatErrorSync(issue))
-  const again = decode(copy)
-  if (Either.isLeft(again)) return oneLine(ParseResult.TreeFormatter.formatErrorSync(again.left))
-  const paths = ParseResult.ArrayFormatter.formatErrorSync(issue).map((i) => i.path.map(String).join(".") || "(root)")
-  return oneLine(`a value failed the schema at ${[...new Set(paths)].join(", ")} (value redacted)`)
-}
+): string => oneLine(Errors.schemaIssue(decode, data, issue, redaction))
 
 const oneLine = (text: string) => {
   const flat = text.replace(/\s*\n\s*/g, " ")
