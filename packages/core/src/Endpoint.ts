@@ -357,12 +357,17 @@ type KeysOf<I> = I extends unknown ? keyof I : never
 /**
  * The check a call's input `X` (inferred as written) must pass for an endpoint of input
  * `I` and path tokens `T`: no token is the literal `""` (also in the short form), and no
- * key is one the input does not have.
+ * key is one the input does not have. An `X` that is the input type itself (the method's
+ * default, a value typed with it, `Effect.Tag`'s accessors reading the signature) has
+ * nothing written to check, and costs one comparison.
  *
  * @since 0.2.0
  * @category type-level
  */
-export type CheckInput<X, I, T extends string> = X extends string ? (X extends "" ? EmptyPathToken : unknown)
+export type CheckInput<X, I, T extends string> = [I] extends [X] ? unknown : CheckWritten<X, I, T>
+
+// `X` is narrower than the input type: what was written (a literal), checked token by token
+type CheckWritten<X, I, T extends string> = X extends string ? (X extends "" ? EmptyPathToken : unknown)
   : X extends object ?
       & { readonly [K in keyof X & T]: X[K] extends "" ? EmptyPathToken : unknown }
       // a record typed only by its index (`Record<string, unknown>`) has no keys to check
