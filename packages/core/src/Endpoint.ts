@@ -42,7 +42,7 @@ export const methods: ReadonlyArray<Method> = ["GET", "POST", "PUT", "PATCH", "D
 /**
  * The input keys a call reserves for itself: a path token may not use one of these names
  * (nor the call-input keys of the plugins this project ships: `timeout`, `elapsed`,
- * `retry`, `idempotencyKey`, `hedge`, `chaos`).
+ * `retry`, `idempotencyKey`, `hedge`, `chaos`, `trackingToken`, `trackingTokenPrefix`).
  *
  * @since 0.1.0
  * @category models
@@ -51,8 +51,6 @@ export const reservedInputKeys = [
   "payload",
   "query",
   "headers",
-  "trackingToken",
-  "trackingTokenPrefix",
   "redirect"
 ] as const
 
@@ -284,8 +282,6 @@ export type TokensOf<P extends string> = P extends `${string}{${infer T}}${infer
  */
 export interface CommonInput {
   readonly headers?: Readonly<Record<string, string | null | undefined>> | undefined
-  readonly trackingToken?: string | undefined
-  readonly trackingTokenPrefix?: string | undefined
   /** The redirect policy of this call (over the endpoint's and the client's). */
   readonly redirect?: RedirectPolicy | undefined
 }
@@ -415,14 +411,27 @@ export type ErrorOf<O> = O extends { readonly error: infer S } ? S extends Schem
   : unknown
   : unknown
 
+/** The call-input keys of the plugins this project ships (a path token takes none of these names either). */
+type PluginCallKey =
+  | "timeout"
+  | "elapsed"
+  | "retry"
+  | "idempotencyKey"
+  | "hedge"
+  | "chaos"
+  | "trackingToken"
+  | "trackingTokenPrefix"
+
 /**
- * Rejects a template whose tokens use a reserved input key.
+ * Rejects a template whose tokens use a reserved input key or a call-input key of a
+ * built-in plugin.
  *
  * @since 0.1.0
  * @category type-level
  */
-export type CheckPath<P extends string> = [Extract<TokensOf<P>, ReservedInputKey>] extends [never] ? unknown
-  : `a path token may not be named "${Extract<TokensOf<P>, ReservedInputKey>}"`
+export type CheckPath<P extends string> = [Extract<TokensOf<P>, ReservedInputKey | PluginCallKey>] extends [never]
+  ? unknown
+  : `a path token may not be named "${Extract<TokensOf<P>, ReservedInputKey | PluginCallKey>}"`
 
 /**
  * @since 0.1.0

@@ -126,6 +126,19 @@ describe("ServiceClient: input validation (before any I/O)", () => {
       "retry",
       /no plugin of this client reads it: `retry` is read by the Retry plugin; add Retry.make\(\) to plugins/
     ))
+  it.effect("trackingToken and trackingTokenPrefix are the TrackingToken plugin's: a client without it names it", () =>
+    Effect.all([
+      failsWith(
+        (c) => c.getUser({ user_id: 1, trackingToken: "ABC" } as never),
+        "trackingToken",
+        /no plugin of this client reads it: `trackingToken` is read by the TrackingToken plugin; add TrackingToken.make\(\) to plugins/
+      ),
+      failsWith(
+        (c) => c.getUser({ user_id: 1, trackingTokenPrefix: "job-" } as never),
+        "trackingTokenPrefix",
+        /add TrackingToken.make\(\) to plugins/
+      )
+    ], { discard: true }))
   it.effect("a non-object input", () =>
     // @ts-expect-error not an object (the token's value alone is for an endpoint with one token)
     failsWith((c) => c.getPost("12"), undefined, /must be an object/))

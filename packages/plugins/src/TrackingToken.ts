@@ -9,7 +9,8 @@ import * as Attribute from "@service-client/core/Attribute"
 import { InputError } from "@service-client/core/Errors"
 import * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
-import { Context, DefaultServices, Effect, Random } from "effect"
+import * as Setting from "@service-client/core/Setting"
+import { Context, DefaultServices, Effect, Random, Schema } from "effect"
 import { checkHeader, invalid, wholeNumber } from "./internal/options.js"
 
 /**
@@ -66,11 +67,43 @@ const checkToken = (value: string): string | undefined =>
     ? `may not be longer than ${maxLength} characters`
     : undefined
 
-const check = (session: Session, key: string, value: unknown) => {
-  if (value === undefined) return undefined
-  if (typeof value !== "string") return inputError(session, key, "expected a string")
-  const reason = checkToken(value)
-  return reason === undefined ? undefined : inputError(session, key, reason)
+/** A token or prefix a call may give: a header value of at most {@link maxLength} characters. */
+const tokenSchema = Schema.String.annotations({ message: () => "expected a string" }).pipe(
+  Schema.filter((value) => checkToken(value) ?? true)
+)
+
+/**
+ * The call's `trackingToken`: replaces the random token (the plugin's or the call's prefix
+ * stays before it). A call-input key only (an endpoint cannot set it); a client without
+ * the plugin refuses it with an `InputError` naming the plugin to add.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const tokenSetting: Setting.Setting<string> = Setting.make("trackingToken", tokenSchema, {
+  endpoint: false,
+  call: true
+})
+
+/**
+ * The call's `trackingTokenPrefix`: replaces the plugin's `prefix` for this call. A
+ * call-input key only, like {@link tokenSetting}.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const prefixSetting: Setting.Setting<string> = Setting.make("trackingTokenPrefix", tokenSchema, {
+  endpoint: false,
+  call: true
+})
+
+declare module "@service-client/core/Endpoint" {
+  interface CommonInput {
+    /** TrackingToken: this call's token (after the prefix) instead of a random one. */
+    readonly trackingToken?: string | undefined
+    /** TrackingToken: this call's prefix instead of the plugin's. */
+    readonly trackingTokenPrefix?: string | undefined
+  }
 }
 
 /**
@@ -137,15 +170,11 @@ export const make = (options: Options = {}): Plugin.Plugin => {
   }
   return Plugin.make("TrackingToken", {
     prepareSession: (session) => {
-      const given = session.input.trackingToken
-      const givenPrefix = session.input.trackingTokenPrefix
-      if (given !== undefined || givenPrefix !== undefined) {
-        const refused = check(session, "trackingToken", given) ?? check(session, "trackingTokenPrefix", givenPrefix)
-        if (refused !== undefined) return refused
-      }
-      const first = (givenPrefix as string | undefined) ?? prefix
+      // decoded (and checked) by the core before any hook, as the plugin's call-input settings
+      const given = tokenSetting.fromCall(session)
+      const first = prefixSetting.fromCall(session) ?? prefix
       if (given !== undefined) {
-        const token = first + (given as string)
+        const token = first + given
         if (token.length > maxLength) {
           return inputError(session, "trackingToken", `prefix and token may not be longer than ${maxLength} characters`)
         }
@@ -166,5 +195,5 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       if (length > 10) return Effect.map(draw(session.random, "", length), (token) => set(session, first + token))
       return Effect.map(session.random.nextIntBetween(0, space), (value) => set(session, first + chars(value, length)))
     }
-  })
+  }, { settings: [tokenSetting, prefixSetting] })
 }

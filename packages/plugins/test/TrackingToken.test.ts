@@ -73,6 +73,25 @@ describe("TrackingToken", () => {
       assert.strictEqual((yield* Support.sessions).length, 0)
     }).pipe(Effect.provide(Support.layer())))
 
+  it.scoped("the token keys are call-input keys: an endpoint cannot set them, nor a path token take their names", () =>
+    Effect.gen(function*() {
+      const spec = Spec.make({ plain: Endpoint.get("/a", { trackingToken: "ABC" } as {}) })
+      const refused = yield* Effect.flip(
+        ServiceClient.make(spec, { name: "svc", baseUrl: "http://127.0.0.1:1", plugins: [TrackingToken.make()] })
+      )
+      assert.strictEqual(refused._tag, "SpecError")
+      assert.strictEqual((refused as { key?: string }).key, "trackingToken")
+      assert.match(refused.message, /unknown key/)
+      // @ts-expect-error a path token may not take the name of a built-in plugin's call key
+      assert.throws(() => Endpoint.get("/a/{trackingToken}"), /trackingToken/)
+      const c = yield* make()
+      const long = yield* Effect.flip(c.call("plain", { trackingToken: "A".repeat(TrackingToken.maxLength + 1) }))
+      assert.strictEqual(long._tag, "InputError")
+      assert.strictEqual((long as { key?: string }).key, "trackingToken")
+      const prefix = yield* Effect.flip(c.call("plain", { trackingTokenPrefix: "a\nb" }))
+      assert.strictEqual((prefix as { key?: string }).key, "trackingTokenPrefix")
+    }).pipe(Effect.provide(Support.layer())))
+
   it("rejects bad options when made", () => {
     assert.throws(() => TrackingToken.make({ length: 0 }), /TrackingToken.length/)
     assert.throws(() => TrackingToken.make({ header: "bad header" }), /TrackingToken.header/)

@@ -360,7 +360,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     if (!isRecord(input)) return Either.left(inputError(`the input must be an object, got ${typeof raw}`))
     for (const key in input) {
       if (!allowedKeys.has(key)) {
-        const plugin = hint(key)
+        const plugin = hint(key, "call")
         return Either.left(
           inputError(
             plugin === undefined

@@ -15,9 +15,16 @@ export interface Known {
   readonly add: string
   /** Whether a call's input may set it too. */
   readonly call: boolean
+  /** Whether an endpoint may set it (false: a call-input key only). */
+  readonly endpoint: boolean
 }
 
-const known = (plugin: string, call: boolean, add = `${plugin}.make()`): Known => ({ plugin, add, call })
+const known = (plugin: string, call: boolean, add = `${plugin}.make()`, endpoint = true): Known => ({
+  plugin,
+  add,
+  call,
+  endpoint
+})
 
 /** @internal */
 export const knownSettings: ReadonlyMap<string, Known> = new Map([
@@ -30,7 +37,9 @@ export const knownSettings: ReadonlyMap<string, Known> = new Map([
   ["coalesce", known("Coalesce", false)],
   ["cache", known("HttpCache", false)],
   ["hedge", known("Hedge", true)],
-  ["chaos", known("Chaos", true)]
+  ["chaos", known("Chaos", true)],
+  ["trackingToken", known("TrackingToken", true, "TrackingToken.make()", false)],
+  ["trackingTokenPrefix", known("TrackingToken", true, "TrackingToken.make()", false)]
 ])
 
 /** The call-input keys of those plugins: no path token takes one of these names. @internal */
@@ -42,7 +51,9 @@ export const knownCallKeys: ReadonlyArray<string> = [...knownSettings].filter(([
  *
  * @internal
  */
-export const hint = (key: string): string | undefined => {
+export const hint = (key: string, where: "endpoint" | "call"): string | undefined => {
   const k = knownSettings.get(key)
-  return k === undefined ? undefined : `\`${key}\` is read by the ${k.plugin} plugin; add ${k.add} to plugins`
+  return k === undefined || (where === "endpoint" ? !k.endpoint : !k.call)
+    ? undefined
+    : `\`${key}\` is read by the ${k.plugin} plugin; add ${k.add} to plugins`
 }

@@ -109,7 +109,7 @@ export const compile = (
     const owners = byKey.get(key)
     if (owners === undefined) {
       const known = [...Endpoint.settingKeys, ...byKey.keys()].join(", ")
-      const plugin = hint(key)
+      const plugin = hint(key, "endpoint")
       return fail(
         key,
         [],
