@@ -20,7 +20,19 @@
  */
 import { Plugin, ServiceClient, Transport } from "@service-client/core"
 import { LimiterStore } from "@service-client/plugins"
-import { Duration, Effect, Exit, Layer, ManagedRuntime, RateLimiter, Scope, STM, Stream, TSemaphore } from "effect"
+import {
+  Duration,
+  Effect,
+  Exit,
+  FiberId,
+  Layer,
+  ManagedRuntime,
+  RateLimiter,
+  Scope,
+  STM,
+  Stream,
+  TSemaphore
+} from "effect"
 import { execFileSync } from "node:child_process"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -52,6 +64,9 @@ interface Contender {
   readonly makeSync?: (limit: number) => Effect.Effect<() => void, never, Scope.Scope>
 }
 
+/** What the limiters' leaves are given as the send's outcome (they do not read it). */
+const over = Exit.interrupt(FiberId.none)
+
 const custom = (limiter: "pool" | "rateLimit") => (limit: number) =>
   Effect.map(
     LimiterStore.memory.make({
@@ -66,7 +81,7 @@ const custom = (limiter: "pool" | "rateLimit") => (limit: number) =>
       const s = session()
       return Effect.suspend(() => {
         const entered = hooks.enterSend!(s)
-        const leave = (l: Plugin.LeaveSend | undefined) => () => l?.(s) ?? undefined
+        const leave = (l: Plugin.LeaveSend | undefined) => () => l?.(s, over) ?? undefined
         return typeof entered === "function" || entered === undefined
           ? Effect.succeed(leave(entered))
           : Effect.map(Effect.orDie(entered), leave)
@@ -92,7 +107,7 @@ const contenders: ReadonlyArray<Contender> = [
           const s = session()
           return () => {
             const leave = hooks.enterSend!(s) as Plugin.LeaveSend
-            leave(s)
+            leave(s, over)
           }
         }
       )
