@@ -20,7 +20,19 @@
  */
 import { Plugin, ServiceClient, Transport } from "@service-client/core"
 import { LimiterStore } from "@service-client/plugins"
-import { Duration, Effect, Exit, Layer, ManagedRuntime, RateLimiter, Scope, STM, Stream, TSemaphore } from "effect"
+import {
+  Duration,
+  Effect,
+  Exit,
+  FiberId,
+  Layer,
+  ManagedRuntime,
+  RateLimiter,
+  Scope,
+  STM,
+  Stream,
+  TSemaphore
+} from "effect"
 import { execFileSync } from "node:child_process"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -56,6 +68,9 @@ interface Contender {
 const memoryLimiter = (options: LimiterStore.Options) =>
   Effect.flatMap(LimiterStore.memory.make(options), (permits) => LimiterStore.limiter(permits, options))
 
+/** What the limiters' leaves are given as the send's outcome (they do not read it). */
+const over = Exit.interrupt(FiberId.none)
+
 const custom = (limiter: "pool" | "rateLimit") => (limit: number) =>
   Effect.map(
     memoryLimiter({
@@ -70,7 +85,7 @@ const custom = (limiter: "pool" | "rateLimit") => (limit: number) =>
       const s = session()
       return Effect.suspend(() => {
         const entered = hooks.enter(s)
-        const leave = (l: Plugin.LeaveSend | undefined) => () => l?.(s) ?? undefined
+        const leave = (l: Plugin.LeaveSend | undefined) => () => l?.(s, over) ?? undefined
         return typeof entered === "function" || entered === undefined
           ? Effect.succeed(leave(entered))
           : Effect.map(Effect.orDie(entered), leave)
@@ -96,7 +111,7 @@ const contenders: ReadonlyArray<Contender> = [
           const s = session()
           return () => {
             const leave = hooks.enter(s) as Plugin.LeaveSend
-            leave(s)
+            leave(s, over)
           }
         }
       )

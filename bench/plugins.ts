@@ -3,11 +3,15 @@
  * plus one plugin, over an in-memory transport that answers on the next turn of the event
  * loop (so timers and waits are as real as over the network), 32 calls at a time.
  *
- *   tsx bench/plugins.ts [calls] [only]     only: "full" or "bare" (one stack, e.g. under --cpu-prof)
+ *   tsx bench/plugins.ts [calls] [only]     only: "full", "logs" (full+logs) or "bare" (one stack, e.g. under --cpu-prof)
  *   tsx bench/plugins.ts '{"quick":true}'    JSON lines for run.ts
+ *   BENCH_PROFILE=/tmp/p.cpuprofile tsx bench/plugins.ts 30000 logs   a CPU profile of the measured loop only
+ *     (no module loading, no warm-up): node bench/profile-summary.mjs /tmp/p.cpuprofile 40
  */
 import { ServiceClient, Transport } from "@service-client/core"
 import { Effect, Exit, Layer, ManagedRuntime, Scheduler, Scope, Stream } from "effect"
+import * as Fs from "node:fs"
+import * as Inspector from "node:inspector/promises"
 import { Api } from "./api.js"
 import * as Full from "./full.js"
 
@@ -70,9 +74,21 @@ const measure = async (plugins: ReadonlyArray<any>, layer: Layer.Layer<never>): 
       discard: true
     })
   await runtime.runPromise(load(calls / 4))
+  const profile = process.env.BENCH_PROFILE
+  const inspector = profile === undefined ? undefined : new Inspector.Session()
+  if (inspector !== undefined) {
+    inspector.connect()
+    await inspector.post("Profiler.enable")
+    await inspector.post("Profiler.start")
+  }
   const cpu0 = process.cpuUsage()
   await runtime.runPromise(load(calls))
   const cpu = process.cpuUsage(cpu0)
+  if (inspector !== undefined) {
+    const { profile: taken } = await inspector.post("Profiler.stop")
+    Fs.writeFileSync(profile!, JSON.stringify(taken))
+    inspector.disconnect()
+  }
   steps = 0
   await runtime.runPromise(Effect.withScheduler(Effect.repeatN(call, 999), counting))
   const perCall = steps / 1000
@@ -83,8 +99,13 @@ const measure = async (plugins: ReadonlyArray<any>, layer: Layer.Layer<never>): 
 
 const full = await Full.load()
 const only = process.argv[3]
-if (only === "full" || only === "bare") {
-  const cost = only === "full" ? await measure(full.plugins, full.layer) : await measure([], Layer.empty)
+if (only === "full" || only === "bare" || only === "logs") {
+  const logs = only === "logs" ? await Full.load("logs") : undefined
+  const cost = only === "bare"
+    ? await measure([], Layer.empty)
+    : logs !== undefined
+    ? await measure(logs.plugins, logs.layer)
+    : await measure(full.plugins, full.layer)
   console.log(only, cost.us.toFixed(1), "µs", cost.steps, "steps")
   process.exit(0)
 }

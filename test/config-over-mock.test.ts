@@ -3,7 +3,7 @@
  * `ClientConfig.makeClient`) and the Redis limiters, over the mock transport.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { ClientConfig, ServiceClient, Spec } from "@service-client/core"
+import { ClientConfig, ServiceClient, SpecLoader } from "@service-client/core"
 import { Mock } from "@service-client/mock"
 import * as NodeMockTransport from "@service-client/mock/NodeMockTransport"
 import { Pool, RateLimit, Registry } from "@service-client/plugins"
@@ -89,7 +89,7 @@ describe("Pool and RateLimit on the Redis store over the mock transport", () => 
           () => Effect.zipRight(Effect.sleep("30 millis"), Mock.json({ ok: true })),
           () => Effect.sync(() => void gauge.inFlight--)
         ), { limit: 0 })
-      const spec = yield* Spec.fromRecord({ ping: { path: "/ping" } })
+      const spec = yield* SpecLoader.fromRecord({ ping: { path: "/ping" } })
       const pool = yield* Pool.make({ key: "pool", limit: 2 })
       const client = yield* ServiceClient.make(spec, { name: "users", baseUrl, plugins: [pool] })
       const responses = yield* Effect.all(Array.from({ length: 6 }, () => client.call("ping")), {

@@ -1,6 +1,6 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, EventStream, ServiceClient, Spec, Transport } from "@service-client/core"
+import { Endpoint, EventStream, ServiceClient, Spec, SpecLoader, Transport } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
 import { Chunk, Effect, Either, Layer, Schema, Stream } from "effect"
 import * as Server from "./support/server.js"
@@ -97,9 +97,9 @@ describe("Event streams against a real server", () => {
 
   it("events needs streamResponse; a spec file's events are checked", () => {
     assert.throws(() => Endpoint.get("/x", { events: "sse" }), /events/)
-    const bad = Spec.fromRecordEither({ feed: { path: "/feed", streamResponse: true, events: "xml" } })
+    const bad = SpecLoader.fromRecordEither({ feed: { path: "/feed", streamResponse: true, events: "xml" } })
     assert.isTrue(Either.isLeft(bad))
-    const good = Spec.fromRecordEither({ feed: { path: "/feed", streamResponse: true, events: "ndjson" } })
+    const good = SpecLoader.fromRecordEither({ feed: { path: "/feed", streamResponse: true, events: "ndjson" } })
     assert.isTrue(Either.isRight(good))
   })
 })

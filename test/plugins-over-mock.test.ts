@@ -5,7 +5,7 @@
  * `delay` sleeps on Effect's Clock).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, ServiceClient, Spec, type Transport } from "@service-client/core"
+import { Endpoint, ServiceClient, Spec, SpecLoader, type Transport } from "@service-client/core"
 import { Mock } from "@service-client/mock"
 import * as NodeMockTransport from "@service-client/mock/NodeMockTransport"
 import {
@@ -49,7 +49,7 @@ const urls = Effect.map(Mock.calls, (calls) => calls.map((c) => c.url))
 describe("plugins over the mock transport", () => {
   it.effect("PathTokens: defaults < endpoint pathTokens < input, in the recorded URL", () =>
     mocked(Effect.gen(function*() {
-      const spec = yield* Spec.fromRecord({
+      const spec = yield* SpecLoader.fromRecord({
         item: { path: "/{version}/items/{id}", mock: { type: "json", data: { ok: true } } },
         pinned: { path: "/{version}/items/{id}", pathTokens: { version: "v3" }, mock: { type: "json", data: {} } }
       })

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, ServiceClient, Spec } from "@service-client/core"
+import { Endpoint, ServiceClient, Spec, SpecLoader } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
 import { CircuitBreaker, HttpCache, IdempotencyKey } from "@service-client/plugins"
 import { Effect, Either } from "effect"
@@ -47,7 +47,7 @@ describe("the resilience plugins' settings", () => {
 
   it.scoped("a spec file's plugin settings are checked when the client is built", () =>
     Effect.gen(function*() {
-      const spec = Spec.fromRecordEither({ feed: { path: "/feed", cache: "sometimes" } })
+      const spec = SpecLoader.fromRecordEither({ feed: { path: "/feed", cache: "sometimes" } })
       assert.isTrue(Either.isRight(spec))
       if (Either.isLeft(spec)) return
       const error = yield* Effect.flip(

@@ -26,7 +26,7 @@ export const UserApi = Spec.make({
   deleteUser: Endpoint.del("/users/{user_id}", { error: ApiError })
 })
 
-/** The same service as plain data: untyped, decoded by `Spec.fromRecord`. */
+/** The same service as plain data: untyped, decoded by `SpecLoader.fromRecord`. */
 export const userApiRecord = {
   listUsers: { path: "/users" },
   getUser: { path: "/users/{user_id}", method: "get" },

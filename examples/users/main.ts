@@ -6,7 +6,7 @@
  * Run it with `npm start`.
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { ServiceClient, Spec } from "@service-client/core"
+import { ServiceClient, SpecLoader } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
 import { Console, Effect } from "effect"
 import { UserApi, userApiRecord, UserService } from "./api.js"
@@ -35,7 +35,7 @@ const typed = Effect.gen(function*() {
 
 const untyped = (baseUrl: string) =>
   Effect.gen(function*() {
-    const spec = yield* Spec.fromRecord(userApiRecord)
+    const spec = yield* SpecLoader.fromRecord(userApiRecord)
     const client = yield* ServiceClient.make(spec, { name: "users-from-data", baseUrl })
     const users = yield* client.listUsers()
     yield* Console.log("[plain data] listUsers ->", users)

@@ -5,7 +5,7 @@
  * reach another host is refused when the endpoint or the client is made.
  */
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Endpoint, Errors, ServiceClient, Spec } from "@service-client/core"
+import { Endpoint, Errors, ServiceClient, Spec, SpecLoader } from "@service-client/core"
 import { Effect, Either } from "effect"
 import * as Fault from "./faultServer.js"
 import { expectFailure, Live } from "./support.js"
@@ -188,10 +188,10 @@ describe("headers: InputError, nothing sent", () => {
     }).pipe(Effect.provide(Live)))
 
   it("a spec whose endpoint headers are bad is refused when it is made", () => {
-    const r = Spec.fromRecordEither({ one: { path: "/x", headers: { "x-evil": "a\r\nb" } } })
+    const r = SpecLoader.fromRecordEither({ one: { path: "/x", headers: { "x-evil": "a\r\nb" } } })
     assert.isTrue(Either.isLeft(r))
     if (Either.isLeft(r)) assert.strictEqual(r.left.key, "headers.x-evil")
-    const host = Spec.fromRecordEither({ one: { path: "/x", headers: { Host: "evil.example" } } })
+    const host = SpecLoader.fromRecordEither({ one: { path: "/x", headers: { Host: "evil.example" } } })
     assert.isTrue(Either.isLeft(host))
     if (Either.isLeft(host)) assert.strictEqual(host.left.key, "headers.Host")
   })
@@ -220,7 +220,7 @@ describe("specs and base URLs that try to reach another host: SpecError when mad
   ]
   it("endpoint paths", () => {
     for (const path of badPaths) {
-      const r = Spec.fromRecordEither({ one: { path } })
+      const r = SpecLoader.fromRecordEither({ one: { path } })
       assert.isTrue(Either.isLeft(r), `path ${JSON.stringify(path)} was accepted`)
       if (Either.isLeft(r)) {
         assert.strictEqual(r.left._tag, "SpecError")
@@ -260,7 +260,7 @@ describe("specs and base URLs that try to reach another host: SpecError when mad
   it.scoped("a relative path that looks like a host or credentials stays a path on the same host", () =>
     Effect.gen(function*() {
       const server = yield* okServer
-      const spec = Spec.fromRecordEither({
+      const spec = SpecLoader.fromRecordEither({
         at: { path: "@evil.example/x" },
         colon: { path: ":80@evil.example" },
         dots: { path: "evil.example/x" }

@@ -4,7 +4,7 @@
  * written is a SpecError when the client or the endpoint is made.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, Errors, Parser, ServiceClient, Spec } from "@service-client/core"
+import { Endpoint, Errors, Parser, ServiceClient, Spec, SpecLoader } from "@service-client/core"
 import { Effect, Either, Layer } from "effect"
 import { readFileSync } from "node:fs"
 import { comparable, Fault, transports } from "./support.js"
@@ -106,7 +106,7 @@ describe("one URL rule: SpecError when made, never a failure per call", () => {
   const badPaths = ["/a//b", "/a/{id}//b", "/%zz", "/a%", "/a/%2e%2E/b", "/\ud800", "/x\udfff/{id}"]
   it("templates", () => {
     for (const path of badPaths) {
-      const r = Spec.fromRecordEither({ one: { path } })
+      const r = SpecLoader.fromRecordEither({ one: { path } })
       assert.isTrue(Either.isLeft(r), `path ${JSON.stringify(path)} was accepted`)
       if (Either.isLeft(r)) assert.strictEqual(r.left.key, "path")
       assert.throws(() => Endpoint.make({ method: "GET", path }), Errors.SpecError)

@@ -24,7 +24,7 @@ import type * as Plugin from "./Plugin.js"
 import * as PluginRegistry from "./PluginRegistry.js"
 import * as Serializer from "./Serializer.js"
 import * as ServiceClient from "./ServiceClient.js"
-import * as Spec from "./Spec.js"
+import type * as Spec from "./Spec.js"
 import * as SpecLoader from "./SpecLoader.js"
 import type * as Transport from "./Transport.js"
 
@@ -253,7 +253,7 @@ const resolveUnknown = (config: unknown): Effect.Effect<Resolved, SpecError, Fil
       const inFile = source !== undefined &&
         (config as Record<string, unknown>).spec === (source.data as Record<string, unknown>).spec
       const path = yield* pathService
-      const decoded = Spec.fromRecordEither(
+      const decoded = SpecLoader.fromRecordEither(
         inFile ? absoluteMockFiles(value.spec, path.dirname(source.file), path) : value.spec,
         inFile ? { file: source.file } : {}
       )

@@ -235,7 +235,7 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     // the endpoints' keys the core does not read belong to a plugin of this client: decoded by its Schema
     const settings = new Map<string, PluginSettings.Compiled>()
     for (const [name, endpoint] of Object.entries(spec.endpoints)) {
-      // a spec with a file but no lines (Spec.fromRecord(data, { file })) still names the file
+      // a spec with a file but no lines (SpecLoader.fromRecord(data, { file })) still names the file
       const locate = spec.locate ?? (spec.file === undefined ? undefined : () => ({ file: spec.file }))
       const checked = PluginSettings.compile(service, name, endpoint, plugins, locate, redaction)
       if (Either.isLeft(checked)) return yield* checked.left

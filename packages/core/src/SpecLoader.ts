@@ -1,7 +1,7 @@
 /**
- * Loads a plain-data spec from a JSON or YAML file, read through @effect/platform's
- * `FileSystem`. A spec file is a mapping of endpoint names to descriptions (the keys
- * `Spec.fromRecord` accepts), plus an optional top-level `extends: base.yaml` (relative to
+ * Loads a plain-data spec: from data already in memory (`fromRecord`), or from a JSON or
+ * YAML file read through @effect/platform's `FileSystem`. A spec file is a mapping of
+ * endpoint names to descriptions (the keys `fromRecord` accepts), plus an optional top-level `extends: base.yaml` (relative to
  * the file) whose endpoints it inherits, adds to and overrides. A bad file fails with a
  * `SpecError` naming the file, the line, the endpoint and the key: never a partly loaded spec.
  *
@@ -9,6 +9,7 @@
  */
 import type { FileSystem } from "@effect/platform"
 import { Effect, Either } from "effect"
+import type * as Endpoint from "./Endpoint.js"
 import { SpecError } from "./Errors.js"
 import { applyOverlay, importDocument, importFile, isOpenApiDocument, readApi } from "./internal/openapi/load.js"
 import {
@@ -20,8 +21,56 @@ import {
   read,
   withLine
 } from "./internal/source.js"
+import * as SpecRecord from "./internal/specRecord.js"
 import type * as OpenApiSpec from "./OpenApiSpec.js"
 import * as Spec from "./Spec.js"
+
+/**
+ * Decodes one endpoint description (a mapping, or a path string for a GET).
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const endpointFromRecord: (
+  data: unknown
+) => Either.Either<Endpoint.Untyped, { readonly key: string | undefined; readonly reason: string }> =
+  SpecRecord.endpointFromRecord
+
+/**
+ * Decodes a plain-data spec: a mapping of endpoint names to descriptions with the keys
+ * `path`, `method` (any case, GET by default) and the endpoint settings the core reads
+ * (`headers`, `query`, `pathTokens`, `streamRequest`, `streamResponse`, `events`,
+ * `maxEventBytes`, `mock`, `maxResponseBytes`, `redirect`, `compressRequest`,
+ * `description`). Fails with a `SpecError` naming the endpoint and the key at fault. Any
+ * other key is a plugin's setting (`Setting`: `timeout`, `retry`, `elapsed`, `logger`...):
+ * kept as it is, and decoded by the plugin that owns it when a client is built (a
+ * `SpecError` there when none of the client's plugins owns it, naming the plugin to add
+ * for the built-in ones).
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const fromRecordEither: (
+  data: unknown,
+  options?: { readonly file?: string | undefined }
+) => Either.Either<Spec.Untyped, SpecError> = SpecRecord.fromRecordEither
+
+/**
+ * {@link fromRecordEither} as an Effect.
+ *
+ * **Example**
+ *
+ * ```ts
+ * const spec = yield* SpecLoader.fromRecord({ getUser: "/users/{user_id}" })
+ * ```
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const fromRecord: (
+  data: unknown,
+  options?: { readonly file?: string | undefined }
+) => Effect.Effect<Spec.Untyped, SpecError> = SpecRecord.fromRecord
 
 /**
  * The top-level key naming the spec a file extends.
@@ -90,7 +139,7 @@ const loadDescriptions = (
     const plain = base === undefined
       ? own
       : Object.fromEntries(Object.entries(own).filter(([, d]) => !(isRecord(d) && d.path === undefined)))
-    const checked = Spec.fromRecordEither(plain, { file })
+    const checked = SpecRecord.fromRecordEither(plain, { file })
     if (Either.isLeft(checked)) {
       const e = checked.left
       return yield* withLine(e, source, e.endpoint === undefined ? [] : [e.endpoint, ...keyPath(e.key)])
@@ -118,7 +167,7 @@ const load = (file: string, format: Format): Effect.Effect<Spec.Untyped, SpecErr
       return origin === undefined ? { file: absolute } : { file: origin.file, line: origin.lineOf([endpoint, ...at]) }
     }
     if (layer.base === undefined) {
-      return Spec.withLocate(yield* Spec.fromRecord(layer.descriptions, { file: absolute }), locate)
+      return Spec.withLocate(yield* SpecRecord.fromRecord(layer.descriptions, { file: absolute }), locate)
     }
     const base = layer.base
     const endpoints = applyOverlay(

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Plugin, ServiceClient, Spec, Transport } from "@service-client/core"
-import { Deferred, Effect, Exit, Fiber, Layer, TestClock } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
 
 const Api = Spec.make({ get: Endpoint.get("/x") })
 
@@ -103,6 +103,33 @@ describe("enterSend hooks", () => {
       assert.deepStrictEqual(log, ["enter a", "enter b", "send"])
       yield* Fiber.interrupt(fiber)
       assert.deepStrictEqual(log, ["enter a", "enter b", "send", "leave b", "leave a"])
+    }))
+
+  it.scoped("a leave gets how the send ended: the response, the failure, or the interruption", () =>
+    Effect.gen(function*() {
+      const outcomes: Array<string> = []
+      const observing = Plugin.make("Observing", {
+        enterSend: () => (_session, exit) => {
+          outcomes.push(
+            Exit.isSuccess(exit)
+              ? `status ${exit.value.status}`
+              : Exit.isInterrupted(exit)
+              ? "interrupted"
+              : `failed ${Option.getOrThrow(Cause.failureOption(exit.cause))._tag}`
+          )
+        }
+      })
+      const log: Array<string> = []
+      const ok = yield* client([observing]).pipe(Effect.provide(transport(log)))
+      yield* ok.get()
+      const failing = yield* client([observing]).pipe(Effect.provide(transport(log, { fail: true })))
+      yield* Effect.flip(failing.get())
+      const gate = yield* Deferred.make<void>()
+      const waiting = yield* client([observing]).pipe(Effect.provide(transport(log, { gate })))
+      const fiber = yield* Effect.fork(waiting.get())
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(outcomes, ["status 200", "failed RequestError", "interrupted"])
     }))
 
   it.scoped("a wait is interruptible; what it took at its end is given back with the rest", () =>

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, ServiceClient, Spec, Transport } from "@service-client/core"
+import { Endpoint, ServiceClient, Spec, SpecLoader, Transport } from "@service-client/core"
 import { Effect, Layer } from "effect"
 
 describe("Spec", () => {
@@ -18,7 +18,7 @@ describe("Spec", () => {
 
   it.effect("fromRecord decodes the seed's dictionary shape", () =>
     Effect.gen(function*() {
-      const spec = yield* Spec.fromRecord({
+      const spec = yield* SpecLoader.fromRecord({
         getUsers: { path: "/user", method: "get" },
         getUser: { path: "/user/{user_id}" },
         createUser: {
@@ -46,7 +46,7 @@ describe("Spec", () => {
 
   const fails = (data: unknown, endpoint: string | undefined, key: string | undefined, reason: RegExp) =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Spec.fromRecord(data, { file: "users.json" }))
+      const error = yield* Effect.flip(SpecLoader.fromRecord(data, { file: "users.json" }))
       assert.strictEqual(error._tag, "SpecError")
       assert.strictEqual(error.endpoint, endpoint)
       assert.strictEqual(error.key, key)
@@ -83,7 +83,7 @@ describe("Spec", () => {
 
   it.effect("a key no core setting has is kept for a plugin, and refused when no plugin of the client owns it", () =>
     Effect.gen(function*() {
-      const spec = yield* Spec.fromRecord({ a: { path: "/x", verb: "get" } }, { file: "users.json" })
+      const spec = yield* SpecLoader.fromRecord({ a: { path: "/x", verb: "get" } }, { file: "users.json" })
       assert.strictEqual((spec.endpoints.a as unknown as Record<string, unknown>).verb, "get")
       const error = yield* Effect.flip(
         ServiceClient.make(spec, { name: "users", baseUrl: "http://127.0.0.1:1" }).pipe(

@@ -11,7 +11,7 @@ import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
 import type { ServiceResponse } from "@service-client/core/ServiceResponse"
 import * as Setting from "@service-client/core/Setting"
-import { Duration, Effect, Exit, Fiber, Schema } from "effect"
+import { Duration, Effect, Exit, Fiber, FiberId, Schema } from "effect"
 import * as Circuit from "./internal/circuit.js"
 import { durationOption, invalid } from "./internal/options.js"
 import * as Repeatable from "./internal/repeatable.js"
@@ -99,14 +99,16 @@ class Latencies {
 const takeSpares = (
   session: Session.Session,
   offers: ReadonlyArray<Spare.Offer>
-): Effect.Effect<(() => Effect.Effect<void>) | undefined> =>
+): Effect.Effect<((exit: Exit.Exit<ServiceResponse, CallError>) => Effect.Effect<void>) | undefined> =>
   Effect.uninterruptible(Effect.gen(function*() {
     const taken: Array<Plugin.LeaveSend> = []
-    const leave = () => Effect.forEach(taken, (l) => Effect.suspend(() => l(session) ?? Effect.void), { discard: true })
+    const leave = (exit: Exit.Exit<ServiceResponse, CallError>) =>
+      Effect.forEach(taken, (l) => Effect.suspend(() => l(session, exit) ?? Effect.void), { discard: true })
     for (const offer of offers) {
       const l = yield* offer(session)
       if (l === undefined) {
-        yield* leave()
+        // no hedge is sent: the permits go back as from a send interrupted before it began
+        yield* leave(Exit.interrupt(FiberId.none))
         return undefined
       }
       taken.push(l)
@@ -223,7 +225,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
               hedge.set(session, "sent")
               return race(
                 first,
-                Effect.tap(send, () => hedge.set(session, "won")).pipe(Effect.ensuring(Effect.suspend(leave)))
+                Effect.tap(send, () => hedge.set(session, "won")).pipe(Effect.onExit(leave))
               )
             })
           }

@@ -39,6 +39,19 @@ describe("Metrics", () => {
       assert.strictEqual(yield* callsWith("m1", "RequestError"), 1)
     }))
 
+  it.scoped("an interrupted call counts as Interrupted and leaves the calls in flight", () =>
+    Effect.gen(function*() {
+      const { client } = setup("m5", [{ hang: true }])
+      const users = yield* client
+      const fiber = yield* Effect.fork(users.getUser({ id: 1 }))
+      yield* TestClock.adjust("10 millis")
+      const pending = tags(Metrics.metrics({ prefix: "m5" }).pending)
+      assert.strictEqual((yield* Metric.value(pending)).value, 1)
+      yield* Fiber.interrupt(fiber)
+      assert.strictEqual(yield* callsWith("m5", "Interrupted"), 1)
+      assert.strictEqual((yield* Metric.value(pending)).value, 0)
+    }))
+
   it.scoped("records latency (TestClock time) and the calls in flight", () =>
     Effect.gen(function*() {
       const slow = Plugin.make("Slow", { aroundSend: (_, send) => Effect.delay(send, "300 millis") })

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, ServiceClient, Spec, type SpecError } from "@service-client/core"
+import { Endpoint, ServiceClient, Spec, type SpecError, SpecLoader } from "@service-client/core"
 import { Retry } from "@service-client/plugins"
 import { type Duration, Effect, Either, Fiber, Schedule, Stream, TestClock } from "effect"
 import { type Answer, scripted } from "./support/scriptedTransport.js"
@@ -317,12 +317,12 @@ describe("Retry", () => {
     Effect.gen(function*() {
       const build = (data: unknown, plugins: ReadonlyArray<ReturnType<typeof Retry.make>>) =>
         Effect.flatMap(
-          Spec.fromRecord(data, { file: "users.yaml" }),
+          SpecLoader.fromRecord(data, { file: "users.yaml" }),
           (spec) => ServiceClient.make(spec, { name: "users", baseUrl: "http://127.0.0.1:1", plugins })
         ).pipe(Effect.scoped, Effect.provide(scripted([]).layer), Effect.flip, Effect.map((e) => e as SpecError))
       const good = yield* Effect.either(
         Effect.flatMap(
-          Spec.fromRecord({
+          SpecLoader.fromRecord({
             a: { path: "/a", retry: { maxAttempts: 5, baseDelay: "1 second", statuses: [503] } },
             b: { path: "/b", retry: false }
           }),

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Endpoint, Plugin, ServiceClient, Spec } from "@service-client/core"
+import { Endpoint, Plugin, ServiceClient, Spec, SpecLoader } from "@service-client/core"
 import * as Pool from "@service-client/plugins/Pool"
 import * as Retry from "@service-client/plugins/Retry"
 import * as Timeout from "@service-client/plugins/Timeout"
@@ -36,7 +36,7 @@ describe("Timeout", () => {
     Effect.gen(function*() {
       const build = (timeout: unknown) =>
         Effect.flatMap(
-          Spec.fromRecord({ a: { path: "/a", timeout } }, { file: "users.yaml" }),
+          SpecLoader.fromRecord({ a: { path: "/a", timeout } }, { file: "users.yaml" }),
           (spec) => ServiceClient.make(spec, { name: "svc", baseUrl: "http://127.0.0.1:1", plugins: [Timeout.make()] })
         )
       const c = yield* build("2 seconds")

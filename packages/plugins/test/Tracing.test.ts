@@ -120,4 +120,35 @@ describe("Tracing", () => {
       assert.strictEqual(new Set(seen.map((s) => s.headers.traceparent)).size, 3)
     }).pipe(Effect.withTracer(tracer))
   })
+
+  it.scoped("an interrupted call ends its spans as interrupted; after a call, the caller's span is current again", () => {
+    const { client, spans, tracer } = setup(
+      [{ status: 200, body: "{}" }, { hang: true }],
+      [Tracing.make(), Retry.make({ jitter: false })]
+    )
+    return Effect.gen(function*() {
+      const users = yield* client
+      yield* Effect.gen(function*() {
+        yield* users.getUser({ id: 1 })
+        // a span made after the call is the caller's child again, not the call's
+        yield* Effect.void.pipe(Effect.withSpan("after"))
+        const fiber = yield* Effect.fork(users.getUser({ id: 2 }))
+        yield* TestClock.adjust("10 millis")
+        yield* Fiber.interrupt(fiber)
+      }).pipe(Effect.withSpan("outer"), Effect.annotateSpans("tenant", "t1"))
+      const outer = spans.find((s) => s.name === "outer")!
+      const after = spans.find((s) => s.name === "after")!
+      assert.strictEqual(parentId(after), outer.spanId)
+      const calls = spans.filter((s) => s.name === "users.getUser")
+      assert.strictEqual(calls.length, 2)
+      // the fiber's span annotations go on the call span, as Effect.makeSpan puts them
+      assert.strictEqual(calls[0]!.attributes.get("tenant"), "t1")
+      const interrupted = spans.filter((s) =>
+        s.name.startsWith("users.getUser") && s.exit !== undefined && Exit.isInterrupted(s.exit)
+      )
+      // the call span and its attempt span of the second call
+      assert.strictEqual(interrupted.length, 2)
+      for (const s of spans) assert.strictEqual(s.status._tag, "Ended", s.name)
+    }).pipe(Effect.withTracer(tracer))
+  })
 })

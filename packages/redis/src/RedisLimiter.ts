@@ -33,7 +33,7 @@ import type {
 } from "@service-client/plugins/LimiterError"
 import * as LimiterStore from "@service-client/plugins/LimiterStore"
 import type { Duration } from "effect"
-import { Effect, Option, Scope } from "effect"
+import { Effect, Exit, FiberId, Option, Scope } from "effect"
 import * as Impl from "./internal/redisLimiter.js"
 import { RedisStore, type Service, type StoreFailure } from "./RedisStore.js"
 
@@ -90,6 +90,9 @@ export interface WindowOptions extends CommonOptions {
   readonly hold?: "afterResponse" | "fromStart" | undefined
 }
 
+/** What a leave is given as the send's outcome: a limiter's leave does not read it. */
+const over = Exit.interrupt(FiberId.none)
+
 /** The limiter `LimiterStore.limiter` makes over the permits of `p`, with the acquire/withPermit API. */
 const make = (store: Service, p: Impl.Plan): Effect.Effect<Limiter, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -114,7 +117,7 @@ const make = (store: Service, p: Impl.Plan): Effect.Effect<Limiter, never, Scope
           Scope.addFinalizer(
             scope,
             Effect.suspend(() => {
-              const left = leave(s as Session)
+              const left = leave(s as Session, over)
               return left === undefined ? Effect.void : left
             })
           ))

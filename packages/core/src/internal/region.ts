@@ -8,7 +8,7 @@
  *
  * @internal
  */
-import { type Cause, Effect, Fiber, Option, Runtime } from "effect"
+import { type Cause, Effect, Exit, Fiber, Option, Runtime } from "effect"
 import type { CallError } from "../Errors.js"
 import type * as Plugin from "../Plugin.js"
 import type { ServiceResponse } from "../ServiceResponse.js"
@@ -28,11 +28,19 @@ const runOutside = (fiber: Fiber.RuntimeFiber<unknown, unknown>, effect: Effect.
   )(effect)
 }
 
+/** How the send ended, as the leaves get it. */
+type Outcome = Exit.Exit<ServiceResponse, CallError>
+
 /** Calls one leave; a leave that throws does not keep the others from being called (its defect comes after). */
-const callLeave = (leave: Plugin.LeaveSend, session: Session, rest: Effect.Effect<void>): Effect.Effect<void> => {
+const callLeave = (
+  leave: Plugin.LeaveSend,
+  session: Session,
+  exit: Outcome,
+  rest: Effect.Effect<void>
+): Effect.Effect<void> => {
   let r: ReturnType<Plugin.LeaveSend>
   try {
-    r = leave(session)
+    r = leave(session, exit)
   } catch (defect) {
     r = Effect.die(defect)
   }
@@ -52,10 +60,13 @@ class Held {
     readonly room: number
   ) {}
 
-  readonly onFiberEnd = (): void => {
+  readonly onFiberEnd = (exit: Exit.Exit<unknown, unknown>): void => {
     if (this.over) return
     this.over = true
-    const rest = this.leaveAll()
+    // the fiber ended before the send's continuation ran: it was interrupted
+    const rest = this.leaveAll(
+      Exit.isFailure(exit) ? exit as Exit.Exit<never, CallError> : Exit.interrupt(this.fiber.id())
+    )
     if (rest !== Effect.void) runOutside(this.fiber, rest)
   }
 
@@ -67,21 +78,26 @@ class Held {
     this.leaves[this.count++] = leave
   }
 
-  /** Calls the leaves, last taken first; answers what is left to run. */
-  leaveAll(): Effect.Effect<void> {
+  /** Calls the leaves, last taken first, with how the send ended; answers what is left to run. */
+  leaveAll(exit: Outcome): Effect.Effect<void> {
     let rest: Effect.Effect<void> = Effect.void
     const leaves = this.leaves
-    for (let i = this.count - 1; i >= 0; i--) rest = callLeave(leaves![i]!, this.session, rest)
+    for (let i = this.count - 1; i >= 0; i--) rest = callLeave(leaves![i]!, this.session, exit, rest)
     return rest
   }
 
-  /** The send is over (its handlers run): no more watching, every leave called. */
-  end(): Effect.Effect<void> {
+  /**
+   * The send is over (its handlers run): no more watching, every leave called with the
+   * response, or the failure's cause (the exit is made only when a hook took something).
+   */
+  end(succeeded: boolean, outcome: ServiceResponse | Cause.Cause<CallError>): Effect.Effect<void> {
     if (this.over) return Effect.void
     this.over = true
     if (this.leaves === undefined) return Effect.void
     this.fiber.removeObserver(this.onFiberEnd)
-    const rest = this.leaveAll()
+    const rest = this.leaveAll(
+      succeeded ? Exit.succeed(outcome as ServiceResponse) : Exit.failCause(outcome as Cause.Cause<CallError>)
+    )
     return rest === Effect.void ? rest : Effect.uninterruptible(rest)
   }
 }
@@ -138,13 +154,13 @@ const start = <A, E>(
   return Effect.matchCauseEffect(entered, {
     // what a leave left to run runs before `after` is even built
     onFailure: (cause) => {
-      const rest = held.end()
+      const rest = held.end(false, cause)
       return rest === Effect.void
         ? after.onFailure(cause)
         : Effect.zipRight(rest, Effect.suspend(() => after.onFailure(cause)))
     },
     onSuccess: (response) => {
-      const rest = held.end()
+      const rest = held.end(true, response)
       return rest === Effect.void
         ? after.onSuccess(response)
         : Effect.zipRight(rest, Effect.suspend(() => after.onSuccess(response)))

@@ -9,8 +9,9 @@ import { Effect, Either } from "effect"
 import * as Endpoint from "../../Endpoint.js"
 import { SpecError } from "../../Errors.js"
 import * as OpenApiSpec from "../../OpenApiSpec.js"
-import * as Spec from "../../Spec.js"
+import type * as Spec from "../../Spec.js"
 import { type Format, formatOf, path as pathService, read, type Source } from "../source.js"
+import * as SpecRecord from "../specRecord.js"
 import { externalRefs, isRecord } from "./documents.js"
 
 const patch = (e: SpecError, changes: { readonly reason?: string; readonly line?: number | undefined }) =>
@@ -142,7 +143,7 @@ export const applyOverlay = (
           })
         )
       }
-      const checked = Spec.endpointFromRecord({ ...desc, path: own.path, method: own.method })
+      const checked = SpecRecord.endpointFromRecord({ ...desc, path: own.path, method: own.method })
       if (Either.isLeft(checked)) {
         return Either.left(new SpecError({ ...at, endpoint: name, key: checked.left.key, reason: checked.left.reason }))
       }
@@ -153,7 +154,7 @@ export const applyOverlay = (
       }
       endpoints[name] = Endpoint.make({ ...optionsOf(own), ...settings } as any)
     } else {
-      const checked = Spec.fromRecordEither({ [name]: desc }, { file: at.file })
+      const checked = SpecRecord.fromRecordEither({ [name]: desc }, { file: at.file })
       if (Either.isLeft(checked)) return Either.left(patch(checked.left, { line: at.line }))
       endpoints[name] = checked.right.endpoints[name]!
     }

@@ -1,0 +1,65 @@
+/**
+ * Which runtime steps one call takes: every step of one call (after a warm-up), as the
+ * op the Effect runtime ran, with the source of its function and whether a span was the
+ * fiber's current one (a step inside a span pays an OpenTelemetry context with a real
+ * tracer). For finding steps to save; `bench/plugins.ts` counts them.
+ *
+ *   node --import ./bench/loader.mjs bench/steps.ts [cheap|logs] [calls to warm up]
+ */
+import { ServiceClient, Transport } from "@service-client/core"
+import { Effect, Exit, Layer, ManagedRuntime, RuntimeFlags, RuntimeFlagsPatch, Scope, Stream, Supervisor } from "effect"
+import { Api } from "./api.js"
+import * as Full from "./full.js"
+
+const stack = (process.argv[2] ?? "logs") as Full.Stack
+const warm = Number(process.argv[3] ?? 100)
+const body = new TextEncoder().encode(JSON.stringify({ id: 12345, username: "benchmark-user", active: true }))
+const response: Transport.Response = {
+  status: 200,
+  headers: { "content-type": "application/json", "content-length": String(body.length) },
+  read: () => Effect.succeed(body),
+  stream: Stream.make(body)
+}
+const transport = Layer.succeed(Transport.Transport, {
+  honoursDeadline: true,
+  send: () =>
+    Effect.async<Transport.Response>((resume) => {
+      setImmediate(() => resume(Effect.succeed(response)))
+    })
+})
+
+const seen: Array<string> = []
+let on = false
+const describe = (e: any): string => {
+  const f = e.effect_instruction_i0 ?? e.effect_instruction_i1
+  const src = typeof f === "function" ? String(f).replace(/\s+/g, " ").slice(0, 110) : ""
+  return `${e._op}${src === "" ? "" : "  " + src}`
+}
+class Steps extends Supervisor.AbstractSupervisor<void> {
+  get value() {
+    return Effect.void
+  }
+  override onEffect(fiber: any, effect: any) {
+    if (on) seen.push(`${fiber.currentSpan !== undefined ? "S" : " "} ${describe(effect)}`)
+  }
+}
+
+const full = await Full.load(stack)
+const runtime = ManagedRuntime.make(Layer.mergeAll(transport, full.layer))
+const scope = await runtime.runPromise(Scope.make())
+const client = await runtime.runPromise(
+  Scope.extend(ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins: full.plugins }), scope)
+) as ServiceClient.Client<typeof Api>
+const call = client.getItem({ version: "v1", id: 1 })
+await runtime.runPromise(Effect.repeatN(call, warm - 1))
+await runtime.runPromise(
+  Effect.zipRight(Effect.sync(() => (on = true)), Effect.zipLeft(call, Effect.sync(() => (on = false)))).pipe(
+    Effect.supervised(new Steps()),
+    Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision))
+  )
+)
+seen.forEach((s, i) => console.log(String(i).padStart(3), s))
+console.log(`${seen.length} steps, ${seen.filter((s) => s.startsWith("S")).length} inside a span`)
+await runtime.runPromise(Scope.close(scope, Exit.void))
+await runtime.dispose()
+process.exit(0)
