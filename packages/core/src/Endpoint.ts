@@ -327,6 +327,19 @@ export type InputOf<P extends string, O> = O extends {
     >
   >
 
+/**
+ * The input {@link InputOf} computes, from the keys of a call that are the endpoint's own
+ * (its path tokens, `payload`, `query`, `headers`) written out: those keys and the common
+ * ones (`CommonInput` but `headers`, with the call keys the plugins add). A module written
+ * by `service-client generate` declares its endpoints' inputs with it (`Endpoint<P,
+ * DeclaredInput<{ ... }>, A, E>`) instead of having the compiler compute them from the
+ * options.
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type DeclaredInput<K> = Types.Simplify<K & Omit<CommonInput, "headers">>
+
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never
 type IsSingle<T> = [T] extends [never] ? false : [T] extends [UnionToIntersection<T>] ? true : false
 
