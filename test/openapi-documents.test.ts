@@ -62,6 +62,14 @@ describe("large public documents", () => {
       assert.strictEqual(Object.keys(stripe.endpoints).length, 452)
       assert.strictEqual(stripe.baseUrl, "https://api.stripe.com/")
       assert.ok(stripe.endpoints.GetCustomersCustomer === undefined && stripe.endpoints.getCustomersCustomer)
+      // Stripe gives 213 GET operations a form body: left out (a GET sends none), the other 238 are payloads
+      const stripeModel = yield* SpecLoader.openapiModel(unpack("stripe.com.json")).pipe(
+        Effect.provide(NodeContext.layer)
+      )
+      assert.strictEqual(stripeModel.operations.filter((op) => op.ignoredBody !== undefined).length, 213)
+      const endpoints = Object.values(stripe.endpoints)
+      assert.strictEqual(endpoints.filter((e) => e.method === "GET" && e.payload !== undefined).length, 0)
+      assert.strictEqual(endpoints.filter((e) => e.payload !== undefined).length, 238)
     }))
 
   const label = {

@@ -26,18 +26,24 @@ export interface Options {
   readonly coreModule?: string | undefined
   /** The name of the exported spec. */
   readonly exportName?: string | undefined
+  /** The selection the model was made with (`generate --operations/--tags`), told in the header. */
+  readonly selection?: OpenApiSpec.Selection | undefined
 }
 
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 const key = (name: string) => (identifier.test(name) ? name : JSON.stringify(name))
 const str = (s: string) => JSON.stringify(s)
 
+/** Text a comment can hold: `*\/` and control characters neutralized. */
+// eslint-disable-next-line no-control-regex
+const commentText = (text: string) =>
+  text.replace(/\*\//g, "*\\/").replace(/[\u0000-\u0008\u000b-\u001f\u007f\u2028\u2029]/g, "")
+
 /** A JSDoc block (`*\/` and control characters neutralized), indented. */
 const doc = (indent: string, ...parts: ReadonlyArray<string | undefined>): string => {
   const text = parts.filter((p): p is string => p !== undefined && p.trim().length > 0).join("\n\n")
   if (text.length === 0) return ""
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/\*\//g, "*\\/").replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "").trimEnd()
+  const clean = commentText(text).trimEnd()
   const lines = clean.split(/\r?\n/)
   if (lines.length === 1) return `${indent}/** ${lines[0]} */\n`
   return `${indent}/**\n${lines.map((l) => `${indent} *${l.length > 0 ? " " : ""}${l}`).join("\n")}\n${indent} */\n`
@@ -47,29 +53,29 @@ const deprecated = (
   node: { readonly deprecated?: boolean | undefined }
 ) => (node.deprecated ? "@deprecated" : undefined)
 
-const optional = (value: string, required: boolean) => (required ? value : `Schema.optional(${value})`)
+const optional = (S: string, value: string, required: boolean) => (required ? value : `${S}.optional(${value})`)
 
 const pipe = (base: string, filters: ReadonlyArray<string>) =>
   filters.length === 0 ? base : `${base}.pipe(${filters.join(", ")})`
 
-const stringCode = (n: JsonSchema.Node.String) => {
+const stringCode = (S: string, n: JsonSchema.Node.String) => {
   const filters: Array<string> = []
-  if (n.minLength !== undefined) filters.push(`Schema.minLength(${n.minLength})`)
-  if (n.maxLength !== undefined) filters.push(`Schema.maxLength(${n.maxLength})`)
+  if (n.minLength !== undefined) filters.push(`${S}.minLength(${n.minLength})`)
+  if (n.maxLength !== undefined) filters.push(`${S}.maxLength(${n.maxLength})`)
   if (n.pattern !== undefined) {
     const flags = JsonSchema.compilePattern(n.pattern)?.flags ?? ""
-    filters.push(`Schema.pattern(new RegExp(${str(n.pattern)}${flags.length > 0 ? `, ${str(flags)}` : ""}))`)
+    filters.push(`${S}.pattern(new RegExp(${str(n.pattern)}${flags.length > 0 ? `, ${str(flags)}` : ""}))`)
   }
-  return pipe("Schema.String", filters)
+  return pipe(`${S}.String`, filters)
 }
 
-const numberCode = (n: JsonSchema.Node.Number) => {
+const numberCode = (S: string, n: JsonSchema.Node.Number) => {
   const filters: Array<string> = []
-  if (n.minimum !== undefined) filters.push(`Schema.greaterThanOrEqualTo(${n.minimum})`)
-  if (n.maximum !== undefined) filters.push(`Schema.lessThanOrEqualTo(${n.maximum})`)
-  if (n.exclusiveMinimum !== undefined) filters.push(`Schema.greaterThan(${n.exclusiveMinimum})`)
-  if (n.exclusiveMaximum !== undefined) filters.push(`Schema.lessThan(${n.exclusiveMaximum})`)
-  return pipe(n.integer ? "Schema.Int" : "Schema.Number", filters)
+  if (n.minimum !== undefined) filters.push(`${S}.greaterThanOrEqualTo(${n.minimum})`)
+  if (n.maximum !== undefined) filters.push(`${S}.lessThanOrEqualTo(${n.maximum})`)
+  if (n.exclusiveMinimum !== undefined) filters.push(`${S}.greaterThan(${n.exclusiveMinimum})`)
+  if (n.exclusiveMaximum !== undefined) filters.push(`${S}.lessThan(${n.exclusiveMaximum})`)
+  return pipe(n.integer ? `${S}.Int` : `${S}.Number`, filters)
 }
 
 /** The definitions that `node` names outside suspensions (for ordering). */
@@ -157,6 +163,56 @@ const typeFields = (node: JsonSchema.Node.Object, indent: string): string => {
 const paramsType = (list: ReadonlyArray<OpenApiSpec.Parameter>, indent: string): string =>
   typeFields({ _tag: "Object", properties: list }, indent)
 
+/** The tokens of a path template, each once, in order. */
+const tokensOf = (path: string): Array<string> => [...new Set([...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!))]
+
+/**
+ * An endpoint's input type as `Endpoint.Of`/`BodilessOf` compute it from the options the
+ * module gives it, written out: `Endpoint.DeclaredInput` of the endpoint's own keys, or
+ * with the short form (one token and nothing else required) the token value too.
+ */
+const inputType = (op: OpenApiSpec.Operation, ind: string): string => {
+  const inner = ind + "  "
+  const keys: Array<string> = tokensOf(op.path).map((t) => `readonly ${key(t)}: Endpoint.TokenValue`)
+  let required = false
+  const body = op.body
+  if (op.method === "GET" || op.method === "HEAD") {
+    keys.push("readonly payload?: undefined")
+  } else if (body !== undefined && (body.kind === "json" || body.kind === "form")) {
+    const payload = typeCode(body.node, inner)
+    if (body.required && body.node._tag !== "Unknown") {
+      keys.push(`readonly payload: ${payload}`)
+      required = true
+    } else {
+      keys.push(`readonly payload?: ${payload}${body.node._tag === "Unknown" ? "" : " | undefined"}`)
+    }
+  } else if (body?.kind === "binary") {
+    keys.push("readonly payload?: Endpoint.StreamBody | undefined")
+  } else {
+    keys.push("readonly payload?: unknown")
+  }
+  if (op.query.length > 0) {
+    const req = op.query.some((p) => p.required)
+    required ||= req
+    keys.push(`readonly query${req ? "" : "?"}: ${paramsType(op.query, inner)}${req ? "" : " | undefined"}`)
+  } else {
+    keys.push("readonly query?: Readonly<Record<string, Endpoint.QueryValue>> | undefined")
+  }
+  if (op.headers.length > 0) {
+    const req = op.headers.some((p) => p.required)
+    required ||= req
+    keys.push(
+      `readonly headers${req ? "" : "?"}: ${paramsType(op.headers, inner)} & { readonly [name: string]: unknown }${
+        req ? "" : " | undefined"
+      }`
+    )
+  } else {
+    keys.push("readonly headers?: Endpoint.CommonInput[\"headers\"]")
+  }
+  const input = `Endpoint.DeclaredInput<{\n${keys.map((k) => `${inner}${k}`).join("\n")}\n${ind}}>`
+  return tokensOf(op.path).length === 1 && !required ? `${input} | Endpoint.TokenValue` : input
+}
+
 /**
  * Prints the module.
  *
@@ -178,62 +234,86 @@ export const module = (api: OpenApiSpec.Api, options: Options): string => {
   }
   for (const name of defs.keys()) visit(name)
   const printed = new Set<string>()
+  // the builders' alias (OpenApi.builders), unless a definition has its name
+  let S = "S"
+  while (defs.has(S)) S += "_"
 
   const code = (node: Node, indent: string): string => {
     switch (node._tag) {
       case "Unknown":
-        return "Schema.Unknown"
+        return `${S}.Unknown`
       case "Never":
-        return "Schema.Never"
+        return `${S}.Never`
       case "String":
-        return stringCode(node)
+        return stringCode(S, node)
       case "Number":
-        return numberCode(node)
+        return numberCode(S, node)
       case "Boolean":
-        return "Schema.Boolean"
+        return `${S}.Boolean`
       case "Null":
-        return "Schema.Null"
+        return `${S}.Null`
       case "Literal":
-        return `Schema.Literal(${node.values.map((v) => JSON.stringify(v)).join(", ")})`
+        return `${S}.Literal(${node.values.map((v) => JSON.stringify(v)).join(", ")})`
       case "Array": {
         const filters: Array<string> = []
-        if (node.minItems !== undefined) filters.push(`Schema.minItems(${node.minItems})`)
-        if (node.maxItems !== undefined) filters.push(`Schema.maxItems(${node.maxItems})`)
-        return pipe(`Schema.Array(${code(node.items, indent)})`, filters)
+        if (node.minItems !== undefined) filters.push(`${S}.minItems(${node.minItems})`)
+        if (node.maxItems !== undefined) filters.push(`${S}.maxItems(${node.maxItems})`)
+        return pipe(`${S}.Array(${code(node.items, indent)})`, filters)
       }
       case "Tuple": {
         const elements = node.elements.map((e) => code(e, indent))
         return node.rest === undefined
-          ? `Schema.Tuple(${elements.join(", ")})`
-          : `Schema.Tuple([${elements.join(", ")}], ${code(node.rest, indent)})`
+          ? `${S}.Tuple(${elements.join(", ")})`
+          : `${S}.Tuple([${elements.join(", ")}], ${code(node.rest, indent)})`
       }
       case "Object": {
         const rest = node.additional === undefined
           ? undefined
-          : `Schema.Record({ key: Schema.String, value: ${code(node.additional, indent)} })`
-        if (node.properties.length === 0) return rest ?? "Schema.Struct({})"
+          : `${S}.Record({ key: ${S}.String, value: ${code(node.additional, indent)} })`
+        if (node.properties.length === 0) return rest ?? `${S}.struct({})`
         const inner = indent + "  "
         const fields = node.properties.map((p) =>
-          `${inner}${key(p.name)}: ${optional(code(p.node, inner), p.required)}`
+          `${inner}${key(p.name)}: ${optional(S, code(p.node, inner), p.required)}`
         )
-        return `OpenApi.struct({\n${fields.join(",\n")}\n${indent}}${rest === undefined ? "" : `, ${rest}`})`
+        return `${S}.struct({\n${fields.join(",\n")}\n${indent}}${rest === undefined ? "" : `, ${rest}`})`
       }
       case "Union": {
         const members = node.members.filter((m) => m._tag !== "Null")
-        if (members.length === 1 && node.members.length === 2) return `Schema.NullOr(${code(members[0]!, indent)})`
-        return `Schema.Union(${node.members.map((m) => code(m, indent)).join(", ")})`
+        if (members.length === 1 && node.members.length === 2) return `${S}.NullOr(${code(members[0]!, indent)})`
+        return `${S}.Union(${node.members.map((m) => code(m, indent)).join(", ")})`
       }
       case "Ref":
-        return printed.has(node.name) ? node.name : `Schema.suspend((): Schema.Schema<${node.name}> => ${node.name})`
+        return printed.has(node.name) ? node.name : `${S}.suspend((): Schema.Schema<${node.name}> => ${node.name})`
     }
   }
   let out = ""
   out += `/**\n * ${api.title ?? "API"}${
     api.version === undefined ? "" : ` ${api.version}`
   }: generated by \`service-client generate\`\n`
-  out += ` * from ${options.source}. Do not edit: regenerate (\`--check\` tells whether this file is stale).\n */\n`
-  out += `import { Endpoint, OpenApi, Spec } from ${str(options.coreModule ?? "@service-client/core")}\n`
-  out += `import { Schema } from "effect"\n`
+  out += ` * from ${options.source}. Do not edit: regenerate (\`--check\` tells whether this file is stale).\n`
+  const chosen = [
+    (options.selection?.operations ?? []).length > 0 ? `--operations ${options.selection!.operations!.join(",")}` : "",
+    (options.selection?.tags ?? []).length > 0 ? `--tags ${options.selection!.tags!.join(",")}` : ""
+  ].filter((s) => s.length > 0)
+  if (chosen.length > 0) {
+    out += ` *\n * Only the selected operations (${api.operations.length}): ${
+      commentText(chosen.join(" ")).replace(/\s+/g, " ")
+    }\n`
+  }
+  const ignored = api.operations.filter((op) => op.ignoredBody !== undefined).length
+  if (ignored > 0) {
+    out += ` *\n * ${ignored} GET/HEAD operation${ignored === 1 ? "" : "s"} of the document declare${
+      ignored === 1 ? "s" : ""
+    } a request body: left out (see each one's comment).\n`
+  }
+  out += " */\n"
+  out += `import { type Endpoint, type Errors, OpenApi, type Spec } from ${
+    str(options.coreModule ?? "@service-client/core")
+  }\n`
+  out += `import type { Schema } from "effect"\n\n`
+  out +=
+    `// effect's Schema constructors and OpenApi's helpers, typed without inference: each value's type is declared\n`
+  out += `const ${S} = OpenApi.builders\n`
 
   for (const name of order) {
     const node = defs.get(name)!
@@ -251,43 +331,38 @@ export const module = (api: OpenApiSpec.Api, options: Options): string => {
   let typeName = `${exportName}Endpoints`
   while (defs.has(typeName)) typeName += "_"
 
-  // the endpoints' types: what Endpoint.get/post/... would infer from these options
+  // the endpoints' types, written out: what Endpoint.get/post/... would infer from these options
   out += "\n" + doc("", `The endpoints of {@link ${exportName}}, each typed from its Schemas.`)
   out += `export type ${typeName} = {\n`
   for (const op of api.operations) {
     const ind = "    "
-    const opts: Array<string> = []
-    const body = op.body
-    if (body !== undefined && (body.kind === "json" || body.kind === "form")) {
-      const payload = typeCode(body.node, ind)
-      opts.push(`readonly payload: Schema.Schema<${body.required ? payload : `${payload} | undefined`}>`)
-    } else if (body?.kind === "binary") {
-      opts.push("readonly streamRequest: true")
-    }
-    if (op.success !== undefined) opts.push(`readonly success: Schema.Schema<${typeCode(op.success, ind)}>`)
-    if (op.errors.length > 0) {
-      const bodies = [...new Set(op.errors.map((e) => typeCode(e.node, ind)))]
-      opts.push(`readonly error: { readonly [status: number]: Schema.Schema<${bodies.join(" | ")}> }`)
-    }
-    if (op.query.length > 0) opts.push(`readonly querySchema: Schema.Schema<${paramsType(op.query, ind)}, any>`)
-    if (op.headers.length > 0) opts.push(`readonly headersSchema: Schema.Schema<${paramsType(op.headers, ind)}, any>`)
-    const of = op.method === "GET" || op.method === "HEAD" ? "BodilessOf" : "Of"
+    const success = op.success === undefined ? "unknown" : typeCode(op.success, ind)
+    const error = op.errors.length === 0
+      ? "unknown"
+      : `Errors.ByStatus<{ readonly [status: number]: ${
+        [...new Set(op.errors.map((e) => typeCode(e.node, ind)))].join(" | ")
+      } }>`
     out += doc(
       "  ",
       op.summary,
       op.description === op.summary ? undefined : op.description,
       `\`${op.method} ${op.path}\`${op.operationId === undefined ? "" : ` (operationId \`${op.operationId}\`)`}`,
+      op.ignoredBody === undefined ?
+        undefined :
+        `The document gives this ${op.method} operation a request body (${
+          JSON.stringify(op.ignoredBody)
+        }): left out, a ${op.method} request carries none.`,
       deprecated(op)
     )
-    out += `  readonly ${key(op.name)}: Endpoint.${of}<${str(op.path)}, ${
-      opts.length === 0 ? "{}" : `{\n${opts.map((o) => `${ind}${o}`).join("\n")}\n  }`
-    }>\n`
+    out += `  readonly ${key(op.name)}: Endpoint.Endpoint<\n${ind}${str(op.path)},\n${ind}${
+      inputType(op, ind)
+    },\n${ind}${success},\n${ind}${error}\n  >\n`
   }
   out += "}\n"
 
   const params = (helper: string, list: ReadonlyArray<OpenApiSpec.Parameter>, indent: string) => {
     const inner = indent + "  "
-    const fields = list.map((p) => `${inner}${key(p.name)}: ${optional(code(p.node, inner), p.required)}`)
+    const fields = list.map((p) => `${inner}${key(p.name)}: ${optional(S, code(p.node, inner), p.required)}`)
     const styled = list.filter((p) => p.style !== undefined || p.explode !== undefined)
     const styles = styled.length === 0 ?
       "" :
@@ -302,38 +377,36 @@ export const module = (api: OpenApiSpec.Api, options: Options): string => {
           } }`
         ).join(",\n")
       }\n${indent}}`
-    // the explicit type argument spares the compiler the struct type of the fields (the interface declares it)
-    return `OpenApi.${helper}<Schema.Struct.Fields>({\n${fields.join(",\n")}\n${indent}}${styles})`
+    return `${S}.${helper}({\n${fields.join(",\n")}\n${indent}}${styles})`
   }
 
-  // the values: built without inference (Endpoint.Any), given the interface's types
+  // the values: built without inference (the builders), given the declared type
   out += "\n" + doc("", api.title, api.description)
-  out += `export const ${exportName} = Spec.make({\n`
+  out += `export const ${exportName}: Spec.Spec<${typeName}> = ${S}.spec({\n`
   const endpoints = api.operations.map((op) => {
     const ind = "    "
     const opts: Array<string> = []
     const body = op.body
     if (body !== undefined && (body.kind === "json" || body.kind === "form")) {
-      const payload = `OpenApi.body(${code(body.node, ind)})`
-      opts.push(`payload: ${body.required ? payload : `Schema.UndefinedOr(${payload})`}`)
+      const payload = `${S}.body(${code(body.node, ind)})`
+      opts.push(`payload: ${body.required ? payload : `${S}.UndefinedOr(${payload})`}`)
     } else if (body?.kind === "binary") {
       opts.push("streamRequest: true")
     }
-    if (op.success !== undefined) opts.push(`success: OpenApi.body(${code(op.success, ind)})`)
+    if (op.success !== undefined) opts.push(`success: ${S}.body(${code(op.success, ind)})`)
     if (op.errors.length > 0) {
-      const entries = op.errors.map((e) => `${ind}  ${str(e.status)}: OpenApi.body(${code(e.node, ind + "  ")})`)
-      opts.push(`error: OpenApi.errors({\n${entries.join(",\n")}\n${ind}})`)
+      const entries = op.errors.map((e) => `${ind}  ${str(e.status)}: ${S}.body(${code(e.node, ind + "  ")})`)
+      opts.push(`error: ${S}.errors({\n${entries.join(",\n")}\n${ind}})`)
     }
     if (op.query.length > 0) opts.push(`querySchema: ${params("query", op.query, ind)}`)
     if (op.headers.length > 0) opts.push(`headersSchema: ${params("headers", op.headers, ind)}`)
     const description = op.summary ?? op.description
     if (description !== undefined) opts.push(`description: ${str(description)}`)
-    return `  ${key(op.name)}: OpenApi.endpoint(${str(op.method)}, ${str(op.path)}${
+    return `  ${key(op.name)}: ${S}.endpoint(${str(op.method)}, ${str(op.path)}${
       opts.length === 0 ? "" : `, {\n${opts.map((o) => `${ind}${o}`).join(",\n")}\n  }`
     })`
   })
-  out += endpoints.join(",\n") + "\n})"
-  out += api.baseUrl === undefined ? "" : `.pipe(Spec.withBaseUrl(${str(api.baseUrl)}))`
-  out += ` as unknown as Spec.Spec<${typeName}>\n`
+  out += endpoints.join(",\n") + "\n}"
+  out += api.baseUrl === undefined ? ")\n" : `, ${str(api.baseUrl)})\n`
   return out
 }

@@ -8,9 +8,9 @@
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { type SpecError, SpecLoader } from "@service-client/core"
+import { type OpenApiSpec, type SpecError, SpecLoader } from "@service-client/core"
 import { safeDisplay } from "@service-client/core/Errors"
-import { Console, Data, Effect } from "effect"
+import { Console, Data, Effect, Option } from "effect"
 import * as Codegen from "./Codegen.js"
 
 /**
@@ -47,6 +47,27 @@ export interface Options {
   readonly name?: string | undefined
   /** Where the module imports the client from (`@service-client/core`). */
   readonly core?: string | undefined
+  /** Only these operations (operationIds or endpoint names)... */
+  readonly operations?: ReadonlyArray<string> | undefined
+  /** ...and those with one of these tags (without either: every operation). */
+  readonly tags?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The operations of a GET or HEAD whose request body the module leaves out, told in one
+ * line (names are identifiers; at most 10 of them).
+ *
+ * @since 0.2.0
+ * @category generating
+ */
+export const ignoredBodies = (api: OpenApiSpec.Api): string | undefined => {
+  const names = api.operations.filter((op) => op.ignoredBody !== undefined).map((op) => op.name)
+  if (names.length === 0) return undefined
+  return `warning: ${names.length} GET/HEAD operation${names.length === 1 ? "" : "s"} of the document declare${
+    names.length === 1 ? "s" : ""
+  } a request body, left out (a GET or HEAD request carries none): ${names.slice(0, 10).join(", ")}${
+    names.length > 10 ? ` and ${names.length - 10} more` : ""
+  }`
 }
 
 /**
@@ -56,14 +77,30 @@ export interface Options {
  * @category generating
  */
 export const render = (
-  options: Pick<Options, "document" | "output" | "name" | "core">
-): Effect.Effect<string, SpecError, FileSystem.FileSystem | Path.Path> =>
+  options: Pick<Options, "document" | "output" | "name" | "core" | "operations" | "tags">
+): Effect.Effect<string, SpecError, FileSystem.FileSystem | Path.Path> => Effect.map(model(options), ({ text }) => text)
+
+const model = (
+  options: Pick<Options, "document" | "output" | "name" | "core" | "operations" | "tags">
+): Effect.Effect<
+  { readonly api: OpenApiSpec.Api; readonly text: string },
+  SpecError,
+  FileSystem.FileSystem | Path.Path
+> =>
   Effect.gen(function*() {
     const path = yield* Path.Path
-    const api = yield* SpecLoader.openapiModel(options.document)
+    const api = yield* SpecLoader.openapiModel(options.document, { operations: options.operations, tags: options.tags })
     const source = path.relative(path.dirname(path.resolve(options.output)), path.resolve(options.document))
       .split(path.sep).join("/")
-    return Codegen.module(api, { source, coreModule: options.core, exportName: options.name })
+    return {
+      api,
+      text: Codegen.module(api, {
+        source,
+        coreModule: options.core,
+        exportName: options.name,
+        selection: { operations: options.operations, tags: options.tags }
+      })
+    }
   })
 
 /**
@@ -78,7 +115,9 @@ export const generate = (
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
-    const text = yield* render(options)
+    const { api, text } = yield* model(options)
+    const warning = ignoredBodies(api)
+    if (warning !== undefined) yield* Console.error(warning)
     if (options.check === true) {
       const exists = yield* fs.exists(options.output)
       const current = exists ? yield* fs.readFileString(options.output) : undefined
@@ -91,6 +130,8 @@ export const generate = (
     yield* fs.writeFileString(options.output, text)
     yield* Console.log(`wrote ${options.output}`)
   })
+
+const list = (text: string): ReadonlyArray<string> => text.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
 
 /**
  * @since 0.1.0
@@ -113,7 +154,22 @@ export const command = Command.make(
     core: Options.text("core").pipe(
       Options.withDefault("@service-client/core"),
       Options.withDescription("the module the generated code imports Endpoint, OpenApi and Spec from")
+    ),
+    operations: Options.text("operations").pipe(
+      Options.optional,
+      Options.withDescription("only these operations: operationIds or endpoint names, separated by commas")
+    ),
+    tags: Options.text("tags").pipe(
+      Options.optional,
+      Options.withDescription(
+        "only the operations with one of these tags, separated by commas (with --operations: both)"
+      )
     )
   },
-  (options) => generate(options)
+  ({ operations, tags, ...options }) =>
+    generate({
+      ...options,
+      operations: Option.map(operations, list).pipe(Option.getOrUndefined),
+      tags: Option.map(tags, list).pipe(Option.getOrUndefined)
+    })
 ).pipe(Command.withDescription("write a typed Spec.make module for an OpenAPI document"))

@@ -49,8 +49,8 @@ describe("service-client generate", () => {
       yield* Cli.run(["node", "service-client", "generate", petstoreDoc, "-o", out])
       const text = Fs.readFileSync(out, "utf8")
       assert.include(text, "export interface Pet {")
-      assert.include(text, "export const Pet: Schema.Schema<Pet> = OpenApi.struct({")
-      assert.include(text, "export const Api = Spec.make({")
+      assert.include(text, "export const Pet: Schema.Schema<Pet> = S.struct({")
+      assert.include(text, "export const Api: Spec.Spec<ApiEndpoints> = S.spec({")
       yield* Cli.run(["node", "service-client", "generate", petstoreDoc, "-o", out, "--check"])
       Fs.writeFileSync(out, text.replace("Swagger Petstore", "Old Petstore"))
       const stale = yield* Effect.flip(
@@ -106,6 +106,85 @@ describe("service-client generate", () => {
       assert.deepStrictEqual(fromModule.pet, fromLoader.pet)
       assert.deepStrictEqual(fromModule.user, { id: 1, name: null, manager: fromModule.user.manager })
       assert.deepStrictEqual(fromModule.user, fromLoader.user, "the module decodes as the loader does")
+    })))
+
+  it.effect("--operations and --tags keep the operations named or tagged, and the definitions they use", () =>
+    run(Effect.gen(function*() {
+      const out = Path.join(tmp, "selected.ts")
+      yield* Cli.run([
+        "node",
+        "service-client",
+        "generate",
+        featuresDoc,
+        "-o",
+        out,
+        "--operations",
+        "users/get-one, postPets",
+        "--tags",
+        "admin"
+      ])
+      const text = Fs.readFileSync(out, "utf8")
+      const names = [...text.matchAll(/^ {2}(\w+): S\.endpoint\(/gm)].map((m) => m[1])
+      // by operationId, by endpoint name (postPets has no operationId), by tag
+      assert.deepStrictEqual(names, ["usersGetOne", "postPets", "reportsDelete"])
+      assert.include(text, "Only the selected operations (3): --operations users/get-one,postPets --tags admin")
+      assert.include(text, "export interface User {", "a definition an operation uses is kept")
+      assert.notInclude(text, "readonly search:")
+      yield* Cli.run(["node", "service-client", "generate", featuresDoc, "-o", out, "--tags", "reports"])
+      const reports = [...Fs.readFileSync(out, "utf8").matchAll(/^ {2}(\w+): S\.endpoint\(/gm)].map((m) => m[1])
+      assert.deepStrictEqual(reports, ["reportsUpload", "reportsCreate", "reportsDelete"])
+      assert.notInclude(Fs.readFileSync(out, "utf8"), "export interface User {", "no definition is used")
+      // the loader selects the same way
+      const spec = yield* SpecLoader.openapi(featuresDoc, { operations: ["search"], tags: ["admin"] })
+      assert.deepStrictEqual(Object.keys(spec.endpoints), ["search", "reportsDelete"])
+    })))
+
+  it.effect("an operation or a tag the document does not have is a SpecError naming it, and nothing is written", () =>
+    run(Effect.gen(function*() {
+      const out = Path.join(tmp, "unknown.ts")
+      const op = yield* Effect.flip(
+        Cli.run(["node", "service-client", "generate", featuresDoc, "-o", out, "--operations", "search,users/get-all"])
+      )
+      assert.strictEqual(op._tag, "SpecError")
+      const message = op._tag === "SpecError" ? op.message : ""
+      assert.include(message, "no operation \"users/get-all\"")
+      assert.include(message, "close names: users/get-one")
+      const tag = yield* Effect.flip(
+        GenerateCommand.generate({ document: featuresDoc, output: out, tags: ["billing"] })
+      )
+      assert.strictEqual(tag._tag, "SpecError")
+      assert.include(tag.message, "the tag \"billing\"; its tags: search, reports, admin")
+      assert.isFalse(Fs.existsSync(out))
+      const loaded = yield* Effect.flip(SpecLoader.openapi(featuresDoc, { operations: ["nope"] }))
+      assert.include(loaded.message, "no operation \"nope\"")
+    })))
+
+  it.effect("a GET's request body is left out by the generator and the loader alike, and told", () =>
+    run(Effect.gen(function*() {
+      const api = yield* SpecLoader.openapiModel(featuresDoc)
+      const search = api.operations.find((op) => op.name === "search")!
+      assert.strictEqual(search.body, undefined)
+      assert.strictEqual(search.ignoredBody, "application/x-www-form-urlencoded")
+      assert.strictEqual(
+        GenerateCommand.ignoredBodies(api),
+        "warning: 1 GET/HEAD operation of the document declares a request body, left out (a GET or HEAD request carries none): search"
+      )
+      const text = yield* GenerateCommand.render({ document: featuresDoc, output: Path.join(tmp, "f.ts") })
+      assert.include(text, "1 GET/HEAD operation of the document declares a request body: left out")
+      assert.include(
+        text,
+        "The document gives this GET operation a request body (\"application/x-www-form-urlencoded\")"
+      )
+      assert.strictEqual(
+        Features.Api.endpoints.search.payload,
+        undefined,
+        "the module's endpoint has no payload Schema"
+      )
+      const spec = yield* SpecLoader.openapi(featuresDoc)
+      assert.strictEqual(spec.endpoints.search!.payload, undefined, "nor has the loader's")
+      // a DELETE's body is kept: the client sends it
+      assert.isDefined(spec.endpoints.reportsDelete!.payload)
+      assert.isDefined(Features.Api.endpoints.reportsDelete.payload)
     })))
 
   it.effect("the petstore module's default baseUrl is the document's server", () =>

@@ -57,10 +57,9 @@ type UserResponseError = Extract<Effect.Effect.Error<typeof program>, { readonly
 // (undefined: a status the document gives no body for)
 ok<Same<UserResponseError["error"], Features.NotFound | { readonly code: "client" } | Features.Problem | undefined>>()
 
-// the module declares each endpoint's type: the one Endpoint.get/post infer from the same Schemas (the
-// same results; inputs spelt differently, each assignable to the other)
+// the module declares each endpoint's type, written out: the one Endpoint.get/post infer from the same Schemas
 type SameEndpoint<A, B> = [
-  Same<Endpoint.Input<A>, Endpoint.Input<B>>,
+  Equals<Endpoint.Input<A>, Endpoint.Input<B>>,
   Equals<Endpoint.Success<A>, Endpoint.Success<B>>,
   Equals<Endpoint.ErrorBodies<A>, Endpoint.ErrorBodies<B>>
 ] extends [true, true, true] ? true : false
@@ -79,7 +78,13 @@ const usersGetOne = Endpoint.get("/users/{user_id}", {
   }),
   headersSchema: OpenApi.headers({ "X-Trace": Schema.optional(Schema.Array(Schema.String)) })
 })
-ok<SameEndpoint<typeof usersGetOne, typeof Features.Api.endpoints.usersGetOne>>()
+// (its query and headers types are Schema.Struct's mapped types: the same, but spelt differently)
+type LikeEndpoint<A, B> = [
+  Same<Endpoint.Input<A>, Endpoint.Input<B>>,
+  Equals<Endpoint.Success<A>, Endpoint.Success<B>>,
+  Equals<Endpoint.ErrorBodies<A>, Endpoint.ErrorBodies<B>>
+] extends [true, true, true] ? true : false
+ok<LikeEndpoint<typeof usersGetOne, typeof Features.Api.endpoints.usersGetOne>>()
 const postPets = Endpoint.post("/pets", { payload: OpenApi.body(Features.Pet), success: OpenApi.body(Features.Pet) })
 ok<SameEndpoint<typeof postPets, typeof Features.Api.endpoints.postPets>>()
 
@@ -96,3 +101,98 @@ const Pet = Schema.Union(
   Schema.Struct({ name: Schema.String, kind: Schema.Literal("dog"), barks: Schema.optional(Schema.Boolean) })
 )
 ok<Same<typeof Pet.Type, Features.Pet>>()
+
+// the other shapes of input, against what Endpoint.Of/BodilessOf compute from the options' types
+type Q<A> = Schema.Schema<A, any>
+// a GET whose document gives it a body: no payload; a required query and header make the input required
+ok<
+  SameEndpoint<
+    Endpoint.BodilessOf<"/search", {
+      readonly success: Schema.Schema<ReadonlyArray<Features.User>>
+      readonly querySchema: Q<{ readonly q: string; readonly page?: number | undefined }>
+      readonly headersSchema: Q<{ readonly "X-Key": string }>
+    }>,
+    typeof Features.Api.endpoints.search
+  >
+>()
+// an optional JSON body on a one-token path (the short form), a binary body, a DELETE's body, a multipart body
+ok<
+  SameEndpoint<
+    Endpoint.Of<
+      "/reports/{id}",
+      { readonly payload: Schema.Schema<{ readonly note?: string | undefined } | undefined> }
+    >,
+    typeof Features.Api.endpoints.reportsCreate
+  >
+>()
+ok<
+  SameEndpoint<
+    Endpoint.Of<"/reports/{id}", { readonly streamRequest: true }>,
+    typeof Features.Api.endpoints.reportsUpload
+  >
+>()
+ok<
+  SameEndpoint<
+    Endpoint.Of<
+      "/reports/{id}",
+      { readonly payload: Schema.Schema<{ readonly reason?: string | undefined } | undefined> }
+    >,
+    typeof Features.Api.endpoints.reportsDelete
+  >
+>()
+ok<SameEndpoint<Endpoint.Of<"/notes", {}>, typeof Features.Api.endpoints.notesCreate>>()
+// and every endpoint of the petstore module, as the earlier generator declared them
+ok<
+  SameEndpoint<
+    Endpoint.BodilessOf<"/pet/findByStatus", {
+      readonly success: Schema.Schema<ReadonlyArray<Petstore.Pet>>
+      readonly querySchema: Q<{ readonly status: ReadonlyArray<"available" | "pending" | "sold"> }>
+    }>,
+    typeof Petstore.Api.endpoints.findPetsByStatus
+  >
+>()
+ok<
+  SameEndpoint<
+    Endpoint.Of<"/pet/{petId}", {
+      readonly payload: Schema.Schema<
+        { readonly name?: string | undefined; readonly status?: string | undefined } | undefined
+      >
+    }>,
+    typeof Petstore.Api.endpoints.updatePetWithForm
+  >
+>()
+ok<
+  SameEndpoint<
+    Endpoint.Of<"/pet/{petId}", { readonly headersSchema: Q<{ readonly api_key?: string | undefined }> }>,
+    typeof Petstore.Api.endpoints.deletePet
+  >
+>()
+ok<
+  SameEndpoint<
+    Endpoint.BodilessOf<
+      "/user/login",
+      {
+        readonly success: Schema.Schema<string>
+        readonly querySchema: Q<{ readonly username: string; readonly password: string }>
+      }
+    >,
+    typeof Petstore.Api.endpoints.loginUser
+  >
+>()
+ok<SameEndpoint<Endpoint.BodilessOf<"/user/logout", {}>, typeof Petstore.Api.endpoints.logoutUser>>()
+
+// what a call may give: checked against the document
+features.search({ query: { q: "effect" }, headers: { "X-Key": "k" } })
+// @ts-expect-error: the query's q and the X-Key header are required
+features.search({ query: {} })
+// @ts-expect-error: a GET sends no body, even one its document declares
+features.search({ query: { q: "effect" }, headers: { "X-Key": "k" }, payload: { expand: "all" } })
+features.reportsCreate("r1")
+features.reportsCreate({ id: "r1", payload: { note: "n" } })
+// @ts-expect-error: note is a string
+features.reportsCreate({ id: "r1", payload: { note: 1 } })
+// @ts-expect-error: an empty path token
+features.reportsCreate("")
+features.reportsUpload({ id: "r1", payload: new Uint8Array(1) })
+// @ts-expect-error: an unknown key
+features.reportsDelete({ id: "r1", reasons: "x" })

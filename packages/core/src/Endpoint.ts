@@ -327,6 +327,19 @@ export type InputOf<P extends string, O> = O extends {
     >
   >
 
+/**
+ * The input {@link InputOf} computes, from the keys of a call that are the endpoint's own
+ * (its path tokens, `payload`, `query`, `headers`) written out: those keys and the common
+ * ones (`CommonInput` but `headers`, with the call keys the plugins add). A module written
+ * by `service-client generate` declares its endpoints' inputs with it (`Endpoint<P,
+ * DeclaredInput<{ ... }>, A, E>`) instead of having the compiler compute them from the
+ * options.
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type DeclaredInput<K> = Types.Simplify<K & Omit<CommonInput, "headers">>
+
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never
 type IsSingle<T> = [T] extends [never] ? false : [T] extends [UnionToIntersection<T>] ? true : false
 
@@ -357,12 +370,17 @@ type KeysOf<I> = I extends unknown ? keyof I : never
 /**
  * The check a call's input `X` (inferred as written) must pass for an endpoint of input
  * `I` and path tokens `T`: no token is the literal `""` (also in the short form), and no
- * key is one the input does not have.
+ * key is one the input does not have. An `X` that is the input type itself (the method's
+ * default, a value typed with it, `Effect.Tag`'s accessors reading the signature) has
+ * nothing written to check, and costs one comparison.
  *
  * @since 0.2.0
  * @category type-level
  */
-export type CheckInput<X, I, T extends string> = X extends string ? (X extends "" ? EmptyPathToken : unknown)
+export type CheckInput<X, I, T extends string> = [I] extends [X] ? unknown : CheckWritten<X, I, T>
+
+// `X` is narrower than the input type: what was written (a literal), checked token by token
+type CheckWritten<X, I, T extends string> = X extends string ? (X extends "" ? EmptyPathToken : unknown)
   : X extends object ?
       & { readonly [K in keyof X & T]: X[K] extends "" ? EmptyPathToken : unknown }
       // a record typed only by its index (`Record<string, unknown>`) has no keys to check

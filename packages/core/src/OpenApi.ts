@@ -10,6 +10,7 @@
 import { Schema } from "effect"
 import * as Endpoint from "./Endpoint.js"
 import type { QueryValue } from "./internal/query.js"
+import * as Spec from "./Spec.js"
 
 /**
  * A parameter's serialization (OpenAPI `style`). `form` is the query default, `simple`
@@ -202,3 +203,152 @@ export const struct = (
  */
 export const endpoint = (method: Endpoint.Method, path: string, options: Endpoint.Options = {}): Endpoint.Any =>
   Endpoint.make({ ...options, method, path })
+
+/**
+ * A Schema as a generated module builds it: its type is declared beside it.
+ *
+ * @since 0.2.0
+ * @category builders
+ */
+export type AnySchema = Schema.Schema<any, any, never>
+
+/**
+ * A struct field as a generated module builds it: a Schema or an optional one.
+ *
+ * @since 0.2.0
+ * @category builders
+ */
+export type AnyField = AnySchema | Schema.PropertySignature.Any
+
+/**
+ * A Schema filter as a generated module applies it (`S.String.pipe(S.maxLength(40))`).
+ *
+ * @since 0.2.0
+ * @category builders
+ */
+export type AnyFilter = (self: AnySchema) => AnySchema
+
+/**
+ * The options of an endpoint imported from an OpenAPI operation (a part of `Endpoint.Options`).
+ *
+ * @since 0.2.0
+ * @category builders
+ */
+export interface EndpointOptions {
+  readonly payload?: AnySchema
+  readonly streamRequest?: true
+  readonly success?: AnySchema
+  readonly error?: { readonly [status: number]: AnySchema }
+  readonly querySchema?: AnySchema
+  readonly headersSchema?: AnySchema
+  readonly description?: string
+}
+
+/**
+ * What a module written by `service-client generate` builds its values with: effect's
+ * Schema constructors and this module's helpers, the same functions, typed without type
+ * parameters (`AnySchema` in, `AnySchema` out). The module declares every type beside its
+ * value (`const User: Schema.Schema<User> = S.struct({ ... })`), so the compiler checks
+ * each call against one signature instead of inferring a Schema type per expression,
+ * which is what made a large document's module slow to check.
+ *
+ * @since 0.2.0
+ * @category builders
+ */
+export interface Builders {
+  readonly String: AnySchema
+  readonly Number: AnySchema
+  readonly Int: AnySchema
+  readonly Boolean: AnySchema
+  readonly Null: AnySchema
+  readonly Unknown: AnySchema
+  readonly Never: AnySchema
+  readonly optional: (self: AnySchema) => Schema.PropertySignature.Any
+  readonly NullOr: (self: AnySchema) => AnySchema
+  readonly UndefinedOr: (self: AnySchema) => AnySchema
+  readonly Array: (items: AnySchema) => AnySchema
+  readonly Tuple: {
+    (elements: ReadonlyArray<AnySchema>, rest: AnySchema): AnySchema
+    (...elements: ReadonlyArray<AnySchema>): AnySchema
+  }
+  readonly Union: (...members: ReadonlyArray<AnySchema>) => AnySchema
+  readonly Literal: (...values: ReadonlyArray<string | number | boolean | null>) => AnySchema
+  readonly Record: (options: { readonly key: AnySchema; readonly value: AnySchema }) => AnySchema
+  readonly suspend: (f: () => AnySchema) => AnySchema
+  readonly minLength: (n: number) => AnyFilter
+  readonly maxLength: (n: number) => AnyFilter
+  readonly pattern: (regex: RegExp) => AnyFilter
+  readonly minItems: (n: number) => AnyFilter
+  readonly maxItems: (n: number) => AnyFilter
+  readonly greaterThan: (n: number) => AnyFilter
+  readonly greaterThanOrEqualTo: (n: number) => AnyFilter
+  readonly lessThan: (n: number) => AnyFilter
+  readonly lessThanOrEqualTo: (n: number) => AnyFilter
+  /** {@link struct} */
+  readonly struct: (fields: { readonly [key: string]: AnyField }, rest?: AnySchema) => AnySchema
+  /** {@link body} */
+  readonly body: (schema: AnySchema) => AnySchema
+  /** {@link query} */
+  readonly query: (
+    fields: { readonly [key: string]: AnyField },
+    styles?: Readonly<Record<string, ParamStyle>>
+  ) => AnySchema
+  /** {@link headers} */
+  readonly headers: (
+    fields: { readonly [key: string]: AnyField },
+    styles?: Readonly<Record<string, ParamStyle>>
+  ) => AnySchema
+  /** {@link errors} */
+  readonly errors: (responses: { readonly [status: string]: AnySchema }) => { readonly [status: number]: AnySchema }
+  /** {@link endpoint}, with the options an imported operation has */
+  readonly endpoint: (method: Endpoint.Method, path: string, options?: EndpointOptions) => Endpoint.Any
+  /**
+   * `Spec.make(endpoints)` with the document's server as its base URL, typed `Spec.Spec<any>`:
+   * the module declares the spec's type (`const Api: Spec.Spec<ApiEndpoints> = S.spec({ ... })`).
+   */
+  readonly spec: (endpoints: { readonly [name: string]: Endpoint.Any }, baseUrl?: string) => Spec.Spec<any>
+}
+
+/**
+ * The {@link Builders} a generated module calls (`const S = OpenApi.builders`).
+ *
+ * @since 0.2.0
+ * @category builders
+ */
+export const builders: Builders = {
+  String: Schema.String,
+  Number: Schema.Number,
+  Int: Schema.Int,
+  Boolean: Schema.Boolean,
+  Null: Schema.Null,
+  Unknown: Schema.Unknown,
+  Never: Schema.Never as unknown as AnySchema,
+  optional: Schema.optional,
+  NullOr: Schema.NullOr,
+  UndefinedOr: Schema.UndefinedOr,
+  Array: Schema.Array,
+  Tuple: Schema.Tuple as unknown as Builders["Tuple"],
+  Union: Schema.Union,
+  Literal: Schema.Literal as Builders["Literal"],
+  Record: Schema.Record,
+  suspend: Schema.suspend,
+  minLength: Schema.minLength,
+  maxLength: Schema.maxLength,
+  pattern: Schema.pattern,
+  minItems: Schema.minItems,
+  maxItems: Schema.maxItems,
+  greaterThan: Schema.greaterThan,
+  greaterThanOrEqualTo: Schema.greaterThanOrEqualTo,
+  lessThan: Schema.lessThan,
+  lessThanOrEqualTo: Schema.lessThanOrEqualTo,
+  struct: struct as Builders["struct"],
+  body,
+  query,
+  headers,
+  errors,
+  endpoint,
+  spec: (endpoints, baseUrl) => {
+    const spec = Spec.make(endpoints as any) as Spec.Spec<any>
+    return baseUrl === undefined ? spec : Spec.withBaseUrl(spec, baseUrl)
+  }
+}

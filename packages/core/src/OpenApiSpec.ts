@@ -111,6 +111,97 @@ export const parse = (document: unknown, options: ParseOptions = {}): Either.Eit
   }
 }
 
+/**
+ * Which operations of a document to keep: those named in `operations` (by `operationId` or
+ * endpoint name) and those with one of the `tags`. Without either, every operation.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Selection {
+  readonly operations?: ReadonlyArray<string> | undefined
+  readonly tags?: ReadonlyArray<string> | undefined
+}
+
+/** The definitions a node names, and those they name, into `out`. */
+const reach = (node: JsonSchema.Node, definitions: JsonSchema.Definitions, out: Set<string>): void => {
+  switch (node._tag) {
+    case "Ref":
+      if (!out.has(node.name)) {
+        out.add(node.name)
+        const def = definitions.get(node.name)
+        if (def !== undefined) reach(def, definitions, out)
+      }
+      break
+    case "Array":
+      reach(node.items, definitions, out)
+      break
+    case "Tuple":
+      node.elements.forEach((e) => reach(e, definitions, out))
+      if (node.rest !== undefined) reach(node.rest, definitions, out)
+      break
+    case "Object":
+      node.properties.forEach((p) => reach(p.node, definitions, out))
+      if (node.additional !== undefined) reach(node.additional, definitions, out)
+      break
+    case "Union":
+      node.members.forEach((m) => reach(m, definitions, out))
+      break
+  }
+}
+
+/**
+ * The operations a selection keeps, in document order, with only the definitions they
+ * use. An operation or a tag the document does not have is a `SpecError` naming it.
+ *
+ * @since 0.2.0
+ * @category conversions
+ */
+export const select = (api: Api, selection: Selection): Either.Either<Api, SpecError> => {
+  const operations = selection.operations ?? []
+  const tags = selection.tags ?? []
+  if (operations.length === 0 && tags.length === 0) return Either.right(api)
+  for (const wanted of operations) {
+    if (!api.operations.some((op) => op.operationId === wanted || op.name === wanted)) {
+      const close = api.operations.map((op) => op.operationId ?? op.name)
+        .filter((n) => n.toLowerCase().includes(wanted.toLowerCase().slice(0, 4))).slice(0, 5)
+      return Either.left(
+        new SpecError({
+          reason: `the document has no operation "${clean(wanted, 200)}" (an operationId or endpoint name)${
+            close.length > 0 ? `; close names: ${close.map((n) => clean(n, 100)).join(", ")}` : ""
+          }`
+        })
+      )
+    }
+  }
+  const known = new Set(api.operations.flatMap((op) => op.tags ?? []))
+  for (const tag of tags) {
+    if (!known.has(tag)) {
+      const list = [...known].slice(0, 20).map((t) => clean(t, 100))
+      return Either.left(
+        new SpecError({
+          reason: `no operation of the document has the tag "${clean(tag, 200)}"; its tags: ${
+            list.length === 0 ? "none" : list.join(", ") + (known.size > list.length ? ", ..." : "")
+          }`
+        })
+      )
+    }
+  }
+  const kept = api.operations.filter((op) =>
+    operations.includes(op.name) || (op.operationId !== undefined && operations.includes(op.operationId)) ||
+    (op.tags ?? []).some((t) => tags.includes(t))
+  )
+  const used = new Set<string>()
+  for (const op of kept) {
+    for (const p of [...op.pathParams, ...op.query, ...op.headers]) reach(p.node, api.definitions, used)
+    if (op.body !== undefined) reach(op.body.node, api.definitions, used)
+    if (op.success !== undefined) reach(op.success, api.definitions, used)
+    for (const e of op.errors) reach(e.node, api.definitions, used)
+  }
+  const definitions = new Map([...api.definitions].filter(([name]) => used.has(name)))
+  return Either.right({ ...api, operations: kept, definitions })
+}
+
 const optional = (s: Schema.Schema<any, any, never>, required: boolean) => (required ? s : Schema.optional(s))
 
 const paramFields = (

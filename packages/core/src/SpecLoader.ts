@@ -22,7 +22,7 @@ import {
   withLine
 } from "./internal/source.js"
 import * as SpecRecord from "./internal/specRecord.js"
-import type * as OpenApiSpec from "./OpenApiSpec.js"
+import * as OpenApiSpec from "./OpenApiSpec.js"
 import * as Spec from "./Spec.js"
 
 /**
@@ -243,26 +243,37 @@ export const fromFile = (file: string): Effect.Effect<Spec.Untyped, SpecError, F
  * pointer of the construct (in `key`): never a partly imported spec. A spec file that
  * `extends` the document adds per-endpoint policy (entries without a `path`).
  *
+ * `options.operations` (operationIds or endpoint names) and `options.tags` keep only the
+ * operations named or tagged so (an unknown one is a `SpecError` naming it). The request
+ * body a document gives a GET or HEAD operation is left out (the client sends none).
+ *
  * @since 0.1.0
  * @category constructors
  */
-export const openapi = (file: string): Effect.Effect<Spec.Untyped, SpecError, FileSystem.FileSystem> =>
+export const openapi = (
+  file: string,
+  options: OpenApiSpec.Selection = {}
+): Effect.Effect<Spec.Untyped, SpecError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     if (typeof file !== "string" || file.length === 0) {
       return yield* new SpecError({ reason: "expected the path of an OpenAPI document" })
     }
     const path = yield* pathService
-    return yield* importFile(path.resolve(file), formatOf(file, "yaml"))
+    return yield* importFile(path.resolve(file), formatOf(file, "yaml"), options)
   })
 
 /**
  * Reads an OpenAPI document (and the files its `$ref`s name) into the operation model
- * `SpecLoader.openapi` builds endpoints from, for tools such as the code generator.
+ * `SpecLoader.openapi` builds endpoints from, for tools such as the code generator (with
+ * the same `operations`/`tags` selection).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const openapiModel = (file: string): Effect.Effect<OpenApiSpec.Api, SpecError, FileSystem.FileSystem> =>
+export const openapiModel = (
+  file: string,
+  options: OpenApiSpec.Selection = {}
+): Effect.Effect<OpenApiSpec.Api, SpecError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     if (typeof file !== "string" || file.length === 0) {
       return yield* new SpecError({ reason: "expected the path of an OpenAPI document" })
@@ -270,5 +281,7 @@ export const openapiModel = (file: string): Effect.Effect<OpenApiSpec.Api, SpecE
     const path = yield* pathService
     const absolute = path.resolve(file)
     const source = yield* read(absolute, formatOf(file, "yaml"))
-    return (yield* readApi(source)).api
+    const api = OpenApiSpec.select((yield* readApi(source)).api, options)
+    if (Either.isLeft(api)) return yield* new SpecError({ file: absolute, reason: api.left.reason })
+    return api.right
   })

@@ -18,6 +18,11 @@ const secretName = fc.constantFrom(
 const plainName = fc.constantFrom("name", "id", "note", "items", "tokenizer", "a b", "déjà", "__proto__x")
 
 /** A JSON value holding secrets under secret names at any depth (also objects and arrays as a secret's value). */
+/** Whether no object inside `u` has a secret-named key (fast-check's JSON values draw keys like "key"). */
+const noSecretKey = (u: unknown): boolean =>
+  typeof u !== "object" || u === null ||
+  Object.entries(u).every(([k, v]) => !Redact.isSecretField(Redact.defaults, k) && noSecretKey(v))
+
 const withSecrets = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: "small" },
@@ -63,7 +68,7 @@ describe("Redact", () => {
 
   it("text: text without a secret-named field comes back as it is", () =>
     fc.assert(
-      fc.property(fc.dictionary(plainName, fc.jsonValue({ maxDepth: 2 })), (value) => {
+      fc.property(fc.dictionary(plainName, fc.jsonValue({ maxDepth: 2 }).filter(noSecretKey)), (value) => {
         const json = JSON.stringify(value)
         assert.strictEqual(Redact.text(json), json)
       })

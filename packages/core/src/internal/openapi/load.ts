@@ -93,17 +93,24 @@ export const readApi = (
  *
  * @internal
  */
-export const importDocument = (source: Source): Effect.Effect<Spec.Untyped, SpecError, FileSystem.FileSystem> =>
-  Effect.flatMap(readApi(source), ({ api, withLine }) => {
-    const spec = OpenApiSpec.toSpec(api, { file: source.file })
+export const importDocument = (
+  source: Source,
+  selection: OpenApiSpec.Selection = {}
+): Effect.Effect<Spec.Untyped, SpecError, FileSystem.FileSystem> =>
+  Effect.flatMap(readApi(source), ({ api: all, withLine }) => {
+    const api = OpenApiSpec.select(all, selection)
+    if (Either.isLeft(api)) return Effect.fail(new SpecError({ file: source.file, reason: api.left.reason }))
+    const spec = OpenApiSpec.toSpec(api.right, { file: source.file })
     return Either.isLeft(spec) ? Effect.fail(withLine(spec.left)) : Effect.succeed(spec.right)
   })
 
 /** Reads an OpenAPI document file and imports it. @internal */
 export const importFile = (
   file: string,
-  format: Format
-): Effect.Effect<Spec.Untyped, SpecError, FileSystem.FileSystem> => Effect.flatMap(read(file, format), importDocument)
+  format: Format,
+  selection: OpenApiSpec.Selection = {}
+): Effect.Effect<Spec.Untyped, SpecError, FileSystem.FileSystem> =>
+  Effect.flatMap(read(file, format), (source) => importDocument(source, selection))
 
 const optionsOf = (endpoint: Endpoint.Any): Record<string, unknown> => {
   const out: Record<string, unknown> = {}

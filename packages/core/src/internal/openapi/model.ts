@@ -68,10 +68,17 @@ export interface Operation {
   readonly summary?: string | undefined
   readonly description?: string | undefined
   readonly deprecated?: boolean | undefined
+  /** The document's `tags`. */
+  readonly tags?: ReadonlyArray<string> | undefined
   readonly pathParams: ReadonlyArray<Parameter>
   readonly query: ReadonlyArray<Parameter>
   readonly headers: ReadonlyArray<Parameter>
   readonly body?: Body | undefined
+  /**
+   * The media type of the request body the document gives a GET or HEAD operation: left
+   * out (the client sends no body with those methods), so that the input has no payload.
+   */
+  readonly ignoredBody?: string | undefined
   /** The 2xx JSON body (a union when several 2xx responses differ). */
   readonly success?: JsonSchema.Node | undefined
   readonly errors: ReadonlyArray<ErrorResponse>

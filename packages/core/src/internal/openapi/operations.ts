@@ -242,7 +242,11 @@ const parseOperation = (
     return `{${token}}`
   })
   if (!template.startsWith("/")) template = "/" + template
-  const body = requestBody(docs, parser, op.requestBody, child(at, "requestBody"))
+  // a GET or HEAD request carries no body (the client refuses a payload): its body is left out, and told
+  const bodiless = method === "get" || method === "head"
+  const body = bodiless ? undefined : requestBody(docs, parser, op.requestBody, child(at, "requestBody"))
+  const ignoredBody = bodiless ? mediaTypeOf(docs, op.requestBody, child(at, "requestBody")) : undefined
+  const tags = Array.isArray(op.tags) ? op.tags.filter((t): t is string => typeof t === "string") : []
   const { errors, success } = responses(docs, parser, op.responses, child(at, "responses"))
   return {
     name,
@@ -253,10 +257,12 @@ const parseOperation = (
     ...(str(op.summary) === undefined ? {} : { summary: op.summary as string }),
     ...(str(op.description) === undefined ? {} : { description: op.description as string }),
     ...(op.deprecated === true ? { deprecated: true } : {}),
+    ...(tags.length === 0 ? {} : { tags }),
     pathParams,
     query,
     headers,
     ...(body === undefined ? {} : { body }),
+    ...(ignoredBody === undefined ? {} : { ignoredBody }),
     ...(success === undefined ? {} : { success }),
     errors
   }
@@ -298,6 +304,13 @@ const requestBody = (
       ? "binary"
       : "other"
   return { kind, mediaType: first, node: { _tag: "Unknown" }, required }
+}
+
+/** The first media type of a request body (not parsed), if it has one. */
+const mediaTypeOf = (docs: Documents, raw: unknown, at: Location): string | undefined => {
+  if (raw === undefined) return undefined
+  const rb = deref(docs, raw, at)
+  return isRecord(rb.value) && isRecord(rb.value.content) ? Object.keys(rb.value.content)[0] : undefined
 }
 
 const responses = (
