@@ -335,7 +335,7 @@ export type InputOf<P extends string, O> = O extends {
  * DeclaredInput<{ ... }>, A, E>`) instead of having the compiler compute them from the
  * options.
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category type-level
  */
 export type DeclaredInput<K> = Types.Simplify<K & Omit<CommonInput, "headers">>

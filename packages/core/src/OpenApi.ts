@@ -207,7 +207,7 @@ export const endpoint = (method: Endpoint.Method, path: string, options: Endpoin
 /**
  * A Schema as a generated module builds it: its type is declared beside it.
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category builders
  */
 export type AnySchema = Schema.Schema<any, any, never>
@@ -215,7 +215,7 @@ export type AnySchema = Schema.Schema<any, any, never>
 /**
  * A struct field as a generated module builds it: a Schema or an optional one.
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category builders
  */
 export type AnyField = AnySchema | Schema.PropertySignature.Any
@@ -223,7 +223,7 @@ export type AnyField = AnySchema | Schema.PropertySignature.Any
 /**
  * A Schema filter as a generated module applies it (`S.String.pipe(S.maxLength(40))`).
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category builders
  */
 export type AnyFilter = (self: AnySchema) => AnySchema
@@ -231,7 +231,7 @@ export type AnyFilter = (self: AnySchema) => AnySchema
 /**
  * The options of an endpoint imported from an OpenAPI operation (a part of `Endpoint.Options`).
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category builders
  */
 export interface EndpointOptions {
@@ -252,7 +252,7 @@ export interface EndpointOptions {
  * each call against one signature instead of inferring a Schema type per expression,
  * which is what made a large document's module slow to check.
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category builders
  */
 export interface Builders {
@@ -312,7 +312,7 @@ export interface Builders {
 /**
  * The {@link Builders} a generated module calls (`const S = OpenApi.builders`).
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category builders
  */
 export const builders: Builders = {
