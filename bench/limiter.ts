@@ -64,12 +64,16 @@ interface Contender {
   readonly makeSync?: (limit: number) => Effect.Effect<() => void, never, Scope.Scope>
 }
 
+/** Pool's or RateLimit's limiter on the in-memory store, as the plugins build it. */
+const memoryLimiter = (options: LimiterStore.Options) =>
+  Effect.flatMap(LimiterStore.memory.make(options), (permits) => LimiterStore.limiter(permits, options))
+
 /** What the limiters' leaves are given as the send's outcome (they do not read it). */
 const over = Exit.interrupt(FiberId.none)
 
 const custom = (limiter: "pool" | "rateLimit") => (limit: number) =>
   Effect.map(
-    LimiterStore.memory.make({
+    memoryLimiter({
       limiter,
       key: undefined,
       limit,
@@ -80,7 +84,7 @@ const custom = (limiter: "pool" | "rateLimit") => (limit: number) =>
     (hooks): Take => {
       const s = session()
       return Effect.suspend(() => {
-        const entered = hooks.enterSend!(s)
+        const entered = hooks.enter(s)
         const leave = (l: Plugin.LeaveSend | undefined) => () => l?.(s, over) ?? undefined
         return typeof entered === "function" || entered === undefined
           ? Effect.succeed(leave(entered))
@@ -95,7 +99,7 @@ const contenders: ReadonlyArray<Contender> = [
     make: custom("pool"),
     makeSync: (limit) =>
       Effect.map(
-        LimiterStore.memory.make({
+        memoryLimiter({
           limiter: "pool",
           key: undefined,
           limit,
@@ -106,7 +110,7 @@ const contenders: ReadonlyArray<Contender> = [
         (hooks) => {
           const s = session()
           return () => {
-            const leave = hooks.enterSend!(s) as Plugin.LeaveSend
+            const leave = hooks.enter(s) as Plugin.LeaveSend
             leave(s, over)
           }
         }

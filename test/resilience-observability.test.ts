@@ -4,8 +4,19 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
-import { CircuitBreaker, Coalesce, HttpCache, IdempotencyKey, Tracing } from "@service-client/plugins"
+import {
+  CircuitBreaker,
+  Coalesce,
+  Hedge,
+  HttpCache,
+  IdempotencyKey,
+  Pool,
+  Timeout,
+  Tracing
+} from "@service-client/plugins"
 import { Effect, Fiber, Metric, type MetricState } from "effect"
+import type * as Http from "node:http"
+import * as Clock from "./support/clock.js"
 import * as MemoryTracer from "./support/memoryTracer.js"
 import * as Server from "./support/server.js"
 
@@ -149,5 +160,63 @@ describe("resilience plugins: metrics and spans", () => {
         server.received[0]!.headers["idempotency-key"]
       )
       assert.strictEqual(memory.spans[1]!.attributes.get("service_client.idempotency_key"), "k-1")
+    }).pipe(Effect.provide(NodeTransport.layer)))
+  it.scoped("Hedge: hedges sent and won counted, skips by reason; the hedge event and outcome on the span", () =>
+    Effect.gen(function*() {
+      const held: Array<Http.ServerResponse> = []
+      const server = yield* Server.start((_req, res) => void held.push(res))
+      const release = (n: number) => Server.json(held[n - 1]!, 200, { n })
+      const memory = MemoryTracer.make()
+      const name = unique("hedge")
+      const client = yield* ServiceClient.make(Api, {
+        name,
+        baseUrl: server.url,
+        plugins: [Tracing.make(), Timeout.make(), Pool.make({ limit: 1 }), Hedge.make({ delay: "100 millis" })]
+      })
+      const tags = { service: name, endpoint: "getUser" }
+      const traced = <A, E>(effect: Effect.Effect<A, E>) => Effect.withTracer(effect, memory.tracer)
+      // the only Pool permit is the first attempt's: no hedge ("busy")
+      const busy = yield* Effect.fork(traced(client.call("getUser", { user_id: 1 })))
+      yield* Clock.waitFor(() => server.received.length === 1)
+      yield* Clock.advance("100 millis")
+      release(1)
+      assert.strictEqual((yield* Fiber.join(busy)).attributes.hedge, undefined)
+      assert.strictEqual(yield* count("service_client.hedge.skipped", { ...tags, reason: "busy" }), 1)
+      // a deadline that leaves no more than the delay: no hedge ("deadline")
+      const short = yield* Effect.fork(Effect.flip(client.getUser({ user_id: 2, timeout: "150 millis" })))
+      yield* Clock.waitFor(() => server.received.length === 2)
+      yield* Clock.advance("100 millis")
+      yield* Clock.advance("50 millis")
+      assert.strictEqual((yield* Fiber.join(short))._tag, "TimeoutError")
+      assert.strictEqual(yield* count("service_client.hedge.skipped", { ...tags, reason: "deadline" }), 1)
+      assert.strictEqual(yield* count("service_client.hedge.sent", tags), 0)
+    }).pipe(Effect.provide(NodeTransport.layer)))
+
+  it.scoped("Hedge: a hedge that answers first counts as sent and won; its event on the call's span", () =>
+    Effect.gen(function*() {
+      const held: Array<Http.ServerResponse> = []
+      const server = yield* Server.start((_req, res) => void held.push(res))
+      const memory = MemoryTracer.make()
+      const name = unique("hedge")
+      const client = yield* ServiceClient.make(Api, {
+        name,
+        baseUrl: server.url,
+        plugins: [Tracing.make(), Hedge.make({ delay: "100 millis" })]
+      })
+      const tags = { service: name, endpoint: "getUser" }
+      const call = yield* Effect.fork(client.call("getUser", { user_id: 1 }).pipe(Effect.withTracer(memory.tracer)))
+      yield* Clock.waitFor(() => server.received.length === 1)
+      yield* Clock.advance("100 millis")
+      yield* Clock.waitFor(() => server.received.length === 2)
+      Server.json(held[1]!, 200, { n: 2 })
+      assert.strictEqual((yield* Fiber.join(call)).attributes.hedge, "won")
+      assert.strictEqual(yield* count("service_client.hedge.sent", tags), 1)
+      assert.strictEqual(yield* count("service_client.hedge.won", tags), 1)
+      assert.strictEqual(yield* count("service_client.hedge.skipped", { ...tags, reason: "busy" }), 0)
+      const span = memory.spans[0]!
+      assert.deepStrictEqual(span.events.filter((e) => e.name.startsWith("hedge.")).map((e) => e.attributes), [
+        { "service_client.hedge.delay_ms": 100 }
+      ])
+      assert.strictEqual(span.attributes.get("service_client.hedge"), "won")
     }).pipe(Effect.provide(NodeTransport.layer)))
 })

@@ -315,17 +315,20 @@ type HeadersInput<O> = O extends { readonly headersSchema: Schema.Schema<infer A
 export type InputOf<P extends string, O> = O extends {
   readonly input: Schema.Schema<infer Self, any, any> & (new(props: infer Props, options?: any) => any)
 } ? Self | Exclude<Props, void>
-  : WithShortForm<
-    TokensOf<P>,
-    Types.Simplify<
-      & { readonly [K in Exclude<TokensOf<P>, DefaultedTokens<O>>]: TokenValue }
-      & { readonly [K in Extract<TokensOf<P>, DefaultedTokens<O>>]?: TokenValue | undefined }
-      & PayloadInput<O>
-      & QueryInput<O>
-      & HeadersInput<O>
-      & Omit<CommonInput, "headers">
-    >
+  : FieldsInput<P, O, PayloadInput<O>>
+
+/** The input of an endpoint described by its options, its payload part given (`Payload`). */
+type FieldsInput<P extends string, O, Payload> = WithShortForm<
+  TokensOf<P>,
+  Types.Simplify<
+    & { readonly [K in Exclude<TokensOf<P>, DefaultedTokens<O>>]: TokenValue }
+    & { readonly [K in Extract<TokensOf<P>, DefaultedTokens<O>>]?: TokenValue | undefined }
+    & Payload
+    & QueryInput<O>
+    & HeadersInput<O>
+    & Omit<CommonInput, "headers">
   >
+>
 
 /**
  * The input {@link InputOf} computes, from the keys of a call that are the endpoint's own
@@ -370,12 +373,17 @@ type KeysOf<I> = I extends unknown ? keyof I : never
 /**
  * The check a call's input `X` (inferred as written) must pass for an endpoint of input
  * `I` and path tokens `T`: no token is the literal `""` (also in the short form), and no
- * key is one the input does not have.
+ * key is one the input does not have. An `X` that is the input type itself (the method's
+ * default, a value typed with it, `Effect.Tag`'s accessors reading the signature) has
+ * nothing written to check, and costs one comparison.
  *
  * @since 0.2.0
  * @category type-level
  */
-export type CheckInput<X, I, T extends string> = X extends string ? (X extends "" ? EmptyPathToken : unknown)
+export type CheckInput<X, I, T extends string> = [I] extends [X] ? unknown : CheckWritten<X, I, T>
+
+// `X` is narrower than the input type: what was written (a literal), checked token by token
+type CheckWritten<X, I, T extends string> = X extends string ? (X extends "" ? EmptyPathToken : unknown)
   : X extends object ?
       & { readonly [K in keyof X & T]: X[K] extends "" ? EmptyPathToken : unknown }
       // a record typed only by its index (`Record<string, unknown>`) has no keys to check
@@ -620,12 +628,9 @@ export type BodilessOf<P extends string, O> = Endpoint<P, BodilessInputOf<P, O>,
  * @category type-level
  */
 export type BodilessInputOf<P extends string, O> = O extends { readonly input: unknown } ? InputOf<P, O>
-  : WithoutPayload<InputOf<P, O>>
-
-// distributes over a union (the short form of a one-token input is not an object)
-type WithoutPayload<I> = I extends { readonly payload?: unknown }
-  ? Types.Simplify<Omit<I, "payload"> & { readonly payload?: undefined }>
-  : I
+  // built with no payload, rather than built and then rebuilt without it (an Omit and a
+  // second Simplify per GET endpoint)
+  : FieldsInput<P, O, { readonly payload?: undefined }>
 
 /** GET and HEAD: a `payload` Schema or `streamRequest` in the options, or a payload in the call, does not compile. */
 const withoutBody = (method: Method) =>

@@ -278,8 +278,12 @@ export type ErrorStatus = `${1 | 3 | 4 | 5}${Digit}${Digit}` extends infer S ?
  */
 export type ResponseErrors<B> = [B] extends [ByStatus<infer M>] ?
     | { [K in keyof M & number]: ResponseError<M[K]> & { readonly status: K; readonly error: M[K] } }[keyof M & number]
-    | (ResponseError<never> & { readonly status: Exclude<ErrorStatus, keyof M>; readonly error: undefined })
+    | (ResponseError<never> & { readonly status: OtherStatus<M>; readonly error: undefined })
   : ResponseError<B>
+
+// deferred while `M` is generic: `Exclude` over the 400 statuses would otherwise make one
+// conditional type per status each time the type is instantiated with a type parameter
+type OtherStatus<M> = keyof M extends infer K ? Exclude<ErrorStatus, K> : never
 
 /**
  * The errors the core itself raises, whatever the client's plugins: `B` is the

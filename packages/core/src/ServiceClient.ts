@@ -96,9 +96,17 @@ type Method<P extends string, I, R> = [Endpoint.TokensOf<P>] extends [never] ? (
  * @since 0.1.0
  * @category models
  */
-export type MethodOf<T, PE = never> = T extends Endpoint.Endpoint<infer P, infer I, infer A, infer B>
-  ? Method<P, I, Effect.Effect<A, CoreError<B> | PE>>
+export type MethodOf<T, PE = never, R = never> = T extends Endpoint.Endpoint<infer P, infer I, infer A, infer B>
+  ? Method<P, I, Effect.Effect<A, CoreError<B> | PE, R>>
   : never
+
+/**
+ * The methods of endpoints `Es` (needing `R`). Its variance is declared: a type that holds
+ * it (`Client`, a Tag's statics) is then related by its arguments, not by measuring every
+ * method's type again with marker types (which `ServiceClient.layer`'s inference from a
+ * Tag asked for).
+ */
+type Methods<in out Es, out PE, out R> = { readonly [K in keyof Es]: MethodOf<Es[K], PE, R> }
 
 type OptionalInputNames<E> = { [K in keyof E & string]: {} extends Endpoint.Input<E[K]> ? K : never }[keyof E & string]
 
@@ -114,7 +122,7 @@ type PathOf<T> = T extends Endpoint.Endpoint<infer P, any, any, any> ? P : never
  * @since 0.2.0
  * @category models
  */
-export interface Call<E, PE, R> {
+export interface Call<in out E, out PE, out R> {
   <K extends Exclude<keyof E & string, OptionalInputNames<E>>, const X extends Endpoint.Input<E[K]>>(
     name: K,
     input: Checked<X, E[K]>
@@ -140,25 +148,26 @@ export type ErrorOf<T, PE = never> = CoreError<Endpoint.ErrorBodies<T>> | PE
  * @since 0.1.0
  * @category models
  */
-export type Client<S extends Spec.Any, E = never> =
-  & { readonly [K in keyof EndpointsOf<S>]: MethodOf<EndpointsOf<S>[K], E> }
-  & {
-    /** The service's name. */
-    readonly service: string
-    readonly spec: S
-    /** Calls an endpoint by name and returns the whole response. */
-    readonly call: Call<EndpointsOf<S>, E, never>
-    /**
-     * The items of every page of a paged endpoint, as a Stream: each page is a call (through
-     * the plugins) with the input the strategy works out (`Pagination.link`, `cursor`,
-     * `offset`, `page`). `Pagination.pages` gives the pages.
-     */
-    readonly paginate: <K extends keyof EndpointsOf<S> & string, Item>(
-      name: K,
-      input: Endpoint.Input<EndpointsOf<S>[K]>,
-      strategy: Pagination.Strategy<Endpoint.Success<EndpointsOf<S>[K]>, Item>
-    ) => Stream.Stream<Item, ErrorOf<EndpointsOf<S>[K], E> | Pagination.PaginationError>
-  }
+export type Client<S extends Spec.Any, E = never> = Methods<EndpointsOf<S>, E, never> & Members<S, E>
+
+/** What a client has besides its methods (its variance declared, as for `Methods`). */
+interface Members<in out S extends Spec.Any, out E> {
+  /** The service's name. */
+  readonly service: string
+  readonly spec: S
+  /** Calls an endpoint by name and returns the whole response. */
+  readonly call: Call<EndpointsOf<S>, E, never>
+  /**
+   * The items of every page of a paged endpoint, as a Stream: each page is a call (through
+   * the plugins) with the input the strategy works out (`Pagination.link`, `cursor`,
+   * `offset`, `page`). `Pagination.pages` gives the pages.
+   */
+  readonly paginate: <K extends keyof EndpointsOf<S> & string, Item>(
+    name: K,
+    input: Endpoint.Input<EndpointsOf<S>[K]>,
+    strategy: Pagination.Strategy<Endpoint.Success<EndpointsOf<S>[K]>, Item>
+  ) => Stream.Stream<Item, ErrorOf<EndpointsOf<S>[K], E> | Pagination.PaginationError>
+}
 
 /**
  * The errors of building a client with plugins `P`.
@@ -286,15 +295,9 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
  * @since 0.1.0
  * @category models
  */
-export type TagMethods<Self, S extends Spec.Any, E> =
-  & {
-    readonly [K in keyof EndpointsOf<S>]: EndpointsOf<S>[K] extends
-      Endpoint.Endpoint<infer P, infer I, infer A, infer B> ? Method<P, I, Effect.Effect<A, CoreError<B> | E, Self>>
-      : never
-  }
-  & {
-    readonly call: Call<EndpointsOf<S>, E, Self>
-  }
+export type TagMethods<Self, S extends Spec.Any, E> = Methods<EndpointsOf<S>, E, Self> & {
+  readonly call: Call<EndpointsOf<S>, E, Self>
+}
 
 /**
  * A service Tag for a client of `spec`: a `Context.Tag` class whose statics are the

@@ -13,6 +13,7 @@ import type { ServiceResponse } from "@service-client/core/ServiceResponse"
 import * as Setting from "@service-client/core/Setting"
 import { Duration, Effect, Exit, Fiber, FiberId, Schema } from "effect"
 import * as Circuit from "./internal/circuit.js"
+import * as Observe from "./internal/observe.js"
 import { durationOption, invalid } from "./internal/options.js"
 import * as Repeatable from "./internal/repeatable.js"
 import * as Spare from "./internal/spare.js"
@@ -65,6 +66,32 @@ declare module "@service-client/core/Endpoint" {
  */
 export const hedge: Attribute.Attribute<"sent" | "won"> = Attribute.make<"sent" | "won">("hedge")
 
+const sent = Observe.counter("service_client.hedge.sent", "Second requests Hedge sent", ["service", "endpoint"])
+const won = Observe.counter(
+  "service_client.hedge.won",
+  "Second requests Hedge sent that answered before the first",
+  ["service", "endpoint"]
+)
+const skipped = Observe.counter(
+  "service_client.hedge.skipped",
+  "Calls still unanswered after Hedge's delay that it did not hedge, by reason: deadline (the call's deadline " +
+    "leaves no more than the delay), circuit (the circuit is open), busy (no limiter permit free at once, or a " +
+    "limiter listed after Hedge)",
+  ["service", "endpoint", "reason"]
+)
+
+/**
+ * The plugin's metrics (Effect `Metric` counters, shared by every Hedge of the program),
+ * each tagged `service` and `endpoint`: `service_client.hedge.sent` (second requests sent),
+ * `service_client.hedge.won` (of those, the ones that answered first) and
+ * `service_client.hedge.skipped` (also tagged `reason`: `deadline`, `circuit` or `busy`;
+ * calls still unanswered after the delay that were not hedged).
+ *
+ * @since 0.3.0
+ * @category metrics
+ */
+export const metrics = { sent: sent.metric, won: won.metric, skipped: skipped.metric }
+
 /** The last latencies of one endpoint (ms), and the percentile worked out from them. */
 class Latencies {
   private readonly ring = new Float64Array(100)
@@ -115,6 +142,16 @@ const takeSpares = (
     }
     return leave
   }))
+
+/** No hedge after all: counted by reason, and the first attempt awaited. */
+const skip = (
+  session: Session.Session,
+  reason: "busy" | "deadline" | "circuit",
+  first: Fiber.Fiber<ServiceResponse, CallError>
+): Plugin.Send => {
+  skipped.increment(session.service, session.endpoint, reason)
+  return Fiber.join(first)
+}
 
 /**
  * The attempts race: the first response wins and the other is interrupted (the live
@@ -214,18 +251,25 @@ export const make = (options: Options = {}): Plugin.Plugin => {
             const now = session.clock.unsafeCurrentTimeMillis()
             const deadline = session.deadline
             const gate = Circuit.gate(session)
-            if (
-              spares.inside || (deadline !== undefined && deadline.at - now <= delay) ||
-              (gate !== undefined && gate.refuses(now))
-            ) {
-              return Fiber.join(first)
-            }
+            const reason = spares.inside
+              ? "busy"
+              : deadline !== undefined && deadline.at - now <= delay
+              ? "deadline"
+              : gate !== undefined && gate.refuses(now)
+              ? "circuit"
+              : undefined
+            if (reason !== undefined) return skip(session, reason, first)
             return Effect.flatMap(takeSpares(session, spares.outside), (leave) => {
-              if (leave === undefined) return Fiber.join(first)
+              if (leave === undefined) return skip(session, "busy", first)
               hedge.set(session, "sent")
+              sent.increment(session.service, session.endpoint)
+              Observe.spanEvent(session, "hedge.sent", { "service_client.hedge.delay_ms": delay })
               return race(
                 first,
-                Effect.tap(send, () => hedge.set(session, "won")).pipe(Effect.onExit(leave))
+                Effect.tap(send, () => {
+                  hedge.set(session, "won")
+                  won.increment(session.service, session.endpoint)
+                }).pipe(Effect.onExit(leave))
               )
             })
           }

@@ -8,13 +8,8 @@
  *
  * @since 0.1.0
  */
-import type * as Plugin from "@service-client/core/Plugin"
-import type { ServiceResponse } from "@service-client/core/ServiceResponse"
-import type { Session } from "@service-client/core/Session"
 import { Clock, Context, Duration, Effect, Layer, type Scope } from "effect"
-import { askedPause } from "./internal/adaptive.js"
-import * as Memory from "./internal/limiter.js"
-import type { LimiterError } from "./LimiterError.js"
+import * as Policy from "./internal/limiter.js"
 
 /**
  * What one Pool or RateLimit plugin asks of the store (validated by the plugin).
@@ -45,24 +40,42 @@ export interface Options {
 }
 
 /**
- * A limit: the send hooks of a Pool or RateLimit that take and give back a permit
- * (`enterSend` or `aroundSend`, see `Plugin.Hooks`), and put the time spent waiting on
- * `blockedByPool` / `blockedByRateLimit` (ms), also when the call fails.
+ * A waiting call's place in a store's queue: the store calls `wake(true)` when it hands the
+ * ticket a permit, `wake(false)` when it lost the ticket (the call queues again).
  *
  * @since 0.1.0
  * @category models
  */
-export interface Limiter extends Pick<Plugin.Hooks<LimiterError>, "aroundSend" | "enterSend" | "onResponse"> {
-  /** Whether its waits end at the session's deadline (`Plugin.Options`); if not, the core bounds them. */
-  readonly honoursDeadline?: boolean | undefined
-  /**
-   * Takes one more permit for the session only if one is free now and nobody waits (never
-   * waits, never queues; a store failure is `undefined`), and answers how to give it back
-   * once that send is over. Hedge asks it before a second request; without it, a call
-   * through this limiter is never hedged.
-   */
-  readonly tryEnter?: ((session: Session) => Effect.Effect<Plugin.LeaveSend | undefined>) | undefined
-}
+export interface Ticket extends Policy.Ticket {}
+
+/**
+ * A store operation that failed: the store did not answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StoreFailure extends Policy.StoreFailure {}
+
+/**
+ * A limit's permits in a store: data operations only, as `@effect/experimental`'s
+ * `RateLimiterStore` is. The queue of tickets is the store's (so a shared store keeps FIFO
+ * across processes: it hands a freed permit to its oldest ticket and wakes it); waiting,
+ * `hardLimit`, `timeout`, the call's deadline, closing, the typed errors and the blocked
+ * time are the limiter's ({@link limiter}), the same for every store.
+ *
+ * - `take(ticket)`: a permit for the ticket if one is free and no ticket waits (`true`),
+ *   else the ticket joins the queue (`false`) and its `wake` is called later;
+ * - `tryTake(ticket)`: the same without queueing (a hedge asks it);
+ * - `cancel(ticket)`: after a `take`, the ticket leaves the queue, or gives back the permit
+ *   it holds and never used;
+ * - `release(ticket)`: gives back the permit it used (a RateLimit's comes back `period` later);
+ * - `takeNow` / `releaseNow`: an in-memory store's synchronous take and give (no ticket):
+ *   the limiter's fast path, without a runtime step.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Permits extends Policy.Permits {}
 
 /**
  * @since 0.1.0
@@ -71,16 +84,236 @@ export interface Limiter extends Pick<Plugin.Hooks<LimiterError>, "aroundSend" |
 export interface Service {
   /** `memory` or `redis` (for logs and tests). */
   readonly kind: string
-  /** Builds a limit for the life of the scope; closing it fails its waiters with `ClientClosed`. */
-  readonly make: (options: Options) => Effect.Effect<Limiter, never, Scope.Scope>
+  /** A limit's permits for the life of the scope. */
+  readonly make: (options: Options) => Effect.Effect<Permits, never, Scope.Scope>
 }
 
 /**
- * Permits in memory: the waiting queue of `internal/limiter.ts` on a counter. A Pool's
- * permit comes back when the send ends; a RateLimit's `period` later: its return time
- * goes into a FIFO (the period is constant, so return times only grow), a take reclaims
- * the permits whose time has come, and while calls wait, one timer per limiter sleeps
- * until the earliest return and then hands permits to the waiters (no fiber per call).
+ * How a limiter waits for the permits of a store (see {@link limiter}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LimiterOptions {
+  readonly limiter: "pool" | "rateLimit"
+  /** Most calls of this process waiting; more fail with `TooManyRequestsPending`. */
+  readonly hardLimit?: number | undefined
+  /** Longest wait; then `TooMuchTimePending`. */
+  readonly timeout?: Duration.Duration | undefined
+  /** RateLimit's `adaptive`: set, the limiter may be paused (`Limiter.pause`). */
+  readonly adaptive?: object | undefined
+}
+
+/**
+ * Who enters a limiter: a `Session` is one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Caller = Policy.Caller
+
+/**
+ * A limiter: the waiting policy of Pool and RateLimit over a store's {@link Permits}.
+ * `enter` is an `enterSend` hook (it writes the time spent waiting on `blockedByPool` /
+ * `blockedByRateLimit`, ms, also when the call fails); `tryEnter` takes a permit only if
+ * one is free now and nobody waits (Hedge asks it before a second request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Limiter extends Policy.Limiter {}
+
+/**
+ * The waiting policy over `permits` for the life of the scope: a call takes a permit at
+ * once when one is free and nobody waits, else waits in the store's queue — at most
+ * `hardLimit` calls of this process (`TooManyRequestsPending`), each at most `timeout`
+ * (`TooMuchTimePending`) and no longer than its deadline (`TimeoutError`); a store that
+ * does not answer fails the call with `LimiterUnavailable` (or lets it through, when the
+ * store says `onUnavailable: "allow"`). Closing the scope fails every waiter, and every
+ * later call, with `ClientClosed`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const limiter = (permits: Permits, options: LimiterOptions): Effect.Effect<Limiter, never, Scope.Scope> =>
+  Effect.flatMap(Effect.scope, (scope) =>
+    Policy.make(permits, {
+      limiter: options.limiter,
+      attribute: options.limiter === "pool" ? "blockedByPool" : "blockedByRateLimit",
+      hardLimit: options.hardLimit,
+      timeout: options.timeout,
+      scope,
+      pausable: options.adaptive !== undefined
+    }))
+
+/** A permit back: to the oldest ticket if one waits, else to the free count. */
+interface Queue {
+  readonly add: (ticket: Ticket) => void
+  readonly remove: (ticket: Ticket) => boolean
+  readonly size: () => number
+  /** Wakes the oldest tickets with `take()` permits while it answers true. */
+  readonly handOff: (take: () => boolean) => void
+}
+
+const makeQueue = (): Queue => {
+  const tickets: Array<Ticket> = []
+  let head = 0
+  const queued = new Set<Ticket>()
+  return {
+    add: (ticket) => {
+      queued.add(ticket)
+      tickets.push(ticket)
+    },
+    remove: (ticket) => queued.delete(ticket),
+    size: () => queued.size,
+    handOff: (take) => {
+      while (queued.size > 0 && head < tickets.length) {
+        const ticket = tickets[head++]!
+        if (!queued.has(ticket)) continue
+        if (!take()) {
+          head--
+          break
+        }
+        queued.delete(ticket)
+        ticket.wake(true)
+      }
+      if (queued.size === 0) {
+        tickets.length = 0
+        head = 0
+      } else if (head > 1024 && head * 2 > tickets.length) {
+        tickets.splice(0, head)
+        head = 0
+      }
+    }
+  }
+}
+
+/** `limit` permits in memory, each back when the send ends (a Pool's). */
+const counter = (limit: number): Permits => {
+  // invariant after every operation: no permit is free while a ticket waits
+  let free = limit
+  const queue = makeQueue()
+  const takeFree = () => {
+    if (free === 0) return false
+    free--
+    return true
+  }
+  const give = () => {
+    if (free < limit) free++
+    if (queue.size() > 0) queue.handOff(takeFree)
+  }
+  return {
+    takeNow: takeFree,
+    releaseNow: () => {
+      give()
+      return Effect.void
+    },
+    take: (ticket) =>
+      Effect.sync(() => {
+        if (free > 0) {
+          free--
+          return true
+        }
+        queue.add(ticket)
+        return false
+      }),
+    tryTake: () => Effect.sync(takeFree),
+    cancel: (ticket) =>
+      Effect.sync(() => {
+        if (!queue.remove(ticket)) give()
+      }),
+    release: () => Effect.sync(give)
+  }
+}
+
+/**
+ * A RateLimit's `limit` permits in memory: a used one comes back `period` ms after its
+ * send ended. Return times are kept in a FIFO (monotonic, since the period is constant);
+ * a take reclaims the due ones with one Clock read, only when no permit is free. While
+ * tickets wait for a permit yet to come back, ONE timer per store sleeps until the
+ * earliest return and hands the permits to the tickets (no fiber per call).
+ */
+const window = (limit: number, period: number, scope: Scope.Scope): Permits => {
+  let free = limit
+  let returns: Array<number> = []
+  let head = 0
+  const queue = makeQueue()
+  const takeFree = () => {
+    if (free === 0) return false
+    free--
+    return true
+  }
+  const reclaim = (now: number) => {
+    while (head < returns.length && returns[head]! <= now) {
+      head++
+      free++
+    }
+    if (head === returns.length) {
+      returns = []
+      head = 0
+    } else if (head > 1024 && head * 2 > returns.length) {
+      returns = returns.slice(head)
+      head = 0
+    }
+    if (free > 0 && queue.size() > 0) queue.handOff(takeFree)
+  }
+  let timer = false
+  const tick: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    reclaim(now)
+    const next = head < returns.length ? returns[head] : undefined
+    if (next === undefined || queue.size() === 0) {
+      timer = false
+      return Effect.void
+    }
+    return Effect.zipRight(Effect.sleep(Duration.millis(next - now)), tick)
+  })
+  const startTimer = (): Effect.Effect<void> => {
+    if (timer || queue.size() === 0 || head === returns.length) return Effect.void
+    timer = true
+    return Effect.asVoid(Effect.forkIn(Effect.interruptible(tick), scope))
+  }
+  // the permit returns `period` after the send ends: its return time goes into the FIFO
+  const returnAt = (now: number) => {
+    reclaim(now)
+    returns.push(now + period)
+    return startTimer()
+  }
+  return {
+    takeNow: (clock) => {
+      if (free === 0 && head < returns.length) reclaim(clock.unsafeCurrentTimeMillis())
+      return takeFree()
+    },
+    releaseNow: (clock) => returnAt(clock.unsafeCurrentTimeMillis()),
+    take: (ticket) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        if (free === 0 && head < returns.length) reclaim(now)
+        if (free > 0 && queue.size() === 0) {
+          free--
+          return Effect.succeed(true)
+        }
+        queue.add(ticket)
+        return Effect.as(startTimer(), false)
+      }),
+    tryTake: () =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        if (free === 0 && head < returns.length) reclaim(now)
+        return queue.size() === 0 && takeFree()
+      }),
+    cancel: (ticket) =>
+      Effect.sync(() => {
+        if (queue.remove(ticket)) return
+        // a permit handed to a waiter that gave up before its send: it was never used
+        if (free + returns.length - head < limit) free++
+        if (queue.size() > 0) queue.handOff(takeFree)
+      }),
+    release: () => Effect.flatMap(Clock.currentTimeMillis, returnAt)
+  }
+}
+
+/**
+ * Permits in memory, one count per plugin: a Pool's permit comes back when the send ends;
+ * a RateLimit's `period` later (see {@link Permits}). Synchronous: the limiter's fast path
+ * takes and gives back a permit without a runtime step.
  *
  * @since 0.1.0
  * @category constructors
@@ -88,92 +321,10 @@ export interface Service {
 export const memory: Service = {
   kind: "memory",
   make: (options) =>
-    Effect.gen(function*() {
-      const scope = yield* Effect.scope
-      const period = options.period
-      if (options.limiter === "pool" || period === undefined) {
-        const limiter = Memory.make({
-          limiter: options.limiter,
-          attribute: options.limiter === "pool" ? "blockedByPool" : "blockedByRateLimit",
-          store: Memory.memoryStore(options.limit),
-          hardLimit: options.hardLimit,
-          timeout: options.timeout,
-          scope
-        })
-        yield* Effect.addFinalizer(() => limiter.close)
-        return {
-          enterSend: (session) => limiter.enter(session, limiter.release),
-          tryEnter: (session) => Effect.sync(() => limiter.tryEnter(session, limiter.release)),
-          honoursDeadline: true
-        }
-      }
-      const window = Memory.windowStore(options.limit, Duration.toMillis(period))
-      const limiter = Memory.make({
-        limiter: options.limiter,
-        attribute: "blockedByRateLimit",
-        store: window.store,
-        hardLimit: options.hardLimit,
-        timeout: options.timeout,
-        scope
-      })
-      yield* Effect.addFinalizer(() => limiter.close)
-      // ONE timer per limiter, and only while calls wait for a permit that is yet to come back: it sleeps
-      // until the earliest return, then hands the permits back to the waiters (interruptible: closing the
-      // client interrupts it)
-      let timer = false
-      const tick: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        window.reclaim(now)
-        return Effect.zipRight(
-          limiter.resume,
-          Effect.suspend(() => {
-            const next = window.next()
-            if (next === undefined || limiter.pending() === 0) {
-              timer = false
-              return Effect.void
-            }
-            return Effect.zipRight(Effect.sleep(Duration.millis(next - now)), tick)
-          })
-        )
-      })
-      const startTimer = (): Effect.Effect<void> => {
-        if (timer || limiter.pending() === 0 || window.next() === undefined) return Effect.void
-        timer = true
-        return Effect.asVoid(Effect.forkIn(Effect.interruptible(tick), scope))
-      }
-      window.onStarved(Effect.suspend(startTimer))
-      // the permit returns `period` after the send ends: its return time goes into the window
-      const release: Memory.Release = (session) => {
-        window.returnAt(session.clock.unsafeCurrentTimeMillis())
-        return startTimer()
-      }
-      const tryEnter = (session: Session) => Effect.sync(() => limiter.tryEnter(session, release))
-      const adaptive = options.adaptive
-      if (adaptive === undefined) {
-        return { enterSend: (session) => limiter.enter(session, release), tryEnter, honoursDeadline: true }
-      }
-      // each response (its status and headers) of a send that held a permit
-      const observe = (response: ServiceResponse) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const asked = askedPause(response, now, adaptive.defaultPause)
-          if (asked === undefined || asked <= 0) return Effect.void
-          const pause = Math.min(asked, adaptive.maxPause)
-          return Effect.flatMap(limiter.pause(now + pause, now), (extended) =>
-            extended
-              ? Effect.asVoid(
-                Effect.forkIn(
-                  Effect.interruptible(Effect.zipRight(Effect.sleep(Duration.millis(pause)), limiter.resume)),
-                  scope
-                )
-              )
-              : Effect.void)
-        })
-      return {
-        enterSend: (session) => limiter.enter(session, release),
-        onResponse: (_, response) => observe(response),
-        tryEnter,
-        honoursDeadline: true
-      }
-    })
+    Effect.map(Effect.scope, (scope) =>
+      options.limiter === "pool" || options.period === undefined
+        ? counter(options.limit)
+        : window(options.limit, Duration.toMillis(options.period), scope))
 }
 
 /**

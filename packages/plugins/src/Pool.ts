@@ -6,10 +6,10 @@
 import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
 import { type Duration, Effect, type Scope } from "effect"
+import * as LimitHooks from "./internal/limitHooks.js"
 import { durationOption, keyOption, wholeNumber } from "./internal/options.js"
 import * as Spare from "./internal/spare.js"
 import type { LimiterError } from "./LimiterError.js"
-import { LimiterStore } from "./LimiterStore.js"
 
 /**
  * The time (ms) a call waited for the Pool, also when it failed: on the session for other
@@ -86,9 +86,8 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin<Error>,
     : wholeNumber("Pool", "hardLimit", options.hardLimit, 0, 0)
   const timeout = durationOption("Pool", "timeout", options?.timeout)
   const key = keyOption("Pool", options?.key)
-  return Effect.flatMap(LimiterStore, (store) =>
-    Effect.map(
-      store.make({ limiter: "pool", key, limit, period: undefined, hardLimit, timeout }),
-      (limiter) => Plugin.make("Pool", Spare.offering(limiter), { honoursDeadline: limiter.honoursDeadline })
-    ))
+  return Effect.map(
+    LimitHooks.make({ limiter: "pool", key, limit, period: undefined, hardLimit, timeout }),
+    (hooks) => Plugin.make("Pool", Spare.offering(hooks), { honoursDeadline: true })
+  )
 }

@@ -7,10 +7,10 @@
 import * as Attribute from "@service-client/core/Attribute"
 import * as Plugin from "@service-client/core/Plugin"
 import { Duration, Effect, type Scope } from "effect"
+import * as LimitHooks from "./internal/limitHooks.js"
 import { durationOption, invalid, keyOption, wholeNumber } from "./internal/options.js"
 import * as Spare from "./internal/spare.js"
 import type { LimiterError } from "./LimiterError.js"
-import { LimiterStore } from "./LimiterStore.js"
 
 /**
  * The time (ms) a call waited for the RateLimit, also when it failed.
@@ -127,9 +127,8 @@ export const make = (options: Options = {}): Effect.Effect<Plugin.Plugin<Error>,
       durationOption("RateLimit", "adaptive.defaultPause", (adaptiveOption as Adaptive).defaultPause) ?? period
     )
   }
-  return Effect.flatMap(LimiterStore, (store) =>
-    Effect.map(
-      store.make({ limiter: "rateLimit", key, limit, period, hardLimit, timeout, adaptive }),
-      (limiter) => Plugin.make("RateLimit", Spare.offering(limiter), { honoursDeadline: limiter.honoursDeadline })
-    ))
+  return Effect.map(
+    LimitHooks.make({ limiter: "rateLimit", key, limit, period, hardLimit, timeout, adaptive }),
+    (hooks) => Plugin.make("RateLimit", Spare.offering(hooks), { honoursDeadline: true })
+  )
 }

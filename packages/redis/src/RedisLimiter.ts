@@ -24,15 +24,18 @@
  * @since 0.1.0
  */
 import type { ClientClosed } from "@service-client/core/Errors"
+import type * as Plugin from "@service-client/core/Plugin"
+import type { Session } from "@service-client/core/Session"
 import type {
   LimiterUnavailable,
   TooManyRequestsPending,
   TooMuchTimePending
 } from "@service-client/plugins/LimiterError"
+import * as LimiterStore from "@service-client/plugins/LimiterStore"
 import type { Duration } from "effect"
-import { Effect, type Scope } from "effect"
+import { Effect, Exit, FiberId, Option, Scope } from "effect"
 import * as Impl from "./internal/redisLimiter.js"
-import { RedisStore, type StoreFailure } from "./RedisStore.js"
+import { RedisStore, type Service, type StoreFailure } from "./RedisStore.js"
 
 /**
  * Who asks for a permit (a `Session` is one).
@@ -87,6 +90,63 @@ export interface WindowOptions extends CommonOptions {
   readonly hold?: "afterResponse" | "fromStart" | undefined
 }
 
+/** What a leave is given as the send's outcome: a limiter's leave does not read it. */
+const over = Exit.interrupt(FiberId.none)
+
+/** The limiter `LimiterStore.limiter` makes over the permits of `p`, with the acquire/withPermit API. */
+const make = (store: Service, p: Impl.Plan): Effect.Effect<Limiter, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const permits = yield* Impl.permits(store, p)
+    const limiter = yield* LimiterStore.limiter(permits, {
+      limiter: p.limiter,
+      hardLimit: Number.isFinite(p.hardLimit) ? p.hardLimit : undefined,
+      timeout: Option.getOrUndefined(p.timeout)
+    })
+    const attribute = p.limiter === "pool" ? "blockedByPool" : "blockedByRateLimit"
+    // a caller is a session without a deadline: the limiter's own timeout bounds its wait
+    const session = (caller: Caller) =>
+      Effect.map(
+        Effect.clock,
+        (clock) => ({ service: caller.service, endpoint: caller.endpoint, clock, deadline: undefined, attributes: {} })
+      )
+    /** Ties the permit to the scope: given back when it closes. */
+    const keep = (s: LimiterStore.Caller, leave: Plugin.LeaveSend | undefined) =>
+      leave === undefined
+        ? Effect.void
+        : Effect.flatMap(Effect.scope, (scope) =>
+          Scope.addFinalizer(
+            scope,
+            Effect.suspend(() => {
+              const left = leave(s as Session, over)
+              return left === undefined ? Effect.void : left
+            })
+          ))
+    const acquire = (caller: Caller): Effect.Effect<number, AcquireError, Scope.Scope> =>
+      Effect.flatMap(session(caller), (s) =>
+        Effect.uninterruptibleMask((restore) => {
+          const entered = limiter.enter(s)
+          return Effect.flatMap(
+            Effect.isEffect(entered) ? restore(entered) : Effect.succeed(entered),
+            (leave) => Effect.as(keep(s, leave), (s.attributes as Record<string, number>)[attribute] ?? 0)
+          )
+        }) as Effect.Effect<number, AcquireError, Scope.Scope>)
+    return {
+      limiter: p.limiter,
+      acquire,
+      tryAcquire: (caller) =>
+        Effect.flatMap(session(caller), (s) =>
+          Effect.uninterruptible(
+            Effect.flatMap(
+              limiter.tryEnter(s),
+              (leave) => (leave === undefined ? Effect.succeed(false) : Effect.as(keep(s, leave), true))
+            )
+          )),
+      withPermit: (caller) => (effect) => Effect.scoped(Effect.zipRight(acquire(caller), effect)),
+      pending: Effect.sync(limiter.pending),
+      stats: Impl.stats(store, p)
+    }
+  })
+
 /**
  * At most `limit` calls in flight across every process that shares the name.
  *
@@ -94,7 +154,7 @@ export interface WindowOptions extends CommonOptions {
  * @category constructors
  */
 export const semaphore = (options: CommonOptions): Effect.Effect<Limiter, never, RedisStore | Scope.Scope> =>
-  Effect.flatMap(RedisStore, (store) => Effect.flatMap(Impl.plan(store, "pool", options), (p) => Impl.make(store, p)))
+  Effect.flatMap(RedisStore, (store) => Effect.flatMap(Impl.plan(store, "pool", options), (p) => make(store, p)))
 
 /**
  * At most `limit` call starts in any window of `period` across every process that
@@ -106,5 +166,5 @@ export const semaphore = (options: CommonOptions): Effect.Effect<Limiter, never,
 export const window = (options: WindowOptions): Effect.Effect<Limiter, never, RedisStore | Scope.Scope> =>
   Effect.flatMap(RedisStore, (store) => {
     const period = Impl.millis(options.period, NaN)
-    return Effect.flatMap(Impl.plan(store, "rateLimit", options, period, options.hold), (p) => Impl.make(store, p))
+    return Effect.flatMap(Impl.plan(store, "rateLimit", options, period, options.hold), (p) => make(store, p))
   })

@@ -6,23 +6,9 @@
  *
  * @since 0.1.0
  */
-import { ClientClosed, safeDisplay, SpecError } from "@service-client/core/Errors"
+import { safeDisplay, SpecError } from "@service-client/core/Errors"
 import * as LimiterStore from "@service-client/plugins/LimiterStore"
-import {
-  Clock,
-  Config,
-  ConfigError,
-  Context,
-  Data,
-  Duration,
-  Effect,
-  Either,
-  Exit,
-  Layer,
-  Option,
-  Redacted,
-  Scope
-} from "effect"
+import { Config, ConfigError, Context, Data, Duration, Effect, Either, Layer, Option, Redacted, Scope } from "effect"
 import type { Cluster, Redis, RedisOptions } from "ioredis"
 import type { ConnectionOptions } from "node:tls"
 import * as Impl from "./internal/redisLimiter.js"
@@ -421,53 +407,24 @@ export const limiters = (store: Service): LimiterStore.Service => ({
         )
       }
       const scope = yield* Effect.scope
-      let closed = false
-      yield* Effect.addFinalizer(() => Effect.sync(() => void (closed = true)))
-      const attribute = options.limiter === "pool" ? "blockedByPool" : "blockedByRateLimit"
-      const common = {
-        limit: options.limit,
-        hardLimit: options.hardLimit,
-        timeout: options.timeout
-      }
+      const common = { limit: options.limit, hardLimit: options.hardLimit, timeout: options.timeout }
       const period = options.period === undefined ? undefined : Duration.toMillis(options.period)
-      const limiterOf = yield* Effect.cachedFunction((name: string) =>
+      // one limit per name: `<key or calling client's name>:<pool|rateLimit>`
+      const permitsOf = yield* Effect.cachedFunction((name: string) =>
         Impl.plan(store, options.limiter, { ...common, name }, period).pipe(
-          Effect.flatMap((p) => Impl.make(store, p)),
+          Effect.flatMap((p) => Impl.permits(store, p)),
           Scope.extend(scope)
         )
       )
+      const route = (ticket: LimiterStore.Ticket) => permitsOf(`${options.key ?? ticket.service}:${options.limiter}`)
       return {
-        tryEnter: (session) =>
-          Effect.suspend(() => {
-            if (closed) return Effect.succeed(undefined)
-            const name = `${options.key ?? session.service}:${options.limiter}`
-            return Effect.uninterruptible(Effect.flatMap(limiterOf(name), (limiter) =>
-              Effect.flatMap(Scope.make(), (permit) =>
-                Effect.flatMap(Scope.extend(limiter.tryAcquire(session), permit), (taken) =>
-                  taken
-                    ? Effect.succeed(() => Scope.close(permit, Exit.void))
-                    : Effect.as(Scope.close(permit, Exit.void), undefined)))))
-          }),
-        aroundSend: (session, send) =>
-          Effect.suspend(() => {
-            if (closed) {
-              return Effect.fail(new ClientClosed({ service: session.service, endpoint: session.endpoint }))
-            }
-            const name = `${options.key ?? session.service}:${options.limiter}`
-            return Effect.flatMap(Clock.currentTimeMillis, (start) =>
-              Effect.flatMap(limiterOf(name), (limiter) =>
-                Effect.scoped(
-                  limiter.acquire(session).pipe(
-                    Effect.onExit(() =>
-                      Effect.map(Clock.currentTimeMillis, (now) => {
-                        session.attributes[attribute] = now - start
-                      })
-                    ),
-                    Effect.zipRight(send)
-                  )
-                )))
-          })
-      }
+        name: `RedisLimiter ${options.key === undefined ? options.limiter : `${options.key}:${options.limiter}`}`,
+        onUnavailable: store.onUnavailable,
+        take: (ticket) => Effect.flatMap(route(ticket), (permits) => permits.take(ticket)),
+        tryTake: (ticket) => Effect.flatMap(route(ticket), (permits) => permits.tryTake(ticket)),
+        cancel: (ticket) => Effect.flatMap(route(ticket), (permits) => permits.cancel(ticket)),
+        release: (ticket) => Effect.flatMap(route(ticket), (permits) => permits.release(ticket))
+      } satisfies LimiterStore.Permits
     })
 })
 

@@ -1,20 +1,23 @@
 /**
- * The waiting queue shared by Pool and RateLimit: permits come from a {@link PermitStore};
- * calls that find none wait in FIFO order, at most `hardLimit` of them, each at most
- * `timeout` (one timer per limiter ends those waits: the queue is in expiry order). An
- * interrupted or timed-out waiter leaves the queue, and gives back a permit
- * handed to it meanwhile. Closing fails every waiter and every later acquisition with
- * `ClientClosed`.
+ * The waiting policy of Pool and RateLimit, ONE for every store: a call takes a permit
+ * from the store's {@link Permits} (data operations: take or queue a ticket, cancel,
+ * release), and this module decides everything else — who may wait (`hardLimit`), for how
+ * long (`timeout`, the call's deadline), what closing does (`ClientClosed` for every
+ * waiter and every later call), what a store that does not answer does
+ * (`LimiterUnavailable`, or let the call through), the typed errors, the blocked time on
+ * the session, and the adaptive pause.
  *
- * Every change of the queue happens in one synchronous step, and every permit given back
- * is followed by a `pump` that hands free permits to the waiters in order, so a permit
- * freed between a failed `take` and the enqueue is never lost.
+ * The queue itself is the store's (a FIFO in memory, a sorted set in Redis): a store hands
+ * a freed permit to its oldest ticket and calls the ticket's `wake`, so FIFO holds across
+ * every process that shares the store. This module keeps the calls of its own process that
+ * wait (in arrival order, which is the order they expire: the timeout is the same for all),
+ * and one timer per limiter ends those that reach `timeout`.
  *
- * A pause (adaptive RateLimit) stops every start until a given time: new calls queue even
- * when permits are free, the pump hands out nothing, and a call whose deadline (its
- * `timeout` here, or the Timeout plugin's deadline around it) falls before the end of the
- * pause fails at once with `TooMuchTimePending` (`expected`: the wait still ahead), the
- * waiters already queued included.
+ * A pause (adaptive RateLimit) stops every start until a given time: no call takes the fast
+ * path, a call granted a permit during the pause holds it until the pause ends, and a call
+ * whose deadline (its `timeout` here, or the Timeout plugin's deadline around it) falls
+ * before the end of the pause fails at once with `TooMuchTimePending` (`expected`: the wait
+ * still ahead), the waiters already queued included.
  *
  * @internal
  */
@@ -22,128 +25,62 @@ import * as Deadline from "@service-client/core/Deadline"
 import { ClientClosed, type TimeoutError } from "@service-client/core/Errors"
 import type * as Plugin from "@service-client/core/Plugin"
 import type { Session } from "@service-client/core/Session"
-import { Clock, Duration, Effect, Exit, type Scope } from "effect"
-import { TooManyRequestsPending, TooMuchTimePending } from "../LimiterError.js"
+import { Clock, Duration, Effect, Exit, Scope } from "effect"
+import { LimiterUnavailable, TooManyRequestsPending, TooMuchTimePending } from "../LimiterError.js"
 
-/**
- * Where permits live. The in-memory store counts them; a shared store (Redis...) can take
- * its place later. `take` must be atomic: it takes a permit only if one is free.
- *
- * @internal
- */
-export interface PermitStore {
-  /** Takes one permit if one is free now. */
-  readonly take: Effect.Effect<boolean>
-  /** Gives one permit back. */
-  readonly give: Effect.Effect<void>
+// The shapes below are the public `LimiterStore.Ticket`, `LimiterStore.StoreFailure` and
+// `LimiterStore.Permits`, written out here so that this module does not import the public
+// one (which imports it): `LimiterStore` declares its interfaces as extensions of these.
+
+/** A waiting call's place in a store's queue. @internal */
+export interface Ticket {
+  /** Unique across processes. */
+  readonly id: string
+  /** The calling client's name: a shared store names the limit after it when the plugin has no `key`. */
+  readonly service: string
   /**
-   * In-memory stores: `take` done synchronously (the limiter's fast path), reading the time
-   * from `clock` only if it needs it.
+   * Called by the store when it hands this ticket a permit (`true`), or when it lost the
+   * ticket (evicted while the store was away: the call queues again, `false`).
+   */
+  readonly wake: (granted: boolean) => void
+}
+
+/** A store operation that failed (the store did not answer). @internal */
+export interface StoreFailure {
+  readonly reason: string
+  readonly cause?: unknown
+}
+
+/** A store's permits: data operations only (see `LimiterStore.Permits`). @internal */
+export interface Permits {
+  /**
+   * In-memory stores: takes a permit if one is free now and no ticket waits, synchronously
+   * (the limiter's fast path), reading the time from `clock` only if it needs it.
    */
   readonly takeNow?: ((clock: Clock.Clock) => boolean) | undefined
-  /** In-memory stores: `give` done synchronously. */
-  readonly giveNow?: (() => void) | undefined
-}
-
-/** `limit` permits in memory. @internal */
-export const memoryStore = (limit: number): PermitStore => {
-  let free = limit
-  const giveNow = () => {
-    if (free < limit) free++
-  }
-  return {
-    take: Effect.sync(() => {
-      if (free === 0) return false
-      free--
-      return true
-    }),
-    give: Effect.sync(giveNow),
-    takeNow: () => {
-      if (free === 0) return false
-      free--
-      return true
-    },
-    giveNow
-  }
-}
-
-/**
- * A RateLimit's permits in memory: `limit` permits; a used one comes back `period` ms
- * after `returnAt(now)` was called for it. Return times are kept in a FIFO (monotonic,
- * since the period is constant); `take` reclaims the due ones with one Clock read, only
- * when no permit is free. `onStarved` is run when a take finds no permit while some are
- * still to come back (the caller keeps a timer for the waiters).
- *
- * @internal
- */
-export interface WindowStore {
-  readonly store: PermitStore
-  /** Records that a permit comes back at `now + period`, and reclaims the due ones. */
-  readonly returnAt: (now: number) => void
-  /** Frees the permits whose return time has come. */
-  readonly reclaim: (now: number) => void
-  /** The earliest time a used permit comes back, if any is out. */
-  readonly next: () => number | undefined
-  readonly onStarved: (effect: Effect.Effect<void>) => void
-}
-
-/** @internal */
-export const windowStore = (limit: number, period: number): WindowStore => {
-  let free = limit
-  let returns: Array<number> = []
-  let head = 0
-  let starved: Effect.Effect<void> = Effect.void
-  const reclaim = (now: number) => {
-    while (head < returns.length && returns[head]! <= now) {
-      head++
-      free++
-    }
-    if (head === returns.length) {
-      returns = []
-      head = 0
-    } else if (head > 1024 && head * 2 > returns.length) {
-      returns = returns.slice(head)
-      head = 0
-    }
-  }
-  const takeReclaiming = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-    reclaim(now)
-    if (free > 0) {
-      free--
-      return Effect.succeed(true)
-    }
-    return Effect.as(starved, false)
-  })
-  return {
-    store: {
-      takeNow: (clock) => {
-        if (free === 0 && head < returns.length) reclaim(clock.unsafeCurrentTimeMillis())
-        if (free === 0) return false
-        free--
-        return true
-      },
-      take: Effect.suspend(() => {
-        if (free > 0) {
-          free--
-          return Effect.succeed(true)
-        }
-        return head < returns.length ? takeReclaiming : Effect.succeed(false)
-      }),
-      // a permit handed to a waiter that gave up before its send: it was never used
-      give: Effect.sync(() => {
-        if (free + returns.length - head < limit) free++
-      })
-    },
-    returnAt: (now) => {
-      reclaim(now)
-      returns.push(now + period)
-    },
-    reclaim,
-    next: () => (head < returns.length ? returns[head] : undefined),
-    onStarved: (effect) => {
-      starved = effect
-    }
-  }
+  /**
+   * In-memory stores: gives back a permit taken by `takeNow`, synchronously (a free permit
+   * goes to the oldest ticket); answers what is left to do (`Effect.void` when all is done).
+   */
+  readonly releaseNow?: ((clock: Clock.Clock) => Effect.Effect<void>) | undefined
+  /**
+   * Takes a permit for `ticket` if one is free and no ticket waits (`true`); else puts the
+   * ticket at the end of the queue (`false`) and later calls its `wake`.
+   */
+  readonly take: (ticket: Ticket) => Effect.Effect<boolean, StoreFailure>
+  /** Takes a permit for `ticket` only if one is free now and no ticket waits; never queues (`false` on a failure). */
+  readonly tryTake: (ticket: Ticket) => Effect.Effect<boolean>
+  /**
+   * After a `take` (answered or failed): takes the ticket out of the queue, or gives back
+   * the permit it holds, never used (a window's permit returns at once).
+   */
+  readonly cancel: (ticket: Ticket) => Effect.Effect<void>
+  /** Gives back the permit `ticket` used (a window's returns `period` later). */
+  readonly release: (ticket: Ticket) => Effect.Effect<void>
+  /** When a `take` fails: fail the call with `LimiterUnavailable` (default) or let it through without a permit. */
+  readonly onUnavailable?: "fail" | "allow" | undefined
+  /** Names the limit in logs. */
+  readonly name?: string | undefined
 }
 
 /** @internal */
@@ -151,14 +88,21 @@ export interface Options {
   readonly limiter: "pool" | "rateLimit"
   /** The session attribute that gets the time spent waiting (ms). */
   readonly attribute: "blockedByPool" | "blockedByRateLimit"
-  readonly store: PermitStore
   readonly hardLimit: number | undefined
   readonly timeout: Duration.Duration | undefined
-  /** Where the limiter's timer runs (the timer that ends the waits that reach `timeout`). */
+  /** Where the limiter's timers run (closing it ends them). */
   readonly scope: Scope.Scope
+  /** Whether `pause` may be called (adaptive RateLimit): a wait then checks for a pause after its grant. */
+  readonly pausable?: boolean | undefined
 }
 
-interface Waiter {
+/** What a caller of the limiter is: a `Session` is one; `RedisLimiter` makes one for other work. @internal */
+export type Caller = Pick<Session, "service" | "endpoint" | "clock" | "deadline" | "attributes">
+
+/** Why a waiter was woken without a permit. */
+type Failure = "closed" | "timeout" | "lost" | { readonly expected: number }
+
+interface Waiter extends Ticket {
   /** Resumes the waiting fiber; `undefined` until it waits (then `outcome` keeps what came first). */
   resume: ((exit: Exit.Exit<void, Failure>) => void) | undefined
   outcome: Exit.Exit<void, Failure> | undefined
@@ -167,274 +111,311 @@ interface Waiter {
   /** Clock ms at which its wait reaches the limiter's `timeout`, if any. */
   readonly expires: number | undefined
   state: "waiting" | "granted" | "cancelled"
+  /** The store did not answer and the call goes on without a permit. */
+  allowed: boolean
 }
 
-/** Why a waiter was woken without a permit. */
-type Failure = "closed" | "timeout" | { readonly expected: number }
-
 const timeoutExit: Exit.Exit<void, Failure> = Exit.fail("timeout")
-
 const closedExit: Exit.Exit<void, Failure> = Exit.fail("closed")
+const lostExit: Exit.Exit<void, Failure> = Exit.fail("lost")
 
 // a plain resume callback, not a Deferred: effect 3's Deferred copies an Effect prototype
 // into every instance, which made a contended acquisition cost about twice as much
 const settle = (w: Waiter, exit: Exit.Exit<void, Failure>) => {
-  if (w.resume === undefined) w.outcome = exit
-  else w.resume(exit)
+  const resume = w.resume
+  if (resume === undefined) w.outcome = exit
+  else {
+    w.resume = undefined
+    resume(exit)
+  }
 }
 
 const awaitWaiter = (w: Waiter) =>
   Effect.async<void, Failure>((resume) => {
-    if (w.outcome !== undefined) return resume(w.outcome)
+    const outcome = w.outcome
+    if (outcome !== undefined) {
+      w.outcome = undefined
+      return resume(outcome)
+    }
     w.resume = resume
   })
 
-/** @internal */
-export type Release = (session: Session) => Effect.Effect<void>
+const processId = globalThis.crypto.randomUUID().slice(0, 13)
+let sequence = 0
+
+/** A ticket id unique across processes. @internal */
+export const ticketId = (): string => `${processId}:${++sequence}`
+
+/** The errors of a wait. @internal */
+export type WaitError = ClientClosed | TooManyRequestsPending | TooMuchTimePending | LimiterUnavailable | TimeoutError
 
 /** @internal */
 export interface Limiter {
   /**
-   * Takes a permit for the send (an `enterSend` hook): at once when one is free and nobody
-   * waits, else after a wait. `release` gives it back once the send is over (successful,
-   * failed or interrupted): called then, it answers what is left to do (`Effect.void` when
-   * it was all done at once).
+   * Takes a permit for the send (an `enterSend` hook): at once when the store has a free
+   * one and nobody waits, else after a wait. The answer gives it back once the send is over.
    */
-  readonly enter: (session: Session, release: Release) => Plugin.Entered<TooManyRequestsPending | TooMuchTimePending>
+  readonly enter: (caller: Caller) => Plugin.Entered<WaitError>
   /**
    * Takes a permit only if one is free now, nobody waits and no pause holds (never waits,
-   * never queues): answers `release` then, else `undefined`. A hedged request asks here.
+   * never queues): a hedged request asks here. `undefined`: none.
    */
-  readonly tryEnter: (session: Session, release: Release) => Release | undefined
-  /** Gives a permit back to the store and hands free permits to the waiters. */
-  readonly give: Effect.Effect<void>
-  /** `give` as a `Release`: synchronous when the store is and nobody waits. */
-  readonly release: Release
-  /** Fails every waiter with `ClientClosed`; later acquisitions fail too. */
-  readonly close: Effect.Effect<void>
-  /** How many calls wait (for tests and logs). */
+  readonly tryEnter: (caller: Caller) => Effect.Effect<Plugin.LeaveSend | undefined>
+  /** How many calls of this process wait (for tests and logs). */
   readonly pending: () => number
   /**
    * Stops every start until `until` (Clock ms; a later pause extends, an earlier one is
-   * ignored) and fails the waiters whose deadline comes first. Returns whether the pause
-   * was extended: the caller then schedules `resume` for `until`.
+   * ignored) and fails the waiters whose deadline comes first; only a `pausable` limiter.
    */
-  readonly pause: (until: number, now: number) => Effect.Effect<boolean>
-  /** Hands free permits to the waiters once a pause is over. */
-  readonly resume: Effect.Effect<void>
+  readonly pause: (until: number, now: number) => void
 }
 
-/** @internal */
-export const make = (options: Options): Limiter => {
-  const { attribute, hardLimit, limiter, scope, store, timeout } = options
-  const takeNow = store.takeNow
-  const queue: Array<Waiter> = []
-  let head = 0
-  let pending = 0
-  let closed = false
-  let pausedUntil = 0
-  const timeoutMs = timeout === undefined ? undefined : Duration.toMillis(timeout)
+/**
+ * The limiter over `permits` for the life of `options.scope`: closing the scope fails every
+ * waiter, and every later call, with `ClientClosed`.
+ *
+ * @internal
+ */
+export const make = (permits: Permits, options: Options): Effect.Effect<Limiter> =>
+  Effect.suspend(() => {
+    const { attribute, hardLimit, limiter, scope, timeout } = options
+    const pausable = options.pausable === true
+    const { releaseNow, takeNow } = permits
+    const queue: Array<Waiter> = []
+    let head = 0
+    let pending = 0
+    let closed = false
+    let pausedUntil = 0
+    const timeoutMs = timeout === undefined ? undefined : Duration.toMillis(timeout)
 
-  const nextWaiter = (): Waiter | undefined => {
-    while (head < queue.length) {
-      const w = queue[head++]!
-      if (w.state === "waiting") {
-        if (head > 1024 && head * 2 > queue.length) {
-          queue.splice(0, head)
-          head = 0
-        }
-        return w
-      }
-    }
-    queue.length = 0
-    head = 0
-    return undefined
-  }
+    const closedError = (caller: Caller) => new ClientClosed({ service: caller.service, endpoint: caller.endpoint })
 
-  const pumpNow: Effect.Effect<void> = Effect.suspend(() => {
-    if (pending === 0 || closed) return Effect.void
-    return Effect.flatMap(store.take, (taken) => {
-      if (!taken) return Effect.void
-      const w = nextWaiter()
-      if (w === undefined) return store.give
-      w.state = "granted"
-      pending--
-      settle(w, Exit.void)
-      return pumpNow
-    })
-  })
-
-  // no clock read unless a pause is set (adaptive RateLimit only); 0 again once it is over
-  const pump: Effect.Effect<void> = Effect.suspend(() =>
-    pausedUntil === 0 || pending === 0
-      ? pumpNow
-      : Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        if (now < pausedUntil) return Effect.void
-        pausedUntil = 0
-        return pumpNow
+    const tooLong = (caller: Caller, waited: number, expected: number | undefined) =>
+      new TooMuchTimePending({
+        service: caller.service,
+        endpoint: caller.endpoint,
+        limiter,
+        pending,
+        waited: Duration.millis(waited),
+        expected: expected === undefined ? undefined : Duration.millis(expected)
       })
-  )
 
-  const give = Effect.zipRight(store.give, pump)
-  const giveNow = store.giveNow
-  const release: Release = giveNow === undefined
-    ? () => give
-    : () => {
-      giveNow()
-      return pending === 0 ? Effect.void : pump
-    }
-
-  const closedError = (session: Session) => new ClientClosed({ service: session.service, endpoint: session.endpoint })
-
-  type LimiterError = ClientClosed | TooManyRequestsPending | TooMuchTimePending | TimeoutError
-
-  const tooLong = (session: Session, waited: number, expected: number | undefined) =>
-    new TooMuchTimePending({
-      service: session.service,
-      endpoint: session.endpoint,
-      limiter,
-      pending,
-      waited: Duration.millis(waited),
-      expected: expected === undefined ? undefined : Duration.millis(expected)
-    })
-
-  const deadlineOf = (session: Session, start: number): number | undefined => {
-    const own = timeoutMs === undefined ? undefined : start + timeoutMs
-    const call = session.deadline?.at
-    return own === undefined ? call : call === undefined ? own : Math.min(own, call)
-  }
-
-  const wait = (session: Session, start: number, deadline: number | undefined): Effect.Effect<void, LimiterError> =>
-    Effect.suspend((): Effect.Effect<void, LimiterError> => {
-      if (closed) return Effect.fail(closedError(session))
-      if (hardLimit !== undefined && pending >= hardLimit) {
+    // a store that does not answer: the call fails, or (`onUnavailable: "allow"`) goes on without a permit
+    const unavailable = (caller: Caller, e: StoreFailure, w: Waiter): Effect.Effect<void, LimiterUnavailable> => {
+      if (w.state === "waiting") {
+        w.state = "cancelled"
+        pending--
+      }
+      if (permits.onUnavailable !== "allow") {
         return Effect.fail(
-          new TooManyRequestsPending({ service: session.service, endpoint: session.endpoint, limiter, pending })
+          new LimiterUnavailable({
+            service: caller.service,
+            endpoint: caller.endpoint,
+            limiter,
+            reason: e.reason,
+            cause: e.cause
+          })
         )
       }
-      const expires = timeoutMs === undefined ? undefined : start + timeoutMs
-      const waiter: Waiter = { resume: undefined, outcome: undefined, deadline, expires, state: "waiting" }
-      queue.push(waiter)
-      pending++
-      const awaited = Effect.catchAll(
-        awaitWaiter(waiter),
-        (failure): Effect.Effect<never, LimiterError> =>
+      w.allowed = true
+      return Effect.logWarning(
+        `${
+          permits.name ?? limiter
+        } (${caller.service}.${caller.endpoint}): the limiter store is unavailable, call let through: ${e.reason}`
+      )
+    }
+
+    const deadlineOf = (caller: Caller, start: number): number | undefined => {
+      const own = timeoutMs === undefined ? undefined : start + timeoutMs
+      const call = caller.deadline?.at
+      return own === undefined ? call : call === undefined ? own : Math.min(own, call)
+    }
+
+    // the waiters of this process, in arrival (= expiry) order; done ones are skipped
+    const compact = () => {
+      while (head < queue.length && queue[head]!.state !== "waiting") head++
+      if (head === queue.length) {
+        queue.length = 0
+        head = 0
+      } else if (head > 1024 && head * 2 > queue.length) {
+        queue.splice(0, head)
+        head = 0
+      }
+    }
+
+    // ONE timer per limiter ends the waits that reach `timeout` (not a timeout fiber per
+    // waiter): the timeout is the same for all, so the queue is in the order they expire
+    let timer = false
+    const expire: Effect.Effect<void> = Effect.suspend(() => {
+      compact()
+      const first = head < queue.length ? queue[head]!.expires : undefined
+      if (first === undefined || closed) {
+        timer = false
+        return Effect.void
+      }
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        if (first > now) return Effect.zipRight(Effect.sleep(Duration.millis(first - now)), expire)
+        for (let i = head; i < queue.length; i++) {
+          const w = queue[i]!
+          if (w.state !== "waiting") continue
+          if (w.expires === undefined || w.expires > now) break
+          w.state = "cancelled"
+          pending--
+          settle(w, timeoutExit)
+        }
+        return expire
+      })
+    })
+    const startTimer = (): Effect.Effect<void> => {
+      if (timer) return Effect.void
+      timer = true
+      return Effect.asVoid(Effect.forkIn(Effect.interruptible(expire), scope))
+    }
+
+    const newWaiter = (service: string, deadline: number | undefined, expires: number | undefined): Waiter => {
+      const w: Waiter = {
+        id: ticketId(),
+        service,
+        wake: (granted) => {
+          // a permit handed to a waiter that gave up is taken back by its `cancel`
+          if (w.state !== "waiting") return
+          if (granted) {
+            w.state = "granted"
+            pending--
+            settle(w, Exit.void)
+          } else settle(w, lostExit)
+        },
+        resume: undefined,
+        outcome: undefined,
+        deadline,
+        expires,
+        state: "waiting",
+        allowed: false
+      }
+      return w
+    }
+
+    // a permit held during a pause is used once the pause is over (or given back when the
+    // caller's deadline comes first)
+    const afterPause = (caller: Caller, start: number, deadline: number | undefined): Effect.Effect<void, WaitError> =>
+      Effect.suspend(() => {
+        if (pausedUntil === 0) return Effect.void
+        const now = caller.clock.unsafeCurrentTimeMillis()
+        if (pausedUntil <= now) return Effect.void
+        if (deadline !== undefined && deadline < pausedUntil) {
+          return Effect.fail(tooLong(caller, now - start, pausedUntil - now))
+        }
+        return Effect.zipRight(Effect.sleep(Duration.millis(pausedUntil - now)), afterPause(caller, start, deadline))
+      })
+
+    /** Waits for `w`'s permit; a ticket the store lost queues again. */
+    const awaitGrant = (caller: Caller, w: Waiter, start: number): Effect.Effect<void, WaitError> =>
+      Effect.catchAll(
+        awaitWaiter(w),
+        (failure): Effect.Effect<void, WaitError> =>
           failure === "closed"
-            ? Effect.fail(closedError(session))
+            ? Effect.fail(closedError(caller))
             : failure === "timeout"
             ? Effect.fail(
               new TooMuchTimePending({
-                service: session.service,
-                endpoint: session.endpoint,
+                service: caller.service,
+                endpoint: caller.endpoint,
                 limiter,
                 pending,
                 waited: timeout!
               })
             )
+            : failure === "lost"
+            ? Effect.flatMap(
+              Effect.either(permits.take(w)),
+              (taken): Effect.Effect<void, WaitError> => {
+                if (taken._tag === "Left") return unavailable(caller, taken.left, w)
+                if (taken.right && w.state === "waiting") {
+                  w.state = "granted"
+                  pending--
+                  return Effect.void
+                }
+                return awaitGrant(caller, w, start)
+              }
+            )
             : Effect.flatMap(
               Clock.currentTimeMillis,
-              (now) => Effect.fail(tooLong(session, now - start, failure.expected))
+              (now) => Effect.fail(tooLong(caller, now - start, failure.expected))
             )
       )
-      // a wait is the slow path: the call's deadline bounds it the generic way
-      return Effect.zipRight(
-        expires === undefined ? pump : Effect.zipRight(pump, startTimer()),
-        Deadline.bound(session, awaited)
-      ).pipe(
-        Effect.onExit((exit) => {
-          if (Exit.isSuccess(exit)) return Effect.void
-          if (waiter.state === "granted") return give
-          if (waiter.state === "waiting") {
-            waiter.state = "cancelled"
-            pending--
-          }
-          return Effect.void
-        })
-      )
-    })
 
-  // ONE timer per limiter ends the waits that reach `timeout` (not a timeout fiber per
-  // waiter): the timeout is the same for all, so the queue is in the order they expire
-  let timer = false
-  const firstExpiry = (): number | undefined => {
-    for (let i = head; i < queue.length; i++) {
-      const w = queue[i]!
-      if (w.state === "waiting") return w.expires
-    }
-    return undefined
-  }
-  const expire: Effect.Effect<void> = Effect.suspend(() => {
-    const first = firstExpiry()
-    if (first === undefined || closed) {
-      timer = false
-      return Effect.void
-    }
-    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      if (first > now) return Effect.zipRight(Effect.sleep(Duration.millis(first - now)), expire)
-      for (let i = head; i < queue.length; i++) {
-        const w = queue[i]!
-        if (w.state !== "waiting") continue
-        if (w.expires === undefined || w.expires > now) break
-        w.state = "cancelled"
-        pending--
-        settle(w, timeoutExit)
-      }
-      return expire
-    })
-  })
-  const startTimer = (): Effect.Effect<void> => {
-    if (timer) return Effect.void
-    timer = true
-    return Effect.asVoid(Effect.forkIn(Effect.interruptible(expire), scope))
-  }
-
-  const acquire = (session: Session, start: number) =>
-    Effect.suspend((): Effect.Effect<void, LimiterError> => {
-      if (closed) return Effect.fail(closedError(session))
-      if (pausedUntil > start) {
-        const deadline = deadlineOf(session, start)
-        if (deadline !== undefined && deadline < pausedUntil) {
-          return Effect.fail(tooLong(session, 0, pausedUntil - start))
+    /** The slow path: a ticket in the store's queue, bounded by the caller's deadline. */
+    const wait = (caller: Caller, start: number): Effect.Effect<Plugin.LeaveSend | undefined, WaitError> =>
+      Effect.suspend((): Effect.Effect<Plugin.LeaveSend | undefined, WaitError> => {
+        if (closed) return Effect.fail(closedError(caller))
+        const deadline = deadlineOf(caller, start)
+        if (pausedUntil > start && deadline !== undefined && deadline < pausedUntil) {
+          return Effect.fail(tooLong(caller, 0, pausedUntil - start))
         }
-        return wait(session, start, deadline)
-      }
-      if (pending > 0) return wait(session, start, deadlineOf(session, start))
-      return Effect.flatMap(
-        store.take,
-        (taken) => (taken ? Effect.void : wait(session, start, deadlineOf(session, start)))
-      )
-    })
+        const w = newWaiter(caller.service, deadline, timeoutMs === undefined ? undefined : start + timeoutMs)
+        // counted and listed before the store sees the ticket, so a hand-off that comes first finds it
+        queue.push(w)
+        pending++
+        let asked = false
+        const leave: Plugin.LeaveSend = () => permits.release(w)
+        const granted = pausable ? afterPause(caller, start, deadline) : Effect.void
+        const acquire = Effect.matchEffect(
+          Effect.suspend(() => {
+            asked = true
+            return permits.take(w)
+          }),
+          {
+            onFailure: (e): Effect.Effect<void, WaitError> => unavailable(caller, e, w),
+            onSuccess: (taken): Effect.Effect<void, WaitError> => {
+              if (taken) {
+                if (w.state === "waiting") {
+                  w.state = "granted"
+                  pending--
+                }
+                return granted
+              }
+              if (hardLimit !== undefined && pending > hardLimit) {
+                return Effect.fail(
+                  new TooManyRequestsPending({
+                    service: caller.service,
+                    endpoint: caller.endpoint,
+                    limiter,
+                    pending: pending - 1
+                  })
+                )
+              }
+              const awaited = w.expires === undefined
+                ? awaitGrant(caller, w, start)
+                : Effect.zipRight(startTimer(), awaitGrant(caller, w, start))
+              return pausable ? Effect.zipRight(awaited, granted) : awaited
+            }
+          }
+        )
+        // a wait is the slow path: the call's deadline bounds it the generic way
+        return Effect.onExit(
+          caller.deadline === undefined ? acquire : Deadline.bound(acquire, caller as Session),
+          (exit) => {
+            caller.attributes[attribute] = caller.clock.unsafeCurrentTimeMillis() - start
+            if (Exit.isSuccess(exit)) return Effect.void
+            if (w.state === "waiting") {
+              w.state = "cancelled"
+              pending--
+            }
+            // out of the queue, and a permit handed to it meanwhile goes back
+            return asked ? permits.cancel(w) : Effect.void
+          }
+        ).pipe(Effect.map(() => (w.allowed ? undefined : leave)))
+      })
 
-  const free = (session: Session) =>
-    !closed && pending === 0 && takeNow !== undefined &&
-    (pausedUntil === 0 || pausedUntil <= session.clock.unsafeCurrentTimeMillis()) && takeNow(session.clock)
+    const fastLeave: Plugin.LeaveSend | undefined = releaseNow === undefined
+      ? undefined
+      : (session) => releaseNow(session.clock)
 
-  return {
-    tryEnter: (session, release) => free(session) ? release : undefined,
-    enter: (session, release) => {
-      // a free permit, nobody waiting, no pause: taken at once, no wait to measure (the clock
-      // is read only during a pause, or by a store that needs the time)
-      if (
-        !closed && pending === 0 && takeNow !== undefined &&
-        (pausedUntil === 0 || pausedUntil <= session.clock.unsafeCurrentTimeMillis()) && takeNow(session.clock)
-      ) {
-        session.attributes[attribute] = 0
-        return release
-      }
-      const start = session.clock.unsafeCurrentTimeMillis()
-      // a wait (the core registers `leave` in the uninterruptible step that ends it)
-      return acquire(session, start).pipe(
-        Effect.onExit(() =>
-          Effect.sync(() => {
-            session.attributes[attribute] = session.clock.unsafeCurrentTimeMillis() - start
-          })
-        ),
-        Effect.as(release)
-      )
-    },
-    give,
-    release,
-    close: Effect.suspend(() => {
+    const free = (caller: Caller) =>
+      !closed && pending === 0 && takeNow !== undefined &&
+      (pausedUntil === 0 || pausedUntil <= caller.clock.unsafeCurrentTimeMillis()) && takeNow(caller.clock)
+
+    const close = Effect.sync(() => {
       closed = true
       const waiters = queue.splice(head)
       queue.length = 0
@@ -446,24 +427,51 @@ export const make = (options: Options): Limiter => {
           settle(w, closedExit)
         }
       }
-      return Effect.void
-    }),
-    pending: () => pending,
-    pause: (until, now) =>
-      Effect.sync(() => {
-        if (closed || until <= pausedUntil || until <= now) return false
-        pausedUntil = until
-        // waiters that would still be waiting at their deadline give up now
-        for (let i = head; i < queue.length; i++) {
-          const w = queue[i]!
-          if (w.state === "waiting" && w.deadline !== undefined && w.deadline < until) {
-            w.state = "cancelled"
-            pending--
-            settle(w, Exit.fail({ expected: until - now }))
+    })
+
+    return Effect.as(
+      Scope.addFinalizer(scope, close),
+      {
+        enter: (caller) => {
+          // a free permit, nobody waiting, no pause: taken at once, no wait to measure (the clock
+          // is read only during a pause, or by a store that needs the time)
+          if (
+            !closed && pending === 0 && takeNow !== undefined &&
+            (pausedUntil === 0 || pausedUntil <= caller.clock.unsafeCurrentTimeMillis()) && takeNow(caller.clock)
+          ) {
+            caller.attributes[attribute] = 0
+            return fastLeave
+          }
+          // a wait (the core registers the leave in the uninterruptible step that ends it)
+          return wait(caller, caller.clock.unsafeCurrentTimeMillis())
+        },
+        tryEnter: (caller) => {
+          if (fastLeave !== undefined) return Effect.sync(() => (free(caller) ? fastLeave : undefined))
+          return Effect.suspend(() => {
+            if (
+              closed || pending > 0 || (pausedUntil !== 0 && pausedUntil > caller.clock.unsafeCurrentTimeMillis())
+            ) return Effect.succeed(undefined)
+            const w = newWaiter(caller.service, undefined, undefined)
+            return Effect.map(
+              permits.tryTake(w),
+              (taken): Plugin.LeaveSend | undefined => (taken ? () => permits.release(w) : undefined)
+            )
+          })
+        },
+        pending: () => pending,
+        pause: (until, now) => {
+          if (!pausable || closed || until <= pausedUntil || until <= now) return
+          pausedUntil = until
+          // waiters that would still be waiting at their deadline give up now
+          for (let i = head; i < queue.length; i++) {
+            const w = queue[i]!
+            if (w.state === "waiting" && w.deadline !== undefined && w.deadline < until) {
+              w.state = "cancelled"
+              pending--
+              settle(w, Exit.fail({ expected: until - now }))
+            }
           }
         }
-        return true
-      }),
-    resume: pump
-  }
-}
+      } satisfies Limiter
+    )
+  })

@@ -1,13 +1,22 @@
 /**
- * The distributed limiter on a Redis store (see `RedisLimiter` for the model): shared by
+ * A limit's permits on a Redis store (see `RedisLimiter` for the model): the data
+ * operations of `LimiterStore.Permits` (take or queue a ticket, try, cancel, release) over
+ * the Lua scripts, the wake-ups of this process's tickets, their heartbeats and the
+ * renewal of the permits it holds. Waiting, `hardLimit`, `timeout`, closing and the errors
+ * are `LimiterStore.limiter`'s, the same as in memory: this module is used through it by
  * the public `RedisLimiter.semaphore`/`window` and by the Redis `LimiterStore` behind
  * `Pool` and `RateLimit`.
  *
  * @internal
  */
-import { ClientClosed } from "@service-client/core/Errors"
-import { LimiterUnavailable, TooManyRequestsPending, TooMuchTimePending } from "@service-client/plugins/LimiterError"
-import { Clock, Deferred, Duration, Effect, Exit, FiberId, Option, Schedule, Scope } from "effect"
+import type { ClientClosed } from "@service-client/core/Errors"
+import type {
+  LimiterUnavailable,
+  TooManyRequestsPending,
+  TooMuchTimePending
+} from "@service-client/plugins/LimiterError"
+import type * as LimiterStore from "@service-client/plugins/LimiterStore"
+import { Deferred, Duration, Effect, Exit, FiberId, Option, type Scope } from "effect"
 import type { ScriptName } from "./redisScripts.js"
 
 // The shapes below are the parts of the public `RedisStore.Service`, `RedisLimiter.Caller`,
@@ -139,29 +148,25 @@ export const plan = <F extends Failure>(
     return { ...base, ttl, renewEvery: Math.ceil(leaseTtl / 3), hold: Math.ceil(period) } satisfies Plan
   })
 
-const processId = globalThis.crypto.randomUUID().slice(0, 13)
-let sequence = 0
-
-const where = (caller: Caller) => ({ service: caller.service, endpoint: caller.endpoint })
-
-/** What a waiter learns: it holds a permit (`true`), or its ticket was lost and it queues again. */
-type Wake = boolean
-
 /**
- * A limiter named `p.name` on `store` for the life of the scope.
+ * The permits named `p.name` on `store` for the life of the scope.
  *
- * Waiting is push, not poll: a waiter registers a Deferred under its ticket id; whoever
- * frees a permit (a release, a cancel, an expiry seen by any process) hands it to the
- * oldest ticket in Redis and publishes the ticket ids, and the one subscriber
- * connection of the process completes their Deferreds. One fiber per limiter per
- * process (the "ticker") runs while this process has waiters: it checks once every
- * `poll`..`2 * poll` (jittered) for all of them — recovering a lost publish and keeping
- * their tickets alive — and at the moment the first taken permit expires (a window's
- * permit, a dead process's lease), which no event announces.
+ * Waiting is push, not poll: `take` registers the ticket before it asks Redis; whoever frees
+ * a permit (a release, a cancel, an expiry seen by any process) hands it to the oldest
+ * ticket in Redis and publishes the ticket ids, and the one subscriber connection of the
+ * process wakes those of its tickets. One fiber per limit per process (the "ticker") runs
+ * while this process has tickets: it checks once every `poll`..`2 * poll` (jittered) for
+ * all of them — recovering a lost publish, keeping their heartbeats, telling the tickets
+ * Redis lost to queue again — and at the moment the first taken permit expires (a window's
+ * permit, a dead process's lease), which no event announces. One more fiber renews every
+ * permit this process holds (leases), every `renewEvery`.
  *
  * @internal
  */
-export const make = <F extends Failure>(store: Store<F>, p: Plan): Effect.Effect<Limiter<F>, never, Scope.Scope> =>
+export const permits = <F extends Failure>(
+  store: Store<F>,
+  p: Plan
+): Effect.Effect<LimiterStore.Permits, never, Scope.Scope> =>
   Effect.gen(function*() {
     const base = `${store.prefix}:{${p.name}}`
     const keys = [`${base}:permits`, `${base}:queue`, `${base}:beats`, `${base}:seq`, `${base}:wake`]
@@ -170,7 +175,10 @@ export const make = <F extends Failure>(store: Store<F>, p: Plan): Effect.Effect
     const keyTtl = 2 * Math.max(p.ttl, heartbeat, p.hold) + 60_000
     const args = (id: string, fifth: number | string) => [p.limit, p.ttl, heartbeat, id, fifth, keyTtl]
 
-    const waiters = new Map<string, Deferred.Deferred<Wake>>()
+    /** The tickets of this process queued in Redis, by id. */
+    const tickets = new Map<string, LimiterStore.Ticket>()
+    /** The permits this process holds (leases renewed while held). */
+    const held = new Set<string>()
     /** Redis-clock-free: local ms at which the first taken permit expires (Infinity: unknown/none) */
     let expiresAt = Infinity
     let poke = Deferred.unsafeMake<void>(FiberId.none)
@@ -180,76 +188,43 @@ export const make = <F extends Failure>(store: Store<F>, p: Plan): Effect.Effect
       poke = Deferred.unsafeMake<void>(FiberId.none)
       Deferred.unsafeDone(poked, Exit.void)
     }
+    let renewPoke = Deferred.unsafeMake<void>(FiberId.none)
+    let renewing = false
+    const hold = (id: string) => {
+      held.add(id)
+      if (!renewing && p.renewEvery > 0) {
+        const poked = renewPoke
+        renewPoke = Deferred.unsafeMake<void>(FiberId.none)
+        Deferred.unsafeDone(poked, Exit.void)
+      }
+    }
     const learnHint = (hint: number) => {
       expiresAt = hint >= 0 ? Date.now() + hint : Infinity
     }
-    const wakeUp = (id: string, wake: Wake) => {
-      const d = waiters.get(id)
-      if (d !== undefined) Deferred.unsafeDone(d, Exit.succeed(wake))
+    const wakeUp = (id: string, granted: boolean) => {
+      const ticket = tickets.get(id)
+      if (ticket === undefined) return
+      tickets.delete(id)
+      if (granted) hold(id)
+      ticket.wake(granted)
     }
 
     yield* store.subscribe(keys[4]!, (message) => {
       const parts = message.split(" ")
       const hint = Number(parts[0])
       for (let i = 1; i < parts.length; i++) wakeUp(parts[i]!, true)
-      if (waiters.size > 0 && Number.isFinite(hint)) {
+      if (tickets.size > 0 && Number.isFinite(hint)) {
         learnHint(hint)
         pokeTicker()
       }
     })
 
-    let closed = false
-    const closing = yield* Deferred.make<void>()
-    let pending = 0
-    yield* Effect.addFinalizer(() =>
-      Effect.suspend(() => {
-        closed = true
-        return Deferred.succeed(closing, undefined)
-      })
-    )
-
-    const unavailable = (caller: Caller, e: F) =>
-      new LimiterUnavailable({ ...where(caller), limiter: p.limiter, reason: e.reason, cause: e.cause })
-
-    const release = (id: string) =>
-      p.hold < 0 ? Effect.void : store.run("scRelease", keys, args(id, p.hold)).pipe(
-        Effect.catchAll((e) => Effect.logWarning(`RedisLimiter ${p.name}: could not release a permit: ${e.reason}`))
-      )
-
-    const renew = (id: string) =>
-      store.run("scRenew", keys, args(id, 0)).pipe(
-        Effect.flatMap((ok) =>
-          ok === 1 ? Effect.void : Effect.logWarning(`RedisLimiter ${p.name}: a permit in use expired before renewal`)
-        ),
-        Effect.catchAll((e) => Effect.logWarning(`RedisLimiter ${p.name}: could not renew a permit: ${e.reason}`)),
-        Effect.repeat(Schedule.spaced(Duration.millis(p.renewEvery))),
-        Effect.delay(Duration.millis(p.renewEvery))
-      )
-
-    /** Ties a permit held by `id` to `scope`: released when it closes, renewed meanwhile. */
-    const hold = (id: string, scope: Scope.Scope) =>
-      Effect.uninterruptible(Effect.zipRight(
-        Scope.addFinalizer(scope, release(id)),
-        p.renewEvery > 0 ? Effect.forkIn(Effect.interruptible(renew(id)), scope) : Effect.void
-      ))
-
-    /** One try (queues `id` when refused); on success the permit is tied to `scope` before anything can interrupt. */
-    const attempt = (id: string, scope: Scope.Scope) =>
-      Effect.uninterruptible(
-        store.run("scAcquire", keys, args(id, 1)).pipe(
-          Effect.map((reply) => reply as [number, number]),
-          Effect.tap(([granted, hint]) => granted === 1 ? hold(id, scope) : Effect.sync(() => learnHint(hint)))
-        )
-      )
-
-    const cancel = (id: string) => store.run("scCancel", keys, args(id, 0)).pipe(Effect.ignore)
-
-    /** The ticker: one check for every waiter of this process, at most once per poll..2*poll or at an expiry. */
+    /** The ticker: one check for every ticket of this process, at most once per poll..2*poll or at an expiry. */
     const ticker = Effect.gen(function*() {
       let nextCheck = 0
       for (;;) {
         const poked = poke
-        if (waiters.size === 0) {
+        if (tickets.size === 0) {
           idle = true
           yield* Deferred.await(poked)
           idle = false
@@ -265,120 +240,105 @@ export const make = <F extends Failure>(store: Store<F>, p: Plan): Effect.Effect
           continue
         }
         nextCheck = now + p.poll * (1 + Math.random())
-        const ids = Array.from(waiters.keys())
+        const ids = Array.from(tickets.keys())
         const reply = yield* Effect.either(store.run("scTick", keys, [...args("", 0), ...ids]))
         if (reply._tag === "Left") {
           expiresAt = Infinity // the waiters' own deadlines and the next check cover it
           continue
         }
-        const [hint, held, lost] = reply.right as [number, Array<string>, Array<string>]
+        const [hint, granted, lost] = reply.right as [number, Array<string>, Array<string>]
         learnHint(hint)
-        for (const id of held) wakeUp(id, true)
+        for (const id of granted) wakeUp(id, true)
+        // evicted while Redis was away: the limiter takes again (queues anew)
         for (const id of lost) wakeUp(id, false)
       }
     })
     yield* Effect.forkScoped(ticker)
 
-    const wait = (caller: Caller, id: string, scope: Scope.Scope) =>
-      Effect.gen(function*() {
-        for (;;) {
-          const d = waiters.get(id)!
-          if (yield* Deferred.await(d)) return yield* hold(id, scope)
-          // the ticket was lost (evicted while Redis was away): queue again
-          waiters.set(id, Deferred.unsafeMake<Wake>(FiberId.none))
-          const [granted] = yield* attempt(id, scope).pipe(Effect.mapError((e) => unavailable(caller, e)))
-          if (granted === 1) return
+    /** The renewer: extends every lease this process holds, every `renewEvery`. */
+    const renewOne = (id: string) =>
+      store.run("scRenew", keys, args(id, 0)).pipe(
+        Effect.flatMap((ok) =>
+          ok === 1 || !held.has(id)
+            ? Effect.void
+            : Effect.logWarning(`RedisLimiter ${p.name}: a permit in use expired before renewal`)
+        ),
+        Effect.catchAll((e) => Effect.logWarning(`RedisLimiter ${p.name}: could not renew a permit: ${e.reason}`))
+      )
+    const renewer = Effect.gen(function*() {
+      for (;;) {
+        if (held.size === 0) {
+          renewing = false
+          yield* Deferred.await(renewPoke)
+          renewing = true
+          continue
         }
-      })
+        yield* Effect.sleep(Duration.millis(p.renewEvery))
+        yield* Effect.forEach(Array.from(held), renewOne, { concurrency: 16, discard: true })
+      }
+    })
+    if (p.renewEvery > 0) yield* Effect.forkScoped(renewer)
 
-    const acquire = (caller: Caller): Effect.Effect<number, AcquireError, Scope.Scope> =>
+    const release = (ticket: LimiterStore.Ticket) =>
       Effect.suspend(() => {
-        if (closed) return Effect.fail(new ClientClosed(where(caller)))
-        const id = `${processId}:${++sequence}`
-        // a caller that gives up (or is interrupted) leaves the queue, and gives back a permit
-        // handed to it meanwhile; not awaited, Redis may be away
-        return take(caller, id).pipe(
-          Effect.onExit((exit) =>
-            Effect.suspend(() => {
-              waiters.delete(id)
-              return Exit.isSuccess(exit) ? Effect.void : Effect.asVoid(Effect.forkDaemon(cancel(id)))
-            })
-          )
+        const id = ticket.id
+        held.delete(id)
+        return p.hold < 0 ? Effect.void : store.run("scRelease", keys, args(id, p.hold)).pipe(
+          Effect.catchAll((e) => Effect.logWarning(`RedisLimiter ${p.name}: could not release a permit: ${e.reason}`)),
+          Effect.asVoid
         )
-      })
-
-    const take = (caller: Caller, id: string): Effect.Effect<number, AcquireError, Scope.Scope> =>
-      Effect.gen(function*() {
-        const scope = yield* Effect.scope
-        const start = yield* Clock.currentTimeMillis
-        // registered before the first try, so a hand-off published before its answer is not missed
-        waiters.set(id, Deferred.unsafeMake<Wake>(FiberId.none))
-        const first = yield* Effect.either(attempt(id, scope))
-        if (first._tag === "Left") return yield* onUnavailable(caller, first.left, start)
-        if (first.right[0] === 1) return 0
-        if (pending >= p.hardLimit) {
-          return yield* new TooManyRequestsPending({ ...where(caller), limiter: p.limiter, pending })
-        }
-        pending++
-        if (idle) pokeTicker()
-        let waiting: Effect.Effect<void, LimiterUnavailable | ClientClosed | TooMuchTimePending> = wait(
-          caller,
-          id,
-          scope
-        ).pipe(
-          Effect.raceFirst(Effect.zipRight(Deferred.await(closing), new ClientClosed(where(caller))))
-        )
-        if (Option.isSome(p.timeout)) {
-          const after = p.timeout.value
-          waiting = Effect.timeoutFail(waiting, {
-            duration: after,
-            onTimeout: () => new TooMuchTimePending({ ...where(caller), limiter: p.limiter, pending, waited: after })
-          })
-        }
-        const outcome = yield* waiting.pipe(
-          Effect.ensuring(Effect.sync(() => pending--)),
-          Effect.either
-        )
-        if (outcome._tag === "Left") {
-          return outcome.left._tag === "LimiterUnavailable" && store.onUnavailable === "allow"
-            ? yield* onUnavailable(caller, outcome.left, start)
-            : yield* outcome.left
-        }
-        return (yield* Clock.currentTimeMillis) - start
-      })
-
-    const onUnavailable = (caller: Caller, e: F | LimiterUnavailable, start: number) =>
-      store.onUnavailable === "allow"
-        ? Effect.zipRight(
-          Effect.logWarning(`RedisLimiter ${p.name}: Redis unavailable, call let through: ${e.reason}`),
-          Effect.map(Clock.currentTimeMillis, (now) => now - start)
-        )
-        : Effect.fail(e._tag === "StoreFailure" ? unavailable(caller, e) : e)
-
-    const tryAcquire = (_caller: Caller): Effect.Effect<boolean, never, Scope.Scope> =>
-      Effect.suspend(() => {
-        if (closed) return Effect.succeed(false)
-        const id = `${processId}:${++sequence}`
-        return Effect.flatMap(Effect.scope, (scope) =>
-          Effect.uninterruptible(
-            store.run("scAcquire", keys, args(id, 0)).pipe(
-              Effect.flatMap((reply) =>
-                (reply as [number, number])[0] === 1 ? Effect.as(hold(id, scope), true) : Effect.succeed(false)
-              ),
-              Effect.orElseSucceed(() => false)
-            )
-          ))
       })
 
     return {
-      limiter: p.limiter,
-      acquire,
-      tryAcquire,
-      withPermit: (caller) => (effect) => Effect.scoped(Effect.zipRight(acquire(caller), effect)),
-      pending: Effect.sync(() => pending),
-      stats: Effect.map(store.run("scCount", keys, []), (reply) => {
-        const [taken, waiting] = reply as [number, number]
-        return { taken, waiting }
-      })
-    } satisfies Limiter<F>
+      name: `RedisLimiter ${p.name}`,
+      onUnavailable: store.onUnavailable,
+      take: (ticket) =>
+        Effect.suspend(() => {
+          const id = ticket.id
+          // registered before the script runs, so a hand-off published before its answer is not missed
+          tickets.set(id, ticket)
+          return store.run("scAcquire", keys, args(id, 1)).pipe(
+            Effect.map((reply) => {
+              const [granted, hint] = reply as [number, number]
+              if (granted === 1) {
+                tickets.delete(id)
+                hold(id)
+                return true
+              }
+              learnHint(hint)
+              if (idle) pokeTicker()
+              return false
+            }),
+            Effect.tapError(() => Effect.sync(() => tickets.delete(id)))
+          )
+        }),
+      tryTake: (ticket) =>
+        store.run("scAcquire", keys, args(ticket.id, 0)).pipe(
+          Effect.map((reply) => {
+            if ((reply as [number, number])[0] !== 1) return false
+            hold(ticket.id)
+            return true
+          }),
+          Effect.orElseSucceed(() => false)
+        ),
+      // out of the queue, and a permit handed to it meanwhile goes back; not awaited, Redis may be away
+      cancel: (ticket) =>
+        Effect.suspend(() => {
+          const id = ticket.id
+          tickets.delete(id)
+          held.delete(id)
+          return Effect.asVoid(Effect.forkDaemon(Effect.ignore(store.run("scCancel", keys, args(id, 0)))))
+        }),
+      release
+    } satisfies LimiterStore.Permits
   })
+
+/** Permits taken and tickets waiting, across all processes. @internal */
+export const stats = <F extends Failure>(store: Store<F>, p: Plan) => {
+  const base = `${store.prefix}:{${p.name}}`
+  const keys = [`${base}:permits`, `${base}:queue`, `${base}:beats`, `${base}:seq`, `${base}:wake`]
+  return Effect.map(store.run("scCount", keys, []), (reply) => {
+    const [taken, waiting] = reply as [number, number]
+    return { taken, waiting }
+  })
+}
