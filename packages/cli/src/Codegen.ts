@@ -234,7 +234,7 @@ export const module = (api: OpenApiSpec.Api, options: Options): string => {
   }
   for (const name of defs.keys()) visit(name)
   const printed = new Set<string>()
-  // the builders' alias (OpenApi.builders), unless a definition has its name
+  // the builders' class (OpenApi.Builders), unless a definition has its name
   let S = "S"
   while (defs.has(S)) S += "_"
 
@@ -311,9 +311,10 @@ export const module = (api: OpenApiSpec.Api, options: Options): string => {
     str(options.coreModule ?? "@service-client/core")
   }\n`
   out += `import type { Schema } from "effect"\n\n`
-  out +=
-    `// effect's Schema constructors and OpenApi's helpers, typed without inference: each value's type is declared\n`
-  out += `const ${S} = OpenApi.builders\n`
+  out += `// effect's Schema constructors and OpenApi's helpers, typed without inference (each value's type is\n`
+  out += `// declared), as a class's statics: the compiler looks a class up at once, where each use of a const\n`
+  out += `// makes it follow the module's flow back to the declaration\n`
+  out += `class ${S} extends OpenApi.Builders {}\n`
 
   for (const name of order) {
     const node = defs.get(name)!

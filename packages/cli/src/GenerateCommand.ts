@@ -57,7 +57,7 @@ export interface Options {
  * The operations of a GET or HEAD whose request body the module leaves out, told in one
  * line (names are identifiers; at most 10 of them).
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category generating
  */
 export const ignoredBodies = (api: OpenApiSpec.Api): string | undefined => {

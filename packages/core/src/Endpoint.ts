@@ -338,7 +338,7 @@ type FieldsInput<P extends string, O, Payload> = WithShortForm<
  * DeclaredInput<{ ... }>, A, E>`) instead of having the compiler compute them from the
  * options.
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category type-level
  */
 export type DeclaredInput<K> = Types.Simplify<K & Omit<CommonInput, "headers">>

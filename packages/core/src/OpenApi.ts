@@ -207,7 +207,7 @@ export const endpoint = (method: Endpoint.Method, path: string, options: Endpoin
 /**
  * A Schema as a generated module builds it: its type is declared beside it.
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category builders
  */
 export type AnySchema = Schema.Schema<any, any, never>
@@ -215,7 +215,7 @@ export type AnySchema = Schema.Schema<any, any, never>
 /**
  * A struct field as a generated module builds it: a Schema or an optional one.
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category builders
  */
 export type AnyField = AnySchema | Schema.PropertySignature.Any
@@ -223,7 +223,7 @@ export type AnyField = AnySchema | Schema.PropertySignature.Any
 /**
  * A Schema filter as a generated module applies it (`S.String.pipe(S.maxLength(40))`).
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category builders
  */
 export type AnyFilter = (self: AnySchema) => AnySchema
@@ -231,7 +231,7 @@ export type AnyFilter = (self: AnySchema) => AnySchema
 /**
  * The options of an endpoint imported from an OpenAPI operation (a part of `Endpoint.Options`).
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category builders
  */
 export interface EndpointOptions {
@@ -252,7 +252,7 @@ export interface EndpointOptions {
  * each call against one signature instead of inferring a Schema type per expression,
  * which is what made a large document's module slow to check.
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category builders
  */
 export interface Builders {
@@ -310,45 +310,51 @@ export interface Builders {
 }
 
 /**
- * The {@link Builders} a generated module calls (`const S = OpenApi.builders`).
+ * The {@link Builders} as the statics of a class, which a generated module extends
+ * (`class S extends OpenApi.Builders {}`, then `S.String`, `S.struct(...)`): the compiler
+ * resolves a class's name at once, where each use of a `const` makes it walk the module's
+ * control flow back to the declaration (tens of thousands of uses in a large module).
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category builders
  */
-export const builders: Builders = {
-  String: Schema.String,
-  Number: Schema.Number,
-  Int: Schema.Int,
-  Boolean: Schema.Boolean,
-  Null: Schema.Null,
-  Unknown: Schema.Unknown,
-  Never: Schema.Never as unknown as AnySchema,
-  optional: Schema.optional,
-  NullOr: Schema.NullOr,
-  UndefinedOr: Schema.UndefinedOr,
-  Array: Schema.Array,
-  Tuple: Schema.Tuple as unknown as Builders["Tuple"],
-  Union: Schema.Union,
-  Literal: Schema.Literal as Builders["Literal"],
-  Record: Schema.Record,
-  suspend: Schema.suspend,
-  minLength: Schema.minLength,
-  maxLength: Schema.maxLength,
-  pattern: Schema.pattern,
-  minItems: Schema.minItems,
-  maxItems: Schema.maxItems,
-  greaterThan: Schema.greaterThan,
-  greaterThanOrEqualTo: Schema.greaterThanOrEqualTo,
-  lessThan: Schema.lessThan,
-  lessThanOrEqualTo: Schema.lessThanOrEqualTo,
-  struct: struct as Builders["struct"],
-  body,
-  query,
-  headers,
-  errors,
-  endpoint,
-  spec: (endpoints, baseUrl) => {
-    const spec = Spec.make(endpoints as any) as Spec.Spec<any>
-    return baseUrl === undefined ? spec : Spec.withBaseUrl(spec, baseUrl)
-  }
-}
+export const Builders: (new() => object) & Builders = Object.assign(
+  class Builders {},
+  {
+    String: Schema.String,
+    Number: Schema.Number,
+    Int: Schema.Int,
+    Boolean: Schema.Boolean,
+    Null: Schema.Null,
+    Unknown: Schema.Unknown,
+    Never: Schema.Never as unknown as AnySchema,
+    optional: Schema.optional,
+    NullOr: Schema.NullOr,
+    UndefinedOr: Schema.UndefinedOr,
+    Array: Schema.Array,
+    Tuple: Schema.Tuple as unknown as Builders["Tuple"],
+    Union: Schema.Union,
+    Literal: Schema.Literal as Builders["Literal"],
+    Record: Schema.Record,
+    suspend: Schema.suspend,
+    minLength: Schema.minLength,
+    maxLength: Schema.maxLength,
+    pattern: Schema.pattern,
+    minItems: Schema.minItems,
+    maxItems: Schema.maxItems,
+    greaterThan: Schema.greaterThan,
+    greaterThanOrEqualTo: Schema.greaterThanOrEqualTo,
+    lessThan: Schema.lessThan,
+    lessThanOrEqualTo: Schema.lessThanOrEqualTo,
+    struct: struct as Builders["struct"],
+    body,
+    query,
+    headers,
+    errors,
+    endpoint,
+    spec: (endpoints, baseUrl) => {
+      const spec = Spec.make(endpoints as any) as Spec.Spec<any>
+      return baseUrl === undefined ? spec : Spec.withBaseUrl(spec, baseUrl)
+    }
+  } satisfies Builders
+)

@@ -115,7 +115,7 @@ export const parse = (document: unknown, options: ParseOptions = {}): Either.Eit
  * Which operations of a document to keep: those named in `operations` (by `operationId` or
  * endpoint name) and those with one of the `tags`. Without either, every operation.
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category models
  */
 export interface Selection {
@@ -154,7 +154,7 @@ const reach = (node: JsonSchema.Node, definitions: JsonSchema.Definitions, out: 
  * The operations a selection keeps, in document order, with only the definitions they
  * use. An operation or a tag the document does not have is a `SpecError` naming it.
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category conversions
  */
 export const select = (api: Api, selection: Selection): Either.Either<Api, SpecError> => {

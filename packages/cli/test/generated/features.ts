@@ -7,8 +7,10 @@
 import { type Endpoint, type Errors, OpenApi, type Spec } from "@service-client/core"
 import type { Schema } from "effect"
 
-// effect's Schema constructors and OpenApi's helpers, typed without inference: each value's type is declared
-const S = OpenApi.builders
+// effect's Schema constructors and OpenApi's helpers, typed without inference (each value's type is
+// declared), as a class's statics: the compiler looks a class up at once, where each use of a const
+// makes it follow the module's flow back to the declaration
+class S extends OpenApi.Builders {}
 
 export interface User {
   readonly id: number
