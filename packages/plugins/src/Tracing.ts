@@ -14,7 +14,7 @@
  * @since 0.1.0
  */
 import { HttpTraceContext } from "@effect/platform"
-import { type CallError, Plugin, Redact, type ServiceResponse, type Session } from "@service-client/core"
+import { Attribute, type CallError, Plugin, Redact, type ServiceResponse, type Session } from "@service-client/core"
 import { Cause, Chunk, Context, Effect, Exit, Fiber, FiberRef, HashMap, Option, Tracer } from "effect"
 import { hedge } from "./Hedge.js"
 import { idempotencyKey } from "./IdempotencyKey.js"
@@ -232,8 +232,9 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     session.headers["traceparent"] = owned.value
   }
 
-  // the traceparent this plugin set on a session: replaced on the next attempt, unlike the call's own
-  const ownedBySession = new WeakMap<Session.Session, { value: string | undefined }>()
+  // the traceparent this plugin set on a session: replaced on the next attempt, unlike the
+  // call's own (a hidden attribute of the session: a WeakMap entry per call costs the GC more)
+  const ownedBySession = Attribute.make<{ value: string | undefined }>("Tracing.traceparent", { hidden: true })
 
   return Plugin.make("Tracing", {
     // called by the core when the send starts (once per run): no Effect.suspend needed

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Plugin, ServiceClient, Spec } from "@service-client/core"
-import { Retry, Tracing } from "@service-client/plugins"
-import { Effect, Exit, Fiber, Option, TestClock } from "effect"
+import { InnerLogger, OuterLogger, Retry, Tracing } from "@service-client/plugins"
+import { Effect, Exit, Fiber, Logger, Option, TestClock } from "effect"
 import * as MemoryTracer from "./support/memoryTracer.js"
 import { type Answer, scripted } from "./support/scriptedTransport.js"
 
@@ -150,5 +150,22 @@ describe("Tracing", () => {
       assert.strictEqual(interrupted.length, 2)
       for (const s of spans) assert.strictEqual(s.status._tag, "Ended", s.name)
     }).pipe(Effect.withTracer(tracer))
+  })
+
+  it.scoped("a log record written during the send is an event of the call span; one written after it is not", () => {
+    const { client, spans, tracer } = setup([{ status: 200, body: "{}" }], [
+      Tracing.make(),
+      InnerLogger.make({ level: "Info" }),
+      OuterLogger.make({ level: "Info" })
+    ])
+    return Effect.gen(function*() {
+      yield* (yield* client).getUser({ id: 1 })
+      const call = spans.find((s) => s.name === "users.getUser")!
+      // InnerLogger's response record is written inside the send (the request record before it)
+      assert.deepStrictEqual(call.events.map((e) => e.attributes?.["logger"] + " " + e.attributes?.["record"]), [
+        "InnerLogger response"
+      ])
+      assert.strictEqual(call.events[0]!.attributes?.["status"], 200)
+    }).pipe(Effect.withTracer(tracer), Effect.provide(Logger.replace(Logger.defaultLogger, Logger.none)))
   })
 })

@@ -5,6 +5,8 @@ import { Context, type Exit, Option, Tracer } from "effect"
 
 export interface Recorded extends Tracer.Span {
   readonly attributes: Map<string, unknown>
+  /** The events (Effect's tracer logger adds one per log record written while the span is current). */
+  readonly events: Array<{ readonly name: string; readonly attributes: Record<string, unknown> | undefined }>
   exit: Exit.Exit<unknown, unknown> | undefined
 }
 
@@ -39,7 +41,10 @@ export const make = () => {
         attribute(key, value) {
           attributes.set(key, value)
         },
-        event() {},
+        events: [],
+        event(name, _startTime, attributes) {
+          span.events.push({ name, attributes })
+        },
         addLinks() {}
       }
       spans.push(span)
