@@ -111,6 +111,8 @@ interface Waiter extends Ticket {
   /** Clock ms at which its wait reaches the limiter's `timeout`, if any. */
   readonly expires: number | undefined
   state: "waiting" | "granted" | "cancelled"
+  /** Counted in `pending`: the store queued its ticket (a take still on its way is not a waiter yet). */
+  counted: boolean
   /** The store did not answer and the call goes on without a permit. */
   allowed: boolean
 }
@@ -200,12 +202,19 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
         expected: expected === undefined ? undefined : Duration.millis(expected)
       })
 
-    // a store that does not answer: the call fails, or (`onUnavailable: "allow"`) goes on without a permit
-    const unavailable = (caller: Caller, e: StoreFailure, w: Waiter): Effect.Effect<void, LimiterUnavailable> => {
-      if (w.state === "waiting") {
-        w.state = "cancelled"
+    /** A wait is over (granted, or given up): it no longer counts as waiting. */
+    const end = (w: Waiter, state: "granted" | "cancelled") => {
+      if (w.state !== "waiting") return
+      w.state = state
+      if (w.counted) {
+        w.counted = false
         pending--
       }
+    }
+
+    // a store that does not answer: the call fails, or (`onUnavailable: "allow"`) goes on without a permit
+    const unavailable = (caller: Caller, e: StoreFailure, w: Waiter): Effect.Effect<void, LimiterUnavailable> => {
+      end(w, "cancelled")
       if (permits.onUnavailable !== "allow") {
         return Effect.fail(
           new LimiterUnavailable({
@@ -259,8 +268,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
           const w = queue[i]!
           if (w.state !== "waiting") continue
           if (w.expires === undefined || w.expires > now) break
-          w.state = "cancelled"
-          pending--
+          end(w, "cancelled")
           settle(w, timeoutExit)
         }
         return expire
@@ -280,8 +288,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
           // a permit handed to a waiter that gave up is taken back by its `cancel`
           if (w.state !== "waiting") return
           if (granted) {
-            w.state = "granted"
-            pending--
+            end(w, "granted")
             settle(w, Exit.void)
           } else settle(w, lostExit)
         },
@@ -290,6 +297,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
         deadline,
         expires,
         state: "waiting",
+        counted: false,
         allowed: false
       }
       return w
@@ -331,8 +339,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
               (taken): Effect.Effect<void, WaitError> => {
                 if (taken._tag === "Left") return unavailable(caller, taken.left, w)
                 if (taken.right && w.state === "waiting") {
-                  w.state = "granted"
-                  pending--
+                  end(w, "granted")
                   return Effect.void
                 }
                 return awaitGrant(caller, w, start)
@@ -353,9 +360,8 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
           return Effect.fail(tooLong(caller, 0, pausedUntil - start))
         }
         const w = newWaiter(caller.service, deadline, timeoutMs === undefined ? undefined : start + timeoutMs)
-        // counted and listed before the store sees the ticket, so a hand-off that comes first finds it
+        // listed before the store sees the ticket, so a hand-off or a close that comes first finds it
         queue.push(w)
-        pending++
         let asked = false
         const leave: Plugin.LeaveSend = () => permits.release(w)
         const granted = pausable ? afterPause(caller, start, deadline) : Effect.void
@@ -368,21 +374,23 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
             onFailure: (e): Effect.Effect<void, WaitError> => unavailable(caller, e, w),
             onSuccess: (taken): Effect.Effect<void, WaitError> => {
               if (taken) {
-                if (w.state === "waiting") {
-                  w.state = "granted"
-                  pending--
-                }
+                end(w, "granted")
                 return granted
               }
-              if (hardLimit !== undefined && pending > hardLimit) {
-                return Effect.fail(
-                  new TooManyRequestsPending({
-                    service: caller.service,
-                    endpoint: caller.endpoint,
-                    limiter,
-                    pending: pending - 1
-                  })
-                )
+              // queued (unless a hand-off came first): now it waits, and counts
+              if (w.state === "waiting") {
+                if (hardLimit !== undefined && pending >= hardLimit) {
+                  return Effect.fail(
+                    new TooManyRequestsPending({
+                      service: caller.service,
+                      endpoint: caller.endpoint,
+                      limiter,
+                      pending
+                    })
+                  )
+                }
+                w.counted = true
+                pending++
               }
               const awaited = w.expires === undefined
                 ? awaitGrant(caller, w, start)
@@ -397,10 +405,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
           (exit) => {
             caller.attributes[attribute] = caller.clock.unsafeCurrentTimeMillis() - start
             if (Exit.isSuccess(exit)) return Effect.void
-            if (w.state === "waiting") {
-              w.state = "cancelled"
-              pending--
-            }
+            end(w, "cancelled")
             // out of the queue, and a permit handed to it meanwhile goes back
             return asked ? permits.cancel(w) : Effect.void
           }
@@ -422,8 +427,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
       head = 0
       for (const w of waiters) {
         if (w.state === "waiting") {
-          w.state = "cancelled"
-          pending--
+          end(w, "cancelled")
           settle(w, closedExit)
         }
       }
@@ -466,8 +470,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
           for (let i = head; i < queue.length; i++) {
             const w = queue[i]!
             if (w.state === "waiting" && w.deadline !== undefined && w.deadline < until) {
-              w.state = "cancelled"
-              pending--
+              end(w, "cancelled")
               settle(w, Exit.fail({ expected: until - now }))
             }
           }
