@@ -1,5 +1,5 @@
 /**
- * HttpApiSpec.fromHttpApi against a real HttpApi server (@effect/platform-node on 127.0.0.1,
+ * Spec.fromHttpApi against a real HttpApi server (@effect/platform-node on 127.0.0.1,
  * random port), over both live transports.
  */
 import type { HttpApiError } from "@effect/platform"
@@ -7,7 +7,7 @@ import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, 
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import type { Endpoint } from "@service-client/core"
-import { HttpApiSpec, ServiceClient, Transport } from "@service-client/core"
+import { ServiceClient, Spec, Transport } from "@service-client/core"
 import { NodeTransport } from "@service-client/node"
 import { Effect, Layer, Schema } from "effect"
 import * as Http from "node:http"
@@ -73,7 +73,7 @@ const ServerLive = HttpApiBuilder.serve().pipe(
   Layer.provideMerge(NodeHttpServer.layer(Http.createServer, { port: 0, host: "127.0.0.1" }))
 )
 
-const ApiSpec = HttpApiSpec.fromHttpApi(Api)
+const ApiSpec = Spec.fromHttpApi(Api)
 
 // compile-time: names, inputs, results and error bodies come from the HttpApi
 const types = (client: ServiceClient.Client<typeof ApiSpec>) => {
@@ -94,7 +94,7 @@ const transports = [
   ["NodeTransport", NodeTransport.layer]
 ] as const
 
-describe("HttpApiSpec.fromHttpApi", () => {
+describe("Spec.fromHttpApi", () => {
   it("derives one endpoint per HttpApi endpoint: names, paths, methods and Schemas", () => {
     assert.deepStrictEqual(Object.keys(ApiSpec.endpoints).sort(), [
       "health",
@@ -148,8 +148,8 @@ describe("HttpApiSpec.fromHttpApi", () => {
 
   it("an HttpApi path a client cannot express is a SpecError", () => {
     class Wild extends HttpApiGroup.make("files").add(HttpApiEndpoint.get("any", "/files/*")) {}
-    assert.throws(() => HttpApiSpec.fromHttpApi(HttpApi.make("w").add(Wild)), /wildcard/)
+    assert.throws(() => Spec.fromHttpApi(HttpApi.make("w").add(Wild)), /wildcard/)
     class Reserved extends HttpApiGroup.make("top", { topLevel: true }).add(HttpApiEndpoint.get("call", "/call")) {}
-    assert.throws(() => HttpApiSpec.fromHttpApi(HttpApi.make("r").add(Reserved)), /reserved/)
+    assert.throws(() => Spec.fromHttpApi(HttpApi.make("r").add(Reserved)), /reserved/)
   })
 })

@@ -1,15 +1,17 @@
 /**
- * A spec is a named record of endpoints, typed with `Spec.make`. Plain data (the seed's
- * dictionary shape) is decoded by `SpecLoader.fromRecord`, an @effect/platform `HttpApi`
- * mapped by `HttpApiSpec.fromHttpApi`: both live outside this module, so that a bundle
- * building its specs in code carries neither.
+ * A spec is a named record of endpoints, typed with `Spec.make`, or derived from an
+ * @effect/platform `HttpApi` with `Spec.fromHttpApi`. Plain data (the seed's dictionary
+ * shape) is decoded by `SpecLoader.fromRecord`, outside this module, so that a bundle
+ * building its specs in code does not carry the decoder.
  *
  * @since 0.1.0
  */
+import type { HttpApi } from "@effect/platform"
 import { dual } from "effect/Function"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import * as Endpoint from "./Endpoint.js"
 import { SpecError } from "./Errors.js"
+import { endpointsOf, type FromHttpApi as FromHttpApiInternal } from "./internal/httpApi.js"
 
 /**
  * @since 0.1.0
@@ -125,7 +127,7 @@ const Proto = {
 }
 
 /**
- * A spec of endpoints already checked (`HttpApiSpec`, `SpecLoader.fromRecord`).
+ * A spec of endpoints already checked (`fromHttpApi`, `SpecLoader.fromRecord`).
  *
  * @internal
  */
@@ -223,3 +225,41 @@ export const withBaseUrl: {
  * @category guards
  */
 export const isSpec = (u: unknown): u is Any => typeof u === "object" && u !== null && TypeId in u
+
+/**
+ * The endpoints `fromHttpApi` derives from an HttpApi definition, by name.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type FromHttpApi<A> = FromHttpApiInternal<A> extends infer E extends Record<string, Endpoint.Any> ? E : never
+
+/**
+ * A typed spec derived from an @effect/platform `HttpApi` definition, so that a service
+ * written with HttpApi gets a client with every plugin and the mock transport: one
+ * endpoint per endpoint of each group, named `group` + `Endpoint` (`users` + `getUser` →
+ * `usersGetUser`; a top-level group's endpoints keep their names), its path
+ * (`/users/:id` → `/users/{id}`), payload, url params (`querySchema`), headers, success
+ * Schema, and error Schemas by status (the api's, the group's and the endpoint's, each
+ * at its `HttpApiSchema` status; HttpApi's decode error at 400). Throws a `SpecError` for
+ * what a client cannot express (a wildcard or optional path parameter, a reserved name).
+ *
+ * **Example**
+ *
+ * ```ts
+ * const UsersApi = Spec.fromHttpApi(MyApi)
+ * const users = yield* ServiceClient.make(UsersApi, { name: "users", baseUrl })
+ * const user = yield* users.usersGetUser({ id: 1 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromHttpApi = <A extends HttpApi.HttpApi.Any>(api: A): Spec<FromHttpApi<A>> => {
+  const endpoints = endpointsOf(api)
+  for (const name of Object.keys(endpoints)) {
+    const error = checkName(name)
+    if (error) throw error
+  }
+  return unsafeMake(endpoints) as Spec<FromHttpApi<A>>
+}

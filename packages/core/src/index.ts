@@ -33,11 +33,6 @@ export * as EventStream from "./EventStream.js"
  */
 export * as Header from "./Header.js"
 /**
- * @since 0.3.0
- * @category modules
- */
-export * as HttpApiSpec from "./HttpApiSpec.js"
-/**
  * @since 0.2.0
  * @category modules
  */

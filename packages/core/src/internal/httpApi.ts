@@ -1,5 +1,5 @@
 /**
- * An @effect/platform `HttpApi` definition → endpoints (for `HttpApiSpec.fromHttpApi`).
+ * An @effect/platform `HttpApi` definition → endpoints (for `Spec.fromHttpApi`).
  *
  * @internal
  */
