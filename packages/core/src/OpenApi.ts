@@ -318,7 +318,7 @@ export interface Builders {
  * @since 0.3.0
  * @category builders
  */
-export const Builders: (new() => object) & Builders = Object.assign(
+export const Builders: (new() => object) & Builders = /* @__PURE__ */ Object.assign(
   class Builders {},
   {
     String: Schema.String,
