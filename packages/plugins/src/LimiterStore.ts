@@ -164,7 +164,23 @@ const makeQueue = (): Queue => {
       queued.add(ticket)
       tickets.push(ticket)
     },
-    remove: (ticket) => queued.delete(ticket),
+    remove: (ticket) => {
+      if (!queued.delete(ticket)) return false
+      // a ticket that left out of order leaves its slot until the queue empties or is swept
+      if (queued.size === 0) {
+        tickets.length = 0
+        head = 0
+      } else if (tickets.length - head > 1024 && tickets.length - head > 4 * queued.size) {
+        let kept = 0
+        for (let i = head; i < tickets.length; i++) {
+          const t = tickets[i]!
+          if (queued.has(t)) tickets[kept++] = t
+        }
+        tickets.length = kept
+        head = 0
+      }
+      return true
+    },
     size: () => queued.size,
     handOff: (take) => {
       while (queued.size > 0 && head < tickets.length) {

@@ -121,10 +121,24 @@ const statusTexts: Readonly<Record<number, string>> = {
  */
 export const statusText = (status: number): string => statusTexts[status] ?? ""
 
-/** A placeholder's text for one entry (`undefined`: the record has no such value, printed `-`). */
-type Getter = (o: Logger.Logger.Options<unknown>) => string | undefined
+/**
+ * A placeholder's text for one entry (`undefined`: the record has no such value, printed
+ * `-`). `own` is the record's own annotations when the entry is one InnerLogger or
+ * OuterLogger is writing (`Log.ownRecord`), whose values are escaped already.
+ */
+type Getter = (o: Logger.Logger.Options<unknown>, own: Record<string, unknown> | undefined) => string | undefined
 
-const annotation = (o: Logger.Logger.Options<unknown>, key: string, hash: number): unknown => {
+/** Set when a getter read a value that is not the record's own: its text is escaped. */
+let foreign = false
+
+const annotation = (
+  o: Logger.Logger.Options<unknown>,
+  own: Record<string, unknown> | undefined,
+  key: string,
+  hash: number
+): unknown => {
+  if (own !== undefined && Object.hasOwn(own, key)) return own[key]
+  foreign = true
   const value = HashMap.getHash(o.annotations, key, hash)
   return value._tag === "Some" ? value.value : undefined
 }
@@ -164,7 +178,8 @@ const iso = (date: Date): string => {
   return lastIso
 }
 
-const statusOf = (o: Logger.Logger.Options<unknown>): unknown => annotation(o, "status", statusHash)
+const statusOf = (o: Logger.Logger.Options<unknown>, own: Record<string, unknown> | undefined): unknown =>
+  annotation(o, own, "status", statusHash)
 const statusHash = Hash.string("status")
 
 const headersText = (headers: unknown, separator: string): string | undefined => {
@@ -200,53 +215,55 @@ const builtin = (name: string, separator: string): Getter => {
     case "fiber":
       return (o) => FiberId.threadName(o.fiberId)
     case "message":
-      return (o) => {
+      return (o, own) => {
+        // the message of the loggers' own entry is escaped; any other is escaped with its line
+        if (own === undefined) foreign = true
         const m = o.message
         return Array.isArray(m) ? m.map((x) => plain(x) ?? "").join(" ") : plain(m)
       }
     case "status":
-      return (o) => {
-        const status = statusOf(o)
+      return (o, own) => {
+        const status = statusOf(o, own)
         if (typeof status !== "number") return undefined
         const text = statusText(status)
         return text.length === 0 ? String(status) : `${status} ${text}`
       }
     case "statusCode":
-      return (o) => plain(statusOf(o))
+      return (o, own) => plain(statusOf(o, own))
     case "statusText":
-      return (o) => {
-        const status = statusOf(o)
+      return (o, own) => {
+        const status = statusOf(o, own)
         return typeof status === "number" ? plain(statusText(status)) : undefined
       }
   }
   const hash = Hash.string(name)
   switch (name) {
     case "headers":
-      return (o) => headersText(annotation(o, name, hash), separator)
+      return (o, own) => headersText(annotation(o, own, name, hash), separator)
     case "query":
-      return (o) => {
-        const query = annotation(o, name, hash)
+      return (o, own) => {
+        const query = annotation(o, own, name, hash)
         if (typeof query !== "object" || query === null) return undefined
         return Object.keys(query).length === 0 ? undefined : json(query)
       }
     case "elapsed":
-      return (o) => elapsedText(annotation(o, name, hash))
+      return (o, own) => elapsedText(annotation(o, own, name, hash))
   }
   if (durationKeys.has(name)) {
-    return (o) => {
-      const value = annotation(o, name, hash)
+    return (o, own) => {
+      const value = annotation(o, own, name, hash)
       return ms(value) ?? plain(value)
     }
   }
-  return (o) => plain(annotation(o, name, hash))
+  return (o, own) => plain(annotation(o, own, name, hash))
 }
 
 /** The getter of a dotted placeholder (`elapsed.headers`): a key of an object value. */
 const nested = (path: ReadonlyArray<string>): Getter => {
   const hash = Hash.string(path[0]!)
   const asMs = path[0] === "elapsed" || durationKeys.has(path[0]!)
-  return (o) => {
-    let value: unknown = annotation(o, path[0]!, hash)
+  return (o, own) => {
+    let value: unknown = annotation(o, own, path[0]!, hash)
     for (let i = 1; i < path.length; i++) {
       if (typeof value !== "object" || value === null || !Object.hasOwn(value, path[i]!)) return undefined
       value = (value as Record<string, unknown>)[path[i]!]
@@ -273,7 +290,7 @@ const compile = (template: string, separator: string): ReadonlyArray<Part> => {
       const end = template.indexOf("}", i)
       const name = end === -1 ? "" : template.slice(i + 1, end)
       if (/^[A-Za-z_$][\w$]*(\.[\w$]+)*$/.test(name)) {
-        if (literal.length > 0) parts.push(literal)
+        if (literal.length > 0) parts.push(Render.escape(literal))
         literal = ""
         const path = name.split(".")
         parts.push(path.length === 1 ? builtin(name, separator) : nested(path))
@@ -284,11 +301,20 @@ const compile = (template: string, separator: string): ReadonlyArray<Part> => {
     literal += c
     i++
   }
-  if (literal.length > 0) parts.push(literal)
+  if (literal.length > 0) parts.push(Render.escape(literal))
   return parts
 }
 
-const render = (parts: ReadonlyArray<Part>, o: Logger.Logger.Options<unknown>): string => {
+/**
+ * One line: the template's literal text (escaped when compiled) and each placeholder's
+ * text, escaped unless it is made only of the record's own values (escaped when the record
+ * was built). An entry that is not the loggers' own (`own` undefined) is escaped whole.
+ */
+const render = (
+  parts: ReadonlyArray<Part>,
+  o: Logger.Logger.Options<unknown>,
+  own: Record<string, unknown> | undefined
+): string => {
   let line = ""
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!
@@ -297,14 +323,15 @@ const render = (parts: ReadonlyArray<Part>, o: Logger.Logger.Options<unknown>): 
       continue
     }
     let text: string | undefined
+    foreign = false
     try {
-      text = part(o)
+      text = part(o, own)
     } catch {
       text = "[Threw]"
     }
-    line += text ?? "-"
+    line += text === undefined ? "-" : foreign && own !== undefined ? Render.escape(text) : text
   }
-  return line
+  return own === undefined ? Render.escape(line) : line
 }
 
 /** An entry that is not the loggers': as `Logger.stringLogger` writes it, or its message alone if that throws. */
@@ -360,10 +387,11 @@ export const make = (options: Options = {}): Logger.Logger<unknown, string> => {
     parseException: compile(options.parseException ?? defaults.parseException, separator)
   }
   return Logger.make((o) => {
-    const kind = recordKind(o.annotations)
+    const own = Log.ownRecord(o)
+    const kind = own === undefined ? recordKind(o.annotations) : own[Log.keys.record] as Log.RecordKind
     if (kind === undefined) return Render.escape(other(o))
-    // one record, one line: whatever a value holds (the loggers' records are escaped already)
-    return Render.escape(render(templates[kind], o))
+    // one record, one line: whatever a value holds (the loggers' own values are escaped already)
+    return render(templates[kind], o, own)
   })
 }
 

@@ -105,6 +105,35 @@ describe("LogFormat", () => {
       ])
     }))
 
+  it.effect("escapes the fiber's own annotations, template text and forged records in a line", () =>
+    Effect.gen(function*() {
+      const out = yield* lines(
+        { request: "{user}\u2028{obj.deep} {service}\n{headers.a}", response: "{record}\r{message}" },
+        () => json({}, 200),
+        (c) =>
+          c.call("get", { id: 1, headers: { a: "x" } }).pipe(
+            Effect.annotateLogs({ user: "a\nb", service: "forged\n" }),
+            Effect.annotateLogs("obj", { deep: "d\u001b" })
+          ),
+        [attributes, OuterLogger.make()]
+      )
+      assert.deepStrictEqual(out.filter((l) => !l.includes("transport.send")), [
+        "a\\nb\\u2028d\\u001b items\\nx",
+        `response\\ritems.get response 200 GET ${URL}/items/1`
+      ])
+      const forged: Array<string> = []
+      yield* Effect.log("evil\nline").pipe(
+        Effect.annotateLogs({ record: "request", logger: "InnerLogger", service: "s\u2029", method: "G\r" }),
+        Effect.provide(
+          Logger.replace(
+            Logger.defaultLogger,
+            Logger.map(LogFormat.make({ request: "{message} {service} {method}" }), (l) => void forged.push(l))
+          )
+        )
+      )
+      assert.deepStrictEqual(forged, ["evil\\nline s\\u2029 G\\r"])
+    }))
+
   it.effect("renders other entries the default way", () =>
     Effect.gen(function*() {
       const out: Array<string> = []

@@ -252,6 +252,23 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
       }
     }
 
+    // every waiter is listed, and a list of mostly finished ones is swept (a waiter that ends
+    // out of order, by a timeout or an interruption, leaves its slot behind until then)
+    const enlist = (w: Waiter) => {
+      compact()
+      const live = queue.length - head
+      if (live > 1024 && live > 4 * (pending + 1)) {
+        let kept = 0
+        for (let i = head; i < queue.length; i++) {
+          const x = queue[i]!
+          if (x.state === "waiting") queue[kept++] = x
+        }
+        queue.length = kept
+        head = 0
+      }
+      queue.push(w)
+    }
+
     // ONE timer per limiter ends the waits that reach `timeout` (not a timeout fiber per
     // waiter): the timeout is the same for all, so the queue is in the order they expire
     let timer = false
@@ -361,7 +378,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
         }
         const w = newWaiter(caller.service, deadline, timeoutMs === undefined ? undefined : start + timeoutMs)
         // listed before the store sees the ticket, so a hand-off or a close that comes first finds it
-        queue.push(w)
+        enlist(w)
         let asked = false
         const leave: Plugin.LeaveSend = () => permits.release(w)
         const granted = pausable ? afterPause(caller, start, deadline) : Effect.void

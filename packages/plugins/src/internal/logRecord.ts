@@ -330,10 +330,32 @@ const write = (
     annotations,
     date: new Date(session.clock.unsafeCurrentTimeMillis())
   }
-  Inspectable.withRedactableContext(context, () => {
-    for (const logger of loggers) logger.log(entry)
-  })
+  const previous = current
+  current = { entry, annotations: record.annotations }
+  try {
+    Inspectable.withRedactableContext(context, () => {
+      for (const logger of loggers) logger.log(entry)
+    })
+  } finally {
+    current = previous
+  }
 }
+
+/** The entry being handed to the loggers and the record's own annotations (escaped, bounded, redacted). */
+let current:
+  | { readonly entry: Logger.Logger.Options<unknown>; readonly annotations: Record<string, unknown> }
+  | undefined
+
+/**
+ * The record's own annotations when `entry` is the very entry `write` is handing to the
+ * fiber's loggers (not a copy, not another Logger's entry), else `undefined`. Every value
+ * in it, and the entry's message, is escaped and bounded already, with secrets redacted:
+ * LogFormat reads them as they are and escapes only what comes from elsewhere.
+ *
+ * @internal
+ */
+export const ownRecord = (entry: Logger.Logger.Options<unknown>): Record<string, unknown> | undefined =>
+  current !== undefined && current.entry === entry ? current.annotations : undefined
 
 /**
  * Text for display, at most `max` characters plus the cut's mark, escaped.
@@ -501,7 +523,7 @@ export const base = (cfg: Config, kind: RecordKind, session: Session.Session): R
   out[keys.record] = kind
   out[keys.service] = Render.escape(session.service)
   out[keys.endpoint] = Render.escape(session.endpoint)
-  out[keys.method] = session.method
+  out[keys.method] = Render.escape(session.method)
   out[keys.url] = shownUrl(cfg, session)
   out[keys.query] = cleanQuery(session.query, max, queryRedaction(cfg, session))
   return out
