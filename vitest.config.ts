@@ -13,6 +13,9 @@ const shared = {
   testTimeout: 30_000,
   hookTimeout: 30_000,
   pool: "forks" as const,
+  // undoes @effect/vitest's `layer()` leaking its runtime into every later `it.effect`
+  // (see the file); without it, results depend on module isolation and file order
+  setupFiles: ["test/support/vitestSetup.ts"],
   sequence: { concurrent: false }
 }
 

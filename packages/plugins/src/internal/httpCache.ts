@@ -80,10 +80,23 @@ const seconds = (v: string | true | undefined): number | undefined => {
   return Math.min(Number(v), 2 ** 31) * 1000
 }
 
+/** The last HTTP date parsed: a server's `Date` repeats for a second of answers. */
+let lastDate: string | undefined = undefined
+let lastTime: number | undefined = undefined
+
 const httpDate = (value: string | undefined): number | undefined => {
-  if (value === undefined || !/[a-z]/i.test(value)) return undefined
-  const t = Date.parse(value)
-  return Number.isNaN(t) ? undefined : t
+  if (value === undefined) return undefined
+  if (value === lastDate) return lastTime
+  let t: number | undefined = undefined
+  if (/[a-z]/i.test(value)) {
+    t = Date.parse(value)
+    if (Number.isNaN(t)) t = undefined
+  }
+  if (value.length <= 64) {
+    lastDate = value
+    lastTime = t
+  }
+  return t
 }
 
 /** Statuses a cache may store without explicit freshness (RFC 9110 §15.1, heuristically cacheable). */
@@ -147,19 +160,41 @@ export interface Entry {
   /** A background revalidation is running. */
   revalidating: boolean
   /** The store's list, from the least recently used. */
-  older?: Entry | undefined
-  newer?: Entry | undefined
+  older: Entry | undefined
+  newer: Entry | undefined
+  /** The request header names it varies on (shared by every variant of its URL). */
+  vary: ReadonlyArray<string>
 }
+
+/** The fields a caller gives; the store sets the others. @internal */
+export type Fields = Omit<Entry, "variant" | "size" | "older" | "newer" | "vary">
+
+/** An entry with all its fields from the start (one shape: no field added once stored). */
+const makeEntry = (f: Fields, vary: ReadonlyArray<string>, variant: string, size: number): Entry => ({
+  url: f.url,
+  variant,
+  status: f.status,
+  headers: f.headers,
+  body: f.body,
+  storedAt: f.storedAt,
+  age: f.age,
+  lifetime: f.lifetime,
+  noCache: f.noCache,
+  mustRevalidate: f.mustRevalidate,
+  staleWhileRevalidate: f.staleWhileRevalidate,
+  size,
+  revalidating: f.revalidating,
+  older: undefined,
+  newer: undefined,
+  vary
+})
 
 /** The current age of an entry (ms). @internal */
 export const currentAge = (entry: Entry, now: number): number => entry.age + Math.max(0, now - entry.storedAt)
 
-/** The stored variants of one URL and the request headers they vary on. */
-interface Variants {
-  vary: ReadonlyArray<string>
-  /** The only variant (most URLs), or each variant by the values of its `vary` headers. */
-  one: Entry | undefined
-  many: Map<string, Entry> | undefined
+/** The stored variants of one URL when there are several, by the values of the headers they vary on. */
+class Variants {
+  constructor(readonly vary: ReadonlyArray<string>, readonly many: Map<string, Entry>) {}
 }
 
 /**
@@ -173,7 +208,8 @@ interface Variants {
  * @internal
  */
 export class Store {
-  private readonly urls = new Map<string, Variants>()
+  /** The only variant of a URL (most URLs: no object of its own), or its variants. */
+  private readonly urls = new Map<string, Entry | Variants>()
   private oldest: Entry | undefined = undefined
   private newest: Entry | undefined = undefined
   size = 0
@@ -197,32 +233,27 @@ export class Store {
   }
 
   /** Stores an entry under the variant its `vary` names; answers whether it was stored. */
-  put(
-    entry: Omit<Entry, "variant" | "size" | "older" | "newer">,
-    vary: ReadonlyArray<string>,
-    headers: Readonly<Record<string, string | null>>
-  ): boolean {
+  put(fields: Fields, vary: ReadonlyArray<string>, headers: Readonly<Record<string, string | null>>): boolean {
+    const url = fields.url
     const variant = variantKey(vary, headers)
-    const size = entry.body.length + entry.url.length + variant.length + headerBytes(entry.headers)
-    const known = this.urls.get(entry.url)
+    const size = fields.body.length + url.length + variant.length + headerBytes(fields.headers)
+    const known = this.urls.get(url)
     if (known !== undefined) {
-      if (!sameNames(known.vary, vary)) this.deleteUrl(entry.url)
+      if (!sameNames(known.vary, vary)) this.deleteUrl(url)
       else {
-        const old = known.one ?? known.many?.get(variant)
+        const old = known instanceof Variants ? known.many.get(variant) : known
         if (old !== undefined && old.variant === variant) this.remove(old)
       }
     }
     if (size > this.maxEntryBytes || size > this.maxBytes) return false
     while (this.bytes + size > this.maxBytes && this.oldest !== undefined) this.remove(this.oldest)
-    const stored = entry as Entry
-    ;(stored as { variant: string }).variant = variant
-    ;(stored as { size: number }).size = size
-    const variants = this.urls.get(entry.url)
-    if (variants === undefined) this.urls.set(entry.url, { vary, one: stored, many: undefined })
-    else if (variants.many !== undefined) variants.many.set(variant, stored)
+    const stored = makeEntry(fields, vary, variant, size)
+    // nothing stored for the URL before: nothing since (evicting removes other URLs' entries)
+    const variants = known === undefined ? undefined : this.urls.get(url)
+    if (variants === undefined) this.urls.set(url, stored)
+    else if (variants instanceof Variants) variants.many.set(variant, stored)
     else {
-      variants.many = new Map([[variants.one!.variant, variants.one!], [variant, stored]])
-      variants.one = undefined
+      this.urls.set(url, new Variants(vary, new Map([[variants.variant, variants], [variant, stored]])))
     }
     this.append(stored)
     this.size++
@@ -234,23 +265,22 @@ export class Store {
   deleteUrl(url: string): void {
     const variants = this.urls.get(url)
     if (variants === undefined) return
-    if (variants.one !== undefined) this.remove(variants.one)
-    else if (variants.many !== undefined) { for (const entry of [...variants.many.values()]) this.remove(entry) }
+    if (variants instanceof Variants) { for (const entry of [...variants.many.values()]) this.remove(entry) }
+    else this.remove(variants)
   }
 
   private find(url: string, headers: Readonly<Record<string, string | null>>): Entry | undefined {
     const variants = this.urls.get(url)
     if (variants === undefined) return undefined
     const variant = variantKey(variants.vary, headers)
-    const entry = variants.one ?? variants.many?.get(variant)
+    const entry = variants instanceof Variants ? variants.many.get(variant) : variants
     return entry !== undefined && entry.variant === variant ? entry : undefined
   }
 
   private remove(entry: Entry): void {
     const variants = this.urls.get(entry.url)
-    if (variants === undefined) return
-    if (variants.one === entry) this.urls.delete(entry.url)
-    else if (variants.many !== undefined && variants.many.get(entry.variant) === entry) {
+    if (variants === entry) this.urls.delete(entry.url)
+    else if (variants instanceof Variants && variants.many.get(entry.variant) === entry) {
       variants.many.delete(entry.variant)
       if (variants.many.size === 0) this.urls.delete(entry.url)
     } else return
@@ -278,17 +308,22 @@ export class Store {
 
 /** The values of the `vary` headers as one string (JSON keeps a value from imitating another). */
 const variantKey = (vary: ReadonlyArray<string>, headers: Readonly<Record<string, string | null>>): string => {
-  let key = ""
+  let key: string | undefined = undefined
   for (let i = 0; i < vary.length; i++) {
     const value = headers[vary[i]!]
-    // an absent header is an empty slot
-    key += value == null ? "\n" : `\n${JSON.stringify(value)}`
+    // an absent header is an empty slot; none present (most calls) builds no string
+    if (value != null) key = (key ?? empty(i)) + `\n${JSON.stringify(value)}`
+    else if (key !== undefined) key += "\n"
   }
-  return key
+  return key ?? empty(vary.length)
 }
 
+/** The keys of no header present, by how many headers. */
+const empties: Array<string> = []
+const empty = (n: number): string => empties[n] ??= "\n".repeat(n)
+
 const sameNames = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) =>
-  a.length === b.length && a.every((n, i) => n === b[i])
+  a === b || a.length === b.length && a.every((n, i) => n === b[i])
 
 const headerBytes = (headers: Readonly<Record<string, string>>): number => {
   let n = 0
@@ -302,6 +337,23 @@ export const varyNames = (
   always: ReadonlyArray<string>
 ): ReadonlyArray<string> | undefined => {
   if (vary === undefined) return always
+  // a service repeats a few `Vary` values: each is worked out once (per `always`, a constant)
+  if (always !== variedFor) {
+    varied.clear()
+    variedFor = always
+  }
+  if (varied.has(vary)) return varied.get(vary)
+  const out = namesOf(vary, always)
+  if (varied.size >= 64) varied.delete(varied.keys().next().value!)
+  if (vary.length <= 256) varied.set(vary, out)
+  return out
+}
+
+/** The names of the last `Vary` values worked out (`undefined` for `*`). */
+const varied = new Map<string, ReadonlyArray<string> | undefined>()
+let variedFor: ReadonlyArray<string> | undefined = undefined
+
+const namesOf = (vary: string, always: ReadonlyArray<string>): ReadonlyArray<string> | undefined => {
   const names = new Set(always)
   for (const part of vary.split(",")) {
     const name = part.trim().toLowerCase()
