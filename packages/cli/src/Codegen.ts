@@ -102,6 +102,26 @@ const refsOf = (node: Node, out: Set<string> = new Set()): Set<string> => {
   return out
 }
 
+/** The identifier a definition is printed as. */
+type Ident = (name: string) => string
+
+/**
+ * The names a generated module imports, declares or uses from the globals (besides its
+ * builders' class, its spec and its endpoints' type, which avoid the definitions' names).
+ */
+const moduleNames: ReadonlyArray<string> = [
+  "Endpoint",
+  "Errors",
+  "OpenApi",
+  "Spec",
+  "Schema",
+  "RegExp",
+  "ReadonlyArray",
+  "Array",
+  "Readonly",
+  "Record"
+]
+
 const isInterface = (node: Node | undefined): node is JsonSchema.Node.Object =>
   node !== undefined && node._tag === "Object" && node.properties.length > 0 && node.additional === undefined
 
@@ -110,7 +130,7 @@ const isInterface = (node: Node | undefined): node is JsonSchema.Node.Object =>
  * have no transformations, so both sides are the same), as `Schema.Struct` and friends
  * spell it: readonly properties and arrays, `?: T | undefined` for an optional property.
  */
-const typeCode = (node: Node, indent: string): string => {
+const typeCode = (node: Node, indent: string, id: Ident): string => {
   switch (node._tag) {
     case "Unknown":
       return "unknown"
@@ -127,41 +147,41 @@ const typeCode = (node: Node, indent: string): string => {
     case "Literal":
       return node.values.map((v) => JSON.stringify(v)).join(" | ")
     case "Array":
-      return `ReadonlyArray<${typeCode(node.items, indent)}>`
+      return `ReadonlyArray<${typeCode(node.items, indent, id)}>`
     case "Tuple": {
-      const elements = node.elements.map((e) => typeCode(e, indent))
-      if (node.rest !== undefined) elements.push(`...Array<${typeCode(node.rest, indent)}>`)
+      const elements = node.elements.map((e) => typeCode(e, indent, id))
+      if (node.rest !== undefined) elements.push(`...Array<${typeCode(node.rest, indent, id)}>`)
       return `readonly [${elements.join(", ")}]`
     }
     case "Object": {
       const rest = node.additional === undefined
         ? undefined
-        : `{ readonly [key: string]: ${typeCode(node.additional, indent)} }`
+        : `{ readonly [key: string]: ${typeCode(node.additional, indent, id)} }`
       if (node.properties.length === 0) return rest ?? "{}"
-      const fields = typeFields(node, indent)
+      const fields = typeFields(node, indent, id)
       return rest === undefined ? fields : `${fields} & ${rest}`
     }
     case "Union":
-      return node.members.map((m) => typeCode(m, indent)).join(" | ")
+      return node.members.map((m) => typeCode(m, indent, id)).join(" | ")
     case "Ref":
-      return node.name
+      return id(node.name)
   }
 }
 
 /** An object type's body: one readonly property a line, with its doc comment. */
-const typeFields = (node: JsonSchema.Node.Object, indent: string): string => {
+const typeFields = (node: JsonSchema.Node.Object, indent: string, id: Ident): string => {
   const inner = indent + "  "
   const lines = node.properties.map((p) =>
     `${doc(inner, p.description ?? p.node.description, deprecated(p))}${inner}readonly ${key(p.name)}${
-      p.required ? `: ${typeCode(p.node, inner)}` : `?: ${typeCode(p.node, inner)} | undefined`
+      p.required ? `: ${typeCode(p.node, inner, id)}` : `?: ${typeCode(p.node, inner, id)} | undefined`
     }`
   )
   return `{\n${lines.join("\n")}\n${indent}}`
 }
 
 /** The type of a query or headers Schema: the parameters as properties. */
-const paramsType = (list: ReadonlyArray<OpenApiSpec.Parameter>, indent: string): string =>
-  typeFields({ _tag: "Object", properties: list }, indent)
+const paramsType = (list: ReadonlyArray<OpenApiSpec.Parameter>, indent: string, id: Ident): string =>
+  typeFields({ _tag: "Object", properties: list }, indent, id)
 
 /** The tokens of a path template, each once, in order. */
 const tokensOf = (path: string): Array<string> => [...new Set([...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!))]
@@ -171,7 +191,7 @@ const tokensOf = (path: string): Array<string> => [...new Set([...path.matchAll(
  * module gives it, written out: `Endpoint.DeclaredInput` of the endpoint's own keys, or
  * with the short form (one token and nothing else required) the token value too.
  */
-const inputType = (op: OpenApiSpec.Operation, ind: string): string => {
+const inputType = (op: OpenApiSpec.Operation, ind: string, id: Ident): string => {
   const inner = ind + "  "
   const keys: Array<string> = tokensOf(op.path).map((t) => `readonly ${key(t)}: Endpoint.TokenValue`)
   let required = false
@@ -179,7 +199,7 @@ const inputType = (op: OpenApiSpec.Operation, ind: string): string => {
   if (op.method === "GET" || op.method === "HEAD") {
     keys.push("readonly payload?: undefined")
   } else if (body !== undefined && (body.kind === "json" || body.kind === "form")) {
-    const payload = typeCode(body.node, inner)
+    const payload = typeCode(body.node, inner, id)
     if (body.required && body.node._tag !== "Unknown") {
       keys.push(`readonly payload: ${payload}`)
       required = true
@@ -194,7 +214,7 @@ const inputType = (op: OpenApiSpec.Operation, ind: string): string => {
   if (op.query.length > 0) {
     const req = op.query.some((p) => p.required)
     required ||= req
-    keys.push(`readonly query${req ? "" : "?"}: ${paramsType(op.query, inner)}${req ? "" : " | undefined"}`)
+    keys.push(`readonly query${req ? "" : "?"}: ${paramsType(op.query, inner, id)}${req ? "" : " | undefined"}`)
   } else {
     keys.push("readonly query?: Readonly<Record<string, Endpoint.QueryValue>> | undefined")
   }
@@ -202,7 +222,7 @@ const inputType = (op: OpenApiSpec.Operation, ind: string): string => {
     const req = op.headers.some((p) => p.required)
     required ||= req
     keys.push(
-      `readonly headers${req ? "" : "?"}: ${paramsType(op.headers, inner)} & { readonly [name: string]: unknown }${
+      `readonly headers${req ? "" : "?"}: ${paramsType(op.headers, inner, id)} & { readonly [name: string]: unknown }${
         req ? "" : " | undefined"
       }`
     )
@@ -234,9 +254,25 @@ export const module = (api: OpenApiSpec.Api, options: Options): string => {
   }
   for (const name of defs.keys()) visit(name)
   const printed = new Set<string>()
-  // the builders' class (OpenApi.Builders), unless a definition has its name
+  const exportName = options.exportName ?? "Api"
+  // the names the module introduces or uses itself; a definition with one of them (the
+  // document's parser avoids the imports already, not a chosen export name) is printed with
+  // a trailing `_`, its identifier annotation keeping the name the loader gives it
+  const own = new Set([...moduleNames, exportName])
+  const ident = new Map<string, string>()
+  const taken = new Set(defs.keys())
+  for (const name of defs.keys()) {
+    let printedAs = name
+    while (own.has(printedAs) || (printedAs !== name && taken.has(printedAs))) printedAs += "_"
+    taken.add(printedAs)
+    ident.set(name, printedAs)
+  }
+  const id = (name: string) => ident.get(name) ?? name
+  // the builders' class (OpenApi.Builders) and the endpoints' type, unless a definition has their name
   let S = "S"
-  while (defs.has(S)) S += "_"
+  while (taken.has(S) || own.has(S)) S += "_"
+  let typeName = `${exportName}Endpoints`
+  while (taken.has(typeName) || own.has(typeName) || typeName === S) typeName += "_"
 
   const code = (node: Node, indent: string): string => {
     switch (node._tag) {
@@ -283,7 +319,9 @@ export const module = (api: OpenApiSpec.Api, options: Options): string => {
         return `${S}.Union(${node.members.map((m) => code(m, indent)).join(", ")})`
       }
       case "Ref":
-        return printed.has(node.name) ? node.name : `${S}.suspend((): Schema.Schema<${node.name}> => ${node.name})`
+        return printed.has(node.name)
+          ? id(node.name)
+          : `${S}.suspend((): Schema.Schema<${id(node.name)}> => ${id(node.name)})`
     }
   }
   let out = ""
@@ -320,28 +358,24 @@ export const module = (api: OpenApiSpec.Api, options: Options): string => {
     const node = defs.get(name)!
     out += "\n" + doc("", node.title, node.description, deprecated(node))
     out += isInterface(node)
-      ? `export interface ${name} ${typeFields(node, "")}\n`
-      : `export type ${name} = ${typeCode(node, "")}\n`
-    out += `export const ${name}: Schema.Schema<${name}> = ${code(node, "")}.annotations({ identifier: ${
+      ? `export interface ${id(name)} ${typeFields(node, "", id)}\n`
+      : `export type ${id(name)} = ${typeCode(node, "", id)}\n`
+    out += `export const ${id(name)}: Schema.Schema<${id(name)}> = ${code(node, "")}.annotations({ identifier: ${
       str(name)
     } })\n`
     printed.add(name)
   }
-
-  const exportName = options.exportName ?? "Api"
-  let typeName = `${exportName}Endpoints`
-  while (defs.has(typeName)) typeName += "_"
 
   // the endpoints' types, written out: what Endpoint.get/post/... would infer from these options
   out += "\n" + doc("", `The endpoints of {@link ${exportName}}, each typed from its Schemas.`)
   out += `export type ${typeName} = {\n`
   for (const op of api.operations) {
     const ind = "    "
-    const success = op.success === undefined ? "unknown" : typeCode(op.success, ind)
+    const success = op.success === undefined ? "unknown" : typeCode(op.success, ind, id)
     const error = op.errors.length === 0
       ? "unknown"
       : `Errors.ByStatus<{ readonly [status: number]: ${
-        [...new Set(op.errors.map((e) => typeCode(e.node, ind)))].join(" | ")
+        [...new Set(op.errors.map((e) => typeCode(e.node, ind, id)))].join(" | ")
       } }>`
     out += doc(
       "  ",
@@ -356,7 +390,7 @@ export const module = (api: OpenApiSpec.Api, options: Options): string => {
       deprecated(op)
     )
     out += `  readonly ${key(op.name)}: Endpoint.Endpoint<\n${ind}${str(op.path)},\n${ind}${
-      inputType(op, ind)
+      inputType(op, ind, id)
     },\n${ind}${success},\n${ind}${error}\n  >\n`
   }
   out += "}\n"

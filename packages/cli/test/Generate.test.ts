@@ -8,12 +8,14 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Cli from "../src/Cli.js"
 import * as GenerateCommand from "../src/GenerateCommand.js"
+import * as Clashes from "./generated/clashes.js"
 import * as Features from "./generated/features.js"
 import * as Petstore from "./generated/petstore.js"
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 const petstoreDoc = here("../../core/test/fixtures/openapi/petstore-3.0.yaml")
 const featuresDoc = here("./fixtures/features.yaml")
+const clashesDoc = here("./fixtures/clashes.yaml")
 const tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "oapi-cli-"))
 // Cli.layer: NodeContext plus the transport the call/record/verify commands need
 const run = <A, E>(effect: Effect.Effect<A, E, NodeContext.NodeContext | Transport.Transport>) =>
@@ -41,6 +43,12 @@ describe("service-client generate", () => {
     run(Effect.gen(function*() {
       yield* GenerateCommand.generate({ document: petstoreDoc, output: here("./generated/petstore.ts"), check: true })
       yield* GenerateCommand.generate({ document: featuresDoc, output: here("./generated/features.ts"), check: true })
+      yield* GenerateCommand.generate({
+        document: clashesDoc,
+        output: here("./generated/clashes.ts"),
+        name: "Model",
+        check: true
+      })
     })))
 
   it.effect("writes a module through the command line; --check fails when it is stale or missing", () =>
@@ -106,6 +114,62 @@ describe("service-client generate", () => {
       assert.deepStrictEqual(fromModule.pet, fromLoader.pet)
       assert.deepStrictEqual(fromModule.user, { id: 1, name: null, manager: fromModule.user.manager })
       assert.deepStrictEqual(fromModule.user, fromLoader.user, "the module decodes as the loader does")
+    })))
+
+  it.effect("a document naming its definitions as the module's own names: renamed, and the module works as the loader", () =>
+    run(Effect.gen(function*() {
+      // (the module type-checks: tsc -b checks it, and generated.types.ts its types)
+      const text = Fs.readFileSync(here("./generated/clashes.ts"), "utf8")
+      const exported = [...text.matchAll(/^export (?:const|type|interface) (\w+)/gm)].map((m) => m[1]!)
+      assert.strictEqual(
+        exported.length,
+        2 * new Set(exported).size - 2,
+        "each definition's name once as a type and once as a value, the spec's and its type's once"
+      )
+      for (const own of ["Endpoint", "Errors", "OpenApi", "Spec", "Schema", "RegExp", "ReadonlyArray", "Array"]) {
+        assert.notInclude(exported, own)
+        assert.include(exported, `${own}_`)
+      }
+      assert.include(text, "class S_ extends OpenApi.Builders {}", "the builders' class makes way for S")
+      assert.include(text, "export const Model: Spec.Spec<ModelEndpoints_> = S_.spec({")
+      assert.include(text, "export const Model_: Schema.Schema<Model_> = ", "the definition makes way for the spec")
+      assert.include(text, ".annotations({ identifier: \"Model\" })", "its identifier stays the loader's")
+      assert.includeMembers(exported, [
+        "FooBar",
+        "FooBar2",
+        "FooBar3",
+        "Default",
+        "_123",
+        "Effect",
+        "S",
+        "ApiEndpoints"
+      ])
+      const answer = () => ({
+        body: JSON.stringify({ name: "abc", endpoint: { next: { path: "p" } }, array: [1], record: { a: [2] } })
+      })
+      const calls = (api: typeof Clashes.Model) =>
+        Effect.gen(function*() {
+          const client = yield* ServiceClient.make(api, { name: "clashes", baseUrl: "http://127.0.0.1:1" })
+          const got = yield* client.default({ class: "c", query: { delete: "d" }, headers: { new: "n" } })
+          const all = yield* client.api()
+          const made = yield* client.class({ class: "c", payload: { class: "k", default: 1 } })
+          return { got, all, made }
+        }).pipe(Effect.scoped)
+      const generated = recording(answer)
+      const fromModule = yield* calls(Clashes.Model).pipe(Effect.provide(generated.layer))
+      const loaded = recording(answer)
+      const spec = yield* SpecLoader.openapi(clashesDoc)
+      assert.deepStrictEqual(Object.keys(spec.endpoints), Object.keys(Clashes.Model.endpoints))
+      const fromLoader = yield* calls(spec as unknown as typeof Clashes.Model).pipe(Effect.provide(loaded.layer))
+      assert.deepStrictEqual(generated.sent, loaded.sent)
+      assert.strictEqual(generated.sent[0]!.url, "http://127.0.0.1:1/things/c?delete=d")
+      assert.strictEqual(generated.sent[0]!.headers["new"], "n")
+      assert.deepStrictEqual(fromModule, fromLoader, "the module decodes as the loader does")
+      assert.deepStrictEqual(fromModule.all.array, [1])
+      // the pattern of a definition beside one named RegExp still checks
+      const bad = recording(() => ({ body: JSON.stringify({ name: "ABC" }) }))
+      const failed = yield* Effect.flip(calls(Clashes.Model).pipe(Effect.provide(bad.layer)))
+      assert.include(String(failed), "^[a-z]+$")
     })))
 
   it.effect("--operations and --tags keep the operations named or tagged, and the definitions they use", () =>

@@ -4,6 +4,7 @@
  */
 import { Endpoint, OpenApi, type ServiceClient } from "@service-client/core"
 import { Effect, Schema } from "effect"
+import type * as Clashes from "./generated/clashes.js"
 import * as Features from "./generated/features.js"
 import type * as Petstore from "./generated/petstore.js"
 
@@ -196,3 +197,18 @@ features.reportsCreate("")
 features.reportsUpload({ id: "r1", payload: new Uint8Array(1) })
 // @ts-expect-error: an unknown key
 features.reportsDelete({ id: "r1", reasons: "x" })
+
+// a document naming its definitions as the module's own names (generated with --name Model): the
+// definitions get a trailing `_`, the module's types are the document's
+declare const clashes: ServiceClient.Client<typeof Clashes.Model>
+ok<Equals<Endpoint.Success<typeof Clashes.Model.endpoints.default>, Clashes.Schema_>>()
+ok<Equals<Endpoint.ErrorBody<typeof Clashes.Model.endpoints.default>, Clashes.Errors_>>()
+ok<Equals<Endpoint.Success<typeof Clashes.Model.endpoints.class>, Clashes.Endpoint_>>()
+ok<Equals<Clashes.Endpoint_["next"], Clashes.Endpoint_ | undefined>>()
+ok<Equals<Clashes.Spec_, ReadonlyArray<Clashes.Schema_>>>()
+ok<Equals<Clashes.Record_, { readonly [key: string]: ReadonlyArray<number> }>>()
+ok<Equals<Schema.Schema.Type<typeof Clashes.Model_>, Clashes.Model_>>()
+clashes.class({ class: "c", payload: { class: "k", default: 1 } })
+// @ts-expect-error: the payload's class is required
+clashes.class({ class: "c", payload: { default: 1 } })
+clashes.default("c")

@@ -79,12 +79,18 @@ const pascal = (raw: string): string => {
   return name
 }
 
-/** Names a generated module imports or TypeScript reserves: a definition never takes one. */
+/**
+ * Names a generated module imports or uses (`Codegen` in @service-client/cli) or TypeScript
+ * reserves: a definition never takes one (it gets a trailing `_`).
+ */
 const takenNames = new Set([
   "Schema",
   "Endpoint",
+  "Errors",
   "Spec",
   "OpenApi",
+  "RegExp",
+  "ReadonlyArray",
   "Object",
   "Array",
   "String",
