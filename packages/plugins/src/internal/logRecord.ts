@@ -222,7 +222,10 @@ export const shownUrl = (cfg: Config, session: Session.Session): string => {
  * @internal
  */
 export const isOff = (session: Session.Session, level: LogLevel.LogLevel): boolean =>
-  LogLevel.greaterThan(session.minimumLogLevel, level)
+  above(session.minimumLogLevel, level)
+
+/** `LogLevel.greaterThan` without its `dual` and `Order` calls (three per record written). */
+const above = (minimum: LogLevel.LogLevel, level: LogLevel.LogLevel): boolean => minimum.ordinal > level.ordinal
 
 /**
  * `emit` for the records of every call: switched off, it answers at once without building
@@ -251,10 +254,15 @@ const hashOf = (key: string): number => {
   return hash
 }
 
+/** The value `set` is putting, for the one update function (no closure per key). */
+let putting: Option.Option<unknown> = Option.none()
+const put = () => putting
+
 /** `HashMap.set` on a map being mutated, the key's hash looked up instead of computed. */
 const set = (map: HashMap.HashMap<string, unknown>, key: string, value: unknown): void => {
-  const some = Option.some(value)
-  HashMap.modifyHash(map, key, hashOf(key), () => some)
+  putting = Option.some(value)
+  HashMap.modifyHash(map, key, hashOf(key), put)
+  putting = Option.none()
 }
 
 /**
@@ -276,7 +284,7 @@ export const emit = (
   build: () => { readonly message: string; readonly annotations: Record<string, unknown> }
 ): Effect.Effect<void> => {
   // below the caller's minimum level: nothing to do, not even an Effect step
-  if (LogLevel.greaterThan(session.minimumLogLevel, level)) return Effect.void
+  if (above(session.minimumLogLevel, level)) return Effect.void
   // the core calls a hook inside the step of the call's fiber: the record is written at
   // once and the hook answers `Effect.void`, which the core passes over (no runtime step;
   // inside a span an OpenTelemetry tracer wraps every step in its context)
@@ -312,7 +320,7 @@ const write = (
   level: LogLevel.LogLevel,
   build: () => { readonly message: string; readonly annotations: Record<string, unknown> }
 ): void => {
-  if (LogLevel.greaterThan(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), level)) return
+  if (above(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), level)) return
   const loggers = fiber.getFiberRef(FiberRef.currentLoggers)
   if (HashSet.size(loggers) === 0) return
   const record = build()
