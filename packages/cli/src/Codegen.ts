@@ -122,6 +122,31 @@ const moduleNames: ReadonlyArray<string> = [
   "Record"
 ]
 
+/** Words a module cannot declare: TypeScript's reserved words (strict mode) and `undefined`. */
+const reservedWords: ReadonlySet<string> = new Set(
+  (
+    "break case catch class const continue debugger default delete do else enum export extends false finally for " +
+    "function if import in instanceof new null return super switch this throw true try typeof var void while with " +
+    "implements interface let package private protected public static yield await undefined"
+  ).split(" ")
+)
+
+/**
+ * Why a module cannot export its spec under `name` (not an identifier, a reserved word,
+ * or a name the module imports or uses), or `undefined` when it can.
+ *
+ * @since 0.3.0
+ * @category printers
+ */
+export const exportNameProblem = (name: string): string | undefined =>
+  !identifier.test(name)
+    ? "is not an identifier"
+    : reservedWords.has(name)
+    ? "is a reserved word"
+    : moduleNames.includes(name)
+    ? "is a name the module imports or uses"
+    : undefined
+
 const isInterface = (node: Node | undefined): node is JsonSchema.Node.Object =>
   node !== undefined && node._tag === "Object" && node.properties.length > 0 && node.additional === undefined
 

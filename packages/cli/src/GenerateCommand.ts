@@ -8,7 +8,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { type OpenApiSpec, type SpecError, SpecLoader } from "@service-client/core"
+import { type OpenApiSpec, SpecError, SpecLoader } from "@service-client/core"
 import { safeDisplay } from "@service-client/core/Errors"
 import { Console, Data, Effect, Option } from "effect"
 import * as Codegen from "./Codegen.js"
@@ -89,6 +89,15 @@ const model = (
 > =>
   Effect.gen(function*() {
     const path = yield* Path.Path
+    const problem = options.name === undefined ? undefined : Codegen.exportNameProblem(options.name)
+    if (problem !== undefined) {
+      return yield* new SpecError({
+        key: "name",
+        reason: `the spec's name ${JSON.stringify(options.name!.slice(0, 100))}${
+          options.name!.length > 100 ? "…" : ""
+        } ${problem}`
+      })
+    }
     const api = yield* SpecLoader.openapiModel(options.document, { operations: options.operations, tags: options.tags })
     const source = path.relative(path.dirname(path.resolve(options.output)), path.resolve(options.document))
       .split(path.sep).join("/")

@@ -172,6 +172,28 @@ describe("service-client generate", () => {
       assert.include(String(failed), "^[a-z]+$")
     })))
 
+  it.effect("a spec's name the module cannot export is a SpecError, and nothing is written", () =>
+    run(Effect.gen(function*() {
+      const out = Path.join(tmp, "named.ts")
+      for (
+        const [name, problem] of [
+          ["default", "is a reserved word"],
+          ["1api", "is not an identifier"],
+          ["my-api", "is not an identifier"],
+          ["Errors", "is a name the module imports or uses"],
+          ["Schema", "is a name the module imports or uses"]
+        ]
+      ) {
+        const e = yield* Effect.flip(GenerateCommand.generate({ document: featuresDoc, output: out, name }))
+        assert.strictEqual(e._tag, "SpecError")
+        assert.include(e.message, `the spec's name "${name}" ${problem}`)
+      }
+      assert.isFalse(Fs.existsSync(out))
+      yield* Cli.run(["node", "service-client", "generate", featuresDoc, "-o", out, "--name", "User"])
+      assert.include(Fs.readFileSync(out, "utf8"), "export const User: Spec.Spec<UserEndpoints> = S.spec({")
+      assert.include(Fs.readFileSync(out, "utf8"), "export interface User_ {")
+    })))
+
   it.effect("--operations and --tags keep the operations named or tagged, and the definitions they use", () =>
     run(Effect.gen(function*() {
       const out = Path.join(tmp, "selected.ts")
