@@ -5,9 +5,18 @@ import { defineConfig } from "vitest/config"
 // default conditions are listed again: setting `conditions` replaces them.
 const source = "@service-client/source"
 
-// Files that measure wall-clock behaviour under load or run several processes against the
-// one Redis: they run one at a time, after everything else (a group of their own).
-const exclusive = ["test/reliability/load.test.ts", "test/redis/**/*.test.ts", "packages/redis/test/**/*.test.ts"]
+// Files that measure wall-clock behaviour under load, or run several processes and Redis
+// servers (Sentinel, Cluster, a Redis stopped and started): each runs alone, after
+// everything else, one file per group (Vitest 3 sizes its one worker pool from the root
+// `maxWorkers`, so a project's own `maxWorkers`/`fileParallelism` do not hold them apart;
+// a group of one file does).
+const exclusive = [
+  "test/reliability/load.test.ts",
+  "test/redis/distributed.test.ts",
+  "test/redis/sentinel.test.ts",
+  "test/redis/cluster.test.ts",
+  "test/redis/circuit.test.ts"
+]
 
 const shared = {
   testTimeout: 30_000,
@@ -15,8 +24,7 @@ const shared = {
   pool: "forks" as const,
   // undoes @effect/vitest's `layer()` leaking its runtime into every later `it.effect`
   // (see the file); without it, results depend on module isolation and file order
-  setupFiles: ["test/support/vitestSetup.ts"],
-  sequence: { concurrent: false }
+  setupFiles: ["test/support/vitestSetup.ts"]
 }
 
 export default defineConfig({
@@ -24,6 +32,10 @@ export default defineConfig({
   ssr: { resolve: { conditions: [source, "node", "development|production"] } },
   test: {
     reporters: ["default"],
+    // Vitest's default on 2 cores is ONE worker (cores - 1); most files wait on sockets,
+    // timers and child processes, so three keep both cores busy
+    maxWorkers: 3,
+    minWorkers: 1,
     projects: [
       {
         extends: true,
@@ -32,23 +44,18 @@ export default defineConfig({
           name: "parallel",
           include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "examples/**/*.test.ts"],
           exclude: [...exclusive, "**/node_modules/**"],
-          // Vitest's default on 2 cores is ONE worker (cores - 1); most files wait on
-          // sockets and timers, so three keep both cores busy
-          maxWorkers: 3,
-          minWorkers: 1,
-          sequence: { ...shared.sequence, groupOrder: 0 }
+          sequence: { concurrent: false, groupOrder: 0 }
         }
       },
-      {
-        extends: true,
+      ...exclusive.map((file, i) => ({
+        extends: true as const,
         test: {
           ...shared,
-          name: "exclusive",
-          include: exclusive,
-          fileParallelism: false,
-          sequence: { ...shared.sequence, groupOrder: 1 }
+          name: `alone:${file.split("/").pop()!.replace(".test.ts", "")}`,
+          include: [file],
+          sequence: { concurrent: false, groupOrder: 1 + i }
         }
-      }
+      }))
     ]
   }
 })
