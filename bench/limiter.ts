@@ -18,25 +18,14 @@
  *   tsx bench/limiter.ts --base ../other-checkout [rounds]   before/after: the processes of
  *     the two checkouts alternate, round by round (the other checkout needs this file too)
  */
-import { Plugin, ServiceClient, Transport } from "@service-client/core"
+import { Plugin, ServiceClient } from "@service-client/core"
 import { LimiterStore } from "@service-client/plugins"
-import {
-  Duration,
-  Effect,
-  Exit,
-  FiberId,
-  Layer,
-  ManagedRuntime,
-  RateLimiter,
-  Scope,
-  STM,
-  Stream,
-  TSemaphore
-} from "effect"
+import { Duration, Effect, Exit, FiberId, ManagedRuntime, RateLimiter, Scope, STM, TSemaphore } from "effect"
 import { execFileSync } from "node:child_process"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Api } from "./api.js"
+import * as MemoryTransport from "./memoryTransport.js"
 
 const args = process.argv.slice(2)
 const baseAt = args.indexOf("--base")
@@ -195,17 +184,7 @@ const contended = (c: Contender, perFiber: number) =>
   }))
 
 // the whole call: the bench's in-memory transport answering on the next turn of the event loop
-const body = new TextEncoder().encode(JSON.stringify({ id: 12345, username: "benchmark-user", active: true }))
-const response: Transport.Response = {
-  status: 200,
-  headers: { "content-type": "application/json", "content-length": String(body.length) },
-  read: () => Effect.succeed(body),
-  stream: Stream.make(body)
-}
-const transport = Layer.succeed(Transport.Transport, {
-  honoursDeadline: true,
-  send: () => Effect.async<Transport.Response>((resume) => void setImmediate(() => resume(Effect.succeed(response))))
-})
+const transport = MemoryTransport.nextTurn()
 
 const semaphorePool = Effect.map(Effect.makeSemaphore(64), (sem) =>
   Plugin.make("SemaphorePool", {

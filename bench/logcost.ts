@@ -14,24 +14,19 @@
  *   node --import ./bench/loader.mjs bench/logcost.ts '{"quick":false}'
  */
 import { ServiceClient, Transport } from "@service-client/core"
-import { Effect, Exit, Layer, Logger, LogLevel, ManagedRuntime, Scope, Stream } from "effect"
+import { Effect, Exit, Layer, Logger, LogLevel, ManagedRuntime, Scope } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { Api } from "./api.js"
 import * as Full from "./full.js"
+import * as MemoryTransport from "./memoryTransport.js"
 
 const options = JSON.parse(process.argv[2] ?? "{}") as { quick?: boolean }
 const perBlock = options.quick ? 1_000 : 5_000
 const blocks = options.quick ? 2 : 9
 
-const body = new TextEncoder().encode(JSON.stringify({ id: 12345, username: "benchmark-user", active: true }))
-const response: Transport.Response = {
-  status: 200,
-  headers: { "content-type": "application/json", "content-length": String(body.length) },
-  read: () => Effect.succeed(body),
-  stream: Stream.make(body)
-}
+const response = MemoryTransport.response()
 const transport = Layer.succeed(Transport.Transport, { send: () => Effect.succeed(response) })
 
 const plugins = await import("@service-client/plugins")

@@ -8,36 +8,20 @@
  *   BENCH_PROFILE=/tmp/p.cpuprofile tsx bench/plugins.ts 30000 logs   a CPU profile of the measured loop only
  *     (no module loading, no warm-up): node bench/profile-summary.mjs /tmp/p.cpuprofile 40
  */
-import { ServiceClient, Transport } from "@service-client/core"
-import { Effect, Exit, Layer, ManagedRuntime, Scheduler, Scope, Stream } from "effect"
+import { ServiceClient } from "@service-client/core"
+import { Effect, Exit, Layer, ManagedRuntime, Scheduler, Scope } from "effect"
 import * as Fs from "node:fs"
 import * as Inspector from "node:inspector/promises"
 import { Api } from "./api.js"
 import * as Full from "./full.js"
+import * as MemoryTransport from "./memoryTransport.js"
 
 const json = process.argv[2]?.startsWith("{") === true
 const options = json ? JSON.parse(process.argv[2]!) as { quick?: boolean } : {}
 const calls = json ? (options.quick ? 2_000 : 40_000) : Number(process.argv[2] ?? 40_000)
 const concurrency = 32
-const body = new TextEncoder().encode(JSON.stringify({ id: 12345, username: "benchmark-user", active: true }))
-const response: Transport.Response = {
-  status: 200,
-  headers: { "content-type": "application/json", "content-length": String(body.length) },
-  read: () => Effect.succeed(body),
-  stream: Stream.make(body)
-}
 // like the Node transport: a timer per call while a deadline is set, cleared on the answer
-const transport = Layer.succeed(Transport.Transport, {
-  honoursDeadline: true,
-  send: (session) =>
-    Effect.async<Transport.Response>((resume) => {
-      const timer = session.deadline === undefined ? undefined : setTimeout(() => {}, session.deadline.at - Date.now())
-      setImmediate(() => {
-        if (timer !== undefined) clearTimeout(timer)
-        resume(Effect.succeed(response))
-      })
-    })
-})
+const transport = MemoryTransport.nextTurn({ deadlineTimer: true })
 
 // counts the runtime's steps: the run loop asks the scheduler whether to yield once per step
 let steps = 0

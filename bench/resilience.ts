@@ -9,27 +9,21 @@
  *   tsx bench/resilience.ts [calls] [rounds]
  *   tsx bench/resilience.ts '{"quick":true}'    JSON lines for run.ts
  */
-import { ServiceClient, Transport } from "@service-client/core"
+import type { Transport } from "@service-client/core"
+import { ServiceClient } from "@service-client/core"
 import { CircuitBreaker, Coalesce, HttpCache } from "@service-client/plugins"
-import { Effect, Exit, Layer, ManagedRuntime, Scope, Stream } from "effect"
+import { Effect, Exit, ManagedRuntime, Scope } from "effect"
 import { Api } from "./api.js"
+import * as MemoryTransport from "./memoryTransport.js"
 
 const json = process.argv[2]?.startsWith("{") === true
 const options = json ? JSON.parse(process.argv[2]!) as { quick?: boolean } : {}
 const calls = json ? (options.quick ? 5_000 : 50_000) : Number(process.argv[2] ?? 50_000)
 const rounds = json ? (options.quick ? 3 : 7) : Number(process.argv[3] ?? 7)
 
-const body = new TextEncoder().encode(JSON.stringify({ id: 12345, username: "benchmark-user", active: true }))
-const answer = (headers: Record<string, string>): Transport.Response => ({
-  status: 200,
-  headers: { "content-type": "application/json", "content-length": String(body.length), ...headers },
-  read: () => Effect.succeed(body),
-  stream: Stream.make(body)
-})
-const plain = answer({})
-const storable = answer({ "cache-control": "max-age=600", etag: "\"v1\"" })
-const transport = (response: Transport.Response) =>
-  Layer.succeed(Transport.Transport, { honoursDeadline: true, send: () => Effect.succeed(response) })
+const plain = MemoryTransport.response()
+const storable = MemoryTransport.response({ "cache-control": "max-age=600", etag: "\"v1\"" })
+const transport = MemoryTransport.immediate
 
 interface Stack {
   readonly name: string

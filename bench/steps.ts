@@ -6,27 +6,15 @@
  *
  *   node --import ./bench/loader.mjs bench/steps.ts [cheap|logs] [calls to warm up]
  */
-import { ServiceClient, Transport } from "@service-client/core"
-import { Effect, Exit, Layer, ManagedRuntime, RuntimeFlags, RuntimeFlagsPatch, Scope, Stream, Supervisor } from "effect"
+import { ServiceClient } from "@service-client/core"
+import { Effect, Exit, Layer, ManagedRuntime, RuntimeFlags, RuntimeFlagsPatch, Scope, Supervisor } from "effect"
 import { Api } from "./api.js"
 import * as Full from "./full.js"
+import * as MemoryTransport from "./memoryTransport.js"
 
 const stack = (process.argv[2] ?? "logs") as Full.Stack
 const warm = Number(process.argv[3] ?? 100)
-const body = new TextEncoder().encode(JSON.stringify({ id: 12345, username: "benchmark-user", active: true }))
-const response: Transport.Response = {
-  status: 200,
-  headers: { "content-type": "application/json", "content-length": String(body.length) },
-  read: () => Effect.succeed(body),
-  stream: Stream.make(body)
-}
-const transport = Layer.succeed(Transport.Transport, {
-  honoursDeadline: true,
-  send: () =>
-    Effect.async<Transport.Response>((resume) => {
-      setImmediate(() => resume(Effect.succeed(response)))
-    })
-})
+const transport = MemoryTransport.nextTurn()
 
 const seen: Array<string> = []
 let on = false
