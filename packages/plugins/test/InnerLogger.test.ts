@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Plugin, ServiceClient, Spec } from "@service-client/core"
 import { InnerLogger } from "@service-client/plugins"
-import { Effect, HashMap, Layer, List, Logger, LogLevel, Stream, TestClock } from "effect"
+import { Effect, Equal, HashMap, Layer, List, Logger, LogLevel, Option, Stream, TestClock } from "effect"
 import { capture, json, records, transport } from "./support/logs.js"
 
 const Api = Spec.make({
@@ -346,6 +346,51 @@ describe("InnerLogger", () => {
       // the record's fields are on its own entry only
       assert.isUndefined(send!.annotations.record)
       assert.isUndefined(after!.annotations.record)
+    }))
+
+  it.effect("a record's annotations are a HashMap that every HashMap function and Effect's loggers read alike", () =>
+    Effect.gen(function*() {
+      const seen: Array<HashMap.HashMap<string, unknown>> = []
+      const lines: Array<string> = []
+      const keep = Logger.make<unknown, void>((o) => void seen.push(o.annotations))
+      const logfmt = Logger.map(Logger.logfmtLogger, (l) => void lines.push(l))
+      const call = (annotate: boolean) =>
+        ServiceClient.make(Api, { name: "items", baseUrl: "http://127.0.0.1:1", plugins: [InnerLogger.make()] }).pipe(
+          Effect.flatMap((c) => c.call("get", { id: 1 })),
+          annotate ? Effect.annotateLogs({ requestId: "r-1", service: "the fiber's" }) : (e) => e,
+          Effect.scoped,
+          Effect.provide(Layer.mergeAll(
+            transport(() => json({ ok: true })),
+            Logger.replace(Logger.defaultLogger, keep),
+            Logger.add(logfmt)
+          ))
+        )
+      yield* call(false)
+      yield* call(true)
+      const [plain, , annotated] = seen.filter((m) => HashMap.has(m, "record"))
+      for (const [map, extra] of [[plain!, {}], [annotated!, { requestId: "r-1" }]] as const) {
+        const entries = [...map]
+        const expected = { logger: "InnerLogger", record: "request", service: "items", endpoint: "get", ...extra }
+        for (const [key, value] of Object.entries(expected)) {
+          assert.strictEqual(Option.getOrUndefined(HashMap.get(map, key)), value)
+          assert.deepStrictEqual(entries.find(([k]) => k === key), [key, value])
+        }
+        assert.strictEqual(HashMap.size(map), entries.length)
+        assert.strictEqual(new Set(entries.map(([k]) => k)).size, entries.length)
+        assert.deepStrictEqual([...HashMap.keys(map)].sort(), entries.map(([k]) => k).sort())
+        assert.isTrue(Equal.equals(map, HashMap.fromIterable(entries)))
+        assert.isTrue(Equal.equals(HashMap.fromIterable(entries), map))
+        assert.strictEqual(HashMap.size(HashMap.set(map, "more", 1)), entries.length + 1)
+        assert.strictEqual(HashMap.size(map), entries.length)
+        assert.strictEqual(Option.getOrUndefined(HashMap.get(HashMap.remove(map, "service"), "service")), undefined)
+      }
+      // Effect's own loggers print the record's fields
+      const request = lines.filter((l) => l.includes("record=request"))
+      assert.strictEqual(request.length, 2)
+      assert.include(request[0], "logger=InnerLogger")
+      assert.include(request[1], "requestId=r-1")
+      assert.include(request[1], "service=items")
+      assert.notInclude(request[1], "the fiber's")
     }))
 
   it("rejects invalid options with a SpecError", () => {

@@ -13,8 +13,6 @@ import {
   Fiber,
   FiberRef,
   FiberRefs,
-  Hash,
-  HashMap,
   HashSet,
   Inspectable,
   type Logger,
@@ -24,6 +22,7 @@ import {
   Schema,
   Stream
 } from "effect"
+import * as Annotations from "./logAnnotations.js"
 
 /**
  * A log level: a `LogLevel`, its literal (`"Info"`, `"Debug"`...) or `"None"`/`"Off"` to
@@ -243,28 +242,6 @@ export const emitEach = <A>(
   a: A
 ): Effect.Effect<void> => isOff(session, level) ? Effect.void : emit(session, level, () => build(session, a))
 
-/** The hashes of the annotation keys (the loggers' own and the attributes' names: a few, from code). */
-const hashes = new Map<string, number>()
-const hashOf = (key: string): number => {
-  let hash = hashes.get(key)
-  if (hash === undefined) {
-    hash = Hash.string(key)
-    if (hashes.size < 1024) hashes.set(key, hash)
-  }
-  return hash
-}
-
-/** The value `set` is putting, for the one update function (no closure per key). */
-let putting: Option.Option<unknown> = Option.none()
-const put = () => putting
-
-/** `HashMap.set` on a map being mutated, the key's hash looked up instead of computed. */
-const set = (map: HashMap.HashMap<string, unknown>, key: string, value: unknown): void => {
-  putting = Option.some(value)
-  HashMap.modifyHash(map, key, hashOf(key), put)
-  putting = Option.none()
-}
-
 /**
  * Runs `build` and logs its record only when `level` passes the fiber's minimum log
  * level: a switched-off record costs one FiberRef read and builds nothing.
@@ -324,9 +301,7 @@ const write = (
   const loggers = fiber.getFiberRef(FiberRef.currentLoggers)
   if (HashSet.size(loggers) === 0) return
   const record = build()
-  const annotations = HashMap.beginMutation(fiber.getFiberRef(FiberRef.currentLogAnnotations))
-  for (const key in record.annotations) set(annotations, key, record.annotations[key])
-  HashMap.endMutation(annotations)
+  const annotations = Annotations.make(fiber.getFiberRef(FiberRef.currentLogAnnotations), record.annotations)
   const context = fiberRefsOf(fiber)
   const entry: Logger.Logger.Options<unknown> = {
     fiberId: fiber.id(),
