@@ -226,21 +226,38 @@ export const isOff = (session: Session.Session, level: LogLevel.LogLevel): boole
 /** `LogLevel.greaterThan` without its `dual` and `Order` calls (three per record written). */
 const above = (minimum: LogLevel.LogLevel, level: LogLevel.LogLevel): boolean => minimum.ordinal > level.ordinal
 
+/** What a record's builder answers: the message and the record's own annotations. */
+type Built = { readonly message: string; readonly annotations: Record<string, unknown> }
+
 /**
- * `emit` for the records of every call: switched off, it answers at once without building
- * the record's closure (`build` is made only when the level passes).
+ * `emit` for the records of every call: switched off, it answers at once; written, the
+ * record is built from `build(session, a)` (no closure per record).
  *
  * @internal
  */
 export const emitEach = <A>(
   session: Session.Session,
   level: LogLevel.LogLevel,
-  build: (
-    session: Session.Session,
-    a: A
-  ) => { readonly message: string; readonly annotations: Record<string, unknown> },
+  build: (session: Session.Session, a: A) => Built,
   a: A
-): Effect.Effect<void> => isOff(session, level) ? Effect.void : emit(session, level, () => build(session, a))
+): Effect.Effect<void> => {
+  // below the caller's minimum level: nothing to do, not even an Effect step
+  if (above(session.minimumLogLevel, level)) return Effect.void
+  // the core calls a hook inside the step of the call's fiber: the record is written at
+  // once and the hook answers `Effect.void`, which the core passes over (no runtime step;
+  // inside a span an OpenTelemetry tracer wraps every step in its context)
+  const current = Fiber.getCurrentFiber()
+  if (Option.isSome(current)) {
+    write(current.value, session, level, build, a)
+    return Effect.void
+  }
+  return Effect.withFiberRuntime((fiber) => {
+    write(fiber, session, level, build, a)
+    return Effect.void
+  })
+}
+
+const call = (_: Session.Session, build: () => Built): Built => build()
 
 /**
  * Runs `build` and logs its record only when `level` passes the fiber's minimum log
@@ -255,26 +272,8 @@ export const emitEach = <A>(
  *
  * @internal
  */
-export const emit = (
-  session: Session.Session,
-  level: LogLevel.LogLevel,
-  build: () => { readonly message: string; readonly annotations: Record<string, unknown> }
-): Effect.Effect<void> => {
-  // below the caller's minimum level: nothing to do, not even an Effect step
-  if (above(session.minimumLogLevel, level)) return Effect.void
-  // the core calls a hook inside the step of the call's fiber: the record is written at
-  // once and the hook answers `Effect.void`, which the core passes over (no runtime step;
-  // inside a span an OpenTelemetry tracer wraps every step in its context)
-  const current = Fiber.getCurrentFiber()
-  if (Option.isSome(current)) {
-    write(current.value, session, level, build)
-    return Effect.void
-  }
-  return Effect.withFiberRuntime((fiber) => {
-    write(fiber, session, level, build)
-    return Effect.void
-  })
-}
+export const emit = (session: Session.Session, level: LogLevel.LogLevel, build: () => Built): Effect.Effect<void> =>
+  emitEach(session, level, call, build)
 
 /**
  * The fiber's refs as its loggers get them. `RuntimeFiber.getFiberRefs()` first sets the
@@ -291,17 +290,41 @@ const fiberRefsOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): FiberRefs.Fib
     : fiber.getFiberRefs()
 }
 
-const write = (
+/** The fiber's loggers as an array, for the last set seen (iterating a `HashSet` walks its trie). */
+let loggerSet: HashSet.HashSet<Logger.Logger<unknown, unknown>> | undefined
+let loggerArray: ReadonlyArray<Logger.Logger<unknown, unknown>> = []
+const loggersOf = (set: HashSet.HashSet<Logger.Logger<unknown, unknown>>) => {
+  if (set !== loggerSet) {
+    loggerArray = Array.from(set)
+    loggerSet = set
+  }
+  return loggerArray
+}
+
+/** The entry being handed to the loggers, its loggers, and the record's own annotations (escaped, bounded, redacted). */
+let current: Logger.Logger.Options<unknown> | undefined
+let currentLoggers: ReadonlyArray<Logger.Logger<unknown, unknown>> = []
+let currentOwn: Record<string, unknown> | undefined
+
+/** Hands `current` to `currentLoggers` (one function for every record: no closure per record). */
+const handOver = (): void => {
+  const entry = current!
+  const loggers = currentLoggers
+  for (let i = 0; i < loggers.length; i++) loggers[i]!.log(entry)
+}
+
+const write = <A>(
   fiber: Fiber.RuntimeFiber<unknown, unknown>,
   session: Session.Session,
   level: LogLevel.LogLevel,
-  build: () => { readonly message: string; readonly annotations: Record<string, unknown> }
+  build: (session: Session.Session, a: A) => Built,
+  a: A
 ): void => {
   if (above(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), level)) return
-  const loggers = fiber.getFiberRef(FiberRef.currentLoggers)
-  if (HashSet.size(loggers) === 0) return
-  const record = build()
-  const annotations = Annotations.make(fiber.getFiberRef(FiberRef.currentLogAnnotations), record.annotations)
+  const set = fiber.getFiberRef(FiberRef.currentLoggers)
+  if (HashSet.size(set) === 0) return
+  const loggers = loggersOf(set)
+  const record = build(session, a)
   const context = fiberRefsOf(fiber)
   const entry: Logger.Logger.Options<unknown> = {
     fiberId: fiber.id(),
@@ -310,24 +333,23 @@ const write = (
     cause: Cause.empty,
     context,
     spans: fiber.getFiberRef(FiberRef.currentLogSpan),
-    annotations,
+    annotations: Annotations.make(fiber.getFiberRef(FiberRef.currentLogAnnotations), record.annotations),
     date: new Date(session.clock.unsafeCurrentTimeMillis())
   }
   const previous = current
-  current = { entry, annotations: record.annotations }
+  const previousLoggers = currentLoggers
+  const previousOwn = currentOwn
+  current = entry
+  currentLoggers = loggers
+  currentOwn = record.annotations
   try {
-    Inspectable.withRedactableContext(context, () => {
-      for (const logger of loggers) logger.log(entry)
-    })
+    Inspectable.withRedactableContext(context, handOver)
   } finally {
     current = previous
+    currentLoggers = previousLoggers
+    currentOwn = previousOwn
   }
 }
-
-/** The entry being handed to the loggers and the record's own annotations (escaped, bounded, redacted). */
-let current:
-  | { readonly entry: Logger.Logger.Options<unknown>; readonly annotations: Record<string, unknown> }
-  | undefined
 
 /**
  * The record's own annotations when `entry` is the very entry `write` is handing to the
@@ -338,7 +360,7 @@ let current:
  * @internal
  */
 export const ownRecord = (entry: Logger.Logger.Options<unknown>): Record<string, unknown> | undefined =>
-  current !== undefined && current.entry === entry ? current.annotations : undefined
+  current === entry ? currentOwn : undefined
 
 /**
  * Text for display, at most `max` characters plus the cut's mark, escaped.
@@ -397,11 +419,24 @@ export const redactHeaders = (
     if (!Object.hasOwn(headers, name)) continue
     const value = headers[name]
     if (value === null || value === undefined) continue
-    const lower = Render.escape(name.toLowerCase())
+    const lower = escapeName(name.toLowerCase())
     const secret = redacted.has(lower) || (extra !== undefined && extra.has(lower))
     setOwn(out, lower, secret ? REDACTED : Render.text(typeof value === "string" ? value : String(value), max))
   }
   return out
+}
+
+/** Names escaped already: keys, header names, service, endpoint and method names mostly come from code and repeat. */
+const escapedNames = new Map<string, string>()
+
+/** `Render.escape` of a name, remembered for short names (at most 1024 of them). */
+const escapeName = (name: string): string => {
+  let escaped = escapedNames.get(name)
+  if (escaped === undefined) {
+    escaped = Render.escape(name)
+    if (name.length <= 64 && escapedNames.size < 1024) escapedNames.set(name, escaped)
+  }
+  return escaped
 }
 
 /** `out[key] = value`, also for a key named `__proto__` (an own key, not the prototype). */
@@ -430,7 +465,7 @@ const field = (value: unknown, max: number, nested: boolean): unknown => {
         const out: Record<string, unknown> = {}
         for (const key in value) {
           if (Object.hasOwn(value, key)) {
-            setOwn(out, Render.escape(key), field((value as Record<string, unknown>)[key], max, true))
+            setOwn(out, escapeName(key), field((value as Record<string, unknown>)[key], max, true))
           }
         }
         return out
@@ -452,7 +487,7 @@ const cleanQuery = (
     if (!Object.hasOwn(query, key)) continue
     const value = query[key]
     if (value === null || value === undefined) continue
-    setOwn(out, Render.escape(key), Redact.isSecretQuery(redaction, key) ? REDACTED : field(value, max, false))
+    setOwn(out, escapeName(key), Redact.isSecretQuery(redaction, key) ? REDACTED : field(value, max, false))
   }
   return out
 }
@@ -500,13 +535,13 @@ export const base = (cfg: Config, kind: RecordKind, session: Session.Session): R
   const max = cfg.maxBodyLength
   for (const key in attributes) {
     if (ownKeys.has(key) || !Object.hasOwn(attributes, key)) continue
-    setOwn(out, Render.escape(key), field(attributes[key], max, false))
+    setOwn(out, escapeName(key), field(attributes[key], max, false))
   }
   out[keys.logger] = cfg.name
   out[keys.record] = kind
-  out[keys.service] = Render.escape(session.service)
-  out[keys.endpoint] = Render.escape(session.endpoint)
-  out[keys.method] = Render.escape(session.method)
+  out[keys.service] = escapeName(session.service)
+  out[keys.endpoint] = escapeName(session.endpoint)
+  out[keys.method] = escapeName(session.method)
   out[keys.url] = shownUrl(cfg, session)
   out[keys.query] = cleanQuery(session.query, max, queryRedaction(cfg, session))
   return out
@@ -519,10 +554,11 @@ export const base = (cfg: Config, kind: RecordKind, session: Session.Session): R
  */
 export const message = (cfg: Config, kind: RecordKind, session: Session.Session, detail?: string | number): string => {
   const label = kind === "parseException" ? "parse exception" : kind
-  const extra = detail === undefined ? "" : ` ${detail}`
-  return `${Render.escape(`${session.service}.${session.endpoint} ${label}${extra} ${session.method}`)} ${
-    shownUrl(cfg, session)
-  }`
+  const extra = detail === undefined ? "" : ` ${typeof detail === "string" ? Render.escape(detail) : detail}`
+  // each part escaped on its own (a separator between them): as the whole line escaped
+  return `${escapeName(session.service)}.${escapeName(session.endpoint)} ${label}${extra} ${
+    escapeName(session.method)
+  } ${shownUrl(cfg, session)}`
 }
 
 /**
