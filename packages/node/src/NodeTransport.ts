@@ -87,8 +87,15 @@ class Exchange implements Dispatcher.DispatchHandler {
   chunks: Array<Uint8Array> = []
   size = 0
   error: RequestError | TimeoutError | undefined = undefined
-  /** The call's deadline timer (live Clock), until the body is read or handed over as a stream. */
-  timer: ReturnType<typeof setTimeout> | undefined = undefined
+  /**
+   * The call's deadline (live Clock, ms) while the exchange is listed in its transport's
+   * `Deadlines`: until the body is read or handed over as a stream.
+   */
+  at = 0
+  deadlines: Deadlines | undefined = undefined
+  /** Neighbours in the `Deadlines` list (earlier, later). */
+  prev: Exchange | undefined = undefined
+  next: Exchange | undefined = undefined
   /** A deadline under another Clock (TestClock): `read` is bounded the generic way. */
   clockBound = false
   /** The content codings left on the body (not decoded), if any. */
@@ -285,29 +292,28 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   // helpers
 
-  /** Fails the exchange with the deadline's `TimeoutError` in `ms`, aborting the request. */
-  arm(ms: number): void {
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      if (this.finished) return
-      const error = Deadline.error(this.session)
-      this.state = State.Failed
-      this.error = error
-      const onHead = this.onHead
-      this.onHead = undefined
-      this.abort(new Error(error.message))
-      if (onHead !== undefined) onHead(Effect.fail(error))
-      else this.notify()
-    }, ms)
-    this.timer.unref?.()
+  /** Fails the exchange with the deadline's `TimeoutError` at `at` (Clock ms), aborting the request. */
+  arm(deadlines: Deadlines, at: number): void {
+    deadlines.add(this, at)
   }
 
-  /** The exchange is over, or its body handed over as a stream: no deadline timer, no fiber watch. */
+  /** The deadline struck (called by `Deadlines` once the exchange is out of the list). */
+  expire(): void {
+    if (this.finished) return
+    const error = Deadline.error(this.session)
+    this.state = State.Failed
+    this.error = error
+    const onHead = this.onHead
+    this.onHead = undefined
+    this.abort(new Error(error.message))
+    if (onHead !== undefined) onHead(Effect.fail(error))
+    else this.notify()
+  }
+
+  /** The exchange is over, or its body handed over as a stream: no deadline, no fiber watch. */
   disarm(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer)
-      this.timer = undefined
-    }
+    const deadlines = this.deadlines
+    if (deadlines !== undefined) deadlines.remove(this)
     const fiber = this.fiber
     if (fiber !== undefined) {
       this.fiber = undefined
@@ -354,6 +360,70 @@ class Exchange implements Dispatcher.DispatchHandler {
 }
 
 const interrupted = () => new Error("the call was interrupted")
+
+/**
+ * The deadlines of a transport's exchanges in flight, earliest first, under ONE Node timer
+ * set for the earliest: a timer per call (`setTimeout`, `unref`, `clearTimeout`) cost
+ * ~0.5 µs and a `Timeout` object per call. Calls of one Timeout share its duration, so an
+ * exchange is nearly always added at the end; one that ends is unlinked, and the timer is
+ * left as it is (when it fires early it is set again for the new earliest deadline).
+ */
+class Deadlines {
+  head: Exchange | undefined = undefined
+  tail: Exchange | undefined = undefined
+  timer: ReturnType<typeof setTimeout> | undefined = undefined
+  /** When the timer fires (Clock ms); `Infinity` when none is set. */
+  timerAt = Infinity
+
+  add(ex: Exchange, at: number): void {
+    ex.at = at
+    ex.deadlines = this
+    let after = this.tail
+    while (after !== undefined && after.at > at) after = after.prev
+    ex.prev = after
+    if (after === undefined) {
+      ex.next = this.head
+      this.head = ex
+    } else {
+      ex.next = after.next
+      after.next = ex
+    }
+    if (ex.next === undefined) this.tail = ex
+    else ex.next.prev = ex
+    if (at < this.timerAt) this.schedule(at, Date.now())
+  }
+
+  remove(ex: Exchange): void {
+    const { next, prev } = ex
+    if (prev === undefined) this.head = next
+    else prev.next = next
+    if (next === undefined) this.tail = prev
+    else next.prev = prev
+    ex.prev = undefined
+    ex.next = undefined
+    ex.deadlines = undefined
+  }
+
+  schedule(at: number, now: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timerAt = at
+    this.timer = setTimeout(this.fire, Math.max(0, at - now))
+    this.timer.unref?.()
+  }
+
+  readonly fire = (): void => {
+    this.timer = undefined
+    this.timerAt = Infinity
+    const now = Date.now()
+    let ex = this.head
+    while (ex !== undefined && ex.at <= now) {
+      this.remove(ex)
+      ex.expire()
+      ex = this.head
+    }
+    if (ex !== undefined) this.schedule(ex.at, now)
+  }
+}
 
 const readBody = (ex: Exchange, maxBytes: number | undefined): Effect.Effect<Uint8Array, RequestError | TimeoutError> =>
   ex.clockBound ? Deadline.bound(Effect.suspend(() => readNow(ex, maxBytes)), ex.session) : readNow(ex, maxBytes)
@@ -482,10 +552,11 @@ export const fromDispatcher = (
       ex.onError(e instanceof Error ? e : new Error(String(e)))
     }
   }
+  const deadlines = new Deadlines()
   const dispatch = (session: Session, body: Body, deadline: number | undefined) =>
     Effect.async<Transport.Response, RequestError | TimeoutError>((resume) => {
       const ex = new Exchange(session, highWaterMark, decompress, resume)
-      if (deadline !== undefined) ex.arm(deadline)
+      if (deadline !== undefined) ex.arm(deadlines, deadline)
       const fiber = currentFiber()
       if (fiber !== undefined) ex.watch(fiber)
       send(session, body, ex)
@@ -515,8 +586,9 @@ export const fromDispatcher = (
     if (deadline === undefined) return dispatch(session, body, undefined)
     const clock = session.clock
     if (!Deadline.isLiveClock(clock)) return Deadline.bound(dispatchBounded(session, body), session)
-    const left = deadline.at - clock.unsafeCurrentTimeMillis()
-    return left <= 0 ? Effect.fail(Deadline.error(session)) : dispatch(session, body, left)
+    return deadline.at <= clock.unsafeCurrentTimeMillis()
+      ? Effect.fail(Deadline.error(session))
+      : dispatch(session, body, deadline.at)
   }
   return {
     honoursDeadline: true,

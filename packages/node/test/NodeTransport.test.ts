@@ -299,6 +299,37 @@ describe("NodeTransport", () => {
         }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer)))
     }
 
+    it.live("calls in flight together each end at their own deadline, in any order", () =>
+      Effect.gen(function*() {
+        // /item/{id} answers after id ms; /slow never answers
+        const server = yield* Server.start((req, res, raw) => {
+          if (req.url?.startsWith("/item/")) setTimeout(() => echo(req, res, raw), Number(req.url.slice(6)))
+        })
+        // one client per deadline, one transport (the layer's) for all of them
+        const at = (ms: number) => bounded(server.url, ms)
+        const [long, short, middle] = [yield* at(900), yield* at(150), yield* at(450)]
+        const started = Date.now()
+        const timed = (call: Effect.Effect<unknown, unknown>) =>
+          Effect.map(Effect.exit(call), (exit) => ({ exit, took: Date.now() - started }))
+        const [slowLong, slowShort, answered, slowMiddle] = yield* Effect.all([
+          timed(long.slow()),
+          timed(short.slow()),
+          timed(long.get({ id: 50 })),
+          timed(middle.slow())
+        ], { concurrency: "unbounded" })
+        assert.isTrue(Exit.isSuccess(answered.exit))
+        timeoutOf(slowShort.exit)
+        timeoutOf(slowMiddle.exit)
+        timeoutOf(slowLong.exit)
+        assert.isAtLeast(slowShort.took, 120)
+        assert.isBelow(slowShort.took, slowMiddle.took)
+        assert.isAtLeast(slowMiddle.took, 420)
+        assert.isBelow(slowMiddle.took, slowLong.took)
+        assert.isAtLeast(slowLong.took, 870)
+        assert.isBelow(slowLong.took, 5000)
+        yield* eventually(() => server.aborted.filter((u) => u === "/slow").length === 3)
+      }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer)))
+
     it.scoped("under a TestClock the deadline follows the TestClock (the generic bound)", () =>
       Effect.gen(function*() {
         const server = yield* Server.start(() => {})
