@@ -19,6 +19,7 @@
  */
 import { type Either, type ParseResult, Schema } from "effect"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
+import { noSettings } from "./internal/noSettings.js"
 import type { Session } from "./Session.js"
 
 /**
@@ -97,11 +98,21 @@ export const make = <A, I>(
   self.decode = Schema.decodeUnknownEither(schema, { onExcessProperty: "error", errors: "first" })
   self.endpoint = options?.endpoint !== false
   self.call = options?.call === true
-  self.fromEndpoint = (session: Session) => session.settings[key] as A | undefined
-  self.fromCall = (session: Session) => session.callSettings[key] as A | undefined
+  // most calls and endpoints set nothing: their settings are one shared object (no lookup)
+  self.fromEndpoint = (session: Session) => {
+    const settings = session.settings
+    return (settings === noSettings ? undefined : settings[key]) as A | undefined
+  }
+  self.fromCall = (session: Session) => {
+    const settings = session.callSettings
+    return (settings === noSettings ? undefined : settings[key]) as A | undefined
+  }
   self.get = (session: Session) => {
-    const fromCall = session.callSettings[key]
-    return (fromCall === undefined ? session.settings[key] : fromCall) as A | undefined
+    const call = session.callSettings
+    const fromCall = call === noSettings ? undefined : call[key]
+    if (fromCall !== undefined) return fromCall as A
+    const settings = session.settings
+    return (settings === noSettings ? undefined : settings[key]) as A | undefined
   }
   return Object.freeze(self)
 }

@@ -86,6 +86,8 @@ class State {
   /** When this attempt's transport call started; undefined outside an attempt. */
   sent: number | undefined = undefined
   last: number | undefined = undefined
+  /** The call's `elapsed` attribute once made (read through the state: no attribute lookup per hook). */
+  durations: Durations | undefined = undefined
   constructor(
     readonly headers: boolean,
     readonly read: boolean,
@@ -125,6 +127,8 @@ const blockedTime = (session: Session): number | undefined => {
   if (pool === undefined) return rateLimit
   return rateLimit === undefined ? pool : pool + rateLimit
 }
+
+const durationsOf = (session: Session, state: State): Durations => state.durations ?? (state.durations = durations(session))
 
 const durations = (session: Session): Durations => {
   const current = elapsed.get(session)
@@ -184,7 +188,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     if (start === undefined) return Effect.void
     state!.start = undefined
     states.delete(session)
-    durations(session).total = ms(start, t ?? now(session, state!))
+    durationsOf(session, state!).total = ms(start, t ?? now(session, state!))
     return Effect.void
   }
   return Plugin.make("Elapsed", {
@@ -208,14 +212,14 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       state.sent = now(session, state)
       state.last = undefined
       const blocked = blockedTime(session)
-      if (blocked !== undefined) durations(session).blocked = blocked
+      if (blocked !== undefined) durationsOf(session, state).blocked = blocked
       return Effect.void
     },
     onResponse: (session) => {
       const state = states.get(session)
       if (state === undefined || state.sent === undefined) return Effect.void
       const t = now(session, state)
-      if (state.headers) durations(session).headers = ms(state.sent, t)
+      if (state.headers) durationsOf(session, state).headers = ms(state.sent, t)
       state.last = t
       return Effect.void
     },
@@ -223,7 +227,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       const state = states.get(session)
       if (state === undefined || state.sent === undefined || state.last === undefined) return Effect.void
       const t = now(session, state)
-      if (state.read) durations(session).read = ms(state.last, t)
+      if (state.read) durationsOf(session, state).read = ms(state.last, t)
       state.last = t
       return Effect.void
     },
@@ -234,7 +238,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
       // one reading ends both the parse and the call
       const t = now(session, state)
       if (state.parse && state.last !== undefined && response.body !== undefined) {
-        durations(session).parse = ms(state.last, t)
+        durationsOf(session, state).parse = ms(state.last, t)
       }
       return finish(session, state, t)
     },

@@ -3,8 +3,8 @@
  * response hooks and the body read) takes longer than the call's timeout, and stops the
  * send, which aborts the request in the live transport. It does so by putting a deadline
  * on the session (`Deadline` in core) that every wait inside the send ends at: the Node
- * transport with one plain timer per call, Pool, RateLimit and Retry in their waits, and
- * the core bounds the rest (other transports, plugins that do not honour deadlines) with
+ * transport with one timer for all its requests in flight, Pool, RateLimit and Retry in
+ * their waits, and the core bounds the rest (other transports, plugins that do not honour deadlines) with
  * `Effect.timeoutFail`. No fiber is raced against the send, so it works alike under the
  * live Clock and a TestClock.
  *

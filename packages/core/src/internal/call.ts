@@ -43,6 +43,7 @@ import type * as Transport from "../Transport.js"
 import { checkHeader, lowerCaseNames } from "./headers.js"
 import * as Issue from "./issue.js"
 import { hint } from "./knownSettings.js"
+import { noSettings } from "./noSettings.js"
 import { fill, join } from "./path.js"
 import { encodeQuery, type QueryValue } from "./query.js"
 import * as Redirect from "./redirect.js"
@@ -68,6 +69,9 @@ export interface ClientContext {
 
 const emptyObject: Readonly<Record<string, never>> = Object.freeze({})
 
+let lastServices: Context.Context<DefaultServices.DefaultServices> | undefined
+let lastRandom: Random.Random | undefined
+
 class SessionImpl implements Session {
   readonly attributes: Record<string, unknown> = {}
   path = ""
@@ -75,7 +79,7 @@ class SessionImpl implements Session {
   payload: unknown = undefined
   body: RequestBody = undefined
   deadline: Deadline.Deadline | undefined = undefined
-  callSettings: Readonly<Record<string, unknown>> = emptyObject
+  callSettings: Readonly<Record<string, unknown>> = noSettings
   readonly clock: Clock.Clock
   constructor(
     readonly service: string,
@@ -94,7 +98,13 @@ class SessionImpl implements Session {
     this.clock = Context.get(services, Clock.Clock)
   }
   get random(): Random.Random {
-    return Context.get(this.services, Random.Random)
+    // the calls of a program nearly always share one Context of default services
+    const services = this.services
+    if (services !== lastServices) {
+      lastRandom = Context.get(services, Random.Random)
+      lastServices = services
+    }
+    return lastRandom!
   }
 }
 
@@ -307,6 +317,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const endpointSettings = settings.endpoint
   const shortToken = template.tokens.length === 1 && endpoint.input === undefined ? template.tokens[0] : undefined
   const callSettings = settings.call.size === 0 ? undefined : settings
+  const callKeys = settings.call
   const encodePayload = endpoint.payload === undefined ? undefined : Schema.encodeUnknownEither(endpoint.payload)
   const encodeQuerySchema = endpoint.querySchema === undefined
     ? undefined
@@ -358,6 +369,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
     if (shortToken !== undefined && (typeof raw === "string" || typeof raw === "number")) raw = { [shortToken]: raw }
     const input = raw === undefined ? emptyObject : raw
     if (!isRecord(input)) return Either.left(inputError(`the input must be an object, got ${typeof raw}`))
+    // a call-input key of a plugin given? (most calls give none: nothing to decode)
+    let givesSettings = false
     for (const key in input) {
       if (!allowedKeys.has(key)) {
         const plugin = hint(key, "call")
@@ -370,9 +383,10 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
           )
         )
       }
+      if (callSettings !== undefined && !givesSettings && callKeys.has(key)) givesSettings = true
     }
     let fromCall: Readonly<Record<string, unknown>> | undefined
-    if (callSettings !== undefined) {
+    if (callSettings !== undefined && givesSettings) {
       const r = Settings.decodeCall(callSettings, input, service, name, ctx.redaction)
       if (Either.isLeft(r)) return Either.left(r.left)
       fromCall = r.right

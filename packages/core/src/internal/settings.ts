@@ -12,6 +12,7 @@ import * as Redact from "../Redact.js"
 import type * as Setting from "../Setting.js"
 import * as Issue from "./issue.js"
 import { hint } from "./knownSettings.js"
+import { noSettings } from "./noSettings.js"
 
 /** The keys of an endpoint the core itself reads. */
 const coreKeys: ReadonlySet<string> = new Set([
@@ -129,7 +130,7 @@ export const compile = (
     }
   }
   return Either.right({
-    endpoint: Object.freeze(settings),
+    endpoint: Object.keys(settings).length === 0 ? noSettings : Object.freeze(settings),
     call,
     callKeys: [...call.keys()],
     callDecoders: [...call.values()]

@@ -35,8 +35,12 @@ export interface Spares {
 
 const spares: Attribute.Attribute<Spares> = Attribute.make<Spares>("spares", { hidden: true })
 
+// no call was ever marked (no Hedge in this program): a limiter's offer looks nothing up
+let marking = false
+
 /** Hedge: this call may be hedged (before the send). @internal */
 export const mark = (session: Session): Spares => {
+  marking = true
   const current = spares.get(session)
   if (current !== undefined) return current
   const fresh: Spares = { outside: [], hedging: false, inside: false }
@@ -49,6 +53,7 @@ export const get = (session: Session): Spares | undefined => spares.get(session)
 
 /** Pool, RateLimit: offers a permit to a hedge of this call (nothing unless Hedge marked it). @internal */
 export const offer = (session: Session, offer: Offer): void => {
+  if (!marking) return
   const s = spares.get(session)
   if (s === undefined) return
   if (s.hedging) s.inside = true
