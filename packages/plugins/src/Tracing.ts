@@ -110,13 +110,29 @@ const spanNow = (
 }
 
 /**
+ * Sets the fiber's context from inside one of its steps: the runtime fiber's own
+ * `setFiberRef` (what `FiberRef.set` runs, without the runtime steps of an Effect: ~2 per
+ * set, each paying an OpenTelemetry context inside a span); `undefined` if the runtime has
+ * none (then `FiberRef.set` is used).
+ */
+const setter = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>
+): ((context: Context.Context<never>) => void) | undefined => {
+  const runtime = fiber as unknown as {
+    setFiberRef?: <A>(ref: FiberRef.FiberRef<A>, value: A) => void
+  }
+  if (typeof runtime.setFiberRef !== "function") return undefined
+  return (context) => runtime.setFiberRef!(FiberRef.currentContext, context)
+}
+
+/**
  * Runs `use` in `span`, the parent of every span made inside it, and ends the span (after
  * `onEnd`) when `use` ends, whichever way. The same as `Effect.useSpan` with
  * `Effect.withParentSpan` inside, in fewer runtime steps: while a span is the fiber's
  * current one, an OpenTelemetry tracer enters an OpenTelemetry context around every
  * runtime step (`Tracer.context`), so each step saved inside the span is saved twice.
- * The span is put on the fiber's context by one `FiberRef.set` and taken back off in
- * the one continuation that also ends it (`withParentSpan` alone costs a region of ~25
+ * The span is put on the fiber's context in the step that calls the hook (the fiber's
+ * `setFiberRef`, see `setter`) and taken back off in the one continuation that also ends it (`withParentSpan` alone costs a region of ~25
  * steps, `Effect.onExit` ~9); an interruption, which Effect's continuations skip, ends
  * the span from a fiber observer when the fiber ends (as the core's `enterSend` regions
  * give back what they took).
@@ -142,6 +158,32 @@ const around = (
   const onFiberEnd = (exit: Exit.Exit<unknown, unknown>) =>
     end(Exit.isFailure(exit) ? exit as Exit.Exit<never, CallError> : Exit.interrupt(fiber.id()))
   fiber.addObserver(onFiberEnd)
+  const withSpan = Context.add(outer, Tracer.ParentSpan, span)
+  const set = setter(fiber)
+  if (set !== undefined) {
+    // in this step of the fiber (it runs what the hook answers at once), and back in the continuation
+    set(withSpan)
+    let inner: Plugin.Send
+    try {
+      inner = use(span)
+    } catch (defect) {
+      inner = Effect.die(defect)
+    }
+    return Effect.matchCauseEffect(inner, {
+      onFailure: (cause) => {
+        set(outer)
+        fiber.removeObserver(onFiberEnd)
+        end(Exit.failCause(cause))
+        return Effect.failCause(cause)
+      },
+      onSuccess: (response) => {
+        set(outer)
+        fiber.removeObserver(onFiberEnd)
+        end(Exit.succeed(response))
+        return Effect.succeed(response)
+      }
+    })
+  }
   const restore = FiberRef.set(FiberRef.currentContext, outer)
   let inner: Plugin.Send
   try {
@@ -150,7 +192,7 @@ const around = (
     inner = Effect.die(defect)
   }
   return Effect.matchCauseEffect(
-    Effect.zipRight(FiberRef.set(FiberRef.currentContext, Context.add(outer, Tracer.ParentSpan, span)), inner),
+    Effect.zipRight(FiberRef.set(FiberRef.currentContext, withSpan), inner),
     {
       onFailure: (cause) => {
         fiber.removeObserver(onFiberEnd)

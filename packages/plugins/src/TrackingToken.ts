@@ -38,6 +38,8 @@ export interface Options {
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 const alphabetCodes = Array.from(alphabet, (c) => c.charCodeAt(0))
 const half = alphabet.length ** 5
+/** Every two characters of the alphabet: a live token is drawn two characters at a time. */
+const pairs = Array.from(alphabet, (a) => Array.from(alphabet, (b) => a + b)).flat()
 
 /** The Random a call has unless a layer or `Effect.withRandom` gives it another (seeded from `Math.random`). */
 const liveRandom = Context.get(DefaultServices.liveServices, Random.Random)
@@ -182,12 +184,12 @@ export const make = (options: Options = {}): Plugin.Plugin => {
         return Effect.void
       }
       // Effect's live Random (nobody set another): drawn from the same source without an Effect step
+      // (two characters per draw, from the table of pairs: no character codes to assemble)
       if (session.random === liveRandom) {
         let token = first
-        for (let left = length; left > 0; left -= 10) {
-          const n = Math.min(left, 10)
-          token += chars(Math.floor(Math.random() * alphabet.length ** n), n)
-        }
+        let left = length
+        for (; left > 1; left -= 2) token += pairs[(Math.random() * pairs.length) | 0]!
+        if (left === 1) token += alphabet[(Math.random() * alphabet.length) | 0]!
         set(session, token)
         return Effect.void
       }

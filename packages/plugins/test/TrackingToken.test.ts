@@ -26,6 +26,20 @@ describe("TrackingToken", () => {
       assert.match((yield* c.call("plain")).attributes.trackingToken as string, /^web-[A-Z0-9]{4}$/)
     }).pipe(Effect.provide(Support.layer())))
 
+  it.scoped("every length from 1 to 10, every character of A-Z0-9 drawn", () =>
+    Effect.gen(function*() {
+      const seen = new Set<string>()
+      for (let length = 1; length <= 10; length++) {
+        const c = yield* make({ length })
+        for (let i = 0; i < 40; i++) {
+          const token = (yield* c.call("plain")).attributes.trackingToken as string
+          assert.match(token, new RegExp(`^[A-Z0-9]{${length}}$`))
+          for (const ch of token) seen.add(ch)
+        }
+      }
+      assert.strictEqual(seen.size, 36)
+    }).pipe(Effect.provide(Support.layer())))
+
   it.scoped("the input's trackingToken and trackingTokenPrefix override", () =>
     Effect.gen(function*() {
       const c = yield* make({ prefix: "web-" })
