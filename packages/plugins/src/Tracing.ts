@@ -13,7 +13,6 @@
  *
  * @since 0.1.0
  */
-import { HttpTraceContext } from "@effect/platform"
 import { Attribute, type CallError, Plugin, Redact, type ServiceResponse, type Session } from "@service-client/core"
 import { Cause, Chunk, Context, Effect, Exit, Fiber, FiberRef, HashMap, Option, Tracer } from "effect"
 import { hedge } from "./Hedge.js"
@@ -270,7 +269,8 @@ export const make = (options: Options = {}): Plugin.Plugin => {
     const current = session.headers["traceparent"]
     if (current !== undefined && current !== owned.value) return
     if (owned.value === undefined && callSetsTraceparent(session)) return
-    owned.value = HttpTraceContext.toHeaders(span)["traceparent"]!
+    // W3C trace context, as `HttpTraceContext.toHeaders(span).traceparent` writes it (without its b3 header and Headers object)
+    owned.value = `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
     session.headers["traceparent"] = owned.value
   }
 
