@@ -124,19 +124,29 @@ const keptOn304: ReadonlySet<string> = new Set([
   "content-range"
 ])
 
+/** The flags of a stored response (`Store.flags`) from its `Cache-Control`. */
+const flagsOf = (cc: Cache.Policy): number =>
+  (cc.noCache ? Cache.noCache : 0) | (cc.mustRevalidate ? Cache.mustRevalidate : 0)
+
 const unsafe: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"])
 
-/** A stored response as this call's response. */
-const answer = (entry: Cache.Entry, session: Session.Session, now: number): ServiceResponse => ({
+/** A stored response (`age` ms old) as this call's response. */
+const answer = (
+  session: Session.Session,
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  body: Uint8Array,
+  age: number
+): ServiceResponse => ({
   service: session.service,
   endpoint: session.endpoint,
   method: session.method,
   // the cookies were set by the stored response, not by this answer
   setCookie: [],
   url: session.url,
-  status: entry.status,
-  headers: { ...entry.headers, age: String(Math.floor(Cache.currentAge(entry, now) / 1000)) },
-  body: entry.body,
+  status,
+  headers: { ...headers, age: String(Math.floor(age / 1000)) },
+  body,
   stream: undefined,
   data: undefined,
   attributes: session.attributes
@@ -194,60 +204,47 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
         // an answer that may not be stored replaces nothing: a stored one is forgotten
         return store.delete(session.url, session.headers)
       }
-      const stored = store.put(
-        {
-          url: session.url,
-          status: response.status,
-          headers,
-          body,
-          storedAt: now,
-          age: Cache.initialAge(headers, now),
-          lifetime,
-          noCache: cc.noCache,
-          mustRevalidate: cc.mustRevalidate,
-          staleWhileRevalidate: swr,
-          revalidating: false
-        },
-        vary!,
-        session.headers
-      )
-      if (stored) {
+      const slot = store.put(session.url, vary!, session.headers, response.status, headers, body)
+      if (slot >= 0) {
+        store.fresh(slot, now, Cache.initialAge(headers, now), lifetime, swr, flagsOf(cc))
         stores.increment(session.service, session.endpoint)
         Observe.spanEvent(session, "http_cache.stored")
       }
     }
 
-    /** A 304 confirmed the stored response: its headers and freshness are renewed. */
-    const renew = (entry: Cache.Entry, response: ServiceResponse, now: number): void => {
-      const headers: Record<string, string> = { ...entry.headers }
-      for (const name in response.headers) if (!keptOn304.has(name)) headers[name] = response.headers[name]!
-      const cc = Cache.policy(headers["cache-control"])
-      entry.headers = headers
-      entry.storedAt = now
-      entry.age = Cache.initialAge(response.headers, now)
-      entry.lifetime = Cache.freshness(entry.status, headers, cc, now) ?? 0
-      entry.noCache = cc.noCache
-      entry.mustRevalidate = cc.mustRevalidate
-      entry.staleWhileRevalidate = entry.mustRevalidate ? 0 : (cc.staleWhileRevalidate ?? 0)
-    }
-
-    /** Sends the request with the stored response's validators; a 304 answers with the stored body. */
+    /**
+     * Sends the request with the stored response's validators; a 304 answers with the
+     * stored body, and renews the stored response's headers and freshness (if it is still
+     * stored: `slot` at `gen`).
+     */
     const revalidate = (
       session: Session.Session,
-      entry: Cache.Entry,
+      slot: number,
       send: Plugin.Send,
       background: boolean
     ): Plugin.Send => {
-      const etag = entry.headers["etag"]
-      const lastModified = entry.headers["last-modified"]
+      const gen = store.gen(slot)
+      const status = store.status(slot)
+      const stored = store.headers(slot)
+      const body = store.body(slot)
+      const etag = stored["etag"]
+      const lastModified = stored["last-modified"]
       if (etag !== undefined) session.headers["if-none-match"] = etag
       if (lastModified !== undefined) session.headers["if-modified-since"] = lastModified
       return Effect.map(send, (response) => {
         const now = session.clock.unsafeCurrentTimeMillis()
         if (response.status === 304) {
-          renew(entry, response, now)
+          const headers: Record<string, string> = { ...stored }
+          for (const name in response.headers) if (!keptOn304.has(name)) headers[name] = response.headers[name]!
+          const cc = Cache.policy(headers["cache-control"])
+          const age = Cache.initialAge(response.headers, now)
+          if (store.holds(slot, gen)) {
+            store.setHeaders(slot, headers)
+            const lifetime = Cache.freshness(status, headers, cc, now) ?? 0
+            store.fresh(slot, now, age, lifetime, cc.mustRevalidate ? 0 : (cc.staleWhileRevalidate ?? 0), flagsOf(cc))
+          }
           if (!background) outcome(session, "revalidated")
-          return answer(entry, session, now)
+          return answer(session, status, headers, body, age)
         }
         if (!background) outcome(session, "miss")
         keep(session, response, now)
@@ -285,36 +282,40 @@ export const make = (options: Options = {}): Effect.Effect<HttpCache, never, Sco
           outcome(session, "miss")
           return send
         }
-        const entry = store.get(session.url, headers)
-        if (entry === undefined) {
+        const slot = store.get(session.url, headers)
+        if (slot < 0) {
           // stored by `onRead` once the body is read: no step of its own
           outcome(session, "miss")
           storeOnRead.set(session, true)
           return send
         }
         const now = session.clock.unsafeCurrentTimeMillis()
-        const age = Cache.currentAge(entry, now)
+        const age = store.currentAge(slot, now)
+        const flags = store.flags(slot)
+        const lifetime = store.lifetime(slot)
         const maxAge = requested.maxAge
-        const revalidateAnyway = entry.noCache || requested.noCache || (maxAge !== undefined && age > maxAge)
-        if (!revalidateAnyway && age < entry.lifetime) {
+        const revalidateAnyway = (flags & Cache.noCache) !== 0 || requested.noCache ||
+          (maxAge !== undefined && age > maxAge)
+        if (!revalidateAnyway && age < lifetime) {
           outcome(session, "hit")
-          return Effect.succeed(answer(entry, session, now))
+          return Effect.succeed(answer(session, store.status(slot), store.headers(slot), store.body(slot), age))
         }
-        const staleFor = age - entry.lifetime
-        if (!revalidateAnyway && !entry.mustRevalidate && staleFor < entry.staleWhileRevalidate) {
+        const staleFor = age - lifetime
+        if (
+          !revalidateAnyway && (flags & Cache.mustRevalidate) === 0 && staleFor < store.staleWhileRevalidate(slot)
+        ) {
           outcome(session, "stale")
-          const response = answer(entry, session, now)
-          if (entry.revalidating) return Effect.succeed(response)
-          entry.revalidating = true
+          const response = answer(session, store.status(slot), store.headers(slot), store.body(slot), age)
+          if ((flags & Cache.revalidating) !== 0) return Effect.succeed(response)
+          const gen = store.gen(slot)
+          store.setRevalidating(slot, gen, true)
           const background = Effect.ensuring(
-            Effect.ignore(revalidate(session, entry, send, true)),
-            Effect.sync(() => {
-              entry.revalidating = false
-            })
+            Effect.ignore(revalidate(session, slot, send, true)),
+            Effect.sync(() => store.setRevalidating(slot, gen, false))
           )
           return Effect.as(Effect.forkIn(background, scope), response)
         }
-        return revalidate(session, entry, send, false)
+        return revalidate(session, slot, send, false)
       },
       // every attempt's answer (a Retry inside): the last one read is the one kept
       onRead: (session, response) => {

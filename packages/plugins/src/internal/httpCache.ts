@@ -138,172 +138,321 @@ export const initialAge = (headers: Readonly<Record<string, string>>, now: numbe
   return Math.max(fromAge, date === undefined ? 0 : Math.max(0, now - date))
 }
 
-/** A stored response. @internal */
-export interface Entry {
-  readonly url: string
-  /** The values of the request headers it varies on (see `Store`). */
-  readonly variant: string
-  status: number
-  headers: Readonly<Record<string, string>>
-  readonly body: Uint8Array
-  /** When it was stored or last validated (ms), and its age then. */
-  storedAt: number
-  age: number
-  /** How long it stays fresh (ms) from its age 0. */
-  lifetime: number
-  /** Must be validated before every use (`no-cache`), or once stale (`must-revalidate`). */
-  noCache: boolean
-  mustRevalidate: boolean
-  /** How long past its freshness it may be served while revalidated in the background (ms). */
-  staleWhileRevalidate: number
-  readonly size: number
-  /** A background revalidation is running. */
-  revalidating: boolean
-  /** The store's list, from the least recently used. */
-  older: Entry | undefined
-  newer: Entry | undefined
-  /** The request header names it varies on (shared by every variant of its URL). */
-  vary: ReadonlyArray<string>
-}
+/**
+ * A stored response's flags (`Store.flags`): validated before every use (`no-cache`), or
+ * once stale (`must-revalidate`); a background revalidation is running.
+ *
+ * @internal
+ */
+export const noCache = 1
+/** @internal */
+export const mustRevalidate = 2
+/** @internal */
+export const revalidating = 4
+/** In the store (a free slot is not). */
+const live = 8
 
-/** The fields a caller gives; the store sets the others. @internal */
-export type Fields = Omit<Entry, "variant" | "size" | "older" | "newer" | "vary">
-
-/** An entry with all its fields from the start (one shape: no field added once stored). */
-const makeEntry = (f: Fields, vary: ReadonlyArray<string>, variant: string, size: number): Entry => ({
-  url: f.url,
-  variant,
-  status: f.status,
-  headers: f.headers,
-  body: f.body,
-  storedAt: f.storedAt,
-  age: f.age,
-  lifetime: f.lifetime,
-  noCache: f.noCache,
-  mustRevalidate: f.mustRevalidate,
-  staleWhileRevalidate: f.staleWhileRevalidate,
-  size,
-  revalidating: f.revalidating,
-  older: undefined,
-  newer: undefined,
-  vary
-})
-
-/** The current age of an entry (ms). @internal */
-export const currentAge = (entry: Entry, now: number): number => entry.age + Math.max(0, now - entry.storedAt)
-
-/** The stored variants of one URL when there are several, by the values of the headers they vary on. */
-class Variants {
-  constructor(readonly vary: ReadonlyArray<string>, readonly many: Map<string, Entry>) {}
-}
+/** A slot's numbers (`Store.nums`): when it was stored or last validated (ms) and its age then, how long it stays fresh (ms, from its age 0), how long past that it may be served while revalidated in the background (ms), its size in bytes. */
+const storedAt = 0
+const ageAt = 1
+const lifetimeAt = 2
+const swrAt = 3
+const bytesAt = 4
+const numsPerSlot = 5
+/** A slot's integers (`Store.ints`): its status, flags, gen, its neighbours in the list (-1: none; a free slot's `newer` is the next free one), its URL's hash and the next slot of its bucket (-1: none). */
+const statusAt = 0
+const flagsAt = 1
+const genAt = 2
+const olderAt = 3
+const newerAt = 4
+const hashAt = 5
+const chainAt = 6
+const intsPerSlot = 8
+/** A slot's references (`Store.refs`): the request's URL, the values of the headers it varies on (`variantKey`) and their names, the response's headers (replaced when a 304 renews it) and body. */
+const urlAt = 0
+const variantAt = 1
+const varyAt = 2
+const headersAt = 3
+const bodyAt = 4
+const refsPerSlot = 5
 
 /**
- * The stored responses by URL, then by the values of the headers they vary on, in a list
- * from the least to the most recently used (links on the entries: moving or evicting one
- * is O(1)). A request to a URL with nothing stored costs one map lookup and builds no key.
- * (A `Map`'s insertion order served as the list before, but a `Map` keeps a deleted slot
- * until it is rehashed, so taking the oldest entry of a store that evicts on every put
- * walked over every slot deleted since.)
+ * The stored responses, found by URL and the values of the request headers they vary on,
+ * in a list from the least to the most recently used (moving or evicting one is O(1)).
+ *
+ * A response lives in a slot: a run of numbers, a run of integers and a run of references
+ * in three arrays of the store (a slot's integers share a cache line). The store's index
+ * is its own hash table in those integers: a URL's hash picks a bucket, whose slots are
+ * chained. Storing a response allocates no object of its own and evicting one touches no
+ * string: a store that evicts on every put (each answer to another URL) keeps, per
+ * response, only what the response brought (its URL, headers and body), so little
+ * survives the young generation, and its index stays in a few arrays. (A `Map` by URL to
+ * an object per response cost about twice as much per stored miss: the objects and the
+ * map's rehashed tables were promoted, and dropping the oldest URL read cold memory.) A
+ * slot is reused once its response is gone; its gen tells its successive responses apart
+ * (a revalidation holds the slot and gen it started from).
  *
  * @internal
  */
 export class Store {
-  /** The only variant of a URL (most URLs: no object of its own), or its variants. */
-  private readonly urls = new Map<string, Entry | Variants>()
-  private oldest: Entry | undefined = undefined
-  private newest: Entry | undefined = undefined
+  private nums = new Float64Array(64 * numsPerSlot)
+  private ints = new Int32Array(64 * intsPerSlot)
+  private readonly refs: Array<unknown> = []
+  /** The first slot of each bucket (-1: none): twice as many buckets as slots. */
+  private buckets = new Int32Array(128).fill(-1)
+  private capacity = 64
+  /** The URL `find` hashed last, and its hash (`put` follows the `find` of the same call's URL). */
+  private lastUrl: string | undefined = undefined
+  private lastHash = 0
+  private used = 0
+  private free = -1
+  private oldest = -1
+  private newest = -1
   size = 0
   bytes = 0
   constructor(readonly maxBytes: number, readonly maxEntryBytes: number) {}
 
-  /** The stored response for a request to `url` with these headers (now the most recently used). */
-  get(url: string, headers: Readonly<Record<string, string | null>>): Entry | undefined {
-    const entry = this.find(url, headers)
-    if (entry !== undefined && entry !== this.newest) {
-      this.unlink(entry)
-      this.append(entry)
+  /** The slot of the stored response for a request to `url` with these headers (now the most recently used), or -1. */
+  get(url: string, headers: Readonly<Record<string, string | null>>): number {
+    const slot = this.find(url, headers)
+    if (slot >= 0 && slot !== this.newest) {
+      this.unlink(slot)
+      this.append(slot)
     }
-    return entry
+    return slot
+  }
+
+  status(slot: number): number {
+    return this.ints[slot * intsPerSlot + statusAt]!
+  }
+  flags(slot: number): number {
+    return this.ints[slot * intsPerSlot + flagsAt]!
+  }
+  gen(slot: number): number {
+    return this.ints[slot * intsPerSlot + genAt]!
+  }
+  headers(slot: number): Readonly<Record<string, string>> {
+    return this.refs[slot * refsPerSlot + headersAt] as Readonly<Record<string, string>>
+  }
+  /** A 304 renewed the slot's response. */
+  setHeaders(slot: number, headers: Readonly<Record<string, string>>): void {
+    this.refs[slot * refsPerSlot + headersAt] = headers
+  }
+  body(slot: number): Uint8Array {
+    return this.refs[slot * refsPerSlot + bodyAt] as Uint8Array
+  }
+  /** How long the slot's response stays fresh (ms) from its age 0. */
+  lifetime(slot: number): number {
+    return this.nums[slot * numsPerSlot + lifetimeAt]!
+  }
+  /** How long past its freshness it may be served while revalidated in the background (ms). */
+  staleWhileRevalidate(slot: number): number {
+    return this.nums[slot * numsPerSlot + swrAt]!
+  }
+
+  /** The current age of the slot's response (ms). */
+  currentAge(slot: number, now: number): number {
+    const at = slot * numsPerSlot
+    return this.nums[at + ageAt]! + Math.max(0, now - this.nums[at + storedAt]!)
+  }
+
+  /** Whether `slot` still holds the response it held at `gen`. */
+  holds(slot: number, gen: number): boolean {
+    const at = slot * intsPerSlot
+    return this.ints[at + genAt] === gen && (this.ints[at + flagsAt]! & live) !== 0
+  }
+
+  /** Sets the freshness of the slot's response: when it was stored or validated, and what its headers say. */
+  fresh(slot: number, now: number, age: number, lifetime: number, swr: number, flags: number): void {
+    const at = slot * numsPerSlot
+    this.nums[at + storedAt] = now
+    this.nums[at + ageAt] = age
+    this.nums[at + lifetimeAt] = lifetime
+    this.nums[at + swrAt] = swr
+    const i = slot * intsPerSlot + flagsAt
+    this.ints[i] = (this.ints[i]! & (live | revalidating)) | flags
+  }
+
+  /** Marks a background revalidation of the slot's response as running or over (if it is still stored). */
+  setRevalidating(slot: number, gen: number, on: boolean): void {
+    const i = slot * intsPerSlot + flagsAt
+    if (this.holds(slot, gen)) this.ints[i] = on ? this.ints[i]! | revalidating : this.ints[i]! & ~revalidating
   }
 
   /** Forgets the stored response a request to `url` with these headers would get. */
   delete(url: string, headers: Readonly<Record<string, string | null>>): void {
-    const entry = this.find(url, headers)
-    if (entry !== undefined) this.remove(entry)
+    const slot = this.find(url, headers)
+    if (slot >= 0) this.remove(slot)
   }
 
-  /** Stores an entry under the variant its `vary` names; answers whether it was stored. */
-  put(fields: Fields, vary: ReadonlyArray<string>, headers: Readonly<Record<string, string | null>>): boolean {
-    const url = fields.url
-    const variant = variantKey(vary, headers)
-    const size = fields.body.length + url.length + variant.length + headerBytes(fields.headers)
-    const known = this.urls.get(url)
-    if (known !== undefined) {
-      if (!sameNames(known.vary, vary)) this.deleteUrl(url)
-      else {
-        const old = known instanceof Variants ? known.many.get(variant) : known
-        if (old !== undefined && old.variant === variant) this.remove(old)
-      }
+  /**
+   * Stores a response to a request to `url` with these headers, under the variant `vary`
+   * names; answers its slot (its freshness is set by `fresh`), or -1 when it is too large.
+   * It replaces the URL's stored response of the same variant, and every variant stored
+   * under other header names.
+   */
+  put(
+    url: string,
+    vary: ReadonlyArray<string>,
+    requestHeaders: Readonly<Record<string, string | null>>,
+    status: number,
+    headers: Readonly<Record<string, string>>,
+    body: Uint8Array
+  ): number {
+    const hash = url === this.lastUrl ? this.lastHash : hashOf(url)
+    const variant = variantKey(vary, requestHeaders)
+    const size = body.length + url.length + variant.length + headerBytes(headers)
+    const ints = this.ints
+    const refs = this.refs
+    for (let slot = this.buckets[hash & (this.buckets.length - 1)]!; slot >= 0;) {
+      const next = ints[slot * intsPerSlot + chainAt]!
+      if (
+        ints[slot * intsPerSlot + hashAt] === hash && refs[slot * refsPerSlot + urlAt] === url &&
+        (refs[slot * refsPerSlot + variantAt] === variant ||
+          !sameNames(refs[slot * refsPerSlot + varyAt] as ReadonlyArray<string>, vary))
+      ) this.remove(slot)
+      slot = next
     }
-    if (size > this.maxEntryBytes || size > this.maxBytes) return false
-    while (this.bytes + size > this.maxBytes && this.oldest !== undefined) this.remove(this.oldest)
-    const stored = makeEntry(fields, vary, variant, size)
-    // nothing stored for the URL before: nothing since (evicting removes other URLs' entries)
-    const variants = known === undefined ? undefined : this.urls.get(url)
-    if (variants === undefined) this.urls.set(url, stored)
-    else if (variants instanceof Variants) variants.many.set(variant, stored)
-    else {
-      this.urls.set(url, new Variants(vary, new Map([[variants.variant, variants], [variant, stored]])))
-    }
-    this.append(stored)
+    if (size > this.maxEntryBytes || size > this.maxBytes) return -1
+    while (this.bytes + size > this.maxBytes && this.oldest >= 0) this.remove(this.oldest)
+    const slot = this.allocate()
+    const r = slot * refsPerSlot
+    this.refs[r + urlAt] = url
+    this.refs[r + variantAt] = variant
+    this.refs[r + varyAt] = vary
+    this.refs[r + headersAt] = headers
+    this.refs[r + bodyAt] = body
+    this.nums[slot * numsPerSlot + bytesAt] = size
+    const i = slot * intsPerSlot
+    const bucket = hash & (this.buckets.length - 1)
+    this.ints[i + statusAt] = status
+    this.ints[i + flagsAt] = live
+    this.ints[i + hashAt] = hash
+    this.ints[i + chainAt] = this.buckets[bucket]!
+    this.buckets[bucket] = slot
+    this.append(slot)
     this.size++
     this.bytes += size
-    return true
+    return slot
   }
 
   /** Forgets every variant of a URL (an unsafe method changed it). */
   deleteUrl(url: string): void {
-    const variants = this.urls.get(url)
-    if (variants === undefined) return
-    if (variants instanceof Variants) { for (const entry of [...variants.many.values()]) this.remove(entry) }
-    else this.remove(variants)
+    const hash = hashOf(url)
+    for (let slot = this.buckets[hash & (this.buckets.length - 1)]!; slot >= 0;) {
+      const next = this.ints[slot * intsPerSlot + chainAt]!
+      if (this.ints[slot * intsPerSlot + hashAt] === hash && this.refs[slot * refsPerSlot + urlAt] === url) {
+        this.remove(slot)
+      }
+      slot = next
+    }
   }
 
-  private find(url: string, headers: Readonly<Record<string, string | null>>): Entry | undefined {
-    const variants = this.urls.get(url)
-    if (variants === undefined) return undefined
-    const variant = variantKey(variants.vary, headers)
-    const entry = variants instanceof Variants ? variants.many.get(variant) : variants
-    return entry !== undefined && entry.variant === variant ? entry : undefined
+  /** The variants of a URL share their header names: the key is built once, for the first one met. */
+  private find(url: string, headers: Readonly<Record<string, string | null>>): number {
+    if (this.size === 0) return -1
+    const hash = hashOf(url)
+    this.lastUrl = url
+    this.lastHash = hash
+    const ints = this.ints
+    const refs = this.refs
+    let key: string | undefined = undefined
+    for (
+      let slot = this.buckets[hash & (this.buckets.length - 1)]!;
+      slot >= 0;
+      slot = ints[slot * intsPerSlot + chainAt]!
+    ) {
+      const r = slot * refsPerSlot
+      if (ints[slot * intsPerSlot + hashAt] === hash && refs[r + urlAt] === url) {
+        key ??= variantKey(refs[r + varyAt] as ReadonlyArray<string>, headers)
+        if (refs[r + variantAt] === key) return slot
+      }
+    }
+    return -1
   }
 
-  private remove(entry: Entry): void {
-    const variants = this.urls.get(entry.url)
-    if (variants === entry) this.urls.delete(entry.url)
-    else if (variants instanceof Variants && variants.many.get(entry.variant) === entry) {
-      variants.many.delete(entry.variant)
-      if (variants.many.size === 0) this.urls.delete(entry.url)
-    } else return
-    this.unlink(entry)
+  private remove(slot: number): void {
+    const ints = this.ints
+    const i = slot * intsPerSlot
+    if ((ints[i + flagsAt]! & live) === 0) return
+    const bucket = ints[i + hashAt]! & (this.buckets.length - 1)
+    let at = this.buckets[bucket]!
+    if (at === slot) this.buckets[bucket] = ints[i + chainAt]!
+    else {
+      while (ints[at * intsPerSlot + chainAt] !== slot) at = ints[at * intsPerSlot + chainAt]!
+      ints[at * intsPerSlot + chainAt] = ints[i + chainAt]!
+    }
+    this.unlink(slot)
     this.size--
-    this.bytes -= entry.size
+    this.bytes -= this.nums[slot * numsPerSlot + bytesAt]!
+    // the slot lets go of the response at once (a free slot holds nothing)
+    const r = slot * refsPerSlot
+    const refs = this.refs
+    for (let k = 0; k < refsPerSlot; k++) refs[r + k] = undefined
+    ints[i + flagsAt] = 0
+    ints[i + genAt] = (ints[i + genAt]! + 1) | 0
+    ints[i + newerAt] = this.free
+    this.free = slot
   }
 
-  private append(entry: Entry): void {
-    entry.older = this.newest
-    entry.newer = undefined
-    if (this.newest === undefined) this.oldest = entry
-    else this.newest.newer = entry
-    this.newest = entry
+  private allocate(): number {
+    const slot = this.free
+    if (slot >= 0) {
+      this.free = this.ints[slot * intsPerSlot + newerAt]!
+      return slot
+    }
+    if (this.used === this.capacity) this.grow()
+    return this.used++
   }
 
-  private unlink(entry: Entry): void {
-    if (entry.older === undefined) this.oldest = entry.newer
-    else entry.older.newer = entry.newer
-    if (entry.newer === undefined) this.newest = entry.older
-    else entry.newer.older = entry.older
-    entry.older = entry.newer = undefined
+  /** Twice the slots, and twice the buckets (the chains are built again). */
+  private grow(): void {
+    const n = this.capacity * 2
+    const nums = new Float64Array(n * numsPerSlot)
+    nums.set(this.nums)
+    const ints = new Int32Array(n * intsPerSlot)
+    ints.set(this.ints)
+    this.nums = nums
+    this.ints = ints
+    this.capacity = n
+    this.buckets = new Int32Array(2 * n).fill(-1)
+    const mask = this.buckets.length - 1
+    for (let slot = 0; slot < this.used; slot++) {
+      const i = slot * intsPerSlot
+      if ((ints[i + flagsAt]! & live) === 0) continue
+      const bucket = ints[i + hashAt]! & mask
+      ints[i + chainAt] = this.buckets[bucket]!
+      this.buckets[bucket] = slot
+    }
   }
+
+  private append(slot: number): void {
+    const i = slot * intsPerSlot
+    this.ints[i + olderAt] = this.newest
+    this.ints[i + newerAt] = -1
+    if (this.newest < 0) this.oldest = slot
+    else this.ints[this.newest * intsPerSlot + newerAt] = slot
+    this.newest = slot
+  }
+
+  private unlink(slot: number): void {
+    const ints = this.ints
+    const older = ints[slot * intsPerSlot + olderAt]!
+    const newer = ints[slot * intsPerSlot + newerAt]!
+    if (older < 0) this.oldest = newer
+    else ints[older * intsPerSlot + newerAt] = newer
+    if (newer < 0) this.newest = older
+    else ints[newer * intsPerSlot + olderAt] = older
+  }
+}
+
+/** A URL's hash (FNV-1a over its UTF-16 code units, then mixed: the bucket is its low bits). */
+const hashOf = (url: string): number => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < url.length; i++) h = Math.imul(h ^ url.charCodeAt(i), 0x01000193)
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  return h ^ (h >>> 13)
 }
 
 /** The values of the `vary` headers as one string (JSON keeps a value from imitating another). */
