@@ -147,10 +147,16 @@ const describeFunction = (f: Function): string => {
   return name.length === 0 ? "[Function]" : `[Function ${name}]`
 }
 
+// eslint-disable-next-line no-control-regex
+const jsonEscaped = /["\\\u0000-\u001f]/
+
+/** `JSON.stringify(s)`: a string with nothing it escapes (quote, backslash, C0 control, lone surrogate) is only quoted. */
+const jsonString = (s: string): string => jsonEscaped.test(s) || !isWellFormed(s) ? JSON.stringify(s) : `"${s}"`
+
 const quote = (w: Writer, s: string) => {
   // never quote more than what can show
   const room = w.budget - w.out.length + 2
-  w.out += JSON.stringify(s.length > room ? cutAt(s, Math.max(room, 0)) : s)
+  w.out += jsonString(s.length > room ? cutAt(s, Math.max(room, 0)) : s)
 }
 
 /** Writes a primitive or a marker; answers `false` when `u` is an object to walk. */

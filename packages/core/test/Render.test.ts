@@ -153,6 +153,14 @@ describe("Render", () => {
       }),
       { numRuns: 500 }
     )
+    // hostile keys and strings: quoted as JSON.stringify quotes them, then escaped
+    fc.assert(
+      fc.property(hostileString, hostileString, (k, v) => {
+        const u = { [k]: v, list: [v, k] }
+        assert.strictEqual(Render.value(u, { maxLength: Infinity }), Render.escape(JSON.stringify(u)))
+      }),
+      { numRuns: 500 }
+    )
   })
 
   it("value: markers for what JSON cannot say", () => {
