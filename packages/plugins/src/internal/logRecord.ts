@@ -524,26 +524,29 @@ export const hiddenResponseBody = (session: Session.Session) =>
   setting.fromEndpoint(session)?.hiddenResponseBody === true
 
 /**
- * The annotations every record of a session starts with: the session's attributes
- * (copied one level deep), then service, endpoint, method, URL and query.
+ * The annotations every record of a session starts with: logger, record, service,
+ * endpoint, method, URL and query, then the session's attributes (copied one level deep).
  *
  * @internal
  */
 export const base = (cfg: Config, kind: RecordKind, session: Session.Session): Record<string, unknown> => {
-  const out: Record<string, unknown> = {}
-  const attributes = session.attributes
   const max = cfg.maxBodyLength
+  // the loggers' own keys first, as one literal (one shape for every record); the
+  // attributes after them (a map's order is not its contract: a HashMap's is by hash)
+  const out: Record<string, unknown> = {
+    logger: cfg.name,
+    record: kind,
+    service: escapeName(session.service),
+    endpoint: escapeName(session.endpoint),
+    method: escapeName(session.method),
+    url: shownUrl(cfg, session),
+    query: cleanQuery(session.query, max, queryRedaction(cfg, session))
+  }
+  const attributes = session.attributes
   for (const key in attributes) {
     if (ownKeys.has(key) || !Object.hasOwn(attributes, key)) continue
     setOwn(out, escapeName(key), field(attributes[key], max, false))
   }
-  out[keys.logger] = cfg.name
-  out[keys.record] = kind
-  out[keys.service] = escapeName(session.service)
-  out[keys.endpoint] = escapeName(session.endpoint)
-  out[keys.method] = escapeName(session.method)
-  out[keys.url] = shownUrl(cfg, session)
-  out[keys.query] = cleanQuery(session.query, max, queryRedaction(cfg, session))
   return out
 }
 
