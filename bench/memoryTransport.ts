@@ -22,8 +22,10 @@ export const immediate = (answer: Transport.Response = response()) =>
   Layer.succeed(Transport.Transport, { honoursDeadline: true, send: () => Effect.succeed(answer) })
 
 /**
- * Answers on the next turn of the event loop; with `deadlineTimer`, like the Node
- * transport, a timer runs while the call has a deadline and is cleared on the answer.
+ * Answers on the next turn of the event loop; with `deadlineTimer`, a Node timer runs
+ * while the call has a deadline and is cleared on the answer (what the Node transport
+ * paid per call until it kept one timer for all its requests: an upper bound of a
+ * deadline's cost).
  */
 export const nextTurn = (options: { readonly deadlineTimer?: boolean } = {}) => {
   const answer = response()
