@@ -286,6 +286,19 @@ export type ResponseErrors<B> = [B] extends [ByStatus<infer M>] ?
 type OtherStatus<M> = keyof M extends infer K ? Exclude<ErrorStatus, K> : never
 
 /**
+ * The errors the core raises other than a response's (`ResponseErrors`): a client's
+ * methods name `CoreErrorBase | ResponseErrors<B>` rather than `CoreError<B>`, the same
+ * union, so that relating two of them compares union members instead of having the
+ * compiler first measure `CoreError`'s variance with marker types (a conditional type
+ * compared against every error class: the most expensive step of an `Effect.Tag` over a
+ * client).
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export type CoreErrorBase = InputError | RequestError | TimeoutError | ParseError | ClientClosed | NoMock
+
+/**
  * The errors the core itself raises, whatever the client's plugins: `B` is the
  * endpoint's decoded error body. A client's error channel is these plus its plugins' own
  * errors (`Plugin.ErrorOf`); `NoMock` is here because the transport is swapped by a Layer

@@ -7,7 +7,7 @@
  */
 import { Config, type ConfigError, Context, Effect, Either, Layer, Redacted, type Scope, type Stream } from "effect"
 import type * as Endpoint from "./Endpoint.js"
-import { type CallError, type CoreError, InputError, SpecError } from "./Errors.js"
+import { type CallError, type CoreErrorBase, InputError, type ResponseErrors, SpecError } from "./Errors.js"
 import { type ClientContext, compile, userAgent as defaultUserAgent } from "./internal/call.js"
 import { normalizeBaseUrl } from "./internal/path.js"
 import * as PluginSettings from "./internal/settings.js"
@@ -91,13 +91,14 @@ type Method<P extends string, I, R> = [Endpoint.TokensOf<P>] extends [never] ? (
 
 /**
  * The method of an endpoint: input in, decoded success value out. It fails with the core's
- * errors (`B` the endpoint's decoded error body) or the plugins' own `PE`.
+ * errors (`CoreError<B>`, `B` the endpoint's decoded error body, written as
+ * `CoreErrorBase | ResponseErrors<B>`) or the plugins' own `PE`.
  *
  * @since 0.1.0
  * @category models
  */
 export type MethodOf<T, PE = never, R = never> = T extends Endpoint.Endpoint<infer P, infer I, infer A, infer B>
-  ? Method<P, I, Effect.Effect<A, CoreError<B> | PE, R>>
+  ? Method<P, I, Effect.Effect<A, CoreErrorBase | ResponseErrors<B> | PE, R>>
   : never
 
 /**
@@ -139,16 +140,29 @@ export interface Call<in out E, out PE, out R> {
  * @since 0.1.0
  * @category type-level
  */
-export type ErrorOf<T, PE = never> = CoreError<Endpoint.ErrorBodies<T>> | PE
+export type ErrorOf<T, PE = never> = CoreErrorBase | ResponseErrors<Endpoint.ErrorBodies<T>> | PE
 
 /**
  * A client of spec `S` whose plugins add the errors `E` (`Plugin.ErrorOf<typeof plugins>`;
  * none by default) to the core's.
  *
+ * A mapped type whose variance is declared (over the endpoints' methods and the other
+ * members), not an intersection: relating two clients (an `Effect.Tag`'s
+ * service, `ServiceClient.layer` inferring `S` and `E` from a Tag) compares `S` and `E`.
+ * As an intersection, the compiler measured the alias's variance with marker types, and
+ * as no single member related, compared the whole intersection structurally down to
+ * `MethodOf`, `Method` and `CoreError`, measuring each of their variances in turn.
+ *
  * @since 0.1.0
  * @category models
  */
-export type Client<S extends Spec.Any, E = never> = Methods<EndpointsOf<S>, E, never> & Members<S, E>
+export type Client<in out S extends Spec.Any, out E = never> = {
+  readonly [K in keyof ClientShape<S, E>]: ClientShape<S, E>[K]
+}
+
+// mapped over `keyof` of the intersection: the members' names stay, besides an untyped
+// spec's index signature
+type ClientShape<S extends Spec.Any, E> = Methods<EndpointsOf<S>, E, never> & Members<S, E>
 
 /** What a client has besides its methods (its variance declared, as for `Methods`). */
 interface Members<in out S extends Spec.Any, out E> {
@@ -333,7 +347,10 @@ export const Tag = <Self, E = never>() =>
       )
   }
   statics.call = (name: string, input?: unknown) =>
-    Effect.flatMap(tag, (client) => (client.call as (n: string, i: unknown) => Effect.Effect<unknown>)(name, input))
+    Effect.flatMap(
+      tag,
+      (client) => (client.call as unknown as (n: string, i: unknown) => Effect.Effect<unknown>)(name, input)
+    )
   return tag as unknown as Context.TagClass<Self, Id, Client<S, E>> & TagMethods<Self, S, E>
 }
 
