@@ -239,18 +239,23 @@ const tscRun = (config, ...flags) =>
   })
   // what the packages add to a user's type-check: the same project with skipLibCheck
   // (the usual setting) against one that imports only effect and @effect/platform
-  const [ours, base] = await pool(2, [
+  // (baseline.ts: one GET), and against the same four calls of check.ts written with plain
+  // @effect/platform (baseline-calls.ts: a Tag, a Layer from Config, payload, error body)
+  const [ours, base, calls] = await pool(2, [
     () => tscRun("tsconfig.nodenext.json", "--skipLibCheck"),
-    () => tscRun("tsconfig.baseline.json", "--skipLibCheck")
+    () => tscRun("tsconfig.baseline.json", "--skipLibCheck"),
+    () => tscRun("tsconfig.baseline-calls.json", "--skipLibCheck")
   ])
   typeCheckMs.skipLibCheck = ours.cpuMs
   // CPU time grows with the machine's load (a shared machine): the difference to the
   // baseline of the same run is what the packages add
   console.log(
     `  with skipLibCheck: ${seconds(ours.cpuMs)} CPU (target < 5 s); a project of effect + @effect/platform alone: ` +
-      `${seconds(base.cpuMs)} (the packages add ${seconds(ours.cpuMs - base.cpuMs)}); with skipLibCheck false the ` +
-      `same baseline is most of the time above`
+      `${seconds(base.cpuMs)} (the packages add ${seconds(ours.cpuMs - base.cpuMs)}); the same four calls with ` +
+      `plain @effect/platform: ${seconds(calls.cpuMs)}; with skipLibCheck false the same baseline is most of the ` +
+      `time above`
   )
+  if (calls.status !== 0) fail(`baseline-calls.ts:\n${indent(calls.output.slice(0, 4000))}`)
   if (ours.status !== 0 || base.status !== 0) fail(`skipLibCheck runs:\n${indent(`${ours.output}\n${base.output}`)}`)
 }
 
