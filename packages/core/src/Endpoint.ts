@@ -329,8 +329,7 @@ type OptionalIfUndefined<K extends string, A> = undefined extends A ? { readonly
 type OptionalIfEmpty<K extends string, A> = {} extends A ? { readonly [_ in K]?: A | undefined }
   : { readonly [_ in K]: A }
 
-type PayloadInput<O> = O extends { readonly payload: { readonly Type: infer A } } ?
-  OptionalIfUndefined<"payload", A>
+type PayloadInput<O> = O extends { readonly payload: { readonly Type: infer A } } ? OptionalIfUndefined<"payload", A>
   : O extends { readonly streamRequest: true } ? { readonly payload?: StreamBody | undefined }
   : { readonly payload?: unknown }
 

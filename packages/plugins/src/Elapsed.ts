@@ -128,7 +128,8 @@ const blockedTime = (session: Session): number | undefined => {
   return rateLimit === undefined ? pool : pool + rateLimit
 }
 
-const durationsOf = (session: Session, state: State): Durations => state.durations ?? (state.durations = durations(session))
+const durationsOf = (session: Session, state: State): Durations =>
+  state.durations ?? (state.durations = durations(session))
 
 const durations = (session: Session): Durations => {
   const current = elapsed.get(session)
