@@ -203,6 +203,33 @@ describe("Pool", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.scopedLive(
+    "under the live clock, a waiter's deadline ends its wait (a Node timer, no fiber): TimeoutError, its place freed",
+    () => {
+      const { layer, state } = setup()
+      return Effect.gen(function*() {
+        const c = yield* ServiceClient.make(Api, {
+          name: "svc",
+          baseUrl: "http://127.0.0.1:1",
+          plugins: [Timeout.make({ timeout: "5 seconds" }), Pool.make({ limit: 1 })]
+        })
+        const a = yield* Effect.fork(c.call("plain", { n: 1, timeout: null }))
+        yield* Effect.sleep("20 millis")
+        const started = Date.now()
+        const b = yield* Effect.fork(flipTag(c.call("plain", { n: 2, timeout: "100 millis" })))
+        const c3 = yield* Effect.fork(flipTag(c.call("plain", { n: 3 })))
+        assert.strictEqual(yield* Fiber.join(b), "TimeoutError")
+        // well before the call holding the permit ends (1 s): the wait ended at its deadline
+        assert.isBelow(Date.now() - started, 800)
+        yield* Fiber.join(a)
+        assert.strictEqual(yield* Fiber.join(c3), "ok")
+        assert.deepStrictEqual(state.starts.map((s) => s.url.slice(-1)), ["1", "3"])
+        assert.strictEqual(state.max, 1)
+      }).pipe(Effect.provide(layer))
+    },
+    10_000
+  )
+
   it.effect("closing the client fails every waiter with ClientClosed, and later calls", () => {
     const { layer } = setup()
     return Effect.gen(function*() {

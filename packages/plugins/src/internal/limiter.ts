@@ -100,7 +100,7 @@ export interface Options {
 export type Caller = Pick<Session, "service" | "endpoint" | "clock" | "deadline" | "attributes">
 
 /** Why a waiter was woken without a permit. */
-type Failure = "closed" | "timeout" | "lost" | { readonly expected: number }
+type Failure = "closed" | "timeout" | "lost" | "deadline" | { readonly expected: number }
 
 interface Waiter extends Ticket {
   /** Resumes the waiting fiber; `undefined` until it waits (then `outcome` keeps what came first). */
@@ -120,6 +120,7 @@ interface Waiter extends Ticket {
 const timeoutExit: Exit.Exit<void, Failure> = Exit.fail("timeout")
 const closedExit: Exit.Exit<void, Failure> = Exit.fail("closed")
 const lostExit: Exit.Exit<void, Failure> = Exit.fail("lost")
+const deadlineExit: Exit.Exit<void, Failure> = Exit.fail("deadline")
 
 // a plain resume callback, not a Deferred: effect 3's Deferred copies an Effect prototype
 // into every instance, which made a contended acquisition cost about twice as much
@@ -340,6 +341,8 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
         (failure): Effect.Effect<void, WaitError> =>
           failure === "closed"
             ? Effect.fail(closedError(caller))
+            : failure === "deadline"
+            ? Effect.fail(Deadline.error(caller as Session))
             : failure === "timeout"
             ? Effect.fail(
               new TooMuchTimePending({
@@ -416,10 +419,33 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
             }
           }
         )
-        // a wait is the slow path: the call's deadline bounds it the generic way
+        // the call's deadline bounds the wait: an in-memory store under the live clock ends
+        // it from a Node timer (the waiter's own wake-up, no fiber), any other the generic
+        // way (`Deadline.bound`: a fiber and a Clock sleep, which also interrupts a store's take)
+        let timer: ReturnType<typeof setTimeout> | undefined
+        let bounded = acquire
+        if (caller.deadline !== undefined) {
+          const left = caller.deadline.at - start
+          if (takeNow === undefined || !Deadline.isLiveClock(caller.clock)) {
+            bounded = Deadline.bound(acquire, caller as Session)
+          } else if (left <= 0) {
+            bounded = Effect.fail(Deadline.error(caller as Session))
+          } else {
+            const wake = setTimeout(() => {
+              if (w.state !== "waiting") return
+              end(w, "cancelled")
+              settle(w, deadlineExit)
+            }, left)
+            // Node: the timer alone does not keep the process alive (a number in a browser)
+            const node = wake as unknown as { unref?: () => void }
+            node.unref?.()
+            timer = wake
+          }
+        }
         return Effect.onExit(
-          caller.deadline === undefined ? acquire : Deadline.bound(acquire, caller as Session),
+          bounded,
           (exit) => {
+            if (timer !== undefined) clearTimeout(timer)
             caller.attributes[attribute] = caller.clock.unsafeCurrentTimeMillis() - start
             if (Exit.isSuccess(exit)) return Effect.void
             end(w, "cancelled")
