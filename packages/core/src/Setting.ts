@@ -99,20 +99,13 @@ export const make = <A, I>(
   self.endpoint = options?.endpoint !== false
   self.call = options?.call === true
   // most calls and endpoints set nothing: their settings are one shared object (no lookup)
-  self.fromEndpoint = (session: Session) => {
-    const settings = session.settings
-    return (settings === noSettings ? undefined : settings[key]) as A | undefined
-  }
-  self.fromCall = (session: Session) => {
-    const settings = session.callSettings
-    return (settings === noSettings ? undefined : settings[key]) as A | undefined
-  }
+  const read = (settings: Readonly<Record<string, unknown>>) =>
+    (settings === noSettings ? undefined : settings[key]) as A | undefined
+  self.fromEndpoint = (session: Session) => read(session.settings)
+  self.fromCall = (session: Session) => read(session.callSettings)
   self.get = (session: Session) => {
-    const call = session.callSettings
-    const fromCall = call === noSettings ? undefined : call[key]
-    if (fromCall !== undefined) return fromCall as A
-    const settings = session.settings
-    return (settings === noSettings ? undefined : settings[key]) as A | undefined
+    const fromCall = read(session.callSettings)
+    return fromCall === undefined ? read(session.settings) : fromCall
   }
   return Object.freeze(self)
 }

@@ -131,10 +131,10 @@ const setter = (
  * current one, an OpenTelemetry tracer enters an OpenTelemetry context around every
  * runtime step (`Tracer.context`), so each step saved inside the span is saved twice.
  * The span is put on the fiber's context in the step that calls the hook (the fiber's
- * `setFiberRef`, see `setter`) and taken back off in the one continuation that also ends it (`withParentSpan` alone costs a region of ~25
- * steps, `Effect.onExit` ~9); an interruption, which Effect's continuations skip, ends
- * the span from a fiber observer when the fiber ends (as the core's `enterSend` regions
- * give back what they took).
+ * `setFiberRef`, see `setter`) and taken back off in the one continuation that also ends
+ * it (`withParentSpan` alone costs a region of ~25 steps, `Effect.onExit` ~9); an
+ * interruption, which Effect's continuations skip, ends the span from a fiber observer
+ * when the fiber ends (as the core's `enterSend` regions give back what they took).
  */
 const around = (
   fiber: Fiber.RuntimeFiber<unknown, unknown>,
@@ -158,51 +158,28 @@ const around = (
     end(Exit.isFailure(exit) ? exit as Exit.Exit<never, CallError> : Exit.interrupt(fiber.id()))
   fiber.addObserver(onFiberEnd)
   const withSpan = Context.add(outer, Tracer.ParentSpan, span)
+  // on the fiber's context in this step (it runs what the hook answers at once) and back off
+  // in the continuation; by `FiberRef.set` Effects if the runtime has no `setFiberRef`
   const set = setter(fiber)
-  if (set !== undefined) {
-    // in this step of the fiber (it runs what the hook answers at once), and back in the continuation
-    set(withSpan)
-    let inner: Plugin.Send
-    try {
-      inner = use(span)
-    } catch (defect) {
-      inner = Effect.die(defect)
-    }
-    return Effect.matchCauseEffect(inner, {
-      onFailure: (cause) => {
-        set(outer)
-        fiber.removeObserver(onFiberEnd)
-        end(Exit.failCause(cause))
-        return Effect.failCause(cause)
-      },
-      onSuccess: (response) => {
-        set(outer)
-        fiber.removeObserver(onFiberEnd)
-        end(Exit.succeed(response))
-        return Effect.succeed(response)
-      }
-    })
-  }
-  const restore = FiberRef.set(FiberRef.currentContext, outer)
+  if (set !== undefined) set(withSpan)
   let inner: Plugin.Send
   try {
     inner = use(span)
   } catch (defect) {
     inner = Effect.die(defect)
   }
+  const restore = set === undefined ? FiberRef.set(FiberRef.currentContext, outer) : undefined
+  const finish = <A, E>(exit: Exit.Exit<ServiceResponse.ServiceResponse, CallError>, result: Effect.Effect<A, E>) => {
+    if (set !== undefined) set(outer)
+    fiber.removeObserver(onFiberEnd)
+    end(exit)
+    return restore === undefined ? result : Effect.zipRight(restore, result)
+  }
   return Effect.matchCauseEffect(
-    Effect.zipRight(FiberRef.set(FiberRef.currentContext, withSpan), inner),
+    set === undefined ? Effect.zipRight(FiberRef.set(FiberRef.currentContext, withSpan), inner) : inner,
     {
-      onFailure: (cause) => {
-        fiber.removeObserver(onFiberEnd)
-        end(Exit.failCause(cause))
-        return Effect.zipRight(restore, Effect.failCause(cause))
-      },
-      onSuccess: (response) => {
-        fiber.removeObserver(onFiberEnd)
-        end(Exit.succeed(response))
-        return Effect.as(restore, response)
-      }
+      onFailure: (cause) => finish(Exit.failCause(cause), Effect.failCause(cause)),
+      onSuccess: (response) => finish(Exit.succeed(response), Effect.succeed(response))
     }
   )
 }
