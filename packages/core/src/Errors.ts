@@ -307,14 +307,7 @@ export type CoreErrorBase = InputError | RequestError | TimeoutError | ParseErro
  * @since 0.1.0
  * @category errors
  */
-export type CoreError<B = unknown> =
-  | InputError
-  | RequestError
-  | TimeoutError
-  | ResponseErrors<B>
-  | ParseError
-  | ClientClosed
-  | NoMock
+export type CoreError<B = unknown> = CoreErrorBase | ResponseErrors<B>
 
 /**
  * The tag of an error of a plugin the code at hand does not know, as a type: no literal
