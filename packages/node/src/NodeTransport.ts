@@ -292,12 +292,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   // helpers
 
-  /** Fails the exchange with the deadline's `TimeoutError` at `at` (Clock ms), aborting the request. */
-  arm(deadlines: Deadlines, at: number): void {
-    deadlines.add(this, at)
-  }
-
-  /** The deadline struck (called by `Deadlines` once the exchange is out of the list). */
+  /** The deadline struck (called by `Deadlines` once the exchange is out of the list): fails with the `TimeoutError`, aborting the request. */
   expire(): void {
     if (this.finished) return
     const error = Deadline.error(this.session)
@@ -556,7 +551,7 @@ export const fromDispatcher = (
   const dispatch = (session: Session, body: Body, deadline: number | undefined) =>
     Effect.async<Transport.Response, RequestError | TimeoutError>((resume) => {
       const ex = new Exchange(session, highWaterMark, decompress, resume)
-      if (deadline !== undefined) ex.arm(deadlines, deadline)
+      if (deadline !== undefined) deadlines.add(ex, deadline)
       const fiber = currentFiber()
       if (fiber !== undefined) ex.watch(fiber)
       send(session, body, ex)
