@@ -171,12 +171,7 @@ const makeQueue = (): Queue => {
         tickets.length = 0
         head = 0
       } else if (tickets.length - head > 1024 && tickets.length - head > 4 * queued.size) {
-        let kept = 0
-        for (let i = head; i < tickets.length; i++) {
-          const t = tickets[i]!
-          if (queued.has(t)) tickets[kept++] = t
-        }
-        tickets.length = kept
+        Policy.sweep(tickets, head, (t) => queued.has(t))
         head = 0
       }
       return true

@@ -133,6 +133,23 @@ const settle = (w: Waiter, exit: Exit.Exit<void, Failure>) => {
   }
 }
 
+const isWaiting = (w: Waiter) => w.state === "waiting"
+
+/**
+ * Keeps the entries of `list` from `head` on that `keep` accepts, in order, and nothing
+ * else: a list of mostly finished waiters (or tickets) swept in place.
+ *
+ * @internal
+ */
+export const sweep = <A>(list: Array<A>, head: number, keep: (a: A) => boolean): void => {
+  let kept = 0
+  for (let i = head; i < list.length; i++) {
+    const x = list[i]!
+    if (keep(x)) list[kept++] = x
+  }
+  list.length = kept
+}
+
 const awaitWaiter = (w: Waiter) =>
   Effect.async<void, Failure>((resume) => {
     const outcome = w.outcome
@@ -259,12 +276,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
       compact()
       const live = queue.length - head
       if (live > 1024 && live > 4 * (pending + 1)) {
-        let kept = 0
-        for (let i = head; i < queue.length; i++) {
-          const x = queue[i]!
-          if (x.state === "waiting") queue[kept++] = x
-        }
-        queue.length = kept
+        sweep(queue, head, isWaiting)
         head = 0
       }
       queue.push(w)
