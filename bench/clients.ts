@@ -150,6 +150,121 @@ const platform = async (
   return { kind: "effect", runtime, run }
 }
 
+/**
+ * The peer of full+logs: the same production concerns written by hand around
+ * @effect/platform's HttpClient over undici, with the same tracer and file Logger
+ * (`Full.load("logs")`'s layer): a span per call around HttpClient's own span per
+ * request, `retryTransient` (2 retries, jittered exponential backoff), a 10 s timeout, a
+ * Semaphore of 256 and Effect's RateLimiter at 100,000/s, a counter and a latency
+ * histogram, and four records per call at Info annotated as OuterLogger and InnerLogger
+ * annotate theirs (service, endpoint, method, URL, query, tracking token, headers, body,
+ * status, elapsed ms), each with `Effect.annotateLogs`.
+ */
+const platformLogs = async (setup: Setup): Promise<Client> => {
+  classicOnly("platform-logs", setup)
+  const { HttpClient, HttpClientRequest } = await import("@effect/platform")
+  const { Metric, MetricBoundaries, RateLimiter, Schedule } = await import("effect")
+  const full = await Full.load("logs")
+  const runtime = ManagedRuntime.make(Layer.mergeAll(await platformUndiciLayer(setup), full.layer))
+  const scope = await runtime.runPromise(Scope.make())
+  const [client, pool, limit] = await runtime.runPromise(
+    Effect.all([
+      HttpClient.HttpClient,
+      Effect.makeSemaphore(256),
+      Scope.extend(RateLimiter.make({ limit: 100_000, interval: "1 second" }), scope)
+    ])
+  )
+  const http = client.pipe(
+    HttpClient.filterStatusOk,
+    HttpClient.retryTransient({ times: 2, schedule: Schedule.jittered(Schedule.exponential("200 millis")) })
+  )
+  const requests = Metric.counter("bench_peer_requests")
+  const latency = Metric.histogram(
+    "bench_peer_latency_ms",
+    MetricBoundaries.exponential({ start: 1, factor: 2, count: 12 })
+  )
+  const get = setup.scenario === "GET"
+  const path = get ? "/v1/items/1" : "/v1/items"
+  const url = `${setup.url}${path}?source=bench`
+  const sent = { "x-client": "bench", accept: "application/json", ...(get ? {} : jsonHeaders) }
+  const common = {
+    service: "bench",
+    endpoint: get ? "getItem" : "createItem",
+    method: get ? "GET" : "POST",
+    url,
+    query: { source: "bench" }
+  }
+  const token = () => `b-${Math.random().toString(36).slice(2, 12).toUpperCase()}`
+  const run = () => {
+    const trackingToken = token()
+    const at = { ...common, trackingToken }
+    let req = HttpClientRequest.make(get ? "GET" : "POST")(`${setup.url}${path}`, {
+      headers: sent,
+      urlParams: { source: "bench" }
+    })
+    if (!get) req = HttpClientRequest.bodyText(req, payloadText, "application/json")
+    const body = get ? "<NO BODY>" : payloadText
+    return Effect.gen(function*() {
+      const start = performance.now()
+      yield* Effect.annotateLogs(Effect.logInfo(`bench.${at.endpoint} request ${at.method} ${url}`), {
+        logger: "OuterLogger",
+        record: "request",
+        ...at,
+        headers: sent,
+        body
+      })
+      yield* Effect.annotateLogs(Effect.logInfo(`bench.${at.endpoint} request ${at.method} ${url}`), {
+        logger: "InnerLogger",
+        record: "request",
+        ...at,
+        headers: sent,
+        body
+      })
+      const res = yield* http.execute(req)
+      const text = yield* res.text
+      const headersMs = performance.now() - start
+      yield* Effect.annotateLogs(Effect.logInfo(`bench.${at.endpoint} response ${res.status} ${at.method} ${url}`), {
+        logger: "InnerLogger",
+        record: "response",
+        ...at,
+        status: res.status,
+        headers: res.headers,
+        body: text,
+        elapsed: { headers: headersMs }
+      })
+      const data = JSON.parse(text) as unknown
+      const total = performance.now() - start
+      yield* Metric.increment(Metric.tagged(requests, "status", String(res.status)))
+      yield* Metric.update(latency, total)
+      yield* Effect.annotateLogs(Effect.logInfo(`bench.${at.endpoint} response ${res.status} ${at.method} ${url}`), {
+        logger: "OuterLogger",
+        record: "response",
+        ...at,
+        status: res.status,
+        headers: res.headers,
+        body: text,
+        elapsed: { headers: headersMs, total }
+      })
+      return data
+    }).pipe(
+      Effect.timeout("10 seconds"),
+      limit,
+      pool.withPermits(1),
+      Effect.withSpan(`bench.${at.endpoint}`, {
+        kind: "client",
+        attributes: { "service_client.tracking_token": trackingToken }
+      })
+    )
+  }
+  return {
+    kind: "effect",
+    runtime,
+    run,
+    close: () => runtime.runPromise(Scope.close(scope, Exit.void)),
+    logBytes: full.logBytes
+  }
+}
+
 const platformUndiciLayer = async (setup: Setup): Promise<Layer.Layer<HttpClient.HttpClient>> => {
   const { NodeHttpClient } = await import("@effect/platform-node")
   if (setup.ca === undefined) return NodeHttpClient.layerUndici
@@ -233,6 +348,7 @@ export const names = [
   "platform-undici",
   "platform-undici-notracer",
   "platform-fetch",
+  "platform-logs",
   "sc-bare-platform",
   "sc-bare-node",
   "sc-full-node",
@@ -254,6 +370,8 @@ export const describe: Record<Name, string> = {
   "platform-undici": "@effect/platform `HttpClient` over `NodeHttpClient.layerUndici`, tracer on (its default)",
   "platform-undici-notracer": "the same with `withTracerDisabledWhen(() => true)`",
   "platform-fetch": "@effect/platform `HttpClient` over `FetchHttpClient.layer`",
+  "platform-logs":
+    "@effect/platform `HttpClient` over undici with full+logs' concerns written by hand: the same tracer and file Logger, a span per call, `retryTransient`, a timeout, a Semaphore of 256, Effect's RateLimiter, a counter and a histogram, four records per call with `Effect.annotateLogs` (the peer of sc-logs-node)",
   "sc-bare-platform": "this project, no plugins, core `Transport.layer` over `NodeHttpClient.layerUndici`",
   "sc-bare-node": "this project, no plugins, `NodeTransport.layer`",
   "sc-full-node":
@@ -320,6 +438,8 @@ export const make = async (name: Name, setup: Setup): Promise<Client> => {
       return platform(setup, await platformUndiciLayer(setup), true)
     case "platform-undici-notracer":
       return platform(setup, await platformUndiciLayer(setup), false)
+    case "platform-logs":
+      return platformLogs(setup)
     case "platform-fetch":
       classicOnly(name, setup)
       return platform(setup, (await import("@effect/platform")).FetchHttpClient.layer, true)

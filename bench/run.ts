@@ -79,7 +79,7 @@ const plans: ReadonlyArray<Plan> = [
     scenario: "GET",
     concurrency: 32,
     requests: n(8_000),
-    clients: [...classic, "sc-pool8-node"]
+    clients: [...classic, "platform-logs", "sc-pool8-node"]
   },
   {
     section: "classic",
@@ -564,6 +564,11 @@ const main = async () => {
     `${fmt(r("GET, C=32", "sc-logs-node"))} ×`,
     check(r("GET, C=32", "sc-logs-node"), (x) => x >= 0.5)
   ])
+  // the peer of full+logs: the same concerns written by hand around @effect/platform's HttpClient
+  const peer = r("GET, C=32", "platform-logs")
+  if (Number.isFinite(peer)) {
+    t.push(["(the peer: platform-logs, same concerns by hand, × undici)", `${fmt(peer)} ×`, undefined])
+  }
   const cheap = ratio("GET, C=32", "sc-full-node", (m) => m.rps, "sc-bare-node")
   t.push(["cheap full ≥ 0.85 × bare (GET C=32)", `${fmt(cheap)} ×`, check(cheap, (x) => x >= 0.85)])
   for (const client of ["sc-full-node", "sc-logs-node"]) {
