@@ -113,12 +113,19 @@ const logFile = () => {
   return Path.join(dir, "calls.jsonl")
 }
 
-/** The file Logger of the logs stack: LogFormat's line, as a JSON line, batched to a file. */
+/**
+ * The file Logger of the logs stack: LogFormat's line, as a JSON line, batched to a file.
+ * `BENCH_LOGGER=format` renders each line and drops it, `BENCH_LOGGER=none` drops the
+ * records unread (to split what the records cost from what the Logger costs).
+ */
 export const fileLoggerLayer = async (file: string): Promise<Layer.Layer<never>> => {
   const { LogFormat } = await import("@service-client/plugins")
   const { PlatformLogger } = await import("@effect/platform")
   const { NodeFileSystem } = await import("@effect/platform-node")
   const format = LogFormat.make()
+  const sink = process.env.BENCH_LOGGER
+  if (sink === "none") return Logger.replace(Logger.defaultLogger, Logger.make(() => {}))
+  if (sink === "format") return Logger.replace(Logger.defaultLogger, Logger.make((o) => void format.log(o)))
   const jsonLines = Logger.make<unknown, string>((o) =>
     JSON.stringify({ t: o.date.getTime(), level: o.logLevel.label, line: format.log(o) })
   )
