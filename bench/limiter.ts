@@ -11,7 +11,7 @@
  *   (limit 64, 32 calls at a time, never binds) built on each, as bench/plugins.ts measures.
  *
  * Each round runs every measurement in a fresh process (a warm-up pass, then the measured
- * one); the report gives medians over rounds and each value's ratio to a baseline
+ * one; a contended measurement also right after an unmeasured run of the same contender); the report gives medians over rounds and each value's ratio to a baseline
  * measured in the same process (Effect's Semaphore; the bare client).
  *
  *   tsx bench/limiter.ts [rounds]
@@ -235,6 +235,10 @@ const measureOnce = async () => {
       out[`uncontended ${c.name}`] = await Effect.runPromise(uncontended(c, 100_000))
     }
     for (const c of contenders) {
+      // each measured right after an unmeasured run of its own: else the first one after the
+      // uncontended loops ran ~2 × slower than the same run repeated (JIT and GC state), which
+      // weighed on whichever contender came first
+      await Effect.runPromise(contended(c, 200))
       const r = await Effect.runPromise(contended(c, 200))
       out[`contended ${c.name}`] = r.ns
       out[`order ${c.name}`] = r.outOfOrder

@@ -70,7 +70,8 @@ export interface StoreFailure extends Policy.StoreFailure {}
  *   it holds and never used;
  * - `release(ticket)`: gives back the permit it used (a RateLimit's comes back `period` later);
  * - `takeNow` / `releaseNow`: an in-memory store's synchronous take and give (no ticket):
- *   the limiter's fast path, without a runtime step.
+ *   the limiter's fast path, without a runtime step; `queueNow`: its synchronous queueing
+ *   of a ticket when `takeNow` found no permit (a wait without a runtime step of the store's).
  *
  * @since 0.1.0
  * @category models
@@ -215,6 +216,10 @@ const counter = (limit: number): Permits => {
   }
   return {
     takeNow: takeFree,
+    queueNow: (ticket) => {
+      queue.add(ticket)
+      return Effect.void
+    },
     releaseNow: () => {
       give()
       return Effect.void
@@ -295,6 +300,11 @@ const window = (limit: number, period: number, scope: Scope.Scope): Permits => {
       return takeFree()
     },
     releaseNow: (clock) => returnAt(clock.unsafeCurrentTimeMillis()),
+    // after `takeNow` found no permit (and reclaimed the due ones)
+    queueNow: (ticket) => {
+      queue.add(ticket)
+      return startTimer()
+    },
     take: (ticket) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         if (free === 0 && head < returns.length) reclaim(now)

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Plugin, RequestError, ServiceClient, Spec } from "@service-client/core"
 import * as Pool from "@service-client/plugins/Pool"
 import * as Timeout from "@service-client/plugins/Timeout"
-import { Effect, Exit, Fiber, Queue, Scope, TestClock } from "effect"
+import { Duration, Effect, Exit, Fiber, Queue, Scope, TestClock } from "effect"
 import * as Support from "./support.js"
 
 const Api = Spec.make({ plain: Endpoint.get("/a/{n}"), failing: Endpoint.get("/fail") })
@@ -345,4 +345,42 @@ describe("Pool under churn", () => {
       assert.strictEqual(g.state.max, 3)
     }).pipe(Effect.provide(Support.layer(g.handler)))
   })
+
+  it.scopedLive(
+    "under the live clock, deadlines (Node timers) and interruptions at random keep the permit count exact",
+    () => {
+      const g = Support.gauge((session) => Effect.as(Effect.sleep(Number(session.url.split("/").pop()) % 4 + 1), {}))
+      return Effect.gen(function*() {
+        const c = yield* ServiceClient.make(Api, {
+          name: "svc",
+          baseUrl: "http://127.0.0.1:1",
+          plugins: [Timeout.make({ timeout: "5 seconds" }), Pool.make({ limit: 3, timeout: "40 millis" })]
+        })
+        // a fixed pseudo-random sequence: which calls get a short deadline, which are interrupted and when
+        let seed = 7
+        const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+        const fibers = yield* Effect.forEach(Array.from({ length: 200 }, (_, i) => i), (n) =>
+          Effect.gen(function*() {
+            const timeout = next() < 0.3 ? Duration.millis(Math.floor(next() * 15) + 1) : null
+            const fiber = yield* Effect.fork(flipTag(c.call("plain", { n, timeout })))
+            if (next() < 0.3) yield* Effect.fork(Effect.zipRight(Effect.sleep(next() * 20), Fiber.interrupt(fiber)))
+            if (n % 20 === 0) yield* Effect.sleep("2 millis")
+            return fiber
+          }))
+        const exits = yield* Effect.forEach(fibers, (f) => Effect.exit(Fiber.join(f)))
+        const tags = exits.map((e) => Exit.isSuccess(e) ? e.value : "interrupted")
+        for (const tag of ["ok", "interrupted", "TimeoutError"]) assert.include(tags, tag)
+        assert.isAtMost(g.state.max, 3)
+        assert.strictEqual(g.state.inFlight, 0)
+        // every permit came back: three calls at once go through without waiting
+        g.state.max = 0
+        const results = yield* Effect.forEach([1, 2, 3], (n) => c.call("plain", { n: n * 4 }), {
+          concurrency: "unbounded"
+        })
+        assert.deepStrictEqual(results.map((r) => r.attributes.blockedByPool), [0, 0, 0])
+        assert.strictEqual(g.state.max, 3)
+      }).pipe(Effect.provide(Support.layer(g.handler)))
+    },
+    20_000
+  )
 })

@@ -13,6 +13,12 @@
  * wait (in arrival order, which is the order they expire: the timeout is the same for all),
  * and one timer per limiter ends those that reach `timeout`.
  *
+ * An in-memory store (`takeNow`, `queueNow`, `releaseNow`) is waited on without a runtime
+ * step of its own: the take and the queueing happen in the step that starts the wait, and
+ * the wait is ONE async step that the store's hand-off (or the timeout, the call's deadline
+ * from a Node timer, a close, a pause) resumes with its answer: the leave or the typed error
+ * (`waitHere`). Any other store's operations are Effects (`wait`, e.g. Redis).
+ *
  * A pause (adaptive RateLimit) stops every start until a given time: no call takes the fast
  * path, a call granted a permit during the pause holds it until the pause ends, and a call
  * whose deadline (its `timeout` here, or the Timeout plugin's deadline around it) falls
@@ -64,6 +70,12 @@ export interface Permits {
    */
   readonly releaseNow?: ((clock: Clock.Clock) => Effect.Effect<void>) | undefined
   /**
+   * In-memory stores: puts `ticket` at the end of the queue, synchronously, when `takeNow`
+   * found no permit in the same step (its `wake` is called later); answers what is left to
+   * do. With `takeNow` and `releaseNow`, a wait costs no runtime step of the store's.
+   */
+  readonly queueNow?: ((ticket: Ticket, clock: Clock.Clock) => Effect.Effect<void>) | undefined
+  /**
    * Takes a permit for `ticket` if one is free and no ticket waits (`true`); else puts the
    * ticket at the end of the queue (`false`) and later calls its `wake`.
    */
@@ -102,34 +114,40 @@ export type Caller = Pick<Session, "service" | "endpoint" | "clock" | "deadline"
 /** Why a waiter was woken without a permit. */
 type Failure = "closed" | "timeout" | "lost" | "deadline" | { readonly expected: number }
 
-interface Waiter extends Ticket {
+/** How a wait ended: its permit, or why not. */
+type Outcome = "granted" | Failure
+
+/** A waiting call (a class: one shape, made by a constructor, for the cost of each wait). */
+class Waiter implements Ticket {
   /** Resumes the waiting fiber; `undefined` until it waits (then `outcome` keeps what came first). */
-  resume: ((exit: Exit.Exit<void, Failure>) => void) | undefined
-  outcome: Exit.Exit<void, Failure> | undefined
-  /** Clock ms by which the call gives up (limiter timeout or call deadline), if any. */
-  readonly deadline: number | undefined
-  /** Clock ms at which its wait reaches the limiter's `timeout`, if any. */
-  readonly expires: number | undefined
-  state: "waiting" | "granted" | "cancelled"
+  resume: ((effect: Effect.Effect<any, any>) => void) | undefined = undefined
+  outcome: Effect.Effect<any, any> | undefined = undefined
+  /** The live clock's wake-up at the call's deadline (`waitHere`). */
+  timer: ReturnType<typeof setTimeout> | undefined = undefined
+  state: "waiting" | "granted" | "cancelled" = "waiting"
   /** Counted in `pending`: the store queued its ticket (a take still on its way is not a waiter yet). */
-  counted: boolean
+  counted = false
   /** The store did not answer and the call goes on without a permit. */
-  allowed: boolean
-}
-
-const timeoutExit: Exit.Exit<void, Failure> = Exit.fail("timeout")
-const closedExit: Exit.Exit<void, Failure> = Exit.fail("closed")
-const lostExit: Exit.Exit<void, Failure> = Exit.fail("lost")
-const deadlineExit: Exit.Exit<void, Failure> = Exit.fail("deadline")
-
-// a plain resume callback, not a Deferred: effect 3's Deferred copies an Effect prototype
-// into every instance, which made a contended acquisition cost about twice as much
-const settle = (w: Waiter, exit: Exit.Exit<void, Failure>) => {
-  const resume = w.resume
-  if (resume === undefined) w.outcome = exit
-  else {
-    w.resume = undefined
-    resume(exit)
+  allowed = false
+  readonly wake: (granted: boolean) => void
+  private ticket: string | undefined = undefined
+  constructor(
+    readonly service: string,
+    /** Clock ms by which the call gives up (limiter timeout or call deadline), if any. */
+    readonly deadline: number | undefined,
+    /** Clock ms at which its wait reaches the limiter's `timeout`, if any. */
+    readonly expires: number | undefined,
+    /** An in-memory store's wait (`waitHere`): its caller, which the outcome is made for. */
+    readonly caller: Caller | undefined,
+    /** Clock ms at which it arrived. */
+    readonly start: number,
+    onWake: (w: Waiter, granted: boolean) => void
+  ) {
+    this.wake = (granted) => onWake(this, granted)
+  }
+  /** Made when a store asks (the in-memory one never does). */
+  get id(): string {
+    return this.ticket ??= ticketId()
   }
 }
 
@@ -150,8 +168,9 @@ export const sweep = <A>(list: Array<A>, head: number, keep: (a: A) => boolean):
   list.length = kept
 }
 
-const awaitWaiter = (w: Waiter) =>
-  Effect.async<void, Failure>((resume) => {
+/** Waits for what `w` is settled with. */
+const awaitWaiter = (w: Waiter): Effect.Effect<any, any> =>
+  Effect.async<any, any>((resume) => {
     const outcome = w.outcome
     if (outcome !== undefined) {
       w.outcome = undefined
@@ -200,13 +219,15 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
   Effect.suspend(() => {
     const { attribute, hardLimit, limiter, scope, timeout } = options
     const pausable = options.pausable === true
-    const { releaseNow, takeNow } = permits
+    const { queueNow, releaseNow, takeNow } = permits
     const queue: Array<Waiter> = []
     let head = 0
     let pending = 0
     let closed = false
     let pausedUntil = 0
     const timeoutMs = timeout === undefined ? undefined : Duration.toMillis(timeout)
+    // an in-memory store: a wait without a runtime step of the store's (`waitHere`)
+    const here = takeNow !== undefined && queueNow !== undefined && releaseNow !== undefined
 
     const closedError = (caller: Caller) => new ClientClosed({ service: caller.service, endpoint: caller.endpoint })
 
@@ -299,38 +320,63 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
           if (w.state !== "waiting") continue
           if (w.expires === undefined || w.expires > now) break
           end(w, "cancelled")
-          settle(w, timeoutExit)
+          settle(w, "timeout")
         }
         return expire
       })
     })
-    const startTimer = (): Effect.Effect<void> => {
+    // marked as started in the (uninterruptible) step that forks it: an interruption between
+    // the two would leave it marked and never started
+    const forkTimer: Effect.Effect<void> = Effect.uninterruptible(Effect.suspend(() => {
       if (timer) return Effect.void
       timer = true
       return Effect.asVoid(Effect.forkIn(Effect.interruptible(expire), scope))
+    }))
+    const startTimer = (): Effect.Effect<void> => (timer ? Effect.void : forkTimer)
+
+    // a permit handed to a waiter that gave up is taken back by its `cancel`
+    const onWake = (w: Waiter, granted: boolean) => {
+      if (w.state !== "waiting") return
+      if (granted) {
+        end(w, "granted")
+        settle(w, "granted")
+      } else settle(w, "lost")
     }
 
-    const newWaiter = (service: string, deadline: number | undefined, expires: number | undefined): Waiter => {
-      const w: Waiter = {
-        id: ticketId(),
-        service,
-        wake: (granted) => {
-          // a permit handed to a waiter that gave up is taken back by its `cancel`
-          if (w.state !== "waiting") return
-          if (granted) {
-            end(w, "granted")
-            settle(w, Exit.void)
-          } else settle(w, lostExit)
-        },
-        resume: undefined,
-        outcome: undefined,
-        deadline,
-        expires,
-        state: "waiting",
-        counted: false,
-        allowed: false
+    const newWaiter = (
+      service: string,
+      deadline: number | undefined,
+      expires: number | undefined,
+      caller: Caller | undefined,
+      start: number
+    ): Waiter => new Waiter(service, deadline, expires, caller, start, onWake)
+
+    // a plain resume callback, not a Deferred: effect 3's Deferred copies an Effect prototype
+    // into every instance, which made a contended acquisition cost about twice as much
+    /**
+     * Resumes `w`'s fiber with `outcome` (its state already set): for a `waitHere` waiter,
+     * with the leave or the typed error; for a `wait` one, with nothing or the `Failure`
+     * (`awaitGrant` answers it).
+     */
+    const settle = (w: Waiter, outcome: Outcome) => {
+      const caller = w.caller
+      let effect: Effect.Effect<any, any>
+      if (caller === undefined) effect = outcome === "granted" ? Effect.void : Effect.fail(outcome)
+      else {
+        if (w.timer !== undefined) clearTimeout(w.timer)
+        if (outcome !== "granted") effect = Effect.fail(errorOf(caller, w.start, outcome))
+        else if (pausable) effect = Effect.void
+        else {
+          blocked(caller, w.start)
+          effect = grantedHere
+        }
       }
-      return w
+      const resume = w.resume
+      if (resume === undefined) w.outcome = effect
+      else {
+        w.resume = undefined
+        resume(effect)
+      }
     }
 
     // a permit held during a pause is used once the pause is over (or given back when the
@@ -346,27 +392,30 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
         return Effect.zipRight(Effect.sleep(Duration.millis(pausedUntil - now)), afterPause(caller, start, deadline))
       })
 
+    /** The error of a wait that ended without a permit (not a lost ticket). */
+    const errorOf = (caller: Caller, start: number, failure: Failure): WaitError =>
+      failure === "closed"
+        ? closedError(caller)
+        : failure === "deadline"
+        ? Deadline.error(caller as Session)
+        : failure === "timeout" || failure === "lost"
+        ? new TooMuchTimePending({
+          service: caller.service,
+          endpoint: caller.endpoint,
+          limiter,
+          pending,
+          waited: timeout!
+        })
+        : tooLong(caller, caller.clock.unsafeCurrentTimeMillis() - start, failure.expected)
+
     /** Waits for `w`'s permit; a ticket the store lost queues again. */
     const awaitGrant = (caller: Caller, w: Waiter, start: number): Effect.Effect<void, WaitError> =>
       Effect.catchAll(
-        awaitWaiter(w),
+        awaitWaiter(w) as Effect.Effect<void, Failure>,
         (failure): Effect.Effect<void, WaitError> =>
-          failure === "closed"
-            ? Effect.fail(closedError(caller))
-            : failure === "deadline"
-            ? Effect.fail(Deadline.error(caller as Session))
-            : failure === "timeout"
-            ? Effect.fail(
-              new TooMuchTimePending({
-                service: caller.service,
-                endpoint: caller.endpoint,
-                limiter,
-                pending,
-                waited: timeout!
-              })
-            )
-            : failure === "lost"
-            ? Effect.flatMap(
+          failure !== "lost"
+            ? Effect.fail(errorOf(caller, start, failure))
+            : Effect.flatMap(
               Effect.either(permits.take(w)),
               (taken): Effect.Effect<void, WaitError> => {
                 if (taken._tag === "Left") return unavailable(caller, taken.left, w)
@@ -377,13 +426,12 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
                 return awaitGrant(caller, w, start)
               }
             )
-            : Effect.flatMap(
-              Clock.currentTimeMillis,
-              (now) => Effect.fail(tooLong(caller, now - start, failure.expected))
-            )
       )
 
-    /** The slow path: a ticket in the store's queue, bounded by the caller's deadline. */
+    /**
+     * The wait on any other store (Redis: its operations are Effects): a ticket in the
+     * store's queue, bounded by the caller's deadline.
+     */
     const wait = (caller: Caller, start: number): Effect.Effect<Plugin.LeaveSend | undefined, WaitError> =>
       Effect.suspend((): Effect.Effect<Plugin.LeaveSend | undefined, WaitError> => {
         if (closed) return Effect.fail(closedError(caller))
@@ -391,7 +439,13 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
         if (pausedUntil > start && deadline !== undefined && deadline < pausedUntil) {
           return Effect.fail(tooLong(caller, 0, pausedUntil - start))
         }
-        const w = newWaiter(caller.service, deadline, timeoutMs === undefined ? undefined : start + timeoutMs)
+        const w = newWaiter(
+          caller.service,
+          deadline,
+          timeoutMs === undefined ? undefined : start + timeoutMs,
+          undefined,
+          start
+        )
         // listed before the store sees the ticket, so a hand-off or a close that comes first finds it
         enlist(w)
         let asked = false
@@ -431,34 +485,13 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
             }
           }
         )
-        // the call's deadline bounds the wait: an in-memory store under the live clock ends
-        // it from a Node timer (the waiter's own wake-up, no fiber), any other the generic
-        // way (`Deadline.bound`: a fiber and a Clock sleep, which also interrupts a store's take)
-        let timer: ReturnType<typeof setTimeout> | undefined
-        let bounded = acquire
-        if (caller.deadline !== undefined) {
-          const left = caller.deadline.at - start
-          if (takeNow === undefined || !Deadline.isLiveClock(caller.clock)) {
-            bounded = Deadline.bound(acquire, caller as Session)
-          } else if (left <= 0) {
-            bounded = Effect.fail(Deadline.error(caller as Session))
-          } else {
-            const wake = setTimeout(() => {
-              if (w.state !== "waiting") return
-              end(w, "cancelled")
-              settle(w, deadlineExit)
-            }, left)
-            // Node: the timer alone does not keep the process alive (a number in a browser)
-            const node = wake as unknown as { unref?: () => void }
-            node.unref?.()
-            timer = wake
-          }
-        }
+        // the call's deadline bounds the wait (`Deadline.bound`: a fiber and a Clock sleep,
+        // which also interrupts a store's take)
+        const bounded = caller.deadline === undefined ? acquire : Deadline.bound(acquire, caller as Session)
         return Effect.onExit(
           bounded,
           (exit) => {
-            if (timer !== undefined) clearTimeout(timer)
-            caller.attributes[attribute] = caller.clock.unsafeCurrentTimeMillis() - start
+            blocked(caller, start)
             if (Exit.isSuccess(exit)) return Effect.void
             end(w, "cancelled")
             // out of the queue, and a permit handed to it meanwhile goes back
@@ -470,6 +503,116 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
     const fastLeave: Plugin.LeaveSend | undefined = releaseNow === undefined
       ? undefined
       : (session) => releaseNow(session.clock)
+    const grantedHere: Effect.Effect<Plugin.LeaveSend | undefined> = Effect.succeed(fastLeave)
+
+    /** The time a call waited, on its session (also when the wait failed). */
+    const blocked = (caller: Caller, start: number) => {
+      caller.attributes[attribute] = caller.clock.unsafeCurrentTimeMillis() - start
+    }
+
+    const failHere = (caller: Caller, start: number, error: WaitError) => {
+      blocked(caller, start)
+      return Effect.fail(error)
+    }
+
+    /**
+     * An in-memory store's wait (`takeNow`, `queueNow`, `releaseNow`): the take, the
+     * queueing and every check happen in this step, and the wait is ONE async step that the
+     * store's hand-off (or the timeout timer, the call's deadline, a close, a pause) resumes
+     * with its answer: the leave, or the typed error. (The generic `wait` costs about twice
+     * as much: an Effect per store operation, an `onExit` and a `catchAll` per wait.)
+     */
+    const waitHere = (caller: Caller, start: number): Effect.Effect<Plugin.LeaveSend | undefined, WaitError> =>
+      Effect.suspend((): Effect.Effect<Plugin.LeaveSend | undefined, WaitError> => {
+        if (closed) return Effect.fail(closedError(caller))
+        const deadline = deadlineOf(caller, start)
+        if (pausedUntil > start && deadline !== undefined && deadline < pausedUntil) {
+          return Effect.fail(tooLong(caller, 0, pausedUntil - start))
+        }
+        const callDeadline = caller.deadline
+        if (callDeadline !== undefined && callDeadline.at <= start) {
+          return failHere(caller, start, Deadline.error(caller as Session))
+        }
+        if (takeNow!(caller.clock)) {
+          // a free permit while the fast path was closed: a pause holds it (or a hand-off
+          // that left nobody waiting)
+          if (!pausable) {
+            blocked(caller, start)
+            return grantedHere
+          }
+          const w = newWaiter(caller.service, deadline, undefined, caller, start)
+          w.state = "granted"
+          return guarded(w, pauseHere(caller, start, deadline), Effect.void)
+        }
+        if (hardLimit !== undefined && pending >= hardLimit) {
+          return failHere(
+            caller,
+            start,
+            new TooManyRequestsPending({ service: caller.service, endpoint: caller.endpoint, limiter, pending })
+          )
+        }
+        const w = newWaiter(
+          caller.service,
+          deadline,
+          timeoutMs === undefined ? undefined : start + timeoutMs,
+          caller,
+          start
+        )
+        enlist(w)
+        w.counted = true
+        pending++
+        // what the store and the timeout timer leave to do (a timer fiber to start) runs
+        // before the wait, uninterruptibly (the store's timer is marked as started when asked)
+        let before = queueNow!(w, caller.clock)
+        if (w.expires !== undefined && !timer) {
+          before = before === Effect.void ? startTimer() : Effect.zipRight(before, startTimer())
+        }
+        let waiting: Effect.Effect<Plugin.LeaveSend | undefined, WaitError> = awaitWaiter(w)
+        if (pausable) waiting = Effect.zipRight(waiting, pauseHere(caller, start, deadline))
+        if (callDeadline !== undefined) {
+          // the call's deadline ends the wait: the waiter's own wake-up under the live clock
+          // (no fiber), else `Deadline.bound` (a fiber and a Clock sleep)
+          if (Deadline.isLiveClock(caller.clock)) {
+            const wake = setTimeout(() => {
+              if (w.state !== "waiting") return
+              end(w, "cancelled")
+              settle(w, "deadline")
+            }, callDeadline.at - start)
+            // Node: the timer alone does not keep the process alive (a number in a browser)
+            const node = wake as unknown as { unref?: () => void }
+            node.unref?.()
+            w.timer = wake
+          } else waiting = Deadline.bound(waiting, caller as Session)
+        }
+        return guarded(w, waiting, before)
+      })
+
+    /** A granted permit held until the pause is over, then the leave. */
+    const pauseHere = (caller: Caller, start: number, deadline: number | undefined) =>
+      Effect.map(afterPause(caller, start, deadline), () => {
+        blocked(caller, start)
+        return fastLeave
+      })
+
+    /**
+     * Runs `before` uninterruptibly, then `waiting` interruptibly; when that fails or is
+     * interrupted, `w` leaves the queue, or gives back the permit it was handed, in the
+     * uninterruptible step that ends it.
+     */
+    const guarded = <A>(
+      w: Waiter,
+      waiting: Effect.Effect<A, WaitError>,
+      before: Effect.Effect<void>
+    ): Effect.Effect<A, WaitError> =>
+      Effect.uninterruptibleMask((restore) => {
+        const guard = Effect.catchAllCause(restore(waiting), (cause) => {
+          if (w.timer !== undefined) clearTimeout(w.timer)
+          blocked(w.caller!, w.start)
+          end(w, "cancelled")
+          return Effect.zipRight(permits.cancel(w), Effect.failCause(cause))
+        })
+        return before === Effect.void ? guard : Effect.zipRight(before, guard)
+      })
 
     const free = (caller: Caller) =>
       !closed && pending === 0 && takeNow !== undefined &&
@@ -483,7 +626,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
       for (const w of waiters) {
         if (w.state === "waiting") {
           end(w, "cancelled")
-          settle(w, closedExit)
+          settle(w, "closed")
         }
       }
     })
@@ -502,7 +645,8 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
             return fastLeave
           }
           // a wait (the core registers the leave in the uninterruptible step that ends it)
-          return wait(caller, caller.clock.unsafeCurrentTimeMillis())
+          const start = caller.clock.unsafeCurrentTimeMillis()
+          return here ? waitHere(caller, start) : wait(caller, start)
         },
         tryEnter: (caller) => {
           if (fastLeave !== undefined) return Effect.sync(() => (free(caller) ? fastLeave : undefined))
@@ -510,7 +654,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
             if (
               closed || pending > 0 || (pausedUntil !== 0 && pausedUntil > caller.clock.unsafeCurrentTimeMillis())
             ) return Effect.succeed(undefined)
-            const w = newWaiter(caller.service, undefined, undefined)
+            const w = newWaiter(caller.service, undefined, undefined, undefined, 0)
             return Effect.map(
               permits.tryTake(w),
               (taken): Plugin.LeaveSend | undefined => (taken ? () => permits.release(w) : undefined)
@@ -526,7 +670,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
             const w = queue[i]!
             if (w.state === "waiting" && w.deadline !== undefined && w.deadline < until) {
               end(w, "cancelled")
-              settle(w, Exit.fail({ expected: until - now }))
+              settle(w, { expected: until - now })
             }
           }
         }
