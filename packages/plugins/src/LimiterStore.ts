@@ -283,11 +283,15 @@ const window = (limit: number, period: number, scope: Scope.Scope): Permits => {
     }
     return Effect.zipRight(Effect.sleep(Duration.millis(next - now)), tick)
   })
-  const startTimer = (): Effect.Effect<void> => {
-    if (timer || queue.size() === 0 || head === returns.length) return Effect.void
+  const needsTimer = () => !timer && queue.size() > 0 && head < returns.length
+  // marked as started in the step that forks it (uninterruptibly): an Effect built and never
+  // run, or interrupted before the fork, must not leave it marked and the queue unserved
+  const forkTimer = Effect.uninterruptible(Effect.suspend(() => {
+    if (!needsTimer()) return Effect.void
     timer = true
     return Effect.asVoid(Effect.forkIn(Effect.interruptible(tick), scope))
-  }
+  }))
+  const startTimer = (): Effect.Effect<void> => needsTimer() ? forkTimer : Effect.void
   // the permit returns `period` after the send ends: its return time goes into the FIFO
   const returnAt = (now: number) => {
     reclaim(now)

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, ServiceClient, Spec } from "@service-client/core"
 import * as LimiterStore from "@service-client/plugins/LimiterStore"
 import * as Pool from "@service-client/plugins/Pool"
-import { Effect, Fiber, Layer, TestClock } from "effect"
+import { Duration, Effect, Fiber, Layer, TestClock } from "effect"
 import * as Support from "./support.js"
 
 const Api = Spec.make({ plain: Endpoint.get("/a/{n}") })
@@ -96,4 +96,30 @@ describe("LimiterStore", () => {
       ])
     }).pipe(Effect.provide(Layer.merge(layer, LimiterStore.layer(countingStore(log)))))
   })
+
+  it.scoped("the memory window's timer is started by what is left to do when it runs, not when it is asked", () =>
+    Effect.gen(function*() {
+      const permits = yield* LimiterStore.memory.make({
+        limiter: "rateLimit",
+        key: undefined,
+        limit: 1,
+        period: Duration.seconds(1),
+        hardLimit: undefined,
+        timeout: undefined
+      })
+      const clock = yield* Effect.clock
+      const woken: Array<boolean> = []
+      const ticket = (id: string): LimiterStore.Ticket => ({ id, service: "svc", wake: (g) => woken.push(g) })
+      // the one permit taken and back in a second
+      assert.isTrue(permits.takeNow!(clock))
+      yield* permits.releaseNow!(clock)
+      assert.isFalse(permits.takeNow!(clock))
+      // a waiter queued by a caller interrupted before it ran what was left to do
+      permits.queueNow!(ticket("a"), clock)
+      // the next one runs it: the window's timer starts and hands the permit back on time
+      yield* permits.queueNow!(ticket("b"), clock)
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(woken, [true])
+    }))
 })
+
