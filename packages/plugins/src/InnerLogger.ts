@@ -68,7 +68,7 @@ export const make = (options?: Options): Plugin.Plugin => {
       hidden: Log.hiddenResponseBody(session),
       streamed: res.body === undefined
     }, max)
-    return { message: Log.message(cfg, "response", session, res.status), annotations }
+    return { message: Log.message(annotations, "response", res.status), annotations }
   }
   const requestRecord = (session: Session.Session) => {
     const annotations = Log.base(cfg, "request", session)
@@ -77,7 +77,7 @@ export const make = (options?: Options): Plugin.Plugin => {
       hidden: Log.hiddenRequestBody(session),
       streamed: session.definition.streamRequest === true && session.body !== undefined
     }, max)
-    return { message: Log.message(cfg, "request", session), annotations }
+    return { message: Log.message(annotations, "request"), annotations }
   }
 
   return Plugin.make("InnerLogger", {

@@ -63,7 +63,7 @@ export const make = (options?: Options): Plugin.Plugin => {
       hidden: Log.hiddenRequestBody(session),
       streamed: session.definition.streamRequest === true && session.payload !== undefined
     }, max)
-    return { message: Log.message(cfg, "request", session), annotations }
+    return { message: Log.message(annotations, "request"), annotations }
   }
   const responseRecord = (session: Session.Session, res: ServiceResponse.ServiceResponse) => {
     const annotations = Log.base(cfg, "response", session)
@@ -73,7 +73,7 @@ export const make = (options?: Options): Plugin.Plugin => {
       hidden: Log.hiddenResponseBody(session),
       streamed: res.stream !== undefined
     }, max)
-    return { message: Log.message(cfg, "response", session, res.status), annotations }
+    return { message: Log.message(annotations, "response", res.status), annotations }
   }
   return Plugin.make("OuterLogger", {
     preparePayload: request === undefined

@@ -182,6 +182,49 @@ describe("OuterLogger", () => {
       assert.notInclude(JSON.stringify(entries), "s3cret")
     }))
 
+  it.effect("redacts secret query values in the URL, the message and the query, by each logger's names", () =>
+    Effect.gen(function*() {
+      const logs = capture()
+      const query = { q: "s3cret-1", token: "s3cret-2", plain: "p", "x-extra": "s3cret-3" }
+      const shown = (client: ServiceClient.Client<typeof Api>) => client.call("get", { id: 1, query })
+      yield* ServiceClient.make(Api, {
+        name: "items",
+        baseUrl: "http://127.0.0.1:1",
+        redact: { query: ["x_extra"] },
+        plugins: [OuterLogger.make(), InnerLogger.make({ redactQuery: ["Q"] })]
+      }).pipe(
+        Effect.flatMap((c) => Effect.zipRight(shown(c), shown(c))),
+        Effect.scoped,
+        Effect.provide(Layer.merge(transport(() => json({})), logs.layer))
+      )
+      const base = "http://127.0.0.1:1/items/1"
+      const outer = `${base}?q=s3cret-1&token=<REDACTED>&plain=p&x-extra=<REDACTED>`
+      const inner = `${base}?q=<REDACTED>&token=<REDACTED>&plain=p&x-extra=<REDACTED>`
+      const written = records(logs.entries)
+      assert.deepStrictEqual(
+        written.map((r) => [r.annotations.logger, r.annotations.url, r.message.endsWith(` GET ${r.annotations.url}`)]),
+        [0, 1].flatMap(() => [
+          ["OuterLogger", outer, true],
+          ["InnerLogger", inner, true],
+          ["InnerLogger", inner, true],
+          ["OuterLogger", outer, true]
+        ])
+      )
+      assert.deepStrictEqual(written[1]!.annotations.query, {
+        q: "<REDACTED>",
+        token: "<REDACTED>",
+        plain: "p",
+        "x-extra": "<REDACTED>"
+      })
+      assert.deepStrictEqual(written[0]!.annotations.query, {
+        q: "s3cret-1",
+        token: "<REDACTED>",
+        plain: "p",
+        "x-extra": "<REDACTED>"
+      })
+      assert.notInclude(JSON.stringify(written.filter((r) => r.annotations.logger === "InnerLogger")), "s3cret")
+    }))
+
   it.effect("includes the session's attributes, at the time of the record", () =>
     Effect.gen(function*() {
       const { records } = yield* run([attributes, OuterLogger.make()], () => json({}), (c) => c.call("get", { id: 1 }))

@@ -75,11 +75,47 @@ class LazyAnnotations {
   get _editable(): boolean {
     return false
   }
-  *[Symbol.iterator](): IterableIterator<[string, unknown]> {
-    if (this.built !== undefined) return yield* this.built
-    const own = this.own
-    for (const entry of this.base) if (!Object.hasOwn(own, entry[0])) yield entry
-    for (const key in own) yield [key, own[key]]
+  [Symbol.iterator](): Iterator<[string, unknown]> {
+    return this.built !== undefined ? this.built[Symbol.iterator]() : new Entries(this.base, this.own)
+  }
+}
+
+/**
+ * The entries of a lazy map that was not built: the fiber's annotations the record does
+ * not override, then the record's own. A plain iterator, not a generator: the tracer's
+ * logger iterates every record written inside a span, and a generator's object and
+ * results per entry were a few KB per call; a fiber with no annotations costs no
+ * iterator of its map.
+ */
+class Entries implements IterableIterator<[string, unknown]> {
+  inner: Iterator<[string, unknown]> | undefined
+  readonly keys: ReadonlyArray<string>
+  i = 0
+  constructor(base: HashMap.HashMap<string, unknown>, readonly own: Record<string, unknown>) {
+    this.inner = HashMap.isEmpty(base) ? undefined : base[Symbol.iterator]()
+    this.keys = Object.keys(own)
+  }
+  next(): IteratorResult<[string, unknown]> {
+    // one result literal: the caller's loop (inlined) need not allocate it
+    let value = this.inner === undefined ? undefined : this.fromBase()
+    if (value === undefined && this.i < this.keys.length) {
+      const key = this.keys[this.i++]!
+      value = [key, this.own[key]]
+    }
+    return { done: value === undefined, value } as IteratorResult<[string, unknown]>
+  }
+  /** The next entry of the fiber's annotations that the record does not override. */
+  fromBase(): [string, unknown] | undefined {
+    for (;;) {
+      const result = this.inner!.next()
+      if (result.done === true) break
+      if (!Object.hasOwn(this.own, result.value[0])) return result.value
+    }
+    this.inner = undefined
+    return undefined
+  }
+  [Symbol.iterator](): IterableIterator<[string, unknown]> {
+    return this
   }
 }
 

@@ -120,16 +120,40 @@ export interface Config {
   readonly maxBodyLength: number
   readonly levels: { readonly [K in RecordKind]: LogLevel.LogLevel | undefined }
   readonly redacted: ReadonlySet<string>
-  /** The query names the logger redacts, as a `Redact.Redaction` for `Redact.url`. */
+  /**
+   * The query names the logger redacts, as a `Redact.Redaction` for `Redact.url`: one
+   * object for every logger that redacts the same names (`shared`).
+   */
   readonly redaction: Redact.Redaction
   /** The logger's redaction with a client's extra names, by the client's redaction. */
   readonly merged: WeakMap<Redact.Redaction, Redact.Redaction>
-  /**
-   * The session's URL as shown (a record's URL and message share it), on the session under
-   * a hidden attribute of this logger: a WeakMap entry per call costs the GC more.
-   */
-  readonly shownUrl: Attribute.Attribute<{ readonly url: string; readonly shown: string }>
 }
+
+/** Redactions by the names they hold: loggers redacting the same names share one object. */
+const redactions = new Map<string, Redact.Redaction>()
+
+/**
+ * One object per set of redacted names (at most 256 kept), so that InnerLogger and
+ * OuterLogger of one client, which redact the same names, share the session's shown URL.
+ */
+const shared = (redaction: Redact.Redaction): Redact.Redaction => {
+  const key = JSON.stringify([[...redaction.query].sort(), [...redaction.headers].sort()])
+  const known = redactions.get(key)
+  if (known !== undefined) return known
+  if (redactions.size < 256) redactions.set(key, redaction)
+  return redaction
+}
+
+/**
+ * The session's URL as shown (a record's URL and message share it) and the redaction it
+ * was shown with, on the session under a hidden attribute that every logger reads (the
+ * loggers of a client mostly share a redaction: one `Redact.url` per call, not one per
+ * logger); a WeakMap entry per call costs the GC more.
+ */
+const shownUrlOf = Attribute.make<{ readonly url: string; readonly redaction: Redact.Redaction; readonly shown: string }>(
+  "logRecord.shownUrl",
+  { hidden: true }
+)
 
 const optionError = (name: string, key: string, reason: string) => new SpecError({ key: `${name}.${key}`, reason })
 
@@ -183,9 +207,8 @@ export const config = (name: Config["name"], options: LoggerOptions = {}): Confi
       parseException: parseLevel(name, "levels.parseException", levels.parseException, LogLevel.Error)
     },
     redacted,
-    redaction,
-    merged: new WeakMap(),
-    shownUrl: Attribute.make(`${name}.shownUrl`, { hidden: true })
+    redaction: shared(redaction),
+    merged: new WeakMap()
   }
 }
 
@@ -195,7 +218,7 @@ const queryRedaction = (cfg: Config, session: Session.Session): Redact.Redaction
   if (client === undefined || client.extraQuery.size === 0) return cfg.redaction
   let merged = cfg.merged.get(client)
   if (merged === undefined) {
-    merged = { ...cfg.redaction, query: new Set([...cfg.redaction.query, ...client.extraQuery]) }
+    merged = shared({ ...cfg.redaction, query: new Set([...cfg.redaction.query, ...client.extraQuery]) })
     cfg.merged.set(client, merged)
   }
   return merged
@@ -208,10 +231,11 @@ const queryRedaction = (cfg: Config, session: Session.Session): Redact.Redaction
  */
 export const shownUrl = (cfg: Config, session: Session.Session): string => {
   const url = session.url
-  const last = cfg.shownUrl.get(session)
-  if (last !== undefined && last.url === url) return last.shown
-  const shown = Render.escape(Redact.url(url, queryRedaction(cfg, session)))
-  cfg.shownUrl.set(session, { url, shown })
+  const redaction = queryRedaction(cfg, session)
+  const last = shownUrlOf.get(session)
+  if (last !== undefined && last.url === url && last.redaction === redaction) return last.shown
+  const shown = Render.escape(Redact.url(url, redaction))
+  shownUrlOf.set(session, { url, redaction, shown })
   return shown
 }
 
@@ -477,6 +501,18 @@ const field = (value: unknown, max: number, nested: boolean): unknown => {
   }
 }
 
+/** `Redact.queryKey` of a query name, remembered for short names (at most 1024): every record of a call matches the same names. */
+const queryKeys = new Map<string, string>()
+const isSecretQuery = (redaction: Redact.Redaction, name: string): boolean => {
+  let key = queryKeys.get(name)
+  if (key === undefined) {
+    key = Redact.queryKey(name)
+    if (name.length <= 64 && queryKeys.size < 1024) queryKeys.set(name, key)
+  }
+  // what `Redact.isSecretQuery` answers
+  return redaction.query.has(key)
+}
+
 const cleanQuery = (
   query: Readonly<Record<string, unknown>>,
   max: number,
@@ -487,7 +523,7 @@ const cleanQuery = (
     if (!Object.hasOwn(query, key)) continue
     const value = query[key]
     if (value === null || value === undefined) continue
-    setOwn(out, escapeName(key), Redact.isSecretQuery(redaction, key) ? REDACTED : field(value, max, false))
+    setOwn(out, escapeName(key), isSecretQuery(redaction, key) ? REDACTED : field(value, max, false))
   }
   return out
 }
@@ -551,17 +587,18 @@ export const base = (cfg: Config, kind: RecordKind, session: Session.Session): R
 }
 
 /**
- * The short message line of a record, escaped.
+ * The short message line of a record, escaped: from the record's own service, endpoint,
+ * method and URL (`base`'s, escaped already), not computed again.
  *
  * @internal
  */
-export const message = (cfg: Config, kind: RecordKind, session: Session.Session, detail?: string | number): string => {
+export const message = (record: Record<string, unknown>, kind: RecordKind, detail?: string | number): string => {
   const label = kind === "parseException" ? "parse exception" : kind
   const extra = detail === undefined ? "" : ` ${typeof detail === "string" ? Render.escape(detail) : detail}`
   // each part escaped on its own (a separator between them): as the whole line escaped
-  return `${escapeName(session.service)}.${escapeName(session.endpoint)} ${label}${extra} ${
-    escapeName(session.method)
-  } ${shownUrl(cfg, session)}`
+  return `${record[keys.service] as string}.${record[keys.endpoint] as string} ${label}${extra} ${
+    record[keys.method] as string
+  } ${record[keys.url] as string}`
 }
 
 /**
@@ -615,7 +652,7 @@ export const exception = (cfg: Config, session: Session.Session, error: Errors.C
       withShownUrl(cfg, session, describeError(error, hiddenResponseBody(session))),
       cfg.maxBodyLength
     )
-    return { message: message(cfg, "exception", session, tagOf(error)), annotations }
+    return { message: message(annotations, "exception", tagOf(error)), annotations }
   })
 
 /**
@@ -630,5 +667,5 @@ export const parseException = (cfg: Config, session: Session.Session, error: Err
     annotations[keys.status] = error.status
     annotations[keys.error] = text(withShownUrl(cfg, session, describeError(error, hidden)), cfg.maxBodyLength)
     annotations[keys.body] = bodyText(error.excerpt, { hidden, streamed: false }, cfg.maxBodyLength)
-    return { message: message(cfg, "parseException", session, error.status), annotations }
+    return { message: message(annotations, "parseException", error.status), annotations }
   })
