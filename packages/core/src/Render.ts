@@ -292,6 +292,19 @@ const writeEntries = (w: Writer, entries: Iterator<[unknown, unknown]>, depth: n
   if (!w.full) w.out += "}"
 }
 
+/** `"key":` and `,"key":` of short keys that need no escape (at most 1024 kept): one string per key written, not five. */
+const keyTexts = new Map<string, readonly [first: string, next: string]>()
+
+const keyText = (key: string): readonly [string, string] | undefined => {
+  let texts = keyTexts.get(key)
+  if (texts === undefined) {
+    if (key.length > 64 || keyTexts.size >= 1024 || jsonEscaped.test(key) || !isWellFormed(key)) return undefined
+    texts = [`"${key}":`, `,"${key}":`]
+    keyTexts.set(key, texts)
+  }
+  return texts
+}
+
 const writeObject = (w: Writer, o: object, depth: number) => {
   w.out += "{"
   let first = true
@@ -299,9 +312,14 @@ const writeObject = (w: Writer, o: object, depth: number) => {
     if (w.full) return
     if (!Object.prototype.hasOwnProperty.call(o, key)) continue
     const mark = w.out.length
-    if (!first) w.out += ","
-    quote(w, key)
-    w.out += ":"
+    const texts = keyText(key)
+    // what the lines below write, when the whole key fits in what can show
+    if (texts !== undefined && key.length <= w.budget - mark + (first ? 2 : 1)) w.out += first ? texts[0] : texts[1]
+    else {
+      if (!first) w.out += ","
+      quote(w, key)
+      w.out += ":"
+    }
     let value: unknown
     try {
       value = (o as Record<string, unknown>)[key]

@@ -163,6 +163,26 @@ describe("Render", () => {
     )
   })
 
+  it("value: a cut output is the start of the whole one, keys cut at the budget as before", () => {
+    const key = fc.string({ unit: fc.constantFrom("a", "b", "_", "\u00e9", "\"", "\n"), minLength: 1, maxLength: 70 })
+    fc.assert(
+      fc.property(
+        fc.dictionary(key, fc.oneof(fc.integer(), fc.string({ maxLength: 20 })), { maxKeys: 40 }),
+        fc.integer({ min: 0, max: 400 }),
+        (u, max) => {
+          const whole = Render.value(u, { maxLength: Infinity })
+          const out = Render.value(u, { maxLength: max })
+          if (whole.length <= max) assert.strictEqual(out, whole)
+          else assert.strictEqual(out.slice(0, out.indexOf("…<CUT")), whole.slice(0, out.indexOf("…<CUT")))
+        }
+      ),
+      { numRuns: 500 }
+    )
+    // a key past the budget is cut, its quote closed
+    const long = "k".repeat(300)
+    assert.strictEqual(Render.value({ [long]: 1 }, { maxLength: 10 }), `{"${"k".repeat(10 - 2)}…<CUT>`)
+  })
+
   it("value: markers for what JSON cannot say", () => {
     const cyclic: Record<string, unknown> = { id: 1 }
     cyclic.self = cyclic

@@ -149,9 +149,26 @@ const ms = (u: unknown): string | undefined => {
   const hundredths = Math.round(u * 100)
   if (hundredths < 0 || hundredths > 0x3fffffff) return `${hundredths / 100}ms`
   const whole = (hundredths / 100) | 0
-  const rest = hundredths - whole * 100
-  if (rest === 0) return `${whole}ms`
-  return rest % 10 === 0 ? `${whole}.${rest / 10}ms` : `${whole}.${rest < 10 ? "0" : ""}${rest}ms`
+  return `${whole}${msSuffix[hundredths - whole * 100]!}`
+}
+
+/** `ms`'s text after the whole milliseconds, by hundredths: `ms`, `.5ms`, `.05ms`, `.35ms`. */
+const msSuffix: ReadonlyArray<string> = Array.from(
+  { length: 100 },
+  (_, rest) => rest === 0 ? "ms" : rest % 10 === 0 ? `.${rest / 10}ms` : `.${rest < 10 ? "0" : ""}${rest}ms`
+)
+
+/**
+ * `before + key + after` for the names of headers and elapsed times (a few, from code and
+ * servers; at most 1024 of at most 64 characters kept): one string fewer per name rendered.
+ */
+const affixed = (cache: Map<string, string>, before: string, key: string, after: string): string => {
+  let text = cache.get(key)
+  if (text === undefined) {
+    text = `${before}${key}${after}`
+    if (key.length <= 64 && cache.size < 1024) cache.set(key, text)
+  }
+  return text
 }
 
 /** Objects of annotations that are not the loggers' own: bounded, never throws. */
@@ -182,17 +199,30 @@ const statusOf = (o: Logger.Logger.Options<unknown>, own: Record<string, unknown
   annotation(o, own, "status", statusHash)
 const statusHash = Hash.string("status")
 
+/** `name: ` and `${separator}name: ` of the header names rendered, per separator. */
+const headerPrefixes = new Map<string, { readonly first: Map<string, string>; readonly next: Map<string, string> }>()
+
 const headersText = (headers: unknown, separator: string): string | undefined => {
   if (typeof headers !== "object" || headers === null) return undefined
+  let prefixes = headerPrefixes.get(separator)
+  if (prefixes === undefined) {
+    prefixes = { first: new Map(), next: new Map() }
+    if (headerPrefixes.size < 16) headerPrefixes.set(separator, prefixes)
+  }
   let out = ""
   let first = true
   for (const name in headers) {
     if (!Object.hasOwn(headers, name)) continue
-    out += `${first ? "" : separator}${name}: ${plain((headers as Record<string, unknown>)[name]) ?? ""}`
+    const prefix = first ? affixed(prefixes.first, "", name, ": ") : affixed(prefixes.next, separator, name, ": ")
+    out += prefix + (plain((headers as Record<string, unknown>)[name]) ?? "")
     first = false
   }
   return first ? undefined : out
 }
+
+/** `key=` and ` key=` of the elapsed times rendered. */
+const elapsedFirst = new Map<string, string>()
+const elapsedNext = new Map<string, string>()
 
 const elapsedText = (elapsed: unknown): string | undefined => {
   if (typeof elapsed !== "object" || elapsed === null) return ms(elapsed)
@@ -200,7 +230,9 @@ const elapsedText = (elapsed: unknown): string | undefined => {
   for (const key in elapsed) {
     if (!Object.hasOwn(elapsed, key)) continue
     const text = ms((elapsed as Record<string, unknown>)[key])
-    if (text !== undefined) out += `${out.length === 0 ? "" : " "}${key}=${text}`
+    if (text !== undefined) {
+      out += (out.length === 0 ? affixed(elapsedFirst, "", key, "=") : affixed(elapsedNext, " ", key, "=")) + text
+    }
   }
   return out.length === 0 ? undefined : out
 }

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Plugin, ServiceClient, Spec } from "@service-client/core"
 import { InnerLogger, LogFormat, OuterLogger } from "@service-client/plugins"
-import { Effect, HashMap, Layer, Logger, LogLevel } from "effect"
+import { Cause, Effect, FiberId, FiberRefs, HashMap, Layer, List, Logger, LogLevel } from "effect"
 import { json, transport } from "./support/logs.js"
 
 const Api = Spec.make({
@@ -164,6 +164,31 @@ describe("LogFormat", () => {
       )
       assert.deepStrictEqual(out, ["WARN GET u Boom: x -"])
     }))
+
+  it("prints durations as their milliseconds rounded to hundredths", () => {
+    const format = LogFormat.make({ exception: "{timeout} {elapsed}" })
+    const line = (timeout: unknown, elapsed: unknown) =>
+      format.log({
+        fiberId: FiberId.none,
+        logLevel: LogLevel.Error,
+        message: "m",
+        cause: Cause.empty,
+        context: FiberRefs.empty(),
+        spans: List.empty(),
+        annotations: HashMap.make(["logger", "InnerLogger"], ["record", "exception"], ["timeout", timeout], [
+          "elapsed",
+          elapsed
+        ]),
+        date: new Date(0)
+      })
+    const values = [0, 0.004, 0.005, 0.01, 0.05, 0.1, 0.125, 0.995, 1, 1.005, 12.345, 99.999, 1e7 + 0.07, 2 ** 40 + 0.5]
+    for (let i = 0; i < 20_000; i++) values.push(i / 1000, i * 1.37, -i / 7, i ** 2 / 3)
+    for (const x of values) {
+      const ms = `${Math.round(x * 100) / 100}ms`
+      assert.strictEqual(line(x, { headers: x, read: 2 }), `${ms} headers=${ms} read=2ms`)
+    }
+    assert.strictEqual(line("soon", { a: "x", b: 0.5 }), "soon b=0.5ms")
+  })
 
   it("knows the status texts", () => {
     assert.strictEqual(LogFormat.statusText(404), "Not Found")
