@@ -96,6 +96,13 @@ export const effectLoad = (
 
 const maxInFlight = 10_000
 
+/** The body size each body scenario's answer must have (bench/server.mjs). */
+const expectedSize: Partial<Record<Clients.Scenario, number>> = {
+  GET10K: 10_000,
+  GET100K: 100_000,
+  DL10M: 10 * 1024 * 1024
+}
+
 /** Starts request i at `start + i / rate`; latency from that scheduled time. */
 const openLoop = (
   launch: (k: number, done: (ok: boolean) => void) => void,
@@ -196,6 +203,17 @@ export const measure = async (
     client.kind === "promise"
       ? promiseLoad(client.run, n, job.concurrency, lat)
       : client.runtime.runPromise(effectLoad(client.run, n, job.concurrency, lat))
+  // one answer checked before any measurement: a body scenario must get its body (the full
+  // stacks add a query; a server that routed on it answered the small default body instead)
+  const expected = expectedSize[job.scenario]
+  if (expected !== undefined) {
+    const one = client.kind === "promise" ? await client.run(0) : await client.runtime.runPromise(client.run(0))
+    const size = typeof one === "number" ? one : JSON.stringify(one).length
+    if (size < expected * 0.9) {
+      await close()
+      throw new Error(`${job.client} ${job.scenario}: the answer has ${size} bytes, expected ~${expected}`)
+    }
+  }
   await load(job.warmup, new Float64Array(job.warmup))
   const logBytes = () => (client.kind === "effect" ? client.logBytes?.() ?? 0 : 0)
   const out: Array<Measurement> = []

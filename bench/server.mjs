@@ -40,7 +40,10 @@ const smallHeaders = json(small)
 const handler = (req, res) => {
   const method = req.method
   if (method === "GET" || method === "DELETE" || method === "HEAD") {
-    const url = req.url
+    // routed by the path alone: the full stacks add a query (`?source=bench`), which must
+    // not turn a body request into the small default answer
+    const q = req.url.indexOf("?")
+    const url = q === -1 ? req.url : req.url.slice(0, q)
     if (url.startsWith("/body/")) {
       const body = bodies[url]
       if (body !== undefined) {
