@@ -122,4 +122,3 @@ describe("LimiterStore", () => {
       assert.deepStrictEqual(woken, [true])
     }))
 })
-

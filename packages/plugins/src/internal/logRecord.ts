@@ -150,7 +150,9 @@ const shared = (redaction: Redact.Redaction): Redact.Redaction => {
  * loggers of a client mostly share a redaction: one `Redact.url` per call, not one per
  * logger); a WeakMap entry per call costs the GC more.
  */
-const shownUrlOf = Attribute.make<{ readonly url: string; readonly redaction: Redact.Redaction; readonly shown: string }>(
+const shownUrlOf = Attribute.make<
+  { readonly url: string; readonly redaction: Redact.Redaction; readonly shown: string }
+>(
   "logRecord.shownUrl",
   { hidden: true }
 )
@@ -596,9 +598,9 @@ export const message = (record: Record<string, unknown>, kind: RecordKind, detai
   const label = kind === "parseException" ? "parse exception" : kind
   const extra = detail === undefined ? "" : ` ${typeof detail === "string" ? Render.escape(detail) : detail}`
   // each part escaped on its own (a separator between them): as the whole line escaped
-  return `${record[keys.service] as string}.${record[keys.endpoint] as string} ${label}${extra} ${
-    record[keys.method] as string
-  } ${record[keys.url] as string}`
+  return `${record[keys.service] as string}.${record[keys.endpoint] as string} ${label}${extra} ${record[
+    keys.method
+  ] as string} ${record[keys.url] as string}`
 }
 
 /**
