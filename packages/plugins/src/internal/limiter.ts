@@ -408,6 +408,14 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
         })
         : tooLong(caller, caller.clock.unsafeCurrentTimeMillis() - start, failure.expected)
 
+    /** Why a wait cannot start: the limiter is closed, or a pause outlasts the caller's deadline. */
+    const refused = (caller: Caller, start: number, deadline: number | undefined): WaitError | undefined =>
+      closed
+        ? closedError(caller)
+        : pausedUntil > start && deadline !== undefined && deadline < pausedUntil
+        ? tooLong(caller, 0, pausedUntil - start)
+        : undefined
+
     /** Waits for `w`'s permit; a ticket the store lost queues again. */
     const awaitGrant = (caller: Caller, w: Waiter, start: number): Effect.Effect<void, WaitError> =>
       Effect.catchAll(
@@ -434,11 +442,9 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
      */
     const wait = (caller: Caller, start: number): Effect.Effect<Plugin.LeaveSend | undefined, WaitError> =>
       Effect.suspend((): Effect.Effect<Plugin.LeaveSend | undefined, WaitError> => {
-        if (closed) return Effect.fail(closedError(caller))
         const deadline = deadlineOf(caller, start)
-        if (pausedUntil > start && deadline !== undefined && deadline < pausedUntil) {
-          return Effect.fail(tooLong(caller, 0, pausedUntil - start))
-        }
+        const refusal = refused(caller, start, deadline)
+        if (refusal !== undefined) return Effect.fail(refusal)
         const w = newWaiter(
           caller.service,
           deadline,
@@ -524,11 +530,9 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
      */
     const waitHere = (caller: Caller, start: number): Effect.Effect<Plugin.LeaveSend | undefined, WaitError> =>
       Effect.suspend((): Effect.Effect<Plugin.LeaveSend | undefined, WaitError> => {
-        if (closed) return Effect.fail(closedError(caller))
         const deadline = deadlineOf(caller, start)
-        if (pausedUntil > start && deadline !== undefined && deadline < pausedUntil) {
-          return Effect.fail(tooLong(caller, 0, pausedUntil - start))
-        }
+        const refusal = refused(caller, start, deadline)
+        if (refusal !== undefined) return Effect.fail(refusal)
         const callDeadline = caller.deadline
         if (callDeadline !== undefined && callDeadline.at <= start) {
           return failHere(caller, start, Deadline.error(caller as Session))
@@ -562,7 +566,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
         w.counted = true
         pending++
         // what the store and the timeout timer leave to do (a timer fiber to start) runs
-        // before the wait, uninterruptibly (the store's timer is marked as started when asked)
+        // before the wait, uninterruptibly (each timer is marked as started when it forks)
         let before = queueNow!(w, caller.clock)
         if (w.expires !== undefined && !timer) {
           before = before === Effect.void ? startTimer() : Effect.zipRight(before, startTimer())
