@@ -123,6 +123,22 @@ const undiciRequest = async (setup: Setup): Promise<Client> => {
   }
 }
 
+/**
+ * undici.request as an Effect program calls it: inside `Effect.tryPromise`, each request
+ * run by an Effect runtime (in the open loop: a root fiber per request). No library: what
+ * every Effect client pays around the same request.
+ */
+const undiciEffect = async (setup: Setup): Promise<Client> => {
+  const inner = await undiciRequest(setup)
+  if (inner.kind !== "promise") throw new Error("undici.request is a promise client")
+  return {
+    kind: "effect",
+    runtime: ManagedRuntime.make(Layer.empty) as unknown as ManagedRuntime.ManagedRuntime<any, any>,
+    run: (k) => Effect.tryPromise(() => inner.run(k)),
+    ...(inner.close === undefined ? {} : { close: inner.close })
+  }
+}
+
 const platform = async (
   setup: Setup,
   layer: Layer.Layer<HttpClient.HttpClient>,
@@ -341,6 +357,7 @@ const serviceClient = async (
 export const names = [
   "undici.dispatch",
   "undici.request",
+  "undici-effect",
   "fetch",
   "axios",
   "got",
@@ -363,6 +380,8 @@ export type Name = (typeof names)[number]
 export const describe: Record<Name, string> = {
   "undici.dispatch": "undici `Agent.dispatch` with a handler that only collects the body: the floor",
   "undici.request": "`undici.request` + `body.json()`: the baseline of every ratio",
+  "undici-effect":
+    "the same `undici.request` inside `Effect.tryPromise`, run by an Effect runtime (a fiber per request): what any Effect program pays around that request, the floor of every Effect client",
   fetch: "Node's global `fetch` + `res.json()`",
   axios: "axios",
   got: "got",
@@ -402,6 +421,8 @@ export const make = async (name: Name, setup: Setup): Promise<Client> => {
       return dispatchClient(setup)
     case "undici.request":
       return undiciRequest(setup)
+    case "undici-effect":
+      return undiciEffect(setup)
     case "fetch":
       classicOnly(name, setup)
       return {

@@ -79,7 +79,7 @@ const plans: ReadonlyArray<Plan> = [
     scenario: "GET",
     concurrency: 32,
     requests: n(8_000),
-    clients: [...classic, "platform-logs", "sc-pool8-node"]
+    clients: [...classic, "undici-effect", "platform-logs", "sc-pool8-node"]
   },
   {
     section: "classic",
@@ -141,6 +141,7 @@ const plans: ReadonlyArray<Plan> = [
 ]
 const openClients: ReadonlyArray<Name> = [
   "undici.request",
+  "undici-effect",
   "platform-undici",
   "sc-bare-node",
   "sc-full-node",
@@ -431,7 +432,7 @@ const main = async () => {
     lines.push(
       `Requests are started at a fixed rate whatever the client does (${openSeconds} s per rate after a discarded ${
         Math.min(1, openSeconds)
-      } s at the first one, up to 10,000 in flight), at 50 % and 80 % of undici.request's maximum (GET C=32) in the same round; p50/p99/p99.9 run from each request's scheduled start, so a client that falls behind pays for every request it could not start on time (no coordinated omission).`,
+      } s at the first one, up to 10,000 in flight), at 50 % and 80 % of undici.request's maximum (GET C=32) in the same round; p50/p99/p99.9 run from each request's scheduled start, so a client that falls behind pays for every request it could not start on time (no coordinated omission). Every Effect client (undici-effect, platform-undici, sc-*) runs each request in a root fiber of its own, which the closed-loop scenarios do not pay: see "A fiber per call" below.`,
       ""
     )
     const rows: Array<Array<string>> = []
@@ -502,6 +503,18 @@ const main = async () => {
       ]),
       "",
       `${Math.round(logcost.bytes_per_record)} bytes per record written.`
+    )
+    const fibers = await runChild([...tsx, Path.join(here, "fiber.ts"), JSON.stringify({ quick })])
+    extra.push(
+      "",
+      "### A fiber per call (in-memory transport answering on the next event-loop turn, 32 in flight, paired blocks)",
+      "",
+      "The open loop starts each request in a root fiber of its own (`runtime.runCallback`, as a program calling the client per incoming request does); the closed-loop scenarios run every call in one of 32 fibers that loop. `launch only`: a root fiber whose work is only the next-turn wait, no client: what Effect's runtime costs per fiber started, whatever runs in it.",
+      "",
+      ...table(
+        ["stack", "in a fiber, CPU µs/call", "a root fiber per call", "launch only"],
+        fibers.map((f) => [f.stack, fmt(f.in_fiber_us, 1), fmt(f.root_fiber_us, 1), fmt(f.launch_only_us, 1)])
+      )
     )
     const plugins = quick ? [] : await runChild([...tsx, Path.join(here, "plugins.ts"), JSON.stringify({ quick })])
     if (!quick) {
@@ -586,6 +599,15 @@ const main = async () => {
   for (const client of ["sc-full-node", "sc-logs-node"]) {
     const x = open80 === undefined ? NaN : ratio(open80, client, (m) => m.p99_us)
     t.push([`open loop 80 %: ${client} p99 ≤ 1.5 × undici's`, `${fmt(x)} ×`, check(x, (v) => v <= 1.5)])
+  }
+  // the floor of every Effect client at the same rate: undici.request in a fiber per request
+  const floor80 = open80 === undefined ? NaN : ratio(open80, "undici-effect", (m) => m.p99_us)
+  if (Number.isFinite(floor80)) {
+    t.push([
+      "(the floor: undici-effect, undici.request in a fiber per request, p99 × undici's)",
+      `${fmt(floor80)} ×`,
+      undefined
+    ])
   }
   const logsMem = memory.filter((m) => m.stack.startsWith("full+logs"))
   if (logsMem.length >= 2) {
