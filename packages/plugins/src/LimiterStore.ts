@@ -157,7 +157,9 @@ interface Queue {
 }
 
 const makeQueue = (): Queue => {
-  const tickets: Array<Ticket> = []
+  // from `head` on, the tickets in arrival order (some already gone: not in `queued`); a slot
+  // before `head` is cleared, so a woken ticket is not held here until the queue empties
+  const tickets: Array<Ticket | undefined> = []
   let head = 0
   const queued = new Set<Ticket>()
   return {
@@ -172,7 +174,7 @@ const makeQueue = (): Queue => {
         tickets.length = 0
         head = 0
       } else if (tickets.length - head > 1024 && tickets.length - head > 4 * queued.size) {
-        Policy.sweep(tickets, head, (t) => queued.has(t))
+        Policy.sweep(tickets, head, (t) => t !== undefined && queued.has(t))
         head = 0
       }
       return true
@@ -180,12 +182,13 @@ const makeQueue = (): Queue => {
     size: () => queued.size,
     handOff: (take) => {
       while (queued.size > 0 && head < tickets.length) {
-        const ticket = tickets[head++]!
-        if (!queued.has(ticket)) continue
-        if (!take()) {
-          head--
-          break
+        const ticket = tickets[head]!
+        if (!queued.has(ticket)) {
+          tickets[head++] = undefined
+          continue
         }
+        if (!take()) break
+        tickets[head++] = undefined
         queued.delete(ticket)
         ticket.wake(true)
       }

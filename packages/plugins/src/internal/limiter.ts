@@ -151,7 +151,7 @@ class Waiter implements Ticket {
   }
 }
 
-const isWaiting = (w: Waiter) => w.state === "waiting"
+const isListed = (w: Waiter | undefined) => w !== undefined && w.state === "waiting"
 
 /**
  * Keeps the entries of `list` from `head` on that `keep` accepts, in order, and nothing
@@ -220,7 +220,9 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
     const { attribute, hardLimit, limiter, scope, timeout } = options
     const pausable = options.pausable === true
     const { queueNow, releaseNow, takeNow } = permits
-    const queue: Array<Waiter> = []
+    // from `head` on, every slot holds a waiter; a slot before it is cleared (a finished
+    // waiter holds its caller's session until then)
+    const queue: Array<Waiter | undefined> = []
     let head = 0
     let pending = 0
     let closed = false
@@ -279,9 +281,10 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
       return own === undefined ? call : call === undefined ? own : Math.min(own, call)
     }
 
-    // the waiters of this process, in arrival (= expiry) order; done ones are skipped
+    // the waiters of this process, in arrival (= expiry) order; done ones are skipped, their
+    // slots cleared
     const compact = () => {
-      while (head < queue.length && queue[head]!.state !== "waiting") head++
+      while (head < queue.length && queue[head]!.state !== "waiting") queue[head++] = undefined
       if (head === queue.length) {
         queue.length = 0
         head = 0
@@ -297,7 +300,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
       compact()
       const live = queue.length - head
       if (live > 1024 && live > 4 * (pending + 1)) {
-        sweep(queue, head, isWaiting)
+        sweep(queue, head, isListed)
         head = 0
       }
       queue.push(w)
@@ -334,12 +337,15 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
     }))
     const startTimer = (): Effect.Effect<void> => (timer ? Effect.void : forkTimer)
 
-    // a permit handed to a waiter that gave up is taken back by its `cancel`
+    // a permit handed to a waiter that gave up is taken back by its `cancel`; the store hands
+    // permits out oldest first, so a granted waiter is at the head of the list, which lets go
+    // of it at once (the queue empties with the store's, not at the next wait)
     const onWake = (w: Waiter, granted: boolean) => {
       if (w.state !== "waiting") return
       if (granted) {
         end(w, "granted")
         settle(w, "granted")
+        if (queue[head] === w) compact()
       } else settle(w, "lost")
     }
 
@@ -628,7 +634,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
       queue.length = 0
       head = 0
       for (const w of waiters) {
-        if (w.state === "waiting") {
+        if (w !== undefined && w.state === "waiting") {
           end(w, "cancelled")
           settle(w, "closed")
         }

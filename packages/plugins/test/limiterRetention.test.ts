@@ -1,0 +1,78 @@
+/**
+ * A wait that is over lets go of its call: once a burst of calls that waited in a Pool or
+ * a RateLimit has ended, nothing of the limiter (its list of waiters, the store's queue of
+ * tickets) keeps their sessions alive until some later call waits.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Endpoint, Plugin, ServiceClient, Spec, Transport } from "@service-client/core"
+import * as Pool from "@service-client/plugins/Pool"
+import * as RateLimit from "@service-client/plugins/RateLimit"
+import { Effect, Layer } from "effect"
+import * as V8 from "node:v8"
+import { runInNewContext } from "node:vm"
+
+const Api = Spec.make({ item: Endpoint.get("/items/{id}") })
+
+const getGc = (): () => void => {
+  if (typeof globalThis.gc === "function") return globalThis.gc as () => void
+  V8.setFlagsFromString("--expose-gc")
+  return runInNewContext("gc") as () => void
+}
+
+/** Answers on a later turn of the event loop, holding nothing of the call. */
+const transport = Layer.succeed(
+  Transport.Transport,
+  Transport.make(() =>
+    Effect.as(
+      Effect.promise(() => new Promise((resolve) => setImmediate(resolve))),
+      { status: 200, headers: { "content-type": "application/json" }, body: "{}" }
+    )
+  )
+)
+
+/** How many of `refs` still point at something after a few collections (each in a later job). */
+const alive = (refs: ReadonlyArray<WeakRef<object>>) =>
+  Effect.promise(async () => {
+    const gc = getGc()
+    for (let i = 0; i < 4; i++) {
+      await new Promise((resolve) => setImmediate(resolve))
+      gc()
+    }
+    await new Promise((resolve) => setImmediate(resolve))
+    return refs.filter((ref) => ref.deref() !== undefined).length
+  })
+
+const limiters: ReadonlyArray<readonly [string, () => Plugin.PluginLike]> = [
+  ["Pool", () => Pool.make({ limit: 2, timeout: "10 seconds" })],
+  ["RateLimit", () => RateLimit.make({ limit: 2, period: "1 millis", timeout: "10 seconds" })]
+]
+
+describe("a finished wait lets go of its call", () => {
+  for (const [name, limiter] of limiters) {
+    it.live(`${name}: 300 calls that waited hold nothing once they are over`, () =>
+      Effect.gen(function*() {
+        const refs: Array<WeakRef<object>> = []
+        const watch = Plugin.make("Watch", {
+          prepareSession: (session) => {
+            refs.push(new WeakRef(session))
+            return Effect.void
+          }
+        })
+        const client = yield* ServiceClient.make(Api, {
+          name: "svc",
+          baseUrl: "http://127.0.0.1:1",
+          plugins: [watch, limiter()]
+        })
+        const responses = yield* Effect.forEach(
+          Array.from({ length: 300 }, (_, i) => i),
+          (id) => client.item({ id }),
+          { concurrency: "unbounded" }
+        )
+        assert.strictEqual(responses.length, 300)
+        assert.strictEqual(refs.length, 300)
+        // `responses` is dropped here; every session may go
+        responses.length = 0
+        assert.isAtMost(yield* alive(refs), 2)
+      }).pipe(Effect.scoped, Effect.provide(transport)))
+  }
+})
