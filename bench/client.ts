@@ -28,6 +28,8 @@ export interface Job {
   /** HTTPS: the https:// origin and the CA's PEM file. */
   readonly tls?: { readonly url: string; readonly ca: string } | undefined
   readonly mode?: "closed" | "open" | "baseline" | undefined
+  /** At most this many connections to the server; unlimited when undefined. */
+  readonly connections?: number | undefined
   /** Open loop: offered rates (req/s), each for `seconds`. */
   readonly rates?: ReadonlyArray<number> | undefined
   readonly seconds?: number | undefined
@@ -173,7 +175,8 @@ export const measure = async (
     client = await Clients.make(job.client, {
       url: job.tls?.url ?? job.url,
       scenario: job.scenario,
-      ca: job.tls?.ca
+      ca: job.tls?.ca,
+      connections: job.connections
     })
   } catch (e) {
     return [{ client: job.client, label: job.label, skipped: e instanceof Error ? e.message : String(e) }]

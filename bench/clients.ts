@@ -32,6 +32,8 @@ export interface Setup {
   readonly scenario: Scenario
   /** PEM file of the bench's CA (HTTPS rows). */
   readonly ca?: string | undefined
+  /** At most this many connections to the server (undici `Agent`'s `connections`); unlimited when undefined. */
+  readonly connections?: number | undefined
 }
 
 const payloadText = JSON.stringify(payload)
@@ -60,10 +62,14 @@ const rawRequest = (scenario: Scenario, k: number): Mix.Raw => {
 
 const undiciAgent = async (setup: Setup) => {
   const Undici = await import("undici")
-  return setup.ca === undefined
-    ? new Undici.Agent()
-    : new Undici.Agent({ connect: { ca: Fs.readFileSync(setup.ca) } })
+  return new Undici.Agent({
+    ...(setup.ca === undefined ? {} : { connect: { ca: Fs.readFileSync(setup.ca) } }),
+    ...(setup.connections === undefined ? {} : { connections: setup.connections })
+  })
 }
+
+/** Whether the client needs an agent of its own (a CA or a connection limit), not its default one. */
+const ownAgent = (setup: Setup) => setup.ca !== undefined || setup.connections !== undefined
 
 /** The floor: undici's dispatcher with a handler that only collects the body. */
 const dispatchClient = async (setup: Setup): Promise<Client> => {
@@ -102,7 +108,7 @@ const dispatchClient = async (setup: Setup): Promise<Client> => {
 
 const undiciRequest = async (setup: Setup): Promise<Client> => {
   const Undici = await import("undici")
-  const dispatcher = setup.ca === undefined ? undefined : await undiciAgent(setup)
+  const dispatcher = ownAgent(setup) ? await undiciAgent(setup) : undefined
   const stream = setup.scenario === "DL10M"
   return {
     kind: "promise",
@@ -283,7 +289,7 @@ const platformLogs = async (setup: Setup): Promise<Client> => {
 
 const platformUndiciLayer = async (setup: Setup): Promise<Layer.Layer<HttpClient.HttpClient>> => {
   const { NodeHttpClient } = await import("@effect/platform-node")
-  if (setup.ca === undefined) return NodeHttpClient.layerUndici
+  if (!ownAgent(setup)) return NodeHttpClient.layerUndici
   const agent = await undiciAgent(setup)
   return NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
     Layer.provide(
@@ -297,7 +303,7 @@ const platformUndiciLayer = async (setup: Setup): Promise<Layer.Layer<HttpClient
 
 const nodeTransport = async (setup: Setup): Promise<Layer.Layer<Transport.Transport>> => {
   const { NodeTransport } = await import("@service-client/node")
-  if (setup.ca === undefined) return NodeTransport.layer
+  if (!ownAgent(setup)) return NodeTransport.layer
   const agent = await undiciAgent(setup)
   return NodeTransport.layer({ dispatcher: agent as any })
 }
