@@ -42,10 +42,10 @@ const alive = (refs: ReadonlyArray<WeakRef<object>>) =>
     return refs.filter((ref) => ref.deref() !== undefined).length
   })
 
-const limiters: ReadonlyArray<readonly [string, () => Plugin.PluginLike]> = [
+const limiters = [
   ["Pool", () => Pool.make({ limit: 2, timeout: "10 seconds" })],
   ["RateLimit", () => RateLimit.make({ limit: 2, period: "1 millis", timeout: "10 seconds" })]
-]
+] as const
 
 describe("a finished wait lets go of its call", () => {
   for (const [name, limiter] of limiters) {
