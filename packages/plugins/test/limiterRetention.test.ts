@@ -1,13 +1,14 @@
 /**
  * A wait that is over lets go of its call: once a burst of calls that waited in a Pool or
  * a RateLimit has ended, nothing of the limiter (its list of waiters, the store's queue of
- * tickets) keeps their sessions alive until some later call waits.
+ * tickets) keeps their sessions alive until some later call waits; nor once waits given up
+ * out of order (interrupted behind a call that still waits) have ended.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Endpoint, Plugin, ServiceClient, Spec, Transport } from "@service-client/core"
 import * as Pool from "@service-client/plugins/Pool"
 import * as RateLimit from "@service-client/plugins/RateLimit"
-import { Effect, Layer } from "effect"
+import { Deferred, Effect, Fiber, Layer } from "effect"
 import * as V8 from "node:v8"
 import { runInNewContext } from "node:vm"
 
@@ -75,4 +76,48 @@ describe("a finished wait lets go of its call", () => {
         assert.isAtMost(yield* alive(refs), 2)
       }).pipe(Effect.scoped, Effect.provide(transport)))
   }
+})
+
+describe("a wait given up lets go of its call", () => {
+  it.live("Pool: 100 waits interrupted behind one that still waits hold nothing of their calls", () =>
+    Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const held = Layer.succeed(
+        Transport.Transport,
+        Transport.make(() =>
+          Effect.as(Deferred.await(gate), { status: 200, headers: { "content-type": "application/json" }, body: "{}" })
+        )
+      )
+      const refs: Array<WeakRef<object>> = []
+      const watch = Plugin.make("Watch", {
+        prepareSession: (session) => {
+          refs.push(new WeakRef(session))
+          return Effect.void
+        }
+      })
+      yield* Effect.gen(function*() {
+        const client = yield* ServiceClient.make(Api, {
+          name: "svc",
+          baseUrl: "http://127.0.0.1:1",
+          plugins: [watch, Pool.make({ limit: 1 })]
+        })
+        // one call holds the permit, one waits at the head of the queue, 100 wait behind it
+        const first = yield* Effect.fork(client.item({ id: 1 }))
+        const head = yield* Effect.fork(client.item({ id: 2 }))
+        const behind = yield* Effect.forEach(
+          Array.from({ length: 100 }),
+          () => Effect.fork(client.item({ id: 9 })),
+          { concurrency: "unbounded" }
+        )
+        yield* Effect.sleep("20 millis")
+        assert.strictEqual(refs.length, 102)
+        yield* Fiber.interruptAll(behind)
+        behind.length = 0
+        // the head still waits: the lists are not empty, and their slots must not keep the calls
+        assert.isAtMost(yield* alive(refs.slice(2)), 2)
+        yield* Deferred.succeed(gate, void 0)
+        yield* Fiber.join(first)
+        yield* Fiber.join(head)
+      }).pipe(Effect.scoped, Effect.provide(held))
+    }))
 })

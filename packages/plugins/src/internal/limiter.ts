@@ -138,7 +138,7 @@ class Waiter implements Ticket {
     /** Clock ms at which its wait reaches the limiter's `timeout`, if any. */
     readonly expires: number | undefined,
     /** An in-memory store's wait (`waitHere`): its caller, which the outcome is made for. */
-    readonly caller: Caller | undefined,
+    public caller: Caller | undefined,
     /** Clock ms at which it arrived. */
     readonly start: number,
     onWake: (w: Waiter, granted: boolean) => void
@@ -148,6 +148,17 @@ class Waiter implements Ticket {
   /** Made when a store asks (the in-memory one never does). */
   get id(): string {
     return this.ticket ??= ticketId()
+  }
+  /**
+   * Its wait is over and given up: drops what it holds of its call. A waiter that ended out
+   * of order keeps its slot in the lists (the limiter's, a store's queue) until they are
+   * swept or empty; the slot then holds this shell, not the call's session.
+   */
+  letGo(): void {
+    this.caller = undefined
+    this.timer = undefined
+    this.resume = undefined
+    this.outcome = undefined
   }
 }
 
@@ -619,6 +630,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
           if (w.timer !== undefined) clearTimeout(w.timer)
           blocked(w.caller!, w.start)
           end(w, "cancelled")
+          w.letGo()
           return Effect.zipRight(permits.cancel(w), Effect.failCause(cause))
         })
         return before === Effect.void ? guard : Effect.zipRight(before, guard)
