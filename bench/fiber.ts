@@ -12,9 +12,8 @@
  *
  *   node --import ./bench/loader.mjs bench/fiber.ts '{"quick":false}'
  */
-import { ServiceClient } from "@service-client/core"
-import { Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
-import { Api } from "./api.js"
+import { Effect, Exit, Layer } from "effect"
+import * as ApiClient from "./apiClient.js"
 import * as Full from "./full.js"
 import * as MemoryTransport from "./memoryTransport.js"
 
@@ -26,24 +25,8 @@ const concurrency = 32
 const nextTurn = Effect.async<void>((resume) => void setImmediate(() => resume(Effect.void)))
 
 const stack = async (name: string, plugins: ReadonlyArray<any>, layer: Layer.Layer<never>) => {
-  const runtime = ManagedRuntime.make(Layer.mergeAll(MemoryTransport.nextTurn(), layer))
-  const scope = await runtime.runPromise(Scope.make())
-  const client = await runtime.runPromise(
-    Scope.extend(
-      ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins }),
-      scope
-    ) as Effect.Effect<
-      ServiceClient.Client<typeof Api>
-    >
-  )
-  const call = client.getItem({ version: "v1", id: 1 })
-  const inFibers = (n: number) =>
-    runtime.runPromise(
-      Effect.forEach(Array.from({ length: concurrency }), () => Effect.repeatN(call, Math.ceil(n / concurrency) - 1), {
-        concurrency: "unbounded",
-        discard: true
-      })
-    )
+  const { call, close, runtime } = await ApiClient.make(MemoryTransport.nextTurn(), plugins, layer)
+  const inFibers = (n: number) => runtime.runPromise(ApiClient.inFibers(call, n, concurrency))
   // `concurrency` root fibers in flight, a new one started as each ends
   const roots = (effect: Effect.Effect<unknown, unknown>) => (n: number) =>
     new Promise<void>((resolve, reject) => {
@@ -65,10 +48,6 @@ const stack = async (name: string, plugins: ReadonlyArray<any>, layer: Layer.Lay
       }
       start()
     })
-  const close = async () => {
-    await runtime.runPromise(Scope.close(scope, Exit.void))
-    await runtime.dispose()
-  }
   return { name, ways: [inFibers, roots(call), roots(nextTurn)] as const, close }
 }
 

@@ -13,12 +13,12 @@
  *
  *   node --import ./bench/loader.mjs bench/logcost.ts '{"quick":false}'
  */
-import { ServiceClient, Transport } from "@service-client/core"
-import { Effect, Exit, Layer, Logger, LogLevel, ManagedRuntime, Scope } from "effect"
+import { Transport } from "@service-client/core"
+import { Effect, Layer, Logger, LogLevel } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Api } from "./api.js"
+import * as ApiClient from "./apiClient.js"
 import * as Full from "./full.js"
 import * as MemoryTransport from "./memoryTransport.js"
 
@@ -40,26 +40,13 @@ const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "sc-bench-logcost-"))
 process.on("exit", () => Fs.rmSync(dir, { recursive: true, force: true }))
 
 const build = async (name: string, list: ReadonlyArray<any>, layer: Layer.Layer<never>) => {
-  const runtime = ManagedRuntime.make(Layer.mergeAll(transport, layer))
-  const scope = await runtime.runPromise(Scope.make())
-  const client = await runtime.runPromise(
-    Scope.extend(
-      ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins: list }),
-      scope
-    ) as Effect.Effect<
-      ServiceClient.Client<typeof Api>
-    >
-  )
+  const { client, close, runtime } = await ApiClient.make(transport, list, layer)
   const loop = (n: number) => Effect.repeatN(Effect.suspend(() => client.getItem({ version: "v1", id: 1 })), n - 1)
   const run = async (n: number) => {
     const cpu0 = process.cpuUsage()
     await runtime.runPromise(loop(n))
     const cpu = process.cpuUsage(cpu0)
     return (cpu.user + cpu.system) / n
-  }
-  const close = async () => {
-    await runtime.runPromise(Scope.close(scope, Exit.void))
-    await runtime.dispose()
   }
   return { name, run, close }
 }

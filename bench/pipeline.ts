@@ -4,9 +4,9 @@
  * the bare client against the cheap full stack and full+logs (bench/full.ts), calls one
  * after another.
  */
-import { ServiceClient, Transport } from "@service-client/core"
-import { Effect, Exit, Layer, ManagedRuntime, Scope, Stream } from "effect"
-import { Api } from "./api.js"
+import { Transport } from "@service-client/core"
+import { Effect, Layer, Stream } from "effect"
+import * as ApiClient from "./apiClient.js"
 import * as Full from "./full.js"
 
 const options = JSON.parse(process.argv[2] ?? "{}") as {
@@ -58,19 +58,7 @@ const run = async (stack: "bare" | "full" | "logs") => {
     plugins = loaded.plugins
     extra = loaded.layer
   }
-  const runtime = ManagedRuntime.make(Layer.mergeAll(transport.layer, extra))
-  const scope = await runtime.runPromise(Scope.make())
-  const client = await runtime.runPromise(
-    Scope.extend(
-      ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins }),
-      scope
-    ) as Effect.Effect<
-      ServiceClient.Client<typeof Api>,
-      unknown,
-      Transport.Transport
-    >
-  )
-  const call = client.getItem({ version: "v1", id: 1 })
+  const { call, close, runtime } = await ApiClient.make(transport.layer, plugins, extra)
   const loop = (n: number) => Effect.repeatN(call, n - 1)
   await runtime.runPromise(loop(warmup))
   const cpu0 = process.cpuUsage()
@@ -78,8 +66,7 @@ const run = async (stack: "bare" | "full" | "logs") => {
   await runtime.runPromise(loop(calls))
   const ms = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
-  await runtime.runPromise(Scope.close(scope, Exit.void))
-  await runtime.dispose()
+  await close()
   return {
     stack: label,
     rps: Math.round(calls / (ms / 1000)),

@@ -8,11 +8,10 @@
  *   BENCH_PROFILE=/tmp/p.cpuprofile tsx bench/plugins.ts 30000 logs   a CPU profile of the measured loop only
  *     (no module loading, no warm-up): node bench/profile-summary.mjs /tmp/p.cpuprofile 40
  */
-import { ServiceClient } from "@service-client/core"
-import { Effect, Exit, Layer, ManagedRuntime, Scheduler, Scope } from "effect"
+import { Effect, Layer, Scheduler } from "effect"
 import * as Fs from "node:fs"
 import * as Inspector from "node:inspector/promises"
-import { Api } from "./api.js"
+import * as ApiClient from "./apiClient.js"
 import * as Full from "./full.js"
 import * as MemoryTransport from "./memoryTransport.js"
 
@@ -42,22 +41,8 @@ interface Cost {
 }
 
 const measure = async (plugins: ReadonlyArray<any>, layer: Layer.Layer<never>): Promise<Cost> => {
-  const runtime = ManagedRuntime.make(Layer.mergeAll(transport, layer))
-  const scope = await runtime.runPromise(Scope.make())
-  const client = await runtime.runPromise(
-    Scope.extend(
-      ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins }),
-      scope
-    ) as Effect.Effect<
-      ServiceClient.Client<typeof Api>
-    >
-  )
-  const call = client.getItem({ version: "v1", id: 1 })
-  const load = (n: number) =>
-    Effect.forEach(Array.from({ length: concurrency }), () => Effect.repeatN(call, Math.ceil(n / concurrency) - 1), {
-      concurrency: "unbounded",
-      discard: true
-    })
+  const { call, close, runtime } = await ApiClient.make(transport, plugins, layer)
+  const load = (n: number) => ApiClient.inFibers(call, n, concurrency)
   await runtime.runPromise(load(calls / 4))
   const profile = process.env.BENCH_PROFILE
   const inspector = profile === undefined ? undefined : new Inspector.Session()
@@ -77,8 +62,7 @@ const measure = async (plugins: ReadonlyArray<any>, layer: Layer.Layer<never>): 
   steps = 0
   await runtime.runPromise(Effect.withScheduler(Effect.repeatN(call, 999), counting))
   const perCall = steps / 1000
-  await runtime.runPromise(Scope.close(scope, Exit.void))
-  await runtime.dispose()
+  await close()
   return { us: (cpu.user + cpu.system) / calls, steps: perCall }
 }
 

@@ -6,9 +6,8 @@
  *
  *   node --import ./bench/loader.mjs bench/steps.ts [cheap|logs] [calls to warm up]
  */
-import { ServiceClient } from "@service-client/core"
-import { Effect, Exit, Layer, ManagedRuntime, RuntimeFlags, RuntimeFlagsPatch, Scope, Supervisor } from "effect"
-import { Api } from "./api.js"
+import { Effect, RuntimeFlags, RuntimeFlagsPatch, Supervisor } from "effect"
+import * as ApiClient from "./apiClient.js"
 import * as Full from "./full.js"
 import * as MemoryTransport from "./memoryTransport.js"
 
@@ -33,12 +32,7 @@ class Steps extends Supervisor.AbstractSupervisor<void> {
 }
 
 const full = await Full.load(stack)
-const runtime = ManagedRuntime.make(Layer.mergeAll(transport, full.layer))
-const scope = await runtime.runPromise(Scope.make())
-const client = await runtime.runPromise(
-  Scope.extend(ServiceClient.make(Api, { name: "bench", baseUrl: "http://127.0.0.1:1", plugins: full.plugins }), scope)
-) as ServiceClient.Client<typeof Api>
-const call = client.getItem({ version: "v1", id: 1 })
+const { call, close, runtime } = await ApiClient.make(transport, full.plugins, full.layer)
 await runtime.runPromise(Effect.repeatN(call, warm - 1))
 await runtime.runPromise(
   Effect.zipRight(Effect.sync(() => (on = true)), Effect.zipLeft(call, Effect.sync(() => (on = false)))).pipe(
@@ -48,6 +42,5 @@ await runtime.runPromise(
 )
 seen.forEach((s, i) => console.log(String(i).padStart(3), s))
 console.log(`${seen.length} steps, ${seen.filter((s) => s.startsWith("S")).length} inside a span`)
-await runtime.runPromise(Scope.close(scope, Exit.void))
-await runtime.dispose()
+await close()
 process.exit(0)
