@@ -368,6 +368,23 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
       start: number
     ): Waiter => new Waiter(service, deadline, expires, caller, start, onWake)
 
+    /**
+     * A waiter that joins this process's list (before the store sees its ticket, so a
+     * hand-off or a close that comes first finds it), expiring at the limiter's `timeout`;
+     * `own`: an in-memory store's wait, whose outcome is made for `caller`.
+     */
+    const listed = (caller: Caller, deadline: number | undefined, start: number, own: boolean): Waiter => {
+      const w = newWaiter(
+        caller.service,
+        deadline,
+        timeoutMs === undefined ? undefined : start + timeoutMs,
+        own ? caller : undefined,
+        start
+      )
+      enlist(w)
+      return w
+    }
+
     // a plain resume callback, not a Deferred: effect 3's Deferred copies an Effect prototype
     // into every instance, which made a contended acquisition cost about twice as much
     /**
@@ -462,15 +479,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
         const deadline = deadlineOf(caller, start)
         const refusal = refused(caller, start, deadline)
         if (refusal !== undefined) return Effect.fail(refusal)
-        const w = newWaiter(
-          caller.service,
-          deadline,
-          timeoutMs === undefined ? undefined : start + timeoutMs,
-          undefined,
-          start
-        )
-        // listed before the store sees the ticket, so a hand-off or a close that comes first finds it
-        enlist(w)
+        const w = listed(caller, deadline, start, false)
         let asked = false
         const leave: Plugin.LeaveSend = () => permits.release(w)
         const granted = pausable ? afterPause(caller, start, deadline) : Effect.void
@@ -572,14 +581,7 @@ export const make = (permits: Permits, options: Options): Effect.Effect<Limiter>
             new TooManyRequestsPending({ service: caller.service, endpoint: caller.endpoint, limiter, pending })
           )
         }
-        const w = newWaiter(
-          caller.service,
-          deadline,
-          timeoutMs === undefined ? undefined : start + timeoutMs,
-          caller,
-          start
-        )
-        enlist(w)
+        const w = listed(caller, deadline, start, true)
         w.counted = true
         pending++
         // what the store and the timeout timer leave to do (a timer fiber to start) runs
