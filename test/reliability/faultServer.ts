@@ -245,7 +245,9 @@ export const start = (handler: Handler, options: Options = {}): Effect.Effect<Fa
       const notify = () => {
         for (const listener of [...listeners]) listener()
       }
-      const server = Net.createServer((socket) => {
+      // noDelay, as node:http's servers: a response written in two writes (head, then body)
+      // otherwise waits for the client's delayed ACK (~40 ms) before its second write
+      const server = Net.createServer({ noDelay: true }, (socket) => {
         open++
         const connection: Connection = {
           id: ++connectionCount,
