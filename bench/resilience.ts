@@ -18,8 +18,8 @@ import * as MemoryTransport from "./memoryTransport.js"
 
 const json = process.argv[2]?.startsWith("{") === true
 const options = json ? JSON.parse(process.argv[2]!) as { quick?: boolean } : {}
-const calls = json ? (options.quick ? 5_000 : 50_000) : Number(process.argv[2] ?? 50_000)
-const rounds = json ? (options.quick ? 3 : 7) : Number(process.argv[3] ?? 7)
+const calls = json ? (options.quick ? 1_000 : 50_000) : Number(process.argv[2] ?? 50_000)
+const rounds = json ? (options.quick ? 1 : 7) : Number(process.argv[3] ?? 7)
 
 const plain = MemoryTransport.response()
 const storable = MemoryTransport.response({ "cache-control": "max-age=600", etag: "\"v1\"" })
