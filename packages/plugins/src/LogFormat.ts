@@ -7,7 +7,8 @@
  * @since 0.1.0
  */
 import { Render } from "@service-client/core"
-import { FiberId, Hash, HashMap, type Layer, Logger, Option } from "effect"
+import { FiberId, Hash, type HashMap, type Layer, Logger, Option } from "effect"
+import * as Annotations from "./internal/logAnnotations.js"
 import * as Log from "./internal/logRecord.js"
 
 /**
@@ -139,7 +140,7 @@ const annotation = (
 ): unknown => {
   if (own !== undefined && Object.hasOwn(own, key)) return own[key]
   foreign = true
-  const value = HashMap.getHash(o.annotations, key, hash)
+  const value = Annotations.getHash(o.annotations, key, hash)
   return value._tag === "Some" ? value.value : undefined
 }
 
@@ -389,8 +390,8 @@ const recordHash = Hash.string(Log.keys.record)
 export const recordKind = (
   annotations: HashMap.HashMap<string, unknown>
 ): Log.RecordKind | undefined => {
-  const logger = HashMap.getHash(annotations, Log.keys.logger, loggerHash)
-  const kind = HashMap.getHash(annotations, Log.keys.record, recordHash)
+  const logger = Annotations.getHash(annotations, Log.keys.logger, loggerHash)
+  const kind = Annotations.getHash(annotations, Log.keys.record, recordHash)
   if (Option.isNone(logger) || Option.isNone(kind)) return undefined
   if (typeof logger.value !== "string" || !loggers.has(logger.value)) return undefined
   return typeof kind.value === "string" && kinds.has(kind.value) ? kind.value as Log.RecordKind : undefined

@@ -44,7 +44,9 @@ const emptyMap = HashMap.empty<string, unknown>()
  * A record's annotations as a `HashMap` that is built when a Logger first reads it: the
  * fiber's annotations with the record's own (its fields) over them. Putting a record's
  * ~13 keys in a `HashMap` costs ~2.7 µs, more than building the record; LogFormat reads
- * the record's own object instead (`ownRecord`), so with it no map is ever built.
+ * the record's own object instead (`ownRecord`), and a key its template names that the
+ * record lacks through `getHash` (the fiber's annotations alone), so with it no map is
+ * ever built.
  *
  * It is a `HashMap` (Effect's prototype): every `HashMap` function reads the map through
  * `_root`/`_size`/`_edit`/`_editable` (getters here, which build it once) or iterates it.
@@ -168,3 +170,22 @@ export const make = (
   own: Record<string, unknown>
 ): HashMap.HashMap<string, unknown> =>
   lazyWorks ? new LazyAnnotations(base, own) as unknown as HashMap.HashMap<string, unknown> : merged(base, own)
+
+/**
+ * `HashMap.getHash` on a record's annotations without building the map: a key the record
+ * does not have is looked up in the fiber's annotations alone (LogFormat reads the keys its
+ * template names that a record lacks — a request's `status`, `elapsed`... — this way).
+ *
+ * @internal
+ */
+export const getHash = (
+  annotations: HashMap.HashMap<string, unknown>,
+  key: string,
+  hash: number
+): Option.Option<unknown> => {
+  if (!(annotations instanceof LazyAnnotations) || annotations.built !== undefined) {
+    return HashMap.getHash(annotations, key, hash)
+  }
+  if (Object.hasOwn(annotations.own, key)) return Option.some(annotations.own[key])
+  return HashMap.isEmpty(annotations.base) ? Option.none() : HashMap.getHash(annotations.base, key, hash)
+}
