@@ -20,16 +20,15 @@ const getGc = (): () => void => {
   return runInNewContext("gc") as () => void
 }
 
-/** Answers on a later turn of the event loop, holding nothing of the call. */
-const transport = Layer.succeed(
-  Transport.Transport,
-  Transport.make(() =>
-    Effect.as(
-      Effect.promise(() => new Promise((resolve) => setImmediate(resolve))),
-      { status: 200, headers: { "content-type": "application/json" }, body: "{}" }
-    )
+/** Answers `{}` once `wait` is over, holding nothing of the call. */
+const answering = (wait: Effect.Effect<unknown>) =>
+  Layer.succeed(
+    Transport.Transport,
+    Transport.make(() => Effect.as(wait, { status: 200, headers: { "content-type": "application/json" }, body: "{}" }))
   )
-)
+
+/** Answers on a later turn of the event loop. */
+const transport = answering(Effect.promise(() => new Promise((resolve) => setImmediate(resolve))))
 
 /** How many of `refs` still point at something after a few collections (each in a later job). */
 const alive = (refs: ReadonlyArray<WeakRef<object>>) =>
@@ -43,6 +42,18 @@ const alive = (refs: ReadonlyArray<WeakRef<object>>) =>
     return refs.filter((ref) => ref.deref() !== undefined).length
   })
 
+/** A plugin that keeps a WeakRef to every call's session, and those refs. */
+const watched = () => {
+  const refs: Array<WeakRef<object>> = []
+  const plugin = Plugin.make("Watch", {
+    prepareSession: (session) => {
+      refs.push(new WeakRef(session))
+      return Effect.void
+    }
+  })
+  return { refs, plugin }
+}
+
 const limiters = [
   ["Pool", () => Pool.make({ limit: 2, timeout: "10 seconds" })],
   ["RateLimit", () => RateLimit.make({ limit: 2, period: "1 millis", timeout: "10 seconds" })]
@@ -52,13 +63,7 @@ describe("a finished wait lets go of its call", () => {
   for (const [name, limiter] of limiters) {
     it.live(`${name}: 300 calls that waited hold nothing once they are over`, () =>
       Effect.gen(function*() {
-        const refs: Array<WeakRef<object>> = []
-        const watch = Plugin.make("Watch", {
-          prepareSession: (session) => {
-            refs.push(new WeakRef(session))
-            return Effect.void
-          }
-        })
+        const { plugin: watch, refs } = watched()
         const client = yield* ServiceClient.make(Api, {
           name: "svc",
           baseUrl: "http://127.0.0.1:1",
@@ -82,19 +87,8 @@ describe("a wait given up lets go of its call", () => {
   it.live("Pool: 100 waits interrupted behind one that still waits hold nothing of their calls", () =>
     Effect.gen(function*() {
       const gate = yield* Deferred.make<void>()
-      const held = Layer.succeed(
-        Transport.Transport,
-        Transport.make(() =>
-          Effect.as(Deferred.await(gate), { status: 200, headers: { "content-type": "application/json" }, body: "{}" })
-        )
-      )
-      const refs: Array<WeakRef<object>> = []
-      const watch = Plugin.make("Watch", {
-        prepareSession: (session) => {
-          refs.push(new WeakRef(session))
-          return Effect.void
-        }
-      })
+      const held = answering(Deferred.await(gate))
+      const { plugin: watch, refs } = watched()
       yield* Effect.gen(function*() {
         const client = yield* ServiceClient.make(Api, {
           name: "svc",
