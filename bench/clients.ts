@@ -173,6 +173,66 @@ const platform = async (
 }
 
 /**
+ * The floor of full+logs: undici.request inside `Effect.tryPromise` (as `undici-effect`) in
+ * one OpenTelemetry span, with four records at Info that carry only their message (no
+ * annotations), through the logs stack's tracer and file Logger (`Full.load("logs")`'s
+ * layer). No library, no retry, limits, timeout or metrics: the least a span and four
+ * records through that tracer and Logger cost an Effect program around the baseline's
+ * request, whatever writes them.
+ */
+const undiciEffectLogs = async (setup: Setup): Promise<Client> => {
+  classicOnly("undici-effect-logs", setup)
+  const Undici = await import("undici")
+  const dispatcher = ownAgent(setup) ? await undiciAgent(setup) : undefined
+  const full = await Full.load("logs")
+  const runtime = ManagedRuntime.make(full.layer)
+  const get = setup.scenario === "GET"
+  const path = get ? "/v1/items/1" : "/v1/items"
+  const url = `${setup.url}${path}?source=bench`
+  const sent = { "x-client": "bench", accept: "application/json", ...(get ? {} : jsonHeaders) }
+  const endpoint = get ? "getItem" : "createItem"
+  const method = get ? "GET" : "POST"
+  const run = () => {
+    const trackingToken = `b-${Math.random().toString(36).slice(2, 12).toUpperCase()}`
+    const request = `bench.${endpoint} request ${method} ${url}`
+    return Effect.gen(function*() {
+      yield* Effect.logInfo(request)
+      yield* Effect.logInfo(request)
+      const res = yield* Effect.tryPromise(() =>
+        Undici.request(url, {
+          method,
+          headers: sent,
+          body: get ? null : payloadText,
+          ...(dispatcher === undefined ? {} : { dispatcher })
+        })
+      )
+      const text = yield* Effect.tryPromise(() => res.body.text())
+      const response = `bench.${endpoint} response ${res.statusCode} ${method} ${url}`
+      yield* Effect.logInfo(response)
+      const data = JSON.parse(text) as unknown
+      yield* Effect.logInfo(response)
+      return data
+    }).pipe(
+      Effect.withSpan(`bench.${endpoint}`, {
+        kind: "client",
+        attributes: { "service_client.tracking_token": trackingToken },
+        captureStackTrace: false
+      })
+    )
+  }
+  return {
+    kind: "effect",
+    runtime: runtime as unknown as ManagedRuntime.ManagedRuntime<any, any>,
+    run,
+    close: async () => {
+      await runtime.dispose()
+      await dispatcher?.close()
+    },
+    logBytes: full.logBytes
+  }
+}
+
+/**
  * The peer of full+logs: the same production concerns written by hand around
  * @effect/platform's HttpClient over undici, with the same tracer and file Logger
  * (`Full.load("logs")`'s layer): a span per call around HttpClient's own span per
@@ -364,6 +424,7 @@ export const names = [
   "undici.dispatch",
   "undici.request",
   "undici-effect",
+  "undici-effect-logs",
   "fetch",
   "axios",
   "got",
@@ -388,6 +449,8 @@ export const describe: Record<Name, string> = {
   "undici.request": "`undici.request` + `body.json()`: the baseline of every ratio",
   "undici-effect":
     "the same `undici.request` inside `Effect.tryPromise`, run by an Effect runtime (a fiber per request): what any Effect program pays around that request, the floor of every Effect client",
+  "undici-effect-logs":
+    "undici-effect in one OpenTelemetry span with four message-only records at Info, through sc-logs-node's tracer and file Logger: no library, no retry, limits or metrics (the floor of full+logs)",
   fetch: "Node's global `fetch` + `res.json()`",
   axios: "axios",
   got: "got",
@@ -429,6 +492,8 @@ export const make = async (name: Name, setup: Setup): Promise<Client> => {
       return undiciRequest(setup)
     case "undici-effect":
       return undiciEffect(setup)
+    case "undici-effect-logs":
+      return undiciEffectLogs(setup)
     case "fetch":
       classicOnly(name, setup)
       return {

@@ -79,7 +79,7 @@ const plans: ReadonlyArray<Plan> = [
     scenario: "GET",
     concurrency: 32,
     requests: n(8_000),
-    clients: [...classic, "undici-effect", "platform-logs", "sc-pool8-node"]
+    clients: [...classic, "undici-effect", "undici-effect-logs", "platform-logs", "sc-pool8-node"]
   },
   {
     section: "classic",
@@ -581,6 +581,15 @@ const main = async () => {
   const peer = r("GET, C=32", "platform-logs")
   if (Number.isFinite(peer)) {
     t.push(["(the peer: platform-logs, same concerns by hand, × undici)", `${fmt(peer)} ×`, undefined])
+  }
+  // its floor: one span and four message-only records through the same tracer and Logger, no library
+  const logsFloor = r("GET, C=32", "undici-effect-logs")
+  if (Number.isFinite(logsFloor)) {
+    t.push([
+      "(the floor: undici-effect-logs, one span + four records, no library, × undici)",
+      `${fmt(logsFloor)} ×`,
+      undefined
+    ])
   }
   const cheap = ratio("GET, C=32", "sc-full-node", (m) => m.rps, "sc-bare-node")
   t.push(["cheap full ≥ 0.85 × bare (GET C=32)", `${fmt(cheap)} ×`, check(cheap, (x) => x >= 0.85)])
