@@ -7,6 +7,7 @@
  *   node --import ./bench/loader.mjs bench/paired.ts URL sc-bare-node,sc-full-node [blocks] [perBlock] [GET|POST]
  *
  * `sc-full-node~Timeout+Pool` is the full stack without those plugins (to find what costs what).
+ * `PAIRED_CONCURRENCY=8` runs 8 calls in flight instead of 32 (to compare a binding Pool 8 with 8 in flight).
  */
 import { effectLoad, promiseLoad } from "./client.js"
 import * as Clients from "./clients.js"
@@ -15,7 +16,7 @@ const [url, names, blocksArg, perBlockArg, scenarioArg] = process.argv.slice(2)
 const blocks = Number(blocksArg ?? 30)
 const perBlock = Number(perBlockArg ?? 3000)
 const scenario = (scenarioArg ?? "GET") as Clients.Scenario
-const concurrency = 32
+const concurrency = Number(process.env.PAIRED_CONCURRENCY ?? 32)
 const clients: Array<{ readonly name: string; readonly client: Clients.Client }> = []
 for (const name of names!.split(",")) {
   // "sc-full-node~Timeout+Pool": the full stack without those plugins (one at a time: the env is read when built)
