@@ -590,6 +590,8 @@ const main = async () => {
       `${fmt(logsFloor)} ×`,
       undefined
     ])
+    const overFloor = ratio("GET, C=32", "sc-logs-node", (m) => m.rps, "undici-effect-logs")
+    t.push(["(full+logs × its floor, req/s)", `${fmt(overFloor)} ×`, undefined])
   }
   const cheap = ratio("GET, C=32", "sc-full-node", (m) => m.rps, "sc-bare-node")
   t.push(["cheap full ≥ 0.85 × bare (GET C=32)", `${fmt(cheap)} ×`, check(cheap, (x) => x >= 0.85)])
