@@ -425,9 +425,10 @@ const showField = (key: string, value: unknown, redaction: Redact.Redaction): un
     return shown
   }
   if (value instanceof Uint8Array) return `<${value.length} bytes>`
-  if (typeof value === "string") return line(value)
+  // a decoded error body, an excerpt: the server's words, which may echo a secret
+  if (typeof value === "string") return line(Redact.text(value, redaction))
   if (Duration.isDuration(value)) return Duration.format(value)
-  if (typeof value === "object" && value !== null) return Render.value(value)
+  if (typeof value === "object" && value !== null) return Render.value(Redact.fields(value, redaction))
   if (typeof value === "bigint" || typeof value === "symbol" || typeof value === "function") return Render.value(value)
   return value
 }

@@ -101,15 +101,20 @@ export interface Redaction {
 }
 
 /**
- * A query name as it is matched: lower-case, without `-` and `_`, the last bracketed part.
+ * A query name as it is matched: lower-case, without `-` and `_`; of a bracketed name
+ * (`auth[token]`, `token[]`, `api_key[0]`, `auth[token][]`) the last bracketed part that
+ * is a name, not empty and not an index, else the name before the brackets.
  *
  * @since 0.1.0
  */
 export const queryKey = (name: string): string => {
   let key = name
-  if (key.endsWith("]")) {
-    const open = key.lastIndexOf("[")
-    if (open >= 0) key = key.slice(open + 1, -1)
+  const first = key.indexOf("[")
+  if (first > 0 && key.endsWith("]")) {
+    key = key.slice(0, first)
+    for (const part of name.slice(first + 1, -1).split("][")) {
+      if (part !== "" && !/^\d+$/.test(part)) key = part
+    }
   }
   return key.toLowerCase().replace(/[-_]/g, "")
 }
@@ -269,8 +274,22 @@ export const query = <A>(
  * @since 0.2.0
  * @category guards
  */
-export const isSecretField = (redaction: Redaction, name: string): boolean =>
-  redaction.query.has(queryKey(name)) || redaction.headers.has(name.toLowerCase())
+export const isSecretField = (redaction: Redaction, name: string): boolean => {
+  // field names repeat (every record's body has the same few): answered from a bounded cache
+  let known = secretFields.get(redaction)
+  if (known === undefined) {
+    known = new Map()
+    secretFields.set(redaction, known)
+  }
+  let secret = known.get(name)
+  if (secret === undefined) {
+    secret = redaction.query.has(queryKey(name)) || redaction.headers.has(name.toLowerCase())
+    if (known.size < 1024 && name.length <= 128) known.set(name, secret)
+  }
+  return secret
+}
+
+const secretFields = new WeakMap<Redaction, Map<string, boolean>>()
 
 const maxDepth = 32
 
@@ -351,6 +370,13 @@ const valueEnd = (s: string, from: number): number => {
   return i
 }
 
+/** Where the line holding `from` ends (a CR, an LF, or the end of the text). */
+const lineEnd = (s: string, from: number): number => {
+  let i = from
+  while (i < s.length && s[i] !== "\r" && s[i] !== "\n") i++
+  return i
+}
+
 const unquote = (raw: string): string => {
   if (!raw.includes("\\")) return raw
   try {
@@ -382,7 +408,10 @@ export const text = (value: string, redaction: Redaction = defaults): string => 
       continue
     }
     const start = m.index + m[0].length
-    const end = valueEnd(value, start)
+    // a secret header's line (`Cookie: a=1; sid=…`, `Authorization: Bearer …, …`) is secret to its end
+    const end = m[3] !== undefined && m[0].includes(":") && redaction.headers.has(name.toLowerCase())
+      ? lineEnd(value, start)
+      : valueEnd(value, start)
     if (end === start) continue
     const quote = value[start] === "\"" || value[start] === "'" ? value[start] : ""
     out += value.slice(from, start) + quote + REDACTED + quote

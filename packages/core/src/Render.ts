@@ -3,14 +3,15 @@
  * here is bounded (it stops walking a value once its output is long enough, and never
  * goes deeper than a fixed depth), never throws (cycles, getters or `toJSON` methods that
  * throw, revoked Proxies, BigInt, Symbols...), and escapes every character that could end
- * a log line or disguise one (C0 and C1 controls, DEL, U+2028/U+2029, lone surrogates),
+ * a log line or disguise one (C0 and C1 controls, DEL, U+2028/U+2029, the bidirectional
+ * controls, lone surrogates),
  * so that one record is one line. A clean string is returned as it is, without copying.
  *
  * @since 0.1.0
  */
 
 // eslint-disable-next-line no-control-regex
-const controlOrSeparator = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+const controlOrSeparator = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/
 
 const isWellFormed: (s: string) => boolean = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed ===
     "function"
@@ -33,6 +34,10 @@ const isWellFormed: (s: string) => boolean = typeof (String.prototype as { isWel
  */
 export const needsEscape = (s: string): boolean => controlOrSeparator.test(s) || !isWellFormed(s)
 
+/** U+2028/2029 (line and paragraph separators) and the bidirectional controls, which reorder what a reader sees. */
+const isSeparatorOrBidi = (c: number): boolean =>
+  c === 0x061c || c === 0x200e || c === 0x200f || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+
 const hex4 = (c: number) => `\\u${c.toString(16).padStart(4, "0")}`
 
 const escapeSlow = (s: string): string => {
@@ -43,7 +48,7 @@ const escapeSlow = (s: string): string => {
     let replacement: string | undefined
     if (c < 0x20) replacement = c === 0x0a ? "\\n" : c === 0x0d ? "\\r" : c === 0x09 ? "\\t" : hex4(c)
     else if (c < 0x7f) continue
-    else if (c <= 0x9f || c === 0x2028 || c === 0x2029) replacement = hex4(c)
+    else if (c <= 0x9f || isSeparatorOrBidi(c)) replacement = hex4(c)
     else if (c >= 0xd800 && c <= 0xdfff) {
       if (c <= 0xdbff) {
         const next = s.charCodeAt(i + 1)
@@ -62,7 +67,8 @@ const escapeSlow = (s: string): string => {
 
 /**
  * The string with every control character (C0, DEL, C1), line or paragraph separator
- * (U+2028, U+2029) and lone surrogate written as an escape (`\n`, `\r`, `\t`, `\u001b`,
+ * (U+2028, U+2029), bidirectional control (U+061C, U+200E/U+200F, U+202A-U+202E,
+ * U+2066-U+2069: they reorder what a reader sees) and lone surrogate written as an escape (`\n`, `\r`, `\t`, `\u001b`,
  * `\ud800`...): the result is one line of well-formed text. Backslashes are kept as they
  * are. A string with nothing to escape is returned as it is.
  *
@@ -90,6 +96,14 @@ export interface Options {
  */
 export const cutMark = (total: number | undefined, unit: "chars" | "bytes"): string =>
   total === undefined ? "…<CUT>" : `…<CUT ${total} ${unit}>`
+
+/**
+ * How much of a URL a log record or a span attribute shows (a call's URL can be as long as
+ * its query): the rest is cut with {@link cutMark}.
+ *
+ * @since 0.2.0
+ */
+export const maxUrlLength = 4096
 
 /** Cuts before `max` without splitting a surrogate pair. */
 const cutAt = (text: string, max: number): string => {

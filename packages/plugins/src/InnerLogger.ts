@@ -64,19 +64,29 @@ export const make = (options?: Options): Plugin.Plugin => {
     const annotations = Log.base(cfg, "response", session)
     annotations[Log.keys.status] = res.status
     annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted, max, session)
-    annotations[Log.keys.body] = Log.bodyText(res.body, {
-      hidden: Log.hiddenResponseBody(session),
-      streamed: res.body === undefined
-    }, max)
+    annotations[Log.keys.body] = Log.bodyText(
+      res.body,
+      {
+        hidden: Log.hiddenResponseBody(session),
+        streamed: res.body === undefined
+      },
+      cfg,
+      session
+    )
     return { message: Log.message(annotations, "response", res.status), annotations }
   }
   const requestRecord = (session: Session.Session) => {
     const annotations = Log.base(cfg, "request", session)
     annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted, max, session)
-    annotations[Log.keys.body] = Log.bodyText(session.body, {
-      hidden: Log.hiddenRequestBody(session),
-      streamed: session.definition.streamRequest === true && session.body !== undefined
-    }, max)
+    annotations[Log.keys.body] = Log.bodyText(
+      session.body,
+      {
+        hidden: Log.hiddenRequestBody(session),
+        streamed: session.definition.streamRequest === true && session.body !== undefined
+      },
+      cfg,
+      session
+    )
     return { message: Log.message(annotations, "request"), annotations }
   }
 

@@ -59,20 +59,30 @@ export const make = (options?: Options): Plugin.Plugin => {
   const requestRecord = (session: Session.Session) => {
     const annotations = Log.base(cfg, "request", session)
     annotations[Log.keys.headers] = Log.redactHeaders(session.headers, redacted, max, session)
-    annotations[Log.keys.body] = Log.bodyText(session.payload, {
-      hidden: Log.hiddenRequestBody(session),
-      streamed: session.definition.streamRequest === true && session.payload !== undefined
-    }, max)
+    annotations[Log.keys.body] = Log.bodyText(
+      session.payload,
+      {
+        hidden: Log.hiddenRequestBody(session),
+        streamed: session.definition.streamRequest === true && session.payload !== undefined
+      },
+      cfg,
+      session
+    )
     return { message: Log.message(annotations, "request"), annotations }
   }
   const responseRecord = (session: Session.Session, res: ServiceResponse.ServiceResponse) => {
     const annotations = Log.base(cfg, "response", session)
     annotations[Log.keys.status] = res.status
     annotations[Log.keys.headers] = Log.redactHeaders(res.headers, redacted, max, session)
-    annotations[Log.keys.body] = Log.bodyText(res.data, {
-      hidden: Log.hiddenResponseBody(session),
-      streamed: res.stream !== undefined
-    }, max)
+    annotations[Log.keys.body] = Log.bodyText(
+      res.data,
+      {
+        hidden: Log.hiddenResponseBody(session),
+        streamed: res.stream !== undefined
+      },
+      cfg,
+      session
+    )
     return { message: Log.message(annotations, "response", res.status), annotations }
   }
   return Plugin.make("OuterLogger", {

@@ -13,7 +13,15 @@
  *
  * @since 0.1.0
  */
-import { Attribute, type CallError, Plugin, Redact, type ServiceResponse, type Session } from "@service-client/core"
+import {
+  Attribute,
+  type CallError,
+  Plugin,
+  Redact,
+  Render,
+  type ServiceResponse,
+  type Session
+} from "@service-client/core"
 import { Cause, Chunk, Context, Effect, Exit, Fiber, FiberRef, HashMap, Option, Tracer } from "effect"
 import { hedge } from "./Hedge.js"
 import { idempotencyKey } from "./IdempotencyKey.js"
@@ -265,7 +273,7 @@ export const make = (options: Options = {}): Plugin.Plugin => {
         ...extra
       }
       // secret query values (the client's `redact` names) never reach a span
-      urlAttributes(Redact.url(session.url, session.redaction), attributes)
+      urlAttributes(Render.text(Redact.url(session.url, session.redaction), Render.maxUrlLength), attributes)
       const token = trackingToken.get(session)
       if (token !== undefined) attributes[trackingTokenAttribute] = token
       const key = idempotencyKey.get(session)

@@ -152,7 +152,8 @@ describe("OuterLogger", () => {
         "<HIDDEN>",
         "<HIDDEN>",
         "<STREAM>",
-        "{\"token\":\"hunter2-response\"}",
+        // a secret-looking field of a logged body is redacted
+        "{\"token\":\"<REDACTED>\"}",
         "<NO BODY>",
         "<STREAM>",
         "{\"n\":1,\"self\":\"[Circular]\"}"

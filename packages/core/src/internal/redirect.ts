@@ -93,7 +93,12 @@ export const follow = (
     } catch {
       return Effect.zipRight(
         drain(response),
-        Effect.fail(redirectError(request, `the server redirected to ${show(location)}, which is not a URL`))
+        Effect.fail(
+          redirectError(
+            request,
+            `the server redirected to ${show(Redact.url(location, session.redaction))}, which is not a URL`
+          )
+        )
       )
     }
     const next = target.href.replace(/#.*$/, "")

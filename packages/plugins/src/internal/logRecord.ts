@@ -236,7 +236,7 @@ export const shownUrl = (cfg: Config, session: Session.Session): string => {
   const redaction = queryRedaction(cfg, session)
   const last = shownUrlOf.get(session)
   if (last !== undefined && last.url === url && last.redaction === redaction) return last.shown
-  const shown = Render.escape(Redact.url(url, redaction))
+  const shown = Render.text(Redact.url(url, redaction), Render.maxUrlLength)
   shownUrlOf.set(session, { url, redaction, shown })
   return shown
 }
@@ -417,14 +417,49 @@ export const valueText = (value: unknown, max: number): string => {
 export const bodyText = (
   body: unknown,
   options: { readonly hidden: boolean; readonly streamed: boolean },
-  max: number
+  cfg: Config,
+  session: Session.Session
 ): string => {
   if (options.hidden) return HIDDEN
   if (options.streamed) return STREAM
   if (body === undefined || ((typeof body === "string" || body instanceof Uint8Array) && body.length === 0)) {
     return NO_BODY
   }
-  return valueText(body, max)
+  const max = cfg.maxBodyLength
+  const redaction = queryRedaction(cfg, session)
+  if (typeof body === "string") return redactedText(body, true, body.length, "chars", max, redaction)
+  if (body instanceof Uint8Array) {
+    const whole = max === Infinity || body.length <= max * 4 + 1024
+    const text = decoder.decode(whole ? body : body.subarray(0, max * 4 + 1024))
+    return redactedText(text, whole, body.length, "bytes", max, redaction)
+  }
+  if (isStream(body)) return STREAM
+  return Render.value(Redact.fields(body, redaction), { maxLength: max })
+}
+
+const decoder = new TextDecoder()
+
+/**
+ * A body's text (`whole`, or its start) with its secret-looking fields redacted
+ * (`Redact.text`), cut at `max` characters and escaped: only a little more than what
+ * shows is scanned; a cut's mark tells the body's size (`total` `unit`).
+ */
+const redactedText = (
+  text: string,
+  whole: boolean,
+  total: number,
+  unit: "chars" | "bytes",
+  max: number,
+  redaction: Redact.Redaction
+): string => {
+  const scanned = max === Infinity || text.length <= max + 1024 ? text : text.slice(0, max + 1024)
+  const shown = Redact.text(scanned, redaction)
+  if (whole && scanned === text && shown.length <= max) return Render.escape(shown)
+  let end = Math.min(max, shown.length)
+  // not between the two halves of a surrogate pair
+  const last = shown.charCodeAt(end - 1)
+  if (end < shown.length && last >= 0xd800 && last <= 0xdbff) end--
+  return Render.escape(shown.slice(0, end)) + Render.cutMark(total, unit)
 }
 
 /**
@@ -668,6 +703,6 @@ export const parseException = (cfg: Config, session: Session.Session, error: Err
     const hidden = hiddenResponseBody(session)
     annotations[keys.status] = error.status
     annotations[keys.error] = text(withShownUrl(cfg, session, describeError(error, hidden)), cfg.maxBodyLength)
-    annotations[keys.body] = bodyText(error.excerpt, { hidden, streamed: false }, cfg.maxBodyLength)
+    annotations[keys.body] = bodyText(error.excerpt, { hidden, streamed: false }, cfg, session)
     return { message: message(annotations, "parseException", error.status), annotations }
   })
