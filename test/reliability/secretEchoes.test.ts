@@ -141,6 +141,37 @@ describe.each(transports)("secrets and disguises echoed back (%s)", (_, transpor
       assert.notMatch(text, /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/)
     }))
 
+  it.effect("a logger's own redactQuery names are redacted in the redirects it records", () =>
+    Effect.gen(function*() {
+      for (const redirect of ["follow", "error"] as const) {
+        const lines: Array<string> = []
+        yield* Effect.gen(function*() {
+          const server = yield* Fault.start((request, c) =>
+            request.target.startsWith("/final")
+              ? Fault.json(c, 200, {})
+              : Fault.respond(c, 302, "", { location: "/final?otp=SECRETOTP&page=2" })
+          )
+          const client = yield* ServiceClient.make(Api, {
+            name: "svc",
+            baseUrl: server.url,
+            redirect,
+            plugins: [
+              OuterLogger.make({ level: "Debug", redactQuery: ["otp"] }),
+              InnerLogger.make({ level: "Debug", redactQuery: ["otp"] })
+            ]
+          })
+          yield* Effect.exit(client.get({ query: { otp: "SECRETOTP0" } }))
+        }).pipe(
+          Effect.scoped,
+          Effect.provide(Layer.merge(transport, recorder(lines))),
+          Logger.withMinimumLogLevel(LogLevel.Debug)
+        )
+        const text = lines.join("\n")
+        assert.include(text, "page=2", redirect)
+        assert.notInclude(text, "SECRETOTP", redirect)
+      }
+    }))
+
   it.effect("secret fields of a logged body are redacted, the rest shows", () =>
     Effect.gen(function*() {
       const lines: Array<string> = []

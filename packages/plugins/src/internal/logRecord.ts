@@ -508,10 +508,10 @@ const setOwn = (out: Record<string, unknown>, key: string, value: unknown) => {
 }
 
 /** A value kept in a record's annotations: strings escaped, objects one level deep, deeper ones rendered. */
-const field = (value: unknown, max: number, nested: boolean): unknown => {
+const field = (value: unknown, max: number, nested: boolean, redaction?: Redact.Redaction): unknown => {
   switch (typeof value) {
     case "string":
-      return Render.text(value, max)
+      return Render.text(redaction === undefined ? value : Redact.text(value, redaction), max)
     case "number":
     case "boolean":
     case "undefined":
@@ -519,14 +519,15 @@ const field = (value: unknown, max: number, nested: boolean): unknown => {
     case "object":
       if (value === null) return value
       if (nested || !(Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)) {
-        return Render.value(value, { maxLength: max })
+        const shown = Render.value(value, { maxLength: max })
+        return redaction === undefined ? shown : Redact.text(shown, redaction)
       }
       try {
-        if (Array.isArray(value)) return value.slice(0, 100).map((v) => field(v, max, true))
+        if (Array.isArray(value)) return value.slice(0, 100).map((v) => field(v, max, true, redaction))
         const out: Record<string, unknown> = {}
         for (const key in value) {
           if (Object.hasOwn(value, key)) {
-            setOwn(out, escapeName(key), field((value as Record<string, unknown>)[key], max, true))
+            setOwn(out, escapeName(key), field((value as Record<string, unknown>)[key], max, true, redaction))
           }
         }
         return out
@@ -616,9 +617,11 @@ export const base = (cfg: Config, kind: RecordKind, session: Session.Session): R
     query: cleanQuery(session.query, max, queryRedaction(cfg, session))
   }
   const attributes = session.attributes
+  // the query names this logger adds: also redacted in URLs the attributes hold (the redirects)
+  const own = cfg.redaction.extraQuery.size > 0 ? queryRedaction(cfg, session) : undefined
   for (const key in attributes) {
     if (ownKeys.has(key) || !Object.hasOwn(attributes, key)) continue
-    setOwn(out, escapeName(key), field(attributes[key], max, false))
+    setOwn(out, escapeName(key), field(attributes[key], max, false, own))
   }
   return out
 }
@@ -668,6 +671,10 @@ const withShownUrl = (cfg: Config, session: Session.Session, description: string
     : description
 }
 
+/** A description with the query names this logger adds redacted too (in any URL it quotes: a redirect's target...). */
+const ownNames = (cfg: Config, session: Session.Session, description: string): string =>
+  cfg.redaction.extraQuery.size > 0 ? Redact.text(description, queryRedaction(cfg, session)) : description
+
 /** The tag of an error, for the record's message. */
 const tagOf = (error: unknown): string => {
   try {
@@ -686,7 +693,7 @@ export const exception = (cfg: Config, session: Session.Session, error: Errors.C
   emit(session, cfg.levels.exception!, () => {
     const annotations = base(cfg, "exception", session)
     annotations[keys.error] = text(
-      withShownUrl(cfg, session, describeError(error, hiddenResponseBody(session))),
+      ownNames(cfg, session, withShownUrl(cfg, session, describeError(error, hiddenResponseBody(session)))),
       cfg.maxBodyLength
     )
     return { message: message(annotations, "exception", tagOf(error)), annotations }
@@ -702,7 +709,10 @@ export const parseException = (cfg: Config, session: Session.Session, error: Err
     const annotations = base(cfg, "parseException", session)
     const hidden = hiddenResponseBody(session)
     annotations[keys.status] = error.status
-    annotations[keys.error] = text(withShownUrl(cfg, session, describeError(error, hidden)), cfg.maxBodyLength)
+    annotations[keys.error] = text(
+      ownNames(cfg, session, withShownUrl(cfg, session, describeError(error, hidden))),
+      cfg.maxBodyLength
+    )
     annotations[keys.body] = bodyText(error.excerpt, { hidden, streamed: false }, cfg, session)
     return { message: message(annotations, "parseException", error.status), annotations }
   })
