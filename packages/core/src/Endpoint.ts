@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Schema, SchemaAST, Stream, Types } from "effect"
+import { type Duration, Schema, type SchemaAST, type Stream, type Types } from "effect"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import type { ByStatus, CallError, RequestError } from "./Errors.js"
 import { SpecError } from "./Errors.js"
@@ -577,6 +577,10 @@ const reserved: ReadonlySet<string> = new Set<string>([...reservedInputKeys, ...
 export const make = <const P extends string, const O extends OptionsInput = {}>(
   options: O & { readonly method: Method; readonly path: P & CheckPath<P> }
 ): Of<P, O> => {
+  if (typeof options !== "object" || options === null) {
+    throw new SpecError({ key: "endpoint", reason: "expected the endpoint's options: { method, path, ... }" })
+  }
+  checkSchemas(options)
   if (!methods.includes(options.method)) {
     throw new SpecError({ key: "method", reason: `unknown method "${String(options.method)}"` })
   }
@@ -601,6 +605,24 @@ export const make = <const P extends string, const O extends OptionsInput = {}>(
   self.tokens = template.tokens
   self.template = template
   return Object.freeze(self)
+}
+
+const schemaKeys = ["payload", "success", "querySchema", "headersSchema"] as const
+
+/** The Schemas an endpoint names are Schemas (`success: 5` would fail only when a client is built). */
+const checkSchemas = (options: OptionsInput) => {
+  for (const key of schemaKeys) {
+    const value = options[key]
+    if (value !== undefined && !Schema.isSchema(value)) throw new SpecError({ key, reason: "expected a Schema" })
+  }
+  const error = options.error
+  if (error === undefined || Schema.isSchema(error)) return
+  if (typeof error !== "object" || error === null) {
+    throw new SpecError({ key: "error", reason: "expected a Schema, or one per status ({ 404: NotFound })" })
+  }
+  for (const [status, schema] of Object.entries(error)) {
+    if (!Schema.isSchema(schema)) throw new SpecError({ key: `error.${status}`, reason: "expected a Schema" })
+  }
 }
 
 const checkModel = (options: OptionsInput, tokens: ReadonlyArray<string>) => {

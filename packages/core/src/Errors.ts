@@ -25,7 +25,11 @@ const where = (e: { readonly service: string; readonly endpoint: string }) => `$
 export const maxMessageLength = 4096
 
 /** A message is one line of bounded text, whatever the values it quotes. */
-const line = (s: string): string => Render.text(s, maxMessageLength)
+const line = (s: string): string => {
+  const shown = Render.text(s, maxMessageLength)
+  // a cut's mark (`…<CUT 10000000 chars>`) fits in the limit too
+  return shown.length <= maxMessageLength ? shown : Render.text(s, maxMessageLength - 40)
+}
 
 /** The message of a cause, without throwing. */
 const causeMessage = (cause: unknown): string => {

@@ -121,6 +121,11 @@ export const queryKey = (name: string): string => {
 
 const defaultQueryKeys: ReadonlySet<string> = new Set(defaultQuery.map(queryKey))
 
+/** A list of names (absent, or an iterable that is not a string). */
+const isNames = (u: unknown): boolean =>
+  u === undefined ||
+  (typeof u === "object" && u !== null && typeof (u as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function")
+
 /**
  * Checks and resolves a `redact` option; answers the reason when it is not valid.
  *
@@ -128,6 +133,10 @@ const defaultQueryKeys: ReadonlySet<string> = new Set(defaultQuery.map(queryKey)
  * @category constructors
  */
 export const make = (options: Options = {}): Redaction | string => {
+  if (typeof options !== "object" || options === null) return "redact: expected { headers, query, defaults }"
+  // a string is iterable too: its characters would be the names
+  if (!isNames(options.headers)) return "redact.headers: expected a list of header names"
+  if (!isNames(options.query)) return "redact.query: expected a list of query parameter names"
   const extraHeaders = new Set<string>()
   const extraQuery = new Set<string>()
   for (const name of options.headers ?? []) {

@@ -116,19 +116,32 @@ const cutAt = (text: string, max: number): string => {
 const decoder = new TextDecoder()
 
 /**
- * Text for display, at most `max` characters plus the cut's mark (`…<CUT 5002 bytes>`),
- * escaped. Bytes are decoded as UTF-8 (invalid sequences as U+FFFD); only the bytes that
+ * Text for display, escaped, in at most `max` characters (escapes included) plus the cut's
+ * mark (`…<CUT 5002 bytes>`). Bytes are decoded as UTF-8 (invalid sequences as U+FFFD); only the bytes that
  * can show are decoded.
  *
  * @since 0.1.0
  */
 export const text = (value: string | Uint8Array, max: number = 1024): string => {
-  if (typeof value === "string") {
-    return escape(value.length > max ? cutAt(value, max) + cutMark(value.length, "chars") : value)
-  }
+  if (typeof value === "string") return shown(value, value.length, "chars", max)
   const bounded = max === Infinity || value.length <= max * 4 ? value : value.subarray(0, max * 4)
-  const decoded = decoder.decode(bounded)
-  return escape(decoded.length > max ? cutAt(decoded, max) + cutMark(value.length, "bytes") : decoded)
+  return shown(decoder.decode(bounded), value.length, "bytes", max)
+}
+
+/** `text` escaped in at most `max` characters (an escape is longer than its character), and the cut's mark. */
+const shown = (text: string, total: number, unit: "chars" | "bytes", max: number): string => {
+  const cut = text.length > max ? cutAt(text, max) : text
+  const escaped = escape(cut)
+  if (escaped.length <= max) return cut === text ? escaped : escaped + cutMark(total, unit)
+  return cutAt(escaped, escapeStart(escaped, max)) + cutMark(total, unit)
+}
+
+/** Where to cut escaped text at `max` without splitting an escape (`\n`, `\u001b`) in two. */
+const escapeStart = (escaped: string, max: number): number => {
+  const from = escaped.lastIndexOf("\\", max - 1)
+  if (from < 0 || from < max - 6) return max
+  const length = escaped[from + 1] === "u" ? 6 : 2
+  return from + length > max ? from : max
 }
 
 const CIRCULAR = "\"[Circular]\""

@@ -15,6 +15,7 @@ import * as Pagination from "./Pagination.js"
 import * as Parser from "./Parser.js"
 import * as Plugin from "./Plugin.js"
 import * as Redact from "./Redact.js"
+import * as Render from "./Render.js"
 import * as Serializer from "./Serializer.js"
 import type { ServiceResponse } from "./ServiceResponse.js"
 import type * as Spec from "./Spec.js"
@@ -221,6 +222,9 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
   options: Options<P>
 ): Effect.Effect<Client<S, Plugin.ErrorOf<P>>, MakeError<P>, Transport.Transport | Scope.Scope | MakeContext<P>> =>
   Effect.gen(function*() {
+    if (typeof options !== "object" || options === null) {
+      return yield* new SpecError({ key: "options", reason: "expected the client's options: { name, baseUrl, ... }" })
+    }
     const service = options.name
     if (typeof service !== "string" || service.length === 0) {
       return yield* new SpecError({ key: "name", reason: "the service needs a non-empty name" })
@@ -248,9 +252,26 @@ export const make = <S extends Spec.Any, const P extends ReadonlyArray<Plugin.Pl
     if (!(Number.isInteger(maxRedirects) && maxRedirects >= 0 && maxRedirects <= 100)) {
       return yield* new SpecError({ service, key: "maxRedirects", reason: "expected a whole number from 0 to 100" })
     }
+    const list = options.plugins ?? []
+    if (!Array.isArray(list)) {
+      return yield* new SpecError({ service, key: "plugins", reason: "expected an array of plugins" })
+    }
     const plugins: Array<Plugin.Plugin<any>> = []
-    for (const p of (options.plugins ?? []) as ReadonlyArray<Plugin.PluginLike>) {
-      plugins.push(Plugin.isPlugin(p) ? p : yield* p)
+    for (const [i, p] of (list as ReadonlyArray<Plugin.PluginLike>).entries()) {
+      if (Plugin.isPlugin(p)) plugins.push(p)
+      else if (Effect.isEffect(p)) plugins.push(yield* p)
+      else {
+        return yield* new SpecError({
+          service,
+          key: `plugins[${i}]`,
+          reason: `expected a plugin (Timeout.make(), not Timeout.make) or an Effect making one, got ${
+            Render.value(p, { maxLength: 60 })
+          }`
+        })
+      }
+      if (!Plugin.isPlugin(plugins[plugins.length - 1])) {
+        return yield* new SpecError({ service, key: `plugins[${i}]`, reason: "the Effect did not make a plugin" })
+      }
     }
     for (const p of plugins) {
       if (p.close !== undefined) yield* Effect.addFinalizer(() => p.close!)

@@ -202,6 +202,9 @@ describe("Render", () => {
     assert.strictEqual(Render.value([[[1]]], { maxDepth: 2 }), "[[[…]]]")
     assert.strictEqual(Render.value("x".repeat(10), { maxLength: 4 }), "xxxx…<CUT 10 chars>")
     assert.match(Render.value(Array.from({ length: 100_000 }, () => 1), { maxLength: 10 }), /^\[1,1,1,1,1…<CUT>$/)
-    assert.strictEqual(Render.text(new TextEncoder().encode("ab\ncd"), 3), "ab\\n…<CUT 5 bytes>")
+    // at most 3 characters shown, escapes included: the LF's escape would not fit whole
+    assert.strictEqual(Render.text(new TextEncoder().encode("ab\ncd"), 3), "ab…<CUT 5 bytes>")
+    assert.strictEqual(Render.text(new TextEncoder().encode("ab\ncd"), 4), "ab\\n…<CUT 5 bytes>")
+    assert.strictEqual(Render.text("\u001b".repeat(100), 20), "\\u001b\\u001b\\u001b…<CUT 100 chars>")
   })
 })

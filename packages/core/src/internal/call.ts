@@ -36,6 +36,7 @@ import * as EventStream from "../EventStream.js"
 import type * as Parser from "../Parser.js"
 import type * as Plugin from "../Plugin.js"
 import * as Redact from "../Redact.js"
+import * as Render from "../Render.js"
 import type * as Serializer from "../Serializer.js"
 import type { ServiceResponse } from "../ServiceResponse.js"
 import type { RequestBody, Session } from "../Session.js"
@@ -138,6 +139,18 @@ export const userAgent = `effect-service-client/${version}`
 const showCoding = (coding: string): string => JSON.stringify(coding.length > 40 ? `${coding.slice(0, 40)}…` : coding)
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e))
+/** What a thrown value says of itself, bounded, without throwing again. */
+const safeMessage = (e: unknown): string => {
+  try {
+    return Render.text(errorMessage(e), 200)
+  } catch {
+    return "[Threw]"
+  }
+}
+/** A record the way a caller gives one: not a Map, a Set, URLSearchParams or Headers, whose entries are not its keys. */
+const isPlainRecord = (u: unknown): u is Record<string, unknown> =>
+  isRecord(u) && !(u instanceof Map || u instanceof Set || u instanceof URLSearchParams ||
+    (typeof Headers === "function" && u instanceof Headers))
 
 /**
  * Runs the hooks one after another. A hook that answers `Effect.void` (its work was done
@@ -349,6 +362,15 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
 
   const inputError = (reason: string, key?: string, cause?: unknown) =>
     new InputError({ service, endpoint: name, reason, key, cause })
+  // a getter or a Proxy trap of the input (or of an endpoint's defaults) that throws while it is read
+  const unreadable = (e: unknown) => inputError(`the input could not be read: ${safeMessage(e)}`, undefined, e)
+  const readsInput = (stage: (session: Session) => Effect.Effect<void, CallError>) => (session: Session) => {
+    try {
+      return stage(session)
+    } catch (e) {
+      return Effect.fail(unreadable(e))
+    }
+  }
 
   const prepare = (
     given: unknown,
@@ -412,7 +434,9 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       }
       query = r.right
     }
-    if (query !== undefined && !isRecord(query)) return Either.left(inputError("the query must be a record", "query"))
+    if (query !== undefined && !isPlainRecord(query)) {
+      return Either.left(inputError("the query must be a record of names and values", "query"))
+    }
     let headers = input.headers
     if (encodeHeaders !== undefined) {
       const r = encodeHeaders(headers ?? {})
@@ -422,8 +446,8 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       }
       headers = r.right
     }
-    if (headers !== undefined && !isRecord(headers)) {
-      return Either.left(inputError("the headers must be a record", "headers"))
+    if (headers !== undefined && !isPlainRecord(headers)) {
+      return Either.left(inputError("the headers must be a record of names and values", "headers"))
     }
     let payload = input.payload
     if (encodePayload !== undefined) {
@@ -730,11 +754,11 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const stages: ReadonlyArray<Stage> = [
     ...hooks.prepareSession,
     ...hooks.preparePath,
-    buildPath,
+    readsInput(buildPath),
     ...hooks.prepareRequest,
-    buildRequest,
+    readsInput(buildRequest),
     ...hooks.preparePayload,
-    serialize,
+    readsInput(serialize),
     ...hooks.beforeRequest
   ]
   const runFrom = (session: Session, from: number, wantData: boolean): Effect.Effect<unknown, CallError> => {
@@ -765,11 +789,12 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const run = (input: unknown, wantData: boolean): Effect.Effect<unknown, CallError> =>
     Effect.withFiberRuntime((fiber) => {
       if (ctx.state.closed) return Effect.fail(new ClientClosed({ service, endpoint: name }))
-      const prepared = prepare(
-        input,
-        fiber.currentDefaultServices,
-        fiber.getFiberRef(FiberRef.currentMinimumLogLevel)
-      )
+      let prepared: Either.Either<SessionImpl, InputError>
+      try {
+        prepared = prepare(input, fiber.currentDefaultServices, fiber.getFiberRef(FiberRef.currentMinimumLogLevel))
+      } catch (e) {
+        return Effect.fail(unreadable(e))
+      }
       if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
       return runFrom(prepared.right, 0, wantData)
     })

@@ -208,7 +208,9 @@ export const normalizeBaseUrl = (url: unknown): { readonly url: string } | strin
   if (parsed.search !== "" || parsed.hash !== "" || url.includes("?") || url.includes("#")) {
     return `baseUrl ${show(url)} may not have a query or a fragment`
   }
-  if (parsed.username !== "" || parsed.password !== "" || url.includes("@")) {
+  // an "@" in the authority (`http://@host`, `http://user@host`), not one in the path (`/@scope/pkg`)
+  const authority = url.slice(url.indexOf("//") + 2).split(/[/?#\\]/, 1)[0]!
+  if (parsed.username !== "" || parsed.password !== "" || authority.includes("@")) {
     return `baseUrl ${show(url)} may not carry credentials`
   }
   const rawPath = url.slice(url.indexOf("//") + 2).replace(/^[^/]*/, "")

@@ -30,14 +30,27 @@ export const wholeNumber = (plugin: string, key: string, value: unknown, min: nu
  */
 export const decodeDuration = (value: unknown): Duration.Duration | undefined | { readonly reason: string } => {
   if (value === undefined || value === null) return undefined
-  if (typeof value === "number" && (Number.isNaN(value) || value < 0)) {
-    return { reason: `expected a duration >= 0, got ${String(value)}` }
-  }
-  if (typeof value === "bigint" && value < 0n) return { reason: `expected a duration >= 0, got ${String(value)}` }
+  if (typeof value === "number" && Number.isNaN(value)) return { reason: `expected a duration >= 0, got NaN` }
+  if (isNegative(value)) return { reason: `expected a duration >= 0, got ${describe(value)}` }
   const decoded = Duration.decodeUnknown(value)
   if (Option.isNone(decoded)) return { reason: `expected a duration (ms or "5 seconds"), got ${describe(value)}` }
   return Duration.isFinite(decoded.value) ? decoded.value : undefined
 }
+
+/**
+ * A negative duration input: Effect reads `"-5 seconds"` or `[-1, 0]` as zero, which would
+ * make a negative timeout a timeout that strikes at once rather than a mistake.
+ *
+ * @internal
+ */
+export const isNegative = (u: unknown): boolean =>
+  typeof u === "number"
+    ? u < 0
+    : typeof u === "bigint"
+    ? u < 0n
+    : typeof u === "string"
+    ? /^\s*-/.test(u)
+    : Array.isArray(u) && u.some((part) => typeof part === "number" && part < 0)
 
 /** An optional duration option. @internal */
 export const durationOption = (plugin: string, key: string, value: unknown): Duration.Duration | undefined => {

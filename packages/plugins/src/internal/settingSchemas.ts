@@ -9,6 +9,7 @@ import * as Render from "@service-client/core/Render"
 import { Duration, type Effect, Option, ParseResult, Schema } from "effect"
 import type * as AST from "effect/SchemaAST"
 import type { ParseOptions } from "effect/SchemaAST"
+import { isNegative } from "./options.js"
 
 const shown = (u: unknown): string =>
   typeof u === "string" ? `"${Render.text(u, 100)}"` : Render.value(u, { maxLength: 100 })
@@ -16,6 +17,7 @@ const shown = (u: unknown): string =>
 const isDuration = (u: unknown): u is Duration.DurationInput => {
   if (typeof u === "number") return u >= 0
   if (typeof u === "bigint") return u >= 0n
+  if (isNegative(u)) return false
   const d = Duration.decodeUnknown(u)
   return Option.isSome(d) && Duration.greaterThanOrEqualTo(d.value, Duration.zero)
 }
