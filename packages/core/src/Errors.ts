@@ -61,7 +61,9 @@ export class SpecError extends Data.TaggedError("SpecError")<{
       this.endpoint === undefined ? undefined : `endpoint "${this.endpoint}"`,
       this.key === undefined ? undefined : `key "${this.key}"`
     ].filter((s) => s !== undefined)
-    return at.length === 0 ? this.reason : `${at.join(", ")}: ${this.reason}`
+    // a reason quotes the value it refuses, which may be secret-looking (`password=…`)
+    const reason = Redact.text(this.reason)
+    return at.length === 0 ? reason : `${at.join(", ")}: ${reason}`
   }
 }
 
@@ -80,8 +82,9 @@ export class InputError extends Data.TaggedError("InputError")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    const key = this.key === undefined ? "" : ` "${Render.text(this.key, 200)}"`
-    return `${where(this)}: invalid input${key}: ${this.reason}`
+    const key = this.key === undefined ? "" : ` "${Render.text(Redact.text(this.key), 200)}"`
+    // a reason quotes the value it refuses, which may be secret-looking (`password=…`)
+    return `${where(this)}: invalid input${key}: ${Redact.text(this.reason)}`
   }
 }
 

@@ -5,6 +5,12 @@
  * the file) whose endpoints it inherits, adds to and overrides. A bad file fails with a
  * `SpecError` naming the file, the line, the endpoint and the key: never a partly loaded spec.
  *
+ * Every file read (a spec, a file it `extends`, an OpenAPI document and the files its
+ * `$ref`s name) must be a regular file of at most 64 MiB, nested at most 256 levels deep
+ * (JSON arrays and objects, YAML flow and indented collections): a directory, a FIFO, a
+ * device such as `/dev/zero`, a larger or deeper file is a `SpecError` naming the file,
+ * before it is read whole or parsed.
+ *
  * @since 0.1.0
  */
 import type { FileSystem } from "@effect/platform"
