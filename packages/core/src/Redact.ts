@@ -350,9 +350,6 @@ export const fields = (value: unknown, redaction: Redaction = defaults): unknown
   return walk(value, 0)
 }
 
-// a name (quoted or not), then `:` or `=`: `"token": `, `'pwd'=`, `access_token=`, `Authorization: `
-const fieldName = /(?:"((?:[^"\\\n]|\\.){1,128})"|'([^'\\\n]{1,128})'|([A-Za-z_$][\w$.\-[\]]{0,127}))\s*[:=]\s*/g
-
 /** Where the value starting at `from` ends: a quoted string, a bracketed structure, or a run up to a delimiter. */
 const valueEnd = (s: string, from: number): number => {
   const first = s[from]
@@ -408,24 +405,74 @@ const unquote = (raw: string): string => {
 export const text = (value: string, redaction: Redaction = defaults): string => {
   let out = ""
   let from = 0
-  fieldName.lastIndex = 0
-  for (let m = fieldName.exec(value); m !== null; m = fieldName.exec(value)) {
-    const name = m[1] !== undefined ? unquote(m[1]) : (m[2] ?? m[3]!)
-    if (!isSecretField(redaction, name)) {
+  // every `:` or `=` is a candidate: the name before it is read backwards (a scan of the
+  // text, no regular expression tried at every position)
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c !== 0x3a && c !== 0x3d) continue
+    const field = nameBefore(value, i, from)
+    if (field === undefined || !isSecretField(redaction, field.name)) {
       // a value may hold `name=value` pairs of its own (`"note": "token=…"`): look inside it
-      fieldName.lastIndex = m.index + m[0].length
       continue
     }
-    const start = m.index + m[0].length
+    let start = i + 1
+    while (start < value.length && isSpace(value.charCodeAt(start))) start++
     // a secret header's line (`Cookie: a=1; sid=…`, `Authorization: Bearer …, …`) is secret to its end
-    const end = m[3] !== undefined && m[0].includes(":") && redaction.headers.has(name.toLowerCase())
+    const end = !field.quoted && c === 0x3a && redaction.headers.has(field.name.toLowerCase())
       ? lineEnd(value, start)
       : valueEnd(value, start)
     if (end === start) continue
     const quote = value[start] === "\"" || value[start] === "'" ? value[start] : ""
     out += value.slice(from, start) + quote + REDACTED + quote
     from = end
-    fieldName.lastIndex = end
+    i = end - 1
   }
   return from === 0 ? value : out + value.slice(from)
+}
+
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c
+
+/** A character of a bare name: a word character, `$`, `.`, `-`, `[` or `]`. */
+const isNameChar = (c: number): boolean =>
+  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x24 ||
+  c === 0x2e || c === 0x2d || c === 0x5b || c === 0x5d
+
+/** A character a bare name may start with: a letter, `_` or `$`. */
+const isNameStart = (c: number): boolean =>
+  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x24
+
+/**
+ * The name written before the separator at `at` (not before `floor`): `"token": `,
+ * `'pwd'=`, `access_token=`, `Authorization: ` (whitespace allowed before the separator);
+ * a quoted name of at most 128 characters on one line, a bare one of at most 128.
+ */
+const nameBefore = (
+  s: string,
+  at: number,
+  floor: number
+): { readonly name: string; readonly quoted: boolean } | undefined => {
+  let end = at
+  while (end > floor && isSpace(s.charCodeAt(end - 1))) end--
+  if (end === floor) return undefined
+  const last = s.charCodeAt(end - 1)
+  if (last === 0x22 || last === 0x27) {
+    // a quoted name: back to its opening quote (an escaped quote does not open it)
+    for (let i = end - 2; i >= floor && i >= end - 2 - 256; i--) {
+      const c = s.charCodeAt(i)
+      if (c === 0x0a) return undefined
+      if (c !== last) continue
+      let slashes = 0
+      for (let j = i - 1; j >= floor && s.charCodeAt(j) === 0x5c; j--) slashes++
+      if (slashes % 2 === 1) continue
+      const raw = s.slice(i + 1, end - 1)
+      if (raw.length === 0 || raw.length > 256) return undefined
+      const name = last === 0x22 ? unquote(raw) : raw
+      return name.length > 128 ? undefined : { name, quoted: true }
+    }
+    return undefined
+  }
+  let start = end
+  while (start > floor && end - start < 128 && isNameChar(s.charCodeAt(start - 1))) start--
+  while (start < end && !isNameStart(s.charCodeAt(start))) start++
+  return start === end ? undefined : { name: s.slice(start, end), quoted: false }
 }

@@ -60,6 +60,13 @@ describe("Redact", () => {
       "a=1&access_token=<REDACTED>&b=2"
     )
     assert.strictEqual(Redact.text("Authorization: Bearer S3CRx\nx: 1"), "Authorization: <REDACTED>\nx: 1")
+    // a secret header's line is secret to its end; bracketed names are read by their last name part
+    assert.strictEqual(Redact.text("Cookie: a=1; sid=S3CRx\r\nx: 1"), "Cookie: <REDACTED>\r\nx: 1")
+    assert.strictEqual(
+      Redact.text("token[]=S3CRa&auth[token][]=S3CRb&api_key[0]=S3CRc&page=2"),
+      "token[]=<REDACTED>&auth[token][]=<REDACTED>&api_key[0]=<REDACTED>&page=2"
+    )
+    assert.strictEqual(Redact.text(`{"a\\":"x","password" : "S3CRx"}`), `{"a\\":"x","password" : "<REDACTED>"}`)
     assert.strictEqual(Redact.text("password: 'S3CR x'"), "password: '<REDACTED>'")
     assert.strictEqual(Redact.text(`{"note":"token=S3CRx","id":1}`), `{"note":"token=<REDACTED>","id":1}`)
     assert.strictEqual(Redact.text(`{"pass\\u0077ord":"S3CRx"}`), `{"pass\\u0077ord":"<REDACTED>"}`)
