@@ -435,7 +435,9 @@ const showField = (key: string, value: unknown, redaction: Redact.Redaction): un
   // a decoded error body, an excerpt: the server's words, which may echo a secret
   if (typeof value === "string") return line(Redact.text(value, redaction))
   if (Duration.isDuration(value)) return Duration.format(value)
-  if (typeof value === "object" && value !== null) return Render.value(Redact.fields(value, redaction))
+  if (typeof value === "object" && value !== null) {
+    return Render.value(value, { redact: (key) => Redact.isSecretField(redaction, key) })
+  }
   if (typeof value === "bigint" || typeof value === "symbol" || typeof value === "function") return Render.value(value)
   return value
 }

@@ -87,6 +87,14 @@ export interface Options {
   readonly maxLength?: number | undefined
   /** Levels of nesting rendered; deeper objects and arrays print `{…}` / `[…]`. Default 32. */
   readonly maxDepth?: number | undefined
+  /**
+   * The keys whose values are secret (`Redact.isSecretField`, say): such a value, unless
+   * `null` or `undefined`, is written `"<REDACTED>"` (as `Redact.fields` would make it), in
+   * the same bounded walk.
+   *
+   * @since 0.2.0
+   */
+  readonly redact?: ((key: string) => boolean) | undefined
 }
 
 /**
@@ -150,7 +158,11 @@ const THREW = "\"[Threw]\""
 class Writer {
   out = ""
   readonly ancestors: Array<object> = []
-  constructor(readonly budget: number, readonly maxDepth: number) {}
+  constructor(
+    readonly budget: number,
+    readonly maxDepth: number,
+    readonly redact: ((key: string) => boolean) | undefined
+  ) {}
   get full(): boolean {
     return this.out.length > this.budget
   }
@@ -311,9 +323,13 @@ const writeEntries = (w: Writer, entries: Iterator<[unknown, unknown]>, depth: n
   for (const [key, value] of limitIterable(entries, w)) {
     const mark = w.out.length
     if (!first) w.out += ","
-    quote(w, stringKeys && typeof key !== "string" ? safeString(key) : key as string)
+    const name = stringKeys && typeof key !== "string" ? safeString(key) : key as string
+    quote(w, name)
     w.out += ":"
-    if (walk(w, value, depth + 1, false) === "skip") w.out = w.out.slice(0, mark)
+    if (isRedacted(w, name, value)) {
+      w.out += REDACTED_JSON
+      first = false
+    } else if (walk(w, value, depth + 1, false) === "skip") w.out = w.out.slice(0, mark)
     else first = false
   }
   if (!w.full) w.out += "}"
@@ -355,11 +371,20 @@ const writeObject = (w: Writer, o: object, depth: number) => {
       first = false
       continue
     }
-    if (walk(w, value, depth + 1, false) === "skip") w.out = w.out.slice(0, mark)
+    if (isRedacted(w, key, value)) {
+      w.out += REDACTED_JSON
+      first = false
+    } else if (walk(w, value, depth + 1, false) === "skip") w.out = w.out.slice(0, mark)
     else first = false
   }
   w.out += "}"
 }
+
+const REDACTED_JSON = "\"<REDACTED>\""
+
+/** Whether the value under `key` is written redacted (`null` and `undefined` say nothing). */
+const isRedacted = (w: Writer, key: string, value: unknown): boolean =>
+  w.redact !== undefined && value !== undefined && value !== null && w.redact(key)
 
 /**
  * Any value as one line of JSON-like text: what `JSON.stringify` writes for plain data
@@ -391,7 +416,7 @@ export const value = (u: unknown, options: Options = {}): string => {
   if (u === undefined) return "undefined"
   // write up to four times what shows, to tell how long the whole output is
   const budget = max === Infinity ? Infinity : Math.max(max * 4, max + 256)
-  const w = new Writer(budget, maxDepth)
+  const w = new Writer(budget, maxDepth, options.redact)
   walk(w, u, 0, true)
   const out = w.out
   if (out.length <= max) return escape(out)

@@ -202,6 +202,14 @@ describe("Render", () => {
     assert.strictEqual(Render.value([[[1]]], { maxDepth: 2 }), "[[[…]]]")
     assert.strictEqual(Render.value("x".repeat(10), { maxLength: 4 }), "xxxx…<CUT 10 chars>")
     assert.match(Render.value(Array.from({ length: 100_000 }, () => 1), { maxLength: 10 }), /^\[1,1,1,1,1…<CUT>$/)
+    // secret keys redacted in the same bounded walk (null and undefined say nothing)
+    const secret = (key: string) => key === "token"
+    assert.strictEqual(
+      Render.value({ a: 1, token: "S3CR", n: { token: [1] }, m: new Map([["token", "x"]]), z: { token: null } }, {
+        redact: secret
+      }),
+      `{"a":1,"token":"<REDACTED>","n":{"token":"<REDACTED>"},"m":{"token":"<REDACTED>"},"z":{"token":null}}`
+    )
     // at most 3 characters shown, escapes included: the LF's escape would not fit whole
     assert.strictEqual(Render.text(new TextEncoder().encode("ab\ncd"), 3), "ab…<CUT 5 bytes>")
     assert.strictEqual(Render.text(new TextEncoder().encode("ab\ncd"), 4), "ab\\n…<CUT 5 bytes>")

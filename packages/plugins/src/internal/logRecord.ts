@@ -434,8 +434,19 @@ export const bodyText = (
     return redactedText(text, whole, body.length, "bytes", max, redaction)
   }
   if (isStream(body)) return STREAM
-  return Render.value(Redact.fields(body, redaction), { maxLength: max })
+  return Render.value(body, { maxLength: max, redact: secretFieldOf(redaction) })
 }
+
+/** `Redact.isSecretField` of a redaction, one function per redaction (not one per record). */
+const secretFieldOf = (redaction: Redact.Redaction): (key: string) => boolean => {
+  let f = secretFields.get(redaction)
+  if (f === undefined) {
+    f = (key) => Redact.isSecretField(redaction, key)
+    secretFields.set(redaction, f)
+  }
+  return f
+}
+const secretFields = new WeakMap<Redact.Redaction, (key: string) => boolean>()
 
 const decoder = new TextDecoder()
 
