@@ -149,7 +149,13 @@ describe("endpoint definitions", () => {
       [() => Endpoint.post("/x", { payload: "nope" as any }), "payload"],
       [() => Endpoint.get("/x", { querySchema: 1 as any }), "querySchema"],
       [() => Endpoint.get("/x", { error: { 404: "no" } as any }), "error.404"],
-      [() => Endpoint.make(null as any), "endpoint"]
+      [() => Endpoint.make(null as any), "endpoint"],
+      // the endpoint's own defaults, checked as a call's values are (each failed every call before)
+      [() => Endpoint.get("/x", { headers: [["a", "b"]] as any }), "headers"],
+      [() => Endpoint.get("/x", { headers: { "x-a": "b\r\nc" } }), "headers"],
+      [() => Endpoint.get("/x", { query: { a: "\ud800" } }), "query.a"],
+      [() => Endpoint.get("/items/{id}", { pathTokens: { id: ".." } } as any), "pathTokens.id"],
+      [() => Endpoint.get("/items/{id}", { pathTokens: { other: "1" } } as any), "pathTokens.other"]
     ]
     for (const [make, key] of bad) {
       try {

@@ -8,7 +8,8 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Endpoint, Plugin, Serializer, ServiceClient, Spec } from "@service-client/core"
 import { Timeout } from "@service-client/plugins"
-import { Effect, Layer, Stream } from "effect"
+import type { Layer } from "effect"
+import { Effect, Stream } from "effect"
 import { liveTransports } from "../reliability/support.js"
 import { Fault, fetchOwnHeaders } from "./support.js"
 

@@ -11,9 +11,10 @@ import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import type { ByStatus, CallError, RequestError } from "./Errors.js"
 import { SpecError } from "./Errors.js"
 import type * as EventStream from "./EventStream.js"
+import { checkHeader } from "./internal/headers.js"
 import { knownCallKeys } from "./internal/knownSettings.js"
-import { parseTemplate, type Template } from "./internal/path.js"
-import type { QueryValue } from "./internal/query.js"
+import { fill, parseTemplate, type Template } from "./internal/path.js"
+import { encodeQuery, type QueryValue } from "./internal/query.js"
 
 /**
  * @since 0.1.0
@@ -597,6 +598,7 @@ export const make = <const P extends string, const O extends OptionsInput = {}>(
     throw new SpecError({ key: "events", reason: "expected \"sse\" or \"ndjson\" on a streamResponse endpoint" })
   }
   if (options.input !== undefined) checkModel(options, template.tokens)
+  checkDefaults(options, template)
   const self = Object.create(Proto)
   for (const key in options) {
     const value = (options as unknown as Record<string, unknown>)[key]
@@ -606,6 +608,52 @@ export const make = <const P extends string, const O extends OptionsInput = {}>(
   self.template = template
   return Object.freeze(self)
 }
+
+const isPlainRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
+  typeof u === "object" && u !== null &&
+  (Object.getPrototypeOf(u) === Object.prototype || Object.getPrototypeOf(u) === null)
+
+/**
+ * The endpoint's own defaults are checked as a call's values would be: a bad one would
+ * fail every call, blaming the call's input.
+ */
+const checkDefaults = (options: OptionsInput, template: Template) => {
+  const { headers, pathTokens, query } = options as {
+    readonly headers?: unknown
+    readonly pathTokens?: unknown
+    readonly query?: unknown
+  }
+  if (headers !== undefined) {
+    if (!isPlainRecord(headers)) {
+      throw new SpecError({ key: "headers", reason: "expected a record of header names and values" })
+    }
+    for (const [name, value] of Object.entries(headers)) {
+      if (value === null || value === undefined) continue
+      const reason = checkHeader(name.toLowerCase(), value)
+      if (reason !== undefined) throw new SpecError({ key: "headers", reason })
+    }
+  }
+  if (query !== undefined) {
+    if (!isPlainRecord(query)) throw new SpecError({ key: "query", reason: "expected a record of names and values" })
+    const encoded = encodeQuery(query as Readonly<Record<string, QueryValue>>)
+    if (typeof encoded !== "string") throw new SpecError({ key: `query.${encoded.key}`, reason: encoded.reason })
+  }
+  if (pathTokens !== undefined) {
+    if (!isPlainRecord(pathTokens)) {
+      throw new SpecError({ key: "pathTokens", reason: "expected a record of token values" })
+    }
+    for (const [name, value] of Object.entries(pathTokens)) {
+      if (!template.tokens.includes(name)) {
+        throw new SpecError({ key: `pathTokens.${name}`, reason: "the path has no such token" })
+      }
+      const filled = fill(oneToken, { [oneToken.tokens[0]!]: value })
+      if (typeof filled !== "string") throw new SpecError({ key: `pathTokens.${name}`, reason: filled.reason })
+    }
+  }
+}
+
+/** A path of one token, to check a token's value alone. */
+const oneToken = parseTemplate("/{token}") as Template
 
 const schemaKeys = ["payload", "success", "querySchema", "headersSchema"] as const
 
