@@ -7,9 +7,9 @@
  * with an `@` in its path is not "credentials".
  */
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Endpoint, Errors, ServiceClient, Spec } from "@service-client/core"
+import { Endpoint, Errors, ServiceClient, Spec, SpecLoader } from "@service-client/core"
 import { Timeout } from "@service-client/plugins"
-import { Cause, Effect, Exit, Schema } from "effect"
+import { Cause, Effect, Either, Exit, Schema } from "effect"
 import * as Fault from "./faultServer.js"
 import { expectFailure, transports } from "./support.js"
 
@@ -140,6 +140,27 @@ describe.each(transports)("caller-side mistakes (%s)", (_, transport) => {
       const message = (Cause.squash((failed as Exit.Failure<unknown, unknown>).cause) as Error).message
       assert.isAtMost(message.length, Errors.maxMessageLength)
     }).pipe(Effect.provide(transport)))
+})
+
+describe("spec records", () => {
+  it("a record whose getters or Proxy traps throw is a SpecError, not a throw", () => {
+    const getter = {
+      get one(): string {
+        throw new Error("getter")
+      }
+    }
+    const trap = new Proxy({}, {
+      ownKeys() {
+        throw new Error("trap")
+      }
+    })
+    const nested = { one: trap }
+    for (const data of [getter, trap, nested]) {
+      const r = SpecLoader.fromRecordEither(data)
+      assert.isTrue(Either.isLeft(r))
+      assert.instanceOf((r as Either.Left<Errors.SpecError, unknown>).left, Errors.SpecError)
+    }
+  })
 })
 
 describe("endpoint definitions", () => {

@@ -8,6 +8,7 @@
 import { Duration, Effect, Either } from "effect"
 import * as Endpoint from "../Endpoint.js"
 import { SpecError } from "../Errors.js"
+import * as Render from "../Render.js"
 import * as Spec from "../Spec.js"
 import { checkHeader } from "./headers.js"
 
@@ -206,7 +207,24 @@ export const fromRecordEither = (
   data: unknown,
   options: { readonly file?: string | undefined } = {}
 ): Either.Either<Spec.Untyped, SpecError> => {
-  const file = options.file
+  try {
+    return readRecord(data, options.file)
+  } catch (e) {
+    // a getter or a Proxy trap of the data that throws while it is read
+    if (e instanceof SpecError) return Either.left(e)
+    return Either.left(new SpecError({ file: options.file, reason: `the spec could not be read: ${thrown(e)}` }))
+  }
+}
+
+const thrown = (e: unknown): string => {
+  try {
+    return Render.text(e instanceof Error ? String(e.message) : String(e), 200)
+  } catch {
+    return "[Threw]"
+  }
+}
+
+const readRecord = (data: unknown, file: string | undefined): Either.Either<Spec.Untyped, SpecError> => {
   if (!isRecord(data)) {
     return Either.left(new SpecError({ file, reason: `a spec must be a mapping, got ${describe(data)}` }))
   }
