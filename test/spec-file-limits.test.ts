@@ -4,6 +4,7 @@
  * directory), too large. Each is a `SpecError` naming the file, quickly, and the process
  * survives loading them again and again; a normal spec still loads.
  */
+import { FileSystem } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { ClientConfig, type Errors, SpecLoader } from "@service-client/core"
@@ -150,5 +151,24 @@ describe("spec paths that are not regular files", () => {
         const spec = yield* loads(Path.join(specs, name))
         assert.include(Object.keys(spec.endpoints), "getUser")
       }
+    }))
+})
+
+describe("a FileSystem that only reads files", () => {
+  it.effect("a spec loads through readFileString alone, and the nesting limit holds there too", () =>
+    Effect.gen(function*() {
+      const files: Record<string, string> = {
+        "/specs/users.yaml": "getUser: /users/{id}\n",
+        "/specs/deep.json": deepArrays
+      }
+      const fs = FileSystem.layerNoop({
+        readFileString: (path) =>
+          path in files ? Effect.succeed(files[path]!) : Effect.fail(new Error(`no file ${path}`) as any)
+      })
+      const spec = yield* SpecLoader.yaml("/specs/users.yaml").pipe(Effect.provide(fs))
+      assert.deepStrictEqual(Object.keys(spec.endpoints), ["getUser"])
+      const deep = yield* Effect.exit(SpecLoader.json("/specs/deep.json").pipe(Effect.provide(fs)))
+      assert.isTrue(Exit.isFailure(deep))
+      assert.include(String(Cause.squash((deep as Exit.Failure<unknown, unknown>).cause)), "nested deeper than")
     }))
 })

@@ -161,12 +161,21 @@ const checkInfo = (file: string, info: FileSystem.File.Info): Effect.Effect<void
  * The text of a regular file of at most `maxFileBytes` bytes, decoded as UTF-8 as
  * `FileSystem.readFileString` does. The path is checked before it is opened (opening a
  * FIFO would wait for a writer), the open file again, and at most `maxFileBytes + 1`
- * bytes are ever read (a file that grows, or reports no size, is still bounded).
+ * bytes are ever read (a file that grows, or reports no size, is still bounded). A
+ * FileSystem whose `stat` fails (a missing file, or a virtual FileSystem that only reads)
+ * is read with `readFileString`, as before: its error is the one a missing file shows.
  */
 const readText = (fs: FileSystem.FileSystem, file: string): Effect.Effect<string, SpecError> => {
   const cannot = (e: PlatformError) => new SpecError({ file, reason: `cannot read the file: ${e.message}` })
   return Effect.gen(function*() {
-    yield* checkInfo(file, yield* Effect.mapError(fs.stat(file), cannot))
+    const info = yield* Effect.option(fs.stat(file))
+    // a FileSystem that cannot tell (a virtual one that only reads files, as
+    // `FileSystem.layerNoop({ readFileString })` makes): read as it reads, then bounded
+    if (Option.isNone(info)) {
+      const text = yield* Effect.mapError(fs.readFileString(file), cannot)
+      return text.length > maxFileBytes ? yield* tooLarge(file) : text
+    }
+    yield* checkInfo(file, info.value)
     const bytes = yield* Effect.scoped(Effect.gen(function*() {
       const handle = yield* Effect.mapError(fs.open(file, { flag: "r" }), cannot)
       yield* checkInfo(file, yield* Effect.mapError(handle.stat, cannot))
