@@ -581,7 +581,6 @@ export const make = <const P extends string, const O extends OptionsInput = {}>(
   if (typeof options !== "object" || options === null) {
     throw new SpecError({ key: "endpoint", reason: "expected the endpoint's options: { method, path, ... }" })
   }
-  checkSchemas(options)
   if (!methods.includes(options.method)) {
     throw new SpecError({ key: "method", reason: `unknown method "${String(options.method)}"` })
   }
@@ -598,7 +597,7 @@ export const make = <const P extends string, const O extends OptionsInput = {}>(
     throw new SpecError({ key: "events", reason: "expected \"sse\" or \"ndjson\" on a streamResponse endpoint" })
   }
   if (options.input !== undefined) checkModel(options, template.tokens)
-  checkDefaults(options, template)
+  checkOptions(options, template)
   const self = Object.create(Proto)
   for (const key in options) {
     const value = (options as unknown as Record<string, unknown>)[key]
@@ -610,68 +609,46 @@ export const make = <const P extends string, const O extends OptionsInput = {}>(
 }
 
 const isPlainRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
-  typeof u === "object" && u !== null &&
-  (Object.getPrototypeOf(u) === Object.prototype || Object.getPrototypeOf(u) === null)
+  typeof u === "object" && u !== null && (Object.getPrototypeOf(u) ?? Object.prototype) === Object.prototype
 
 /**
- * The endpoint's own defaults are checked as a call's values would be: a bad one would
- * fail every call, blaming the call's input.
+ * The endpoint's Schemas are Schemas, and its own defaults are what a call's values could
+ * be (checked as those are): a bad one would fail only later, on every call, blaming the
+ * call's input.
  */
-const checkDefaults = (options: OptionsInput, template: Template) => {
-  const { headers, pathTokens, query } = options as {
-    readonly headers?: unknown
-    readonly pathTokens?: unknown
-    readonly query?: unknown
+const checkOptions = (options: OptionsInput, template: Template) => {
+  const fail = (key: string, reason: string) => {
+    throw new SpecError({ key, reason })
   }
-  if (headers !== undefined) {
-    if (!isPlainRecord(headers)) {
-      throw new SpecError({ key: "headers", reason: "expected a record of header names and values" })
-    }
-    for (const [name, value] of Object.entries(headers)) {
-      if (value === null || value === undefined) continue
-      const reason = checkHeader(name.toLowerCase(), value)
-      if (reason !== undefined) throw new SpecError({ key: "headers", reason })
+  const o = options as Record<string, unknown>
+  for (const key of ["payload", "success", "querySchema", "headersSchema", "error"]) {
+    const value = o[key]
+    if (value === undefined || Schema.isSchema(value)) continue
+    // `error` may give one Schema per status
+    if (key !== "error" || !isPlainRecord(value)) fail(key, "expected a Schema")
+    for (const [status, schema] of Object.entries(value as object)) {
+      if (!Schema.isSchema(schema)) fail(`error.${status}`, "expected a Schema")
     }
   }
-  if (query !== undefined) {
-    if (!isPlainRecord(query)) throw new SpecError({ key: "query", reason: "expected a record of names and values" })
-    const encoded = encodeQuery(query as Readonly<Record<string, QueryValue>>)
-    if (typeof encoded !== "string") throw new SpecError({ key: `query.${encoded.key}`, reason: encoded.reason })
+  for (const key of ["headers", "query", "pathTokens"]) {
+    if (o[key] !== undefined && !isPlainRecord(o[key])) fail(key, "expected a record")
   }
-  if (pathTokens !== undefined) {
-    if (!isPlainRecord(pathTokens)) {
-      throw new SpecError({ key: "pathTokens", reason: "expected a record of token values" })
-    }
-    for (const [name, value] of Object.entries(pathTokens)) {
-      if (!template.tokens.includes(name)) {
-        throw new SpecError({ key: `pathTokens.${name}`, reason: "the path has no such token" })
-      }
-      const filled = fill(oneToken, { [oneToken.tokens[0]!]: value })
-      if (typeof filled !== "string") throw new SpecError({ key: `pathTokens.${name}`, reason: filled.reason })
-    }
+  for (const [name, value] of Object.entries(o.headers ?? {})) {
+    const reason = value === null || value === undefined ? undefined : checkHeader(name.toLowerCase(), value)
+    if (reason !== undefined) fail("headers", reason)
+  }
+  const query = encodeQuery((o.query ?? {}) as Readonly<Record<string, QueryValue>>)
+  if (typeof query !== "string") fail(`query.${query.key}`, query.reason)
+  for (const [name, value] of Object.entries(o.pathTokens ?? {})) {
+    const filled = template.tokens.includes(name)
+      ? fill(oneToken, { t: value })
+      : { reason: "the path has no such token" }
+    if (typeof filled !== "string") fail(`pathTokens.${name}`, filled.reason)
   }
 }
 
 /** A path of one token, to check a token's value alone. */
-const oneToken = parseTemplate("/{token}") as Template
-
-const schemaKeys = ["payload", "success", "querySchema", "headersSchema"] as const
-
-/** The Schemas an endpoint names are Schemas (`success: 5` would fail only when a client is built). */
-const checkSchemas = (options: OptionsInput) => {
-  for (const key of schemaKeys) {
-    const value = options[key]
-    if (value !== undefined && !Schema.isSchema(value)) throw new SpecError({ key, reason: "expected a Schema" })
-  }
-  const error = options.error
-  if (error === undefined || Schema.isSchema(error)) return
-  if (typeof error !== "object" || error === null) {
-    throw new SpecError({ key: "error", reason: "expected a Schema, or one per status ({ 404: NotFound })" })
-  }
-  for (const [status, schema] of Object.entries(error)) {
-    if (!Schema.isSchema(schema)) throw new SpecError({ key: `error.${status}`, reason: "expected a Schema" })
-  }
-}
+const oneToken = parseTemplate("/{t}") as Template
 
 const checkModel = (options: OptionsInput, tokens: ReadonlyArray<string>) => {
   const model = options.input!

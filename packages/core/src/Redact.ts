@@ -133,18 +133,20 @@ const isNames = (u: unknown): boolean =>
  * @category constructors
  */
 export const make = (options: Options = {}): Redaction | string => {
-  if (typeof options !== "object" || options === null) return "redact: expected { headers, query, defaults }"
+  const headersReason = "redact.headers: expected header names"
+  const queryReason = "redact.query: expected query parameter names"
+  if (typeof options !== "object" || options === null) return "redact: expected { headers, query }"
   // a string is iterable too: its characters would be the names
-  if (!isNames(options.headers)) return "redact.headers: expected a list of header names"
-  if (!isNames(options.query)) return "redact.query: expected a list of query parameter names"
+  if (!isNames(options.headers)) return headersReason
+  if (!isNames(options.query)) return queryReason
   const extraHeaders = new Set<string>()
   const extraQuery = new Set<string>()
   for (const name of options.headers ?? []) {
-    if (typeof name !== "string" || name.length === 0) return "redact.headers: expected header names"
+    if (typeof name !== "string" || name.length === 0) return headersReason
     extraHeaders.add(name.toLowerCase())
   }
   for (const name of options.query ?? []) {
-    if (typeof name !== "string" || name.length === 0) return "redact.query: expected query parameter names"
+    if (typeof name !== "string" || name.length === 0) return queryReason
     extraQuery.add(queryKey(name))
   }
   const defaults = options.defaults !== false
@@ -430,16 +432,13 @@ export const text = (value: string, redaction: Redaction = defaults): string => 
   return from === 0 ? value : out + value.slice(from)
 }
 
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c
-
-/** A character of a bare name: a word character, `$`, `.`, `-`, `[` or `]`. */
-const isNameChar = (c: number): boolean =>
-  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x24 ||
-  c === 0x2e || c === 0x2d || c === 0x5b || c === 0x5d
-
-/** A character a bare name may start with: a letter, `_` or `$`. */
-const isNameStart = (c: number): boolean =>
-  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x24
+/** ASCII classes by code: 1 a character of a bare name, 2 one it may start with, 4 whitespace. */
+const classes = Uint8Array.from({ length: 128 }, (_, c) => {
+  const ch = String.fromCharCode(c)
+  return (/[\w$.\-[\]]/.test(ch) ? 1 : 0) | (/[A-Za-z_$]/.test(ch) ? 2 : 0) | (/\s/.test(ch) ? 4 : 0)
+})
+const is = (c: number, kind: number): boolean => c < 128 && (classes[c]! & kind) !== 0
+const isSpace = (c: number): boolean => is(c, 4)
 
 /**
  * The name written before the separator at `at` (not before `floor`): `"token": `,
@@ -454,25 +453,16 @@ const nameBefore = (
   let end = at
   while (end > floor && isSpace(s.charCodeAt(end - 1))) end--
   if (end === floor) return undefined
-  const last = s.charCodeAt(end - 1)
-  if (last === 0x22 || last === 0x27) {
-    // a quoted name: back to its opening quote (an escaped quote does not open it)
-    for (let i = end - 2; i >= floor && i >= end - 2 - 256; i--) {
-      const c = s.charCodeAt(i)
-      if (c === 0x0a) return undefined
-      if (c !== last) continue
-      let slashes = 0
-      for (let j = i - 1; j >= floor && s.charCodeAt(j) === 0x5c; j--) slashes++
-      if (slashes % 2 === 1) continue
-      const raw = s.slice(i + 1, end - 1)
-      if (raw.length === 0 || raw.length > 256) return undefined
-      const name = last === 0x22 ? unquote(raw) : raw
-      return name.length > 128 ? undefined : { name, quoted: true }
-    }
-    return undefined
+  const last = s[end - 1]!
+  if (last === "\"" || last === "'") {
+    // a quoted name: back to its opening quote, on the same line
+    const open = s.lastIndexOf(last, end - 2)
+    const raw = s.slice(open + 1, end - 1)
+    if (open < floor || raw.length === 0 || raw.length > 128 || raw.includes("\n")) return undefined
+    return { name: last === "\"" ? unquote(raw) : raw, quoted: true }
   }
   let start = end
-  while (start > floor && end - start < 128 && isNameChar(s.charCodeAt(start - 1))) start--
-  while (start < end && !isNameStart(s.charCodeAt(start))) start++
+  while (start > floor && end - start < 128 && is(s.charCodeAt(start - 1), 1)) start--
+  while (start < end && !is(s.charCodeAt(start), 2)) start++
   return start === end ? undefined : { name: s.slice(start, end), quoted: false }
 }

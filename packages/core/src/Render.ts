@@ -141,15 +141,8 @@ const shown = (text: string, total: number, unit: "chars" | "bytes", max: number
   const cut = text.length > max ? cutAt(text, max) : text
   const escaped = escape(cut)
   if (escaped.length <= max) return cut === text ? escaped : escaped + cutMark(total, unit)
-  return cutAt(escaped, escapeStart(escaped, max)) + cutMark(total, unit)
-}
-
-/** Where to cut escaped text at `max` without splitting an escape (`\n`, `\u001b`) in two. */
-const escapeStart = (escaped: string, max: number): number => {
-  const from = escaped.lastIndexOf("\\", max - 1)
-  if (from < 0 || from < max - 6) return max
-  const length = escaped[from + 1] === "u" ? 6 : 2
-  return from + length > max ? from : max
+  // not in the middle of an escape (`\n`, `\u001b`)
+  return cutAt(escaped, max).replace(/\\(?:u[0-9a-f]{0,3})?$/, "") + cutMark(total, unit)
 }
 
 const CIRCULAR = "\"[Circular]\""

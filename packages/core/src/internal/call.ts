@@ -147,10 +147,8 @@ const safeMessage = (e: unknown): string => {
     return "[Threw]"
   }
 }
-/** A record the way a caller gives one: not a Map, a Set, URLSearchParams or Headers, whose entries are not its keys. */
-const isPlainRecord = (u: unknown): u is Record<string, unknown> =>
-  isRecord(u) && !(u instanceof Map || u instanceof Set || u instanceof URLSearchParams ||
-    (typeof Headers === "function" && u instanceof Headers))
+/** A record the way a caller gives one: not an iterable (a Map, Set, URLSearchParams, Headers), whose entries are not its keys. */
+const isPlainRecord = (u: unknown): u is Record<string, unknown> => isRecord(u) && !(Symbol.iterator in u)
 
 /**
  * Runs the hooks one after another. A hook that answers `Effect.void` (its work was done
@@ -435,7 +433,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       query = r.right
     }
     if (query !== undefined && !isPlainRecord(query)) {
-      return Either.left(inputError("the query must be a record of names and values", "query"))
+      return Either.left(inputError("the query must be a record", "query"))
     }
     let headers = input.headers
     if (encodeHeaders !== undefined) {
@@ -447,7 +445,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
       headers = r.right
     }
     if (headers !== undefined && !isPlainRecord(headers)) {
-      return Either.left(inputError("the headers must be a record of names and values", "headers"))
+      return Either.left(inputError("the headers must be a record", "headers"))
     }
     let payload = input.payload
     if (encodePayload !== undefined) {

@@ -4,6 +4,7 @@
  * @internal
  */
 import * as Redact from "../Redact.js"
+import * as Render from "../Render.js"
 
 /** @internal */
 export interface Template {
@@ -171,11 +172,7 @@ export const join = (base: string, path: string): string => {
 /** A value for an error message: quoted, control characters escaped, at most 200 characters. */
 const show = (given: string): string => {
   // credentials and secret query values never show
-  const value = Redact.url(given)
-  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value).replace(
-    /[\u007f-\u009f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
-  )
+  return `"${Render.text(Redact.url(given), 200)}"`
 }
 
 /**
