@@ -14,6 +14,7 @@ import type { PlatformError } from "@effect/platform/Error"
 import { Effect, Option } from "effect"
 import * as YAML from "yaml"
 import { SpecError } from "../Errors.js"
+import { concat } from "../Transport.js"
 
 /** @internal */
 export type Format = "json" | "yaml"
@@ -188,14 +189,7 @@ const readText = (fs: FileSystem.FileSystem, file: string): Effect.Effect<string
         total += chunk.value.length
         if (total > maxFileBytes) return yield* tooLarge(file)
       }
-      if (chunks.length === 1) return chunks[0]!
-      const out = new Uint8Array(total)
-      let at = 0
-      for (const chunk of chunks) {
-        out.set(chunk, at)
-        at += chunk.length
-      }
-      return out
+      return concat(chunks, total)
     }))
     return new TextDecoder().decode(bytes)
   })
