@@ -436,7 +436,7 @@ const showField = (key: string, value: unknown, redaction: Redact.Redaction): un
   if (typeof value === "string") return line(Redact.text(value, redaction))
   if (Duration.isDuration(value)) return Duration.format(value)
   if (typeof value === "object" && value !== null) {
-    return Render.value(value, { redact: (key) => Redact.isSecretField(redaction, key) })
+    return Render.value(value, { redact: redaction })
   }
   if (typeof value === "bigint" || typeof value === "symbol" || typeof value === "function") return Render.value(value)
   return value

@@ -10,6 +10,8 @@
  * @since 0.1.0
  */
 
+import * as Redact from "./Redact.js"
+
 // eslint-disable-next-line no-control-regex
 const controlOrSeparator = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/
 
@@ -88,13 +90,13 @@ export interface Options {
   /** Levels of nesting rendered; deeper objects and arrays print `{…}` / `[…]`. Default 32. */
   readonly maxDepth?: number | undefined
   /**
-   * The keys whose values are secret (`Redact.isSecretField`, say): such a value, unless
-   * `null` or `undefined`, is written `"<REDACTED>"` (as `Redact.fields` would make it), in
-   * the same bounded walk.
+   * The value under a secret key (`Redact.isSecretField` of this redaction), unless `null`
+   * or `undefined`, is written `"<REDACTED>"` (as `Redact.fields` would make it), in the
+   * same bounded walk.
    *
    * @since 0.2.0
    */
-  readonly redact?: ((key: string) => boolean) | undefined
+  readonly redact?: Redact.Redaction | undefined
 }
 
 /**
@@ -126,20 +128,27 @@ const decoder = new TextDecoder()
 /**
  * Text for display, escaped, in at most `max` characters (escapes included) plus the cut's
  * mark (`…<CUT 5002 bytes>`). Bytes are decoded as UTF-8 (invalid sequences as U+FFFD); only the bytes that
- * can show are decoded.
+ * can show are decoded. With a `redaction`, the secret-looking fields of what shows are
+ * redacted (`Redact.text`; a value cut short is redacted to its end).
  *
  * @since 0.1.0
  */
-export const text = (value: string | Uint8Array, max: number = 1024): string => {
-  if (typeof value === "string") return shown(value, value.length, "chars", max)
+export const text = (value: string | Uint8Array, max: number = 1024, redaction?: Redact.Redaction): string => {
+  if (typeof value === "string") return shown(value, value.length, "chars", max, redaction)
   const bounded = max === Infinity || value.length <= max * 4 ? value : value.subarray(0, max * 4)
-  return shown(decoder.decode(bounded), value.length, "bytes", max)
+  return shown(decoder.decode(bounded), value.length, "bytes", max, redaction)
 }
 
 /** `text` escaped in at most `max` characters (an escape is longer than its character), and the cut's mark. */
-const shown = (text: string, total: number, unit: "chars" | "bytes", max: number): string => {
+const shown = (
+  text: string,
+  total: number,
+  unit: "chars" | "bytes",
+  max: number,
+  redaction: Redact.Redaction | undefined
+): string => {
   const cut = text.length > max ? cutAt(text, max) : text
-  const escaped = escape(cut)
+  const escaped = escape(redaction === undefined ? cut : Redact.text(cut, redaction))
   if (escaped.length <= max) return cut === text ? escaped : escaped + cutMark(total, unit)
   // not in the middle of an escape (`\n`, `\u001b`)
   return cutAt(escaped, max).replace(/\\(?:u[0-9a-f]{0,3})?$/, "") + cutMark(total, unit)
@@ -154,7 +163,7 @@ class Writer {
   constructor(
     readonly budget: number,
     readonly maxDepth: number,
-    readonly redact: ((key: string) => boolean) | undefined
+    readonly redact: Redact.Redaction | undefined
   ) {}
   get full(): boolean {
     return this.out.length > this.budget
@@ -373,11 +382,11 @@ const writeObject = (w: Writer, o: object, depth: number) => {
   w.out += "}"
 }
 
-const REDACTED_JSON = "\"<REDACTED>\""
+const REDACTED_JSON = JSON.stringify(Redact.REDACTED)
 
 /** Whether the value under `key` is written redacted (`null` and `undefined` say nothing). */
 const isRedacted = (w: Writer, key: string, value: unknown): boolean =>
-  w.redact !== undefined && value !== undefined && value !== null && w.redact(key)
+  w.redact !== undefined && value !== undefined && value !== null && Redact.isSecretField(w.redact, key)
 
 /**
  * Any value as one line of JSON-like text: what `JSON.stringify` writes for plain data

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Render } from "@service-client/core"
+import { Redact, Render } from "@service-client/core"
 import * as fc from "fast-check"
 
 /** Characters that would end or disguise a log line. */
@@ -203,7 +203,7 @@ describe("Render", () => {
     assert.strictEqual(Render.value("x".repeat(10), { maxLength: 4 }), "xxxx…<CUT 10 chars>")
     assert.match(Render.value(Array.from({ length: 100_000 }, () => 1), { maxLength: 10 }), /^\[1,1,1,1,1…<CUT>$/)
     // secret keys redacted in the same bounded walk (null and undefined say nothing)
-    const secret = (key: string) => key === "token"
+    const secret = Redact.make({ query: ["token"], defaults: false }) as Redact.Redaction
     assert.strictEqual(
       Render.value({ a: 1, token: "S3CR", n: { token: [1] }, m: new Map([["token", "x"]]), z: { token: null } }, {
         redact: secret

@@ -427,50 +427,9 @@ export const bodyText = (
   }
   const max = cfg.maxBodyLength
   const redaction = queryRedaction(cfg, session)
-  if (typeof body === "string") return redactedText(body, true, body.length, "chars", max, redaction)
-  if (body instanceof Uint8Array) {
-    const whole = max === Infinity || body.length <= max * 4 + 1024
-    const text = decoder.decode(whole ? body : body.subarray(0, max * 4 + 1024))
-    return redactedText(text, whole, body.length, "bytes", max, redaction)
-  }
+  if (typeof body === "string" || body instanceof Uint8Array) return Render.text(body, max, redaction)
   if (isStream(body)) return STREAM
-  return Render.value(body, { maxLength: max, redact: secretFieldOf(redaction) })
-}
-
-/** `Redact.isSecretField` of a redaction, one function per redaction (not one per record). */
-const secretFieldOf = (redaction: Redact.Redaction): (key: string) => boolean => {
-  let f = secretFields.get(redaction)
-  if (f === undefined) {
-    f = (key) => Redact.isSecretField(redaction, key)
-    secretFields.set(redaction, f)
-  }
-  return f
-}
-const secretFields = new WeakMap<Redact.Redaction, (key: string) => boolean>()
-
-const decoder = new TextDecoder()
-
-/**
- * A body's text (`whole`, or its start) with its secret-looking fields redacted
- * (`Redact.text`), cut at `max` characters and escaped: only a little more than what
- * shows is scanned; a cut's mark tells the body's size (`total` `unit`).
- */
-const redactedText = (
-  text: string,
-  whole: boolean,
-  total: number,
-  unit: "chars" | "bytes",
-  max: number,
-  redaction: Redact.Redaction
-): string => {
-  const scanned = max === Infinity || text.length <= max + 1024 ? text : text.slice(0, max + 1024)
-  const shown = Redact.text(scanned, redaction)
-  if (whole && scanned === text && shown.length <= max) return Render.escape(shown)
-  let end = Math.min(max, shown.length)
-  // not between the two halves of a surrogate pair
-  const last = shown.charCodeAt(end - 1)
-  if (end < shown.length && last >= 0xd800 && last <= 0xdbff) end--
-  return Render.escape(shown.slice(0, end)) + Render.cutMark(total, unit)
+  return Render.value(body, { maxLength: max, redact: redaction })
 }
 
 /**
@@ -522,7 +481,7 @@ const setOwn = (out: Record<string, unknown>, key: string, value: unknown) => {
 const field = (value: unknown, max: number, nested: boolean, redaction?: Redact.Redaction): unknown => {
   switch (typeof value) {
     case "string":
-      return Render.text(redaction === undefined ? value : Redact.text(value, redaction), max)
+      return Render.text(value, max, redaction)
     case "number":
     case "boolean":
     case "undefined":
