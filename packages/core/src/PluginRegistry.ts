@@ -10,6 +10,7 @@
 import { Context, Duration, Effect, Either, Layer, ParseResult, Schema, type Scope } from "effect"
 import { SpecError } from "./Errors.js"
 import * as Issue from "./internal/issue.js"
+import * as Thrown from "./internal/thrown.js"
 import * as Plugin from "./Plugin.js"
 import * as Redact from "./Redact.js"
 
@@ -121,8 +122,6 @@ export const redactedSpecError = (
   return new SpecError({ key, reason: "the value failed its schema (value redacted)" })
 }
 
-const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e))
-
 /**
  * A factory whose options are decoded by `schema` (unknown options are an error), then
  * handed to `build`, which returns a plugin or the scoped Effect building one. A `build`
@@ -150,7 +149,7 @@ export const fromSchema = <A, I>(
         const plugin = build(decoded.right)
         return Plugin.isPlugin(plugin) ? Effect.succeed(plugin) : plugin
       } catch (e) {
-        return Effect.fail(e instanceof SpecError ? e : new SpecError({ reason: errorMessage(e) }))
+        return Effect.fail(e instanceof SpecError ? e : new SpecError({ reason: Thrown.message(e) }))
       }
     })
 }

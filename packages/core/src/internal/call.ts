@@ -36,7 +36,6 @@ import * as EventStream from "../EventStream.js"
 import type * as Parser from "../Parser.js"
 import type * as Plugin from "../Plugin.js"
 import * as Redact from "../Redact.js"
-import * as Render from "../Render.js"
 import type * as Serializer from "../Serializer.js"
 import type { ServiceResponse } from "../ServiceResponse.js"
 import type { RequestBody, Session } from "../Session.js"
@@ -50,6 +49,7 @@ import { encodeQuery, type QueryValue } from "./query.js"
 import * as Redirect from "./redirect.js"
 import { type Next, region, run as runRegion } from "./region.js"
 import * as Settings from "./settings.js"
+import * as Thrown from "./thrown.js"
 import { version } from "./version.js"
 
 /** @internal */
@@ -138,15 +138,6 @@ export const userAgent = `effect-service-client/${version}`
 /** A content coding named by a server, for a message: quoted, escaped, bounded. */
 const showCoding = (coding: string): string => JSON.stringify(coding.length > 40 ? `${coding.slice(0, 40)}…` : coding)
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e))
-/** What a thrown value says of itself, bounded, without throwing again. */
-const safeMessage = (e: unknown): string => {
-  try {
-    return Render.text(errorMessage(e), 200)
-  } catch {
-    return "[Threw]"
-  }
-}
 /** A record the way a caller gives one: not an iterable (a Map, Set, URLSearchParams, Headers), whose entries are not its keys. */
 const isPlainRecord = (u: unknown): u is Record<string, unknown> => isRecord(u) && !(Symbol.iterator in u)
 
@@ -361,7 +352,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
   const inputError = (reason: string, key?: string, cause?: unknown) =>
     new InputError({ service, endpoint: name, reason, key, cause })
   // a getter or a Proxy trap of the input (or of an endpoint's defaults) that throws while it is read
-  const unreadable = (e: unknown) => inputError(`the input could not be read: ${safeMessage(e)}`, undefined, e)
+  const unreadable = (e: unknown) => inputError(`the input could not be read: ${Thrown.shown(e)}`, undefined, e)
   const readsInput = (stage: (session: Session) => Effect.Effect<void, CallError>) => (session: Session) => {
     try {
       return stage(session)
@@ -532,7 +523,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
         contentType = serialized.contentType
       }
     } catch (e) {
-      return Effect.fail(inputError(`cannot be serialized as ${serializer.name}: ${errorMessage(e)}`, "payload", e))
+      return Effect.fail(inputError(`cannot be serialized as ${serializer.name}: ${Thrown.message(e)}`, "payload", e))
     }
     if (contentType !== undefined && !("content-type" in session.headers)) {
       session.headers["content-type"] = contentType
@@ -685,7 +676,7 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
               ? ""
               : ` (the body is still encoded with ${encoded.codings.map(showCoding).join(", ")}: decoding is off)`
             // a parser's message may quote the body (V8's JSON.parse does)
-            const message = Redact.text(errorMessage(e), ctx.redaction)
+            const message = Redact.text(Thrown.message(e), ctx.redaction)
             return parseFailure(session, response, `the body is not valid ${parser.name}${note}: ${message}`, undefined)
           }
         }

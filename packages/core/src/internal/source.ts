@@ -15,6 +15,7 @@ import { Effect, Option } from "effect"
 import * as YAML from "yaml"
 import { SpecError } from "../Errors.js"
 import { concat } from "../Transport.js"
+import * as Thrown from "./thrown.js"
 
 /** @internal */
 export type Format = "json" | "yaml"
@@ -110,8 +111,6 @@ export const keyPath = (key: string | undefined): Array<string | number> => {
   }
   return out
 }
-
-const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 const jsonErrorLine = (text: string, message: string): number | undefined => {
   const line = /line (\d+)/.exec(message)
@@ -303,8 +302,8 @@ export const read = (
       } catch (e) {
         return yield* new SpecError({
           file,
-          line: jsonErrorLine(text, errorMessage(e)),
-          reason: `not valid JSON: ${errorMessage(e)}`
+          line: jsonErrorLine(text, Thrown.message(e)),
+          reason: `not valid JSON: ${Thrown.message(e)}`
         })
       }
     }
@@ -315,7 +314,7 @@ export const read = (
       if ("tooDeepAt" in parsed) return yield* tooDeep(file, parsed.tooDeepAt)
       doc = parsed
     } catch (e) {
-      return yield* new SpecError({ file, reason: `not valid YAML: ${errorMessage(e)}` })
+      return yield* new SpecError({ file, reason: `not valid YAML: ${Thrown.message(e)}` })
     }
     const error = doc.errors[0]
     if (error !== undefined) {
@@ -328,7 +327,7 @@ export const read = (
     try {
       return { file, data: doc.toJS({ maxAliasCount: 100 }), lineOf }
     } catch (e) {
-      return yield* new SpecError({ file, reason: `not valid YAML: ${errorMessage(e)}` })
+      return yield* new SpecError({ file, reason: `not valid YAML: ${Thrown.message(e)}` })
     }
   })
 

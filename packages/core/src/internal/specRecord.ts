@@ -8,9 +8,9 @@
 import { Duration, Effect, Either } from "effect"
 import * as Endpoint from "../Endpoint.js"
 import { SpecError } from "../Errors.js"
-import * as Render from "../Render.js"
 import * as Spec from "../Spec.js"
 import { checkHeader } from "./headers.js"
+import * as Thrown from "./thrown.js"
 
 type Check<A> = Either.Either<A, { readonly key: string; readonly reason: string }>
 const bad = (key: string, reason: string): Check<never> => Either.left({ key, reason })
@@ -212,15 +212,7 @@ export const fromRecordEither = (
   } catch (e) {
     // a getter or a Proxy trap of the data that throws while it is read
     if (e instanceof SpecError) return Either.left(e)
-    return Either.left(new SpecError({ file: options.file, reason: `the spec could not be read: ${thrown(e)}` }))
-  }
-}
-
-const thrown = (e: unknown): string => {
-  try {
-    return Render.text(e instanceof Error ? String(e.message) : String(e), 200)
-  } catch {
-    return "[Threw]"
+    return Either.left(new SpecError({ file: options.file, reason: `the spec could not be read: ${Thrown.shown(e)}` }))
   }
 }
 
