@@ -15,6 +15,7 @@ import { checkHeader } from "./internal/headers.js"
 import { knownCallKeys } from "./internal/knownSettings.js"
 import { fill, parseTemplate, type Template } from "./internal/path.js"
 import { encodeQuery, type QueryValue } from "./internal/query.js"
+import { isPlainRecord } from "./internal/record.js"
 
 /**
  * @since 0.1.0
@@ -607,9 +608,6 @@ export const make = <const P extends string, const O extends OptionsInput = {}>(
   self.template = template
   return Object.freeze(self)
 }
-
-const isPlainRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
-  typeof u === "object" && u !== null && (Object.getPrototypeOf(u) ?? Object.prototype) === Object.prototype
 
 /**
  * The endpoint's Schemas are Schemas, and its own defaults are what a call's values could

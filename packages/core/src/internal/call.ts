@@ -46,6 +46,7 @@ import { hint } from "./knownSettings.js"
 import { noSettings } from "./noSettings.js"
 import { fill, join } from "./path.js"
 import { encodeQuery, type QueryValue } from "./query.js"
+import { isPlainRecord, isRecord } from "./record.js"
 import * as Redirect from "./redirect.js"
 import { type Next, region, run as runRegion } from "./region.js"
 import * as Settings from "./settings.js"
@@ -137,9 +138,6 @@ export const userAgent = `effect-service-client/${version}`
 
 /** A content coding named by a server, for a message: quoted, escaped, bounded. */
 const showCoding = (coding: string): string => JSON.stringify(coding.length > 40 ? `${coding.slice(0, 40)}…` : coding)
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-/** A record the way a caller gives one: not an iterable (a Map, Set, URLSearchParams, Headers), whose entries are not its keys. */
-const isPlainRecord = (u: unknown): u is Record<string, unknown> => isRecord(u) && !(Symbol.iterator in u)
 
 /**
  * Runs the hooks one after another. A hook that answers `Effect.void` (its work was done
