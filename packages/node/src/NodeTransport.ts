@@ -531,28 +531,6 @@ const cleanHeaders = (headers: Readonly<Record<string, string | null>>): Record<
   return headers as Record<string, string>
 }
 
-/** Whether the (clean) headers set a Content-Type, under a name in any case. */
-const hasContentType = (headers: Readonly<Record<string, string>>): boolean => {
-  if (headers["content-type"] !== undefined) return true
-  for (const name in headers) if (name.length === 12 && name.toLowerCase() === "content-type") return true
-  return false
-}
-
-/**
- * The session's headers as sent. A body without a Content-Type gets the one
- * @effect/platform's `HttpBody` gives it on `Transport.layer` (fetch and undici alike):
- * `text/plain` for text, `application/octet-stream` for bytes and streams, so that every
- * transport sends the same header lines; one set by the caller (any case) stays as it is.
- * The session's own record is not changed.
- */
-const headersOf = (session: Session): Record<string, string> => {
-  const headers = cleanHeaders(session.headers)
-  const body = session.body
-  if (body === undefined || hasContentType(headers)) return headers
-  // a spread copies own keys as they are (also one named `__proto__`)
-  return { ...headers, "content-type": typeof body === "string" ? "text/plain" : "application/octet-stream" }
-}
-
 /**
  * The transport over an undici dispatcher (an `Agent`, a `Pool`...).
  *
@@ -569,7 +547,7 @@ export const fromDispatcher = (
   const send = (session: Session, body: Body, ex: Exchange) => {
     const { origin, path } = splitUrl(session.url)
     try {
-      dispatcher.dispatch({ origin, path, method: session.method, headers: headersOf(session), body }, ex)
+      dispatcher.dispatch({ origin, path, method: session.method, headers: cleanHeaders(session.headers), body }, ex)
     } catch (e) {
       ex.onError(e instanceof Error ? e : new Error(String(e)))
     }

@@ -140,6 +140,17 @@ export const userAgent = `effect-service-client/${version}`
 const showCoding = (coding: string): string => JSON.stringify(coding.length > 40 ? `${coding.slice(0, 40)}…` : coding)
 
 /**
+ * A body's Content-Type when neither the call, the serializer nor a plugin set one (in any
+ * case): what @effect/platform's `HttpBody` gives the body as it is sent (text, or bytes
+ * and streams: compressed text is bytes), so that every transport sends the same.
+ */
+const setContentType = (headers: Record<string, string | null>, body: RequestBody) => {
+  if ("content-type" in headers) return
+  for (const name in headers) if (name.length === 12 && name.toLowerCase() === "content-type") return
+  headers["content-type"] = typeof body === "string" ? "text/plain" : "application/octet-stream"
+}
+
+/**
  * Runs the hooks one after another. A hook that answers `Effect.void` (its work was done
  * when it was called) is passed over without a trip through the runtime.
  */
@@ -531,13 +542,17 @@ export const compile = (ctx: ClientContext, name: string, endpoint: Endpoint.Any
 
   // called when the send runs, after the wrappers (aroundSend hooks...) changed the session
   const onSend = hooks.onSend
+  const toTransport = (session: Session) => {
+    if (session.body !== undefined) setContentType(session.headers, session.body)
+    return transport.send(session)
+  }
   const transportSend = onSend.length === 0
-    ? (session: Session) => transport.send(session)
+    ? toTransport
     : (session: Session) => {
       const sent = runHooks(onSend, session)
       return sent === Effect.void
-        ? transport.send(session)
-        : Effect.zipRight(sent, Effect.suspend(() => transport.send(session)))
+        ? toTransport(session)
+        : Effect.zipRight(sent, Effect.suspend(() => toTransport(session)))
     }
 
   const { onRead, onResponse } = hooks
