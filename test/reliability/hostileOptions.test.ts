@@ -23,6 +23,23 @@ afterEach(async () => {
   assert.deepStrictEqual(watch.events, [])
 })
 
+/** An object whose getter `key` throws `message`. */
+const throwingGetter = (key: string, message: string): Record<string, unknown> =>
+  Object.defineProperty({}, key, {
+    enumerable: true,
+    get() {
+      throw new Error(message)
+    }
+  })
+
+/** A Proxy whose keys cannot be listed. */
+const throwingKeys = (): object =>
+  new Proxy({}, {
+    ownKeys() {
+      throw new Error("trap")
+    }
+  })
+
 /** A server that counts what reaches it. */
 const counting = Effect.gen(function*() {
   const seen: Array<string> = []
@@ -72,16 +89,8 @@ describe.each(transports)("caller-side mistakes (%s)", (_, transport) => {
     Effect.gen(function*() {
       const { seen, url } = yield* counting
       const client = yield* ServiceClient.make(Api, { name: "svc", baseUrl: url, plugins: [Timeout.make()] })
-      const throwing = {
-        get a(): string {
-          throw new Error("getter\u001b[31m")
-        }
-      }
-      const trap = new Proxy({}, {
-        ownKeys() {
-          throw new Error("trap")
-        }
-      })
+      const throwing = throwingGetter("a", "getter\u001b[31m")
+      const trap = throwingKeys()
       const revoked = Proxy.revocable({}, {})
       revoked.revoke()
       const inputs: ReadonlyArray<unknown> = [
@@ -144,16 +153,8 @@ describe.each(transports)("caller-side mistakes (%s)", (_, transport) => {
 
 describe("spec records", () => {
   it("a record whose getters or Proxy traps throw is a SpecError, not a throw", () => {
-    const getter = {
-      get one(): string {
-        throw new Error("getter")
-      }
-    }
-    const trap = new Proxy({}, {
-      ownKeys() {
-        throw new Error("trap")
-      }
-    })
+    const getter = throwingGetter("one", "getter")
+    const trap = throwingKeys()
     const nested = { one: trap }
     for (const data of [getter, trap, nested]) {
       const r = SpecLoader.fromRecordEither(data)
